@@ -1,0 +1,166 @@
+/**
+ * Wires one viewcast together: engine -> hub -> HTTP/WebSocket server, and sources -> ingest
+ * pipeline -> engine. Used by `viewcast serve` and by the tests, which run it on port 0.
+ */
+import { mkdir } from 'node:fs/promises';
+import { EmbeddedEngine } from '../engine/embedded/engine.js';
+import { errorMessage, ViewcastError } from '../errors.js';
+import { Hub } from '../hub/hub.js';
+import { IngestPipeline } from '../ingest/pipeline.js';
+import { startServer, type RunningServer } from '../server/http-server.js';
+import { createSource } from '../sources/create-source.js';
+import type { Source } from '../sources/types.js';
+import type { Logger } from './log.js';
+import type { ServeOptions } from './options.js';
+
+export interface App {
+  url: string;
+  engine: EmbeddedEngine;
+  hub: Hub;
+  server: RunningServer;
+  /** Resolves when every finite source is exhausted and its events are committed. */
+  sourcesDone: Promise<void>;
+  status(): AppStatus;
+  close(): Promise<void>;
+}
+
+export interface SourceReport {
+  kind: string;
+  id: string;
+  description: string;
+  /** Events committed by the engine. */
+  events: number;
+  skipped: Record<string, number>;
+  done: boolean;
+  error: string | null;
+  [detail: string]: unknown;
+}
+
+export interface AppStatus {
+  source: SourceReport;
+  sources: SourceReport[];
+  engine: { kind: string; timestamp: number | null; commits: number; dataDir: string | null };
+  views: Record<string, { timestamp: number | null; rows: number }>;
+}
+
+export interface AppHooks {
+  /** Sources start only once this resolves (tests open pages before any event arrives). */
+  holdSources?: Promise<void>;
+}
+
+export async function startApp(
+  options: ServeOptions,
+  log: Logger,
+  onFatal: (error: Error) => void = () => undefined,
+  hooks: AppHooks = {},
+): Promise<App> {
+  if (options.dataDir) {
+    await mkdir(options.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new ViewcastError(
+        'VIEWCAST_DATA_DIR',
+        `Cannot create the data directory ${options.dataDir}: ${error.code ?? error.message}.`,
+      );
+    });
+  }
+  const chosen = options.sources.map((spec) => createSource(spec, options));
+  const engine = new EmbeddedEngine({ viewsFile: options.views, dataDir: options.dataDir });
+  log.info(
+    `engine: embedded PGlite + pg_ivm, ${options.dataDir ? `data in ${options.dataDir}` : 'in memory (--memory)'}`,
+  );
+  try {
+    await engine.start();
+  } catch (error) {
+    await engine.close().catch(() => undefined);
+    throw error;
+  }
+  for (const warning of engine.warnings) log.warn(warning);
+  log.info(`views from ${options.views}: ${engine.views.map((v) => v.name).join(', ')}`);
+
+  const hub = new Hub(engine);
+  await hub.start();
+  const pipeline = new IngestPipeline(engine, {
+    batchSize: options.batchSize,
+    batchMs: options.batchMs,
+    onError: (error) => {
+      log.error(`a transaction failed and its events were not applied: ${error.message}`);
+      onFatal(error);
+    },
+  });
+
+  const states = new Map<Source, { done: boolean; error: string | null }>();
+  const runs = chosen.map(async ({ source, reason }) => {
+    const state = { done: false, error: null as string | null };
+    states.set(source, state);
+    log.info(`source: ${source.describe()}${reason ? ` (${reason})` : ''}`);
+    const sink = pipeline.sinkFor(source.id);
+    await hooks.holdSources;
+    const resume = await engine.resumePosition(source.id);
+    if (resume !== null) log.info(`source ${source.id}: resuming after position ${resume}`);
+    try {
+      await source.run(sink, resume);
+      await pipeline.drain();
+      state.done = source.status().finished;
+      if (state.done)
+        log.info(
+          `source ${source.id}: done, ${pipeline.counters.get(source.id)?.applied ?? 0} events applied`,
+        );
+    } catch (error) {
+      state.error = errorMessage(error);
+      log.error(`source ${source.id} stopped: ${state.error}`);
+      onFatal(error instanceof Error ? error : new Error(state.error));
+    }
+  });
+
+  const status = (): AppStatus => {
+    const sources = chosen.map(({ source }): SourceReport => {
+      const counters = pipeline.counters.get(source.id);
+      const state = states.get(source);
+      const { kind, emitted: _emitted, finished: _finished, ...details } = source.status();
+      return {
+        ...details,
+        kind,
+        id: source.id,
+        description: source.describe(),
+        events: counters?.applied ?? 0,
+        skipped: counters?.skipped ?? {},
+        done: state?.done ?? false,
+        error: state?.error ?? null,
+      };
+    });
+    return {
+      source: sources[0] as SourceReport,
+      sources,
+      engine: {
+        kind: 'embedded',
+        timestamp: hub.timestamp,
+        commits: pipeline.commits,
+        dataDir: options.dataDir,
+      },
+      views: Object.fromEntries(
+        hub.views.map((c) => [c.name, { timestamp: c.timestamp, rows: c.rows.size }]),
+      ),
+    };
+  };
+
+  const server = await startServer({ hub, status }, options.host, options.port);
+  let closing: Promise<void> | null = null;
+  return {
+    url: server.url,
+    engine,
+    hub,
+    server,
+    sourcesDone: Promise.all(runs).then(() => undefined),
+    status,
+    close: () => {
+      closing ??= (async () => {
+        for (const { source } of chosen) source.stop();
+        await Promise.all(runs);
+        await pipeline.drain();
+        await server.close();
+        hub.close();
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/** The `viewcast` command. */
+import { errorMessage, UsageError, ViewcastError } from '../errors.js';
+import { startApp } from './app.js';
+import { consoleLogger } from './log.js';
+import { parseServeOptions, SERVE_HELP } from './options.js';
+
+const HELP = `Usage: viewcast <command> [flags]
+
+Commands:
+  serve     stream live SQL views to web browsers (the default)
+
+Run 'viewcast serve --help' for the flags.
+`;
+
+async function serve(argv: string[]): Promise<void> {
+  const options = parseServeOptions(argv);
+  if (options === 'help') {
+    process.stdout.write(SERVE_HELP);
+    return;
+  }
+  const log = consoleLogger();
+  let stopping = false;
+  const app = await startApp(options, log, () => {
+    if (!stopping) void shutdown(1);
+  });
+  log.info(`listening on ${app.url}`);
+  async function shutdown(code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down: stopping sources, committing what was received');
+    await app.close().catch((error: unknown) => log.error(`while shutting down: ${errorMessage(error)}`));
+    process.exit(code);
+  }
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command.startsWith('-')) {
+      if (command === '--help' || command === '-h') process.stdout.write(HELP);
+      else await serve(argv);
+    } else if (command === 'serve') {
+      await serve(rest);
+    } else if (command === 'help') {
+      process.stdout.write(HELP);
+    } else {
+      throw new UsageError(`unknown command "${command}". Run 'viewcast --help' for the commands.`);
+    }
+  } catch (error) {
+    const known =
+      error instanceof ViewcastError ||
+      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    process.stderr.write(`viewcast: ${errorMessage(error)}\n`);
+    if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exit(
+      error instanceof UsageError ||
+        (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+        ? 2
+        : 1,
+    );
+  }
+}

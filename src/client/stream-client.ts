@@ -1,0 +1,91 @@
+/**
+ * Follows one view over `/api/stream/:view`. Every (re)connection starts with the complete state,
+ * so the view is cleared and rebuilt from it: a page is whole however late it connects. Reconnects
+ * with jittered exponential backoff.
+ */
+import { LiveView, type StreamMessage } from './live-view.js';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+export interface StreamClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:8875`; defaults to the page's origin. */
+  url?: string;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface ViewUpdate {
+  view: string;
+  message: StreamMessage;
+  /** True for the first message of a connection: the complete state, applied to an empty view. */
+  snapshot: boolean;
+}
+
+export class StreamClient {
+  readonly view = new LiveView();
+  state: ConnectionState = 'connecting';
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  private readonly listeners = new Set<(update: ViewUpdate) => void>();
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+
+  constructor(
+    readonly name: string,
+    private readonly options: StreamClientOptions = {},
+  ) {
+    this.connect();
+  }
+
+  onUpdate(listener: (update: ViewUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.close();
+    this.setState('closed');
+  }
+
+  private connect(): void {
+    const base = new URL(this.options.url ?? globalThis.location.href);
+    base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+    base.pathname = `/api/stream/${encodeURIComponent(this.name)}`;
+    base.search = '';
+    const socket = new WebSocket(base.href);
+    this.socket = socket;
+    let first = true;
+    socket.onmessage = (event) => {
+      const message = JSON.parse(String(event.data)) as StreamMessage;
+      if (first) this.view.reset();
+      this.view.apply(message);
+      const update = { view: this.name, message, snapshot: first };
+      first = false;
+      this.attempt = 0;
+      this.setState('live');
+      for (const listener of this.listeners) listener(update);
+    };
+    socket.onclose = () => {
+      if (this.closed) return;
+      this.setState('reconnecting');
+      const max = this.options.maxBackoffMs ?? 10_000;
+      const min = this.options.minBackoffMs ?? 250;
+      const delay = Math.min(max, min * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+      this.timer = setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+}

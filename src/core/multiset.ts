@@ -1,0 +1,98 @@
+/**
+ * A view is a multiset: row -> count. Rows are compared by value (their JSON text), never by object
+ * identity, so a deleted row removes exactly one equal row. No Node imports: the browser uses it too.
+ */
+
+/** One row of a view: column values in the view's column order. */
+export type Row = unknown[];
+
+/** A change to a multiset: `diff` copies of `row` added (positive) or removed (negative). */
+export type Change = [row: Row, diff: number];
+
+export function rowKey(row: Row): string {
+  return JSON.stringify(row);
+}
+
+export class Multiset {
+  private readonly entries = new Map<string, { row: Row; count: number }>();
+  private total = 0;
+
+  /** Number of rows, counting duplicates. */
+  get size(): number {
+    return this.total;
+  }
+
+  /** Number of distinct rows. */
+  get distinct(): number {
+    return this.entries.size;
+  }
+
+  apply(row: Row, diff: number): void {
+    if (diff === 0) return;
+    const key = rowKey(row);
+    const entry = this.entries.get(key);
+    const count = (entry?.count ?? 0) + diff;
+    // A negative count means a retraction arrived for a row we never saw: the stream is broken
+    // upstream. Keep the arithmetic honest instead of hiding it; `valid` reports it.
+    if (count === 0) this.entries.delete(key);
+    else if (entry) entry.count = count;
+    else this.entries.set(key, { row, count });
+    this.total += diff;
+  }
+
+  applyAll(changes: Iterable<Change>): void {
+    for (const [row, diff] of changes) this.apply(row, diff);
+  }
+
+  count(row: Row): number {
+    return this.entries.get(rowKey(row))?.count ?? 0;
+  }
+
+  /** False when some row has a negative count. */
+  get valid(): boolean {
+    for (const entry of this.entries.values()) if (entry.count < 0) return false;
+    return true;
+  }
+
+  /** Distinct rows with their counts. */
+  *counted(): IterableIterator<Change> {
+    for (const { row, count } of this.entries.values()) yield [row, count];
+  }
+
+  /** Every row as many times as it occurs. */
+  rows(): Row[] {
+    const out: Row[] = [];
+    for (const { row, count } of this.entries.values()) for (let i = 0; i < count; i++) out.push(row);
+    return out;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.total = 0;
+  }
+}
+
+/** Sums the diffs of equal rows and drops rows whose diffs cancel out. */
+export function consolidate(changes: Iterable<Change>): Change[] {
+  const sums = new Map<string, Change>();
+  for (const [row, diff] of changes) {
+    const key = rowKey(row);
+    const entry = sums.get(key);
+    if (entry) entry[1] += diff;
+    else sums.set(key, [row, diff]);
+  }
+  return [...sums.values()].filter(([, diff]) => diff !== 0);
+}
+
+/** The changes that turn multiset `before` into `after`. */
+export function difference(before: Multiset, after: Multiset): Change[] {
+  const changes: Change[] = [];
+  for (const [row, count] of after.counted()) {
+    const diff = count - before.count(row);
+    if (diff !== 0) changes.push([row, diff]);
+  }
+  for (const [row, count] of before.counted()) {
+    if (after.count(row) === 0) changes.push([row, -count]);
+  }
+  return changes;
+}

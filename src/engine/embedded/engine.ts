@@ -1,0 +1,172 @@
+/**
+ * The embedded engine as the rest of viewcast sees it: SUBSCRIBE semantics on top of a PGlite
+ * worker. Commits and snapshots come back from the worker in the order they happened there, which
+ * is what makes a snapshot followed by later commits exact.
+ */
+import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { ViewcastError } from '../../errors.js';
+import type {
+  Column,
+  IngestingEngine,
+  InputRecord,
+  SubscribeListener,
+  SubscribeOptions,
+  SubscribeRow,
+  Subscription,
+  Timestamp,
+  ViewInfo,
+} from '../types.js';
+import type { CommitResult, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
+
+export interface EmbeddedEngineOptions {
+  viewsFile: string;
+  /** Null keeps everything in memory. */
+  dataDir: string | null;
+}
+
+interface Subscriber {
+  view: string;
+  listener: SubscribeListener;
+  /** False until the snapshot arrived: commits before it are already part of the snapshot. */
+  live: boolean;
+  closed: boolean;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export class EmbeddedEngine implements IngestingEngine {
+  views: ViewInfo[] = [];
+  inputColumns: Column[] = [];
+  /** Start-up warnings, e.g. views that are re-evaluated in full on every transaction. */
+  warnings: string[] = [];
+  /** The timestamp of the last commit. */
+  timestamp: Timestamp = 0;
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { type: Request['type']; resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
+  private readonly subscribers = new Set<Subscriber>();
+  private failure: Error | null = null;
+
+  constructor(private readonly options: EmbeddedEngineOptions) {}
+
+  async start(): Promise<void> {
+    const viewsSql = await readFile(this.options.viewsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new ViewcastError(
+        'VIEWCAST_VIEWS_FILE',
+        `Cannot read the views file ${this.options.viewsFile}: ${error.code ?? error.message}.`,
+      );
+    });
+    this.worker = new Worker(new URL('./worker.js', import.meta.url));
+    this.worker.on('message', (reply: Reply) => this.onReply(reply));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) =>
+      this.fail(new ViewcastError('VIEWCAST_ENGINE', `the engine worker exited (code ${code})`)),
+    );
+    const result = (await this.call({
+      type: 'init',
+      dataDir: this.options.dataDir,
+      viewsSql,
+      viewsFile: this.options.viewsFile,
+    })) as InitResult;
+    this.views = result.views;
+    this.inputColumns = result.inputColumns;
+    this.warnings = result.warnings;
+    this.timestamp = result.timestamp;
+  }
+
+  async ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
+    const commit = (await this.call({ type: 'ingest', records, positions })) as CommitResult;
+    return commit.timestamp;
+  }
+
+  async resumePosition(source: string): Promise<string | null> {
+    return (await this.call({ type: 'position', source })) as string | null;
+  }
+
+  subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription {
+    if (!this.views.some((v) => v.name === view)) {
+      throw new ViewcastError(
+        'VIEWCAST_UNKNOWN_VIEW',
+        `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
+      );
+    }
+    const subscriber: Subscriber = { view, listener, live: false, closed: false };
+    this.subscribers.add(subscriber);
+    void this.call({ type: 'snapshot', view }).then(
+      (result) => {
+        if (subscriber.closed) return;
+        const { timestamp, rows } = result as SnapshotResult;
+        const out: SubscribeRow[] = [{ progressed: true, timestamp }];
+        if (options.snapshot !== false)
+          for (const [row, diff] of rows) out.push({ progressed: false, timestamp, diff, row });
+        out.push({ progressed: true, timestamp: timestamp + 1 });
+        subscriber.live = true;
+        listener(out);
+      },
+      () => this.subscribers.delete(subscriber),
+    );
+    return {
+      close: () => {
+        subscriber.closed = true;
+        this.subscribers.delete(subscriber);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (!this.worker) return;
+    const worker = this.worker;
+    await this.call({ type: 'close' }).catch(() => undefined);
+    this.worker = null;
+    await worker.terminate();
+  }
+
+  private call(request: DistributiveOmit<Request, 'id'>): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { type: request.type, resolve, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  private onReply(reply: Reply): void {
+    const waiter = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if (!reply.ok) {
+      waiter?.reject(
+        Object.assign(new ViewcastError(reply.error.code, reply.error.message), { name: reply.error.name }),
+      );
+      return;
+    }
+    if (waiter?.type === 'ingest') this.publish(reply.result as CommitResult);
+    waiter?.resolve(reply.result);
+  }
+
+  /** Called in the worker's message order, before any later snapshot reply is handled. */
+  private publish(commit: CommitResult): void {
+    this.timestamp = commit.timestamp;
+    const byView = new Map(commit.views.map((v) => [v.view, v.changes]));
+    for (const subscriber of this.subscribers) {
+      if (!subscriber.live) continue;
+      const out: SubscribeRow[] = [];
+      for (const [row, diff] of byView.get(subscriber.view) ?? [])
+        out.push({ progressed: false, timestamp: commit.timestamp, diff, row });
+      out.push({ progressed: true, timestamp: commit.timestamp + 1 });
+      subscriber.listener(out);
+    }
+  }
+
+  private fail(error: Error): void {
+    if (!this.worker) return;
+    this.failure ??= error;
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The engine contract: what Materialize's `SUBSCRIBE <view> WITH (PROGRESS)` offers. The embedded
+ * engine and remote engines implement it, so the hub has one code path for all of them.
+ */
+
+import type { Row } from '../core/multiset.js';
+
+export type { Row };
+
+/**
+ * Engine timestamps are integers that only grow (milliseconds since the epoch in practice).
+ * Materialize may send values above 2^53; they are parsed as BigInt at the edge and carried as
+ * numbers here only while they are safe integers.
+ */
+export type Timestamp = number;
+
+export interface Column {
+  name: string;
+  /** The Postgres type name, e.g. `text`, `bigint`. */
+  type: string;
+}
+
+export interface ViewInfo {
+  name: string;
+  columns: Column[];
+}
+
+/**
+ * One SUBSCRIBE output row. A progress row at `timestamp` means every change before `timestamp`
+ * has been sent. A data row changes the multiplicity of `row` by `diff` (any non-zero integer).
+ */
+export type SubscribeRow =
+  | { progressed: true; timestamp: Timestamp }
+  | { progressed: false; timestamp: Timestamp; diff: number; row: Row };
+
+export interface SubscribeOptions {
+  /** Send the current contents first, as inserts at the first timestamp (default true). */
+  snapshot?: boolean;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+export type SubscribeListener = (rows: SubscribeRow[]) => void;
+
+export interface Engine {
+  /** Views this engine serves, in the order they were defined. Known once `start` resolves. */
+  readonly views: ViewInfo[];
+  start(): Promise<void>;
+  /** Rows arrive in order; the first call starts with a progress row. */
+  subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription;
+  close(): Promise<void>;
+}
+
+/** An event as the engine's input table stores it: column name -> value. */
+export type InputRecord = Record<string, unknown>;
+
+/** Engines that own their input (the embedded one) accept events and remember the source position. */
+export interface IngestingEngine extends Engine {
+  /** The columns of the input table that events are mapped to. */
+  readonly inputColumns: Column[];
+  /**
+   * Applies the records in one transaction, which becomes one timestamp. The sources' resume
+   * positions are stored in the same transaction, so a crash neither loses nor repeats an event.
+   */
+  ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp>;
+  /** The position stored with the last committed batch of `source`, or null. */
+  resumePosition(source: string): Promise<string | null>;
+}

@@ -1,0 +1,124 @@
+/**
+ * Between the sources and the engine: events become input rows and are committed in micro-batches.
+ * A batch closes when it holds `batchSize` events or its first event is `batchMs` old; only one
+ * transaction is in flight, so under a burst the next batch grows instead of a queue of batches.
+ */
+import type { IngestingEngine, InputRecord } from '../engine/types.js';
+import { errorMessage } from '../errors.js';
+import type { EventSink, RawEvent } from '../sources/types.js';
+import { recordMapper, type RecordMapper } from './records.js';
+
+export interface PipelineOptions {
+  batchSize: number;
+  batchMs: number;
+  /** Called when a transaction fails: the events of that batch were not applied. */
+  onError: (error: Error) => void;
+}
+
+export interface SourceCounters {
+  /** Events committed by the engine. */
+  applied: number;
+  skipped: Record<string, number>;
+}
+
+interface Pending {
+  record: InputRecord;
+  source: string;
+  position: string | null;
+}
+
+export class IngestPipeline {
+  private readonly map: RecordMapper;
+  private buffer: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = false;
+  private waiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  readonly counters = new Map<string, SourceCounters>();
+  /** Transactions committed, and the events in them. */
+  commits = 0;
+  applied = 0;
+
+  constructor(
+    private readonly engine: IngestingEngine,
+    private readonly options: PipelineOptions,
+  ) {
+    this.map = recordMapper(engine.inputColumns);
+  }
+
+  sinkFor(source: string): EventSink {
+    const counters: SourceCounters = { applied: 0, skipped: {} };
+    this.counters.set(source, counters);
+    return {
+      push: (event: RawEvent, position: string | null) => this.push(source, event, position),
+      skip: (reason: string) => {
+        counters.skipped[reason] = (counters.skipped[reason] ?? 0) + 1;
+      },
+    };
+  }
+
+  /** Resolves once every event pushed so far is committed. */
+  drain(): Promise<void> {
+    if (!this.inFlight && this.buffer.length === 0) return Promise.resolve();
+    this.schedule(0);
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private push(source: string, event: RawEvent, position: string | null): void | Promise<void> {
+    this.buffer.push({ record: this.map(event), source, position });
+    this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
+    // Past two full batches the source is asked to wait; live sources may ignore the promise.
+    if (this.buffer.length >= this.options.batchSize * 2)
+      return new Promise((resolve) => this.waiters.push(resolve));
+    return undefined;
+  }
+
+  private schedule(delay: number): void {
+    if (this.inFlight) return; // the commit in flight schedules the next batch when it ends
+    if (this.timer && delay > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight || this.buffer.length === 0) return this.settleIdle();
+    this.inFlight = true;
+    const batch = this.buffer.splice(0, this.options.batchSize);
+    // Each source's position is that of its last event in the batch: committed together with the
+    // events, it marks exactly where that source resumes.
+    const positions: Record<string, string> = {};
+    const perSource = new Map<string, number>();
+    for (const { source, position } of batch) {
+      if (position !== null) positions[source] = position;
+      perSource.set(source, (perSource.get(source) ?? 0) + 1);
+    }
+    try {
+      await this.engine.ingest(
+        batch.map((p) => p.record),
+        positions,
+      );
+      this.commits++;
+      this.applied += batch.length;
+      for (const [source, n] of perSource) {
+        const counters = this.counters.get(source);
+        if (counters) counters.applied += n;
+      }
+    } catch (error) {
+      this.options.onError(error instanceof Error ? error : new Error(errorMessage(error)));
+    } finally {
+      this.inFlight = false;
+      if (this.buffer.length < this.options.batchSize * 2) for (const wake of this.waiters.splice(0)) wake();
+      if (this.buffer.length > 0)
+        this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
+      else this.settleIdle();
+    }
+  }
+
+  private settleIdle(): void {
+    if (this.inFlight || this.buffer.length > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,36 @@
+/** The source seam: anything that produces Wikimedia recentchange events. */
+
+/** A parsed event: the JSON object of one recentchange. */
+export type RawEvent = Record<string, unknown>;
+
+export interface EventSink {
+  /**
+   * Hands one event over. `position` is where the source would resume after this event; it is
+   * committed in the same transaction as the event. Returns a promise when the ingest queue is
+   * full: a source that can wait (replay) awaits it, a live one may keep pushing.
+   */
+  push(event: RawEvent, position: string | null): void | Promise<void>;
+  /** Counts an input that could not be used, by reason (e.g. `malformed-json`). Never fatal. */
+  skip(reason: string, detail?: string): void;
+}
+
+export interface SourceStatus {
+  kind: string;
+  /** Events handed to the sink. */
+  emitted: number;
+  /** True once a finite source has handed over its last event. */
+  finished: boolean;
+  [detail: string]: unknown;
+}
+
+export interface Source {
+  /** The key its resume position is stored under, e.g. `replay:<file>`. */
+  readonly id: string;
+  readonly kind: string;
+  /** A short human description for the log, e.g. `replay of x.jsonl at 10x`. */
+  describe(): string;
+  /** Runs until the source is exhausted (finite sources) or `stop` is called. */
+  run(sink: EventSink, resumeFrom: string | null): Promise<void>;
+  stop(): void;
+  status(): SourceStatus;
+}

@@ -1,0 +1,38 @@
+/** Starts a real viewcast on port 0 for a test, in this process. */
+import { startApp, type App } from '../../src/cli/app.js';
+import type { Logger } from '../../src/cli/log.js';
+import { parseServeOptions, type ServeOptions } from '../../src/cli/options.js';
+import { projectRoot } from './shared-data.js';
+
+export const quietLog: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m) => process.stderr.write(`${m}\n`),
+};
+
+export function serveOptions(args: string[]): ServeOptions {
+  const options = parseServeOptions([
+    '--port',
+    '0',
+    '--pg-port',
+    '0',
+    '--views',
+    `${projectRoot}views/wikirecent.sql`,
+    ...args,
+  ]);
+  if (options === 'help') throw new Error('unexpected --help');
+  return options;
+}
+
+export async function startTestApp(
+  args: string[],
+  hooks: { holdSources?: Promise<void> } = {},
+): Promise<App> {
+  return startApp(serveOptions(args), quietLog, undefined, hooks);
+}
+
+export async function getJson<T>(app: App, path: string): Promise<T> {
+  const response = await fetch(`${app.url}${path}`);
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
