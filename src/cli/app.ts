@@ -4,11 +4,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
-import { errorMessage, ViewcastError } from '../errors.js';
+import { errorMessage, UsageError, ViewcastError } from '../errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
-import { createSource } from '../sources/create-source.js';
+import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
+import { HttpIngestSource } from '../sources/http-ingest.js';
+import { withSkipLog } from '../sources/skip-log.js';
 import type { Source } from '../sources/types.js';
 import type { Logger } from './log.js';
 import type { ServeOptions } from './options.js';
@@ -62,7 +64,7 @@ export async function startApp(
       );
     });
   }
-  const chosen = options.sources.map((spec) => createSource(spec, options));
+  const chosen = await chooseSources(options, log);
   const engine = new EmbeddedEngine({ viewsFile: options.views, dataDir: options.dataDir });
   log.info(
     `engine: embedded PGlite + pg_ivm, ${options.dataDir ? `data in ${options.dataDir}` : 'in memory (--memory)'}`,
@@ -92,7 +94,7 @@ export async function startApp(
     const state = { done: false, error: null as string | null };
     states.set(source, state);
     log.info(`source: ${source.describe()}${reason ? ` (${reason})` : ''}`);
-    const sink = pipeline.sinkFor(source.id);
+    const sink = withSkipLog(pipeline.sinkFor(source.id), log, source.id);
     await hooks.holdSources;
     const resume = await engine.resumePosition(source.id);
     if (resume !== null) log.info(`source ${source.id}: resuming after position ${resume}`);
@@ -142,7 +144,21 @@ export async function startApp(
     };
   };
 
-  const server = await startServer({ hub, status }, options.host, options.port);
+  const ingestSource = chosen.map((c) => c.source).find((s) => s instanceof HttpIngestSource);
+  const ingest =
+    options.ingestToken !== null && ingestSource
+      ? {
+          token: options.ingestToken,
+          maxBytes: options.ingestMaxBytes,
+          submit: async (events: Parameters<HttpIngestSource['accept']>[0]) => {
+            if (!ingestSource.ready) throw new Error('the sources have not started yet');
+            const result = await ingestSource.accept(events);
+            await pipeline.committed();
+            return result;
+          },
+        }
+      : null;
+  const server = await startServer({ hub, status, ingest }, options.host, options.port);
   let closing: Promise<void> | null = null;
   return {
     url: server.url,
@@ -163,4 +179,24 @@ export async function startApp(
       return closing;
     },
   };
+}
+
+/** The sources of `--source` (in order), plus the ingest endpoint's when --ingest-token is set. */
+async function chooseSources(options: ServeOptions, log: Logger): Promise<ChosenSource[]> {
+  const settings: SourceSettings = {
+    ...options,
+    log,
+    progress: { terminal: process.stderr.isTTY ? process.stderr : null, log },
+  };
+  const chosen: ChosenSource[] = [];
+  for (const spec of options.sources) chosen.push(await createSource(spec, settings));
+  if (options.ingestToken !== null && !chosen.some((c) => c.source instanceof HttpIngestSource))
+    chosen.push({ source: new HttpIngestSource(), reason: '--ingest-token is set' });
+  const ids = new Set<string>();
+  for (const { source } of chosen) {
+    if (ids.has(source.id))
+      throw new UsageError(`--source ${source.id} is given twice: each source may run once.`);
+    ids.add(source.id);
+  }
+  return chosen;
 }

@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
+import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
 
 export interface ServeOptions {
   sources: string[];
@@ -18,6 +20,16 @@ export interface ServeOptions {
   engine: string;
   batchSize: number;
   batchMs: number;
+  /** Sources (see src/sources). Durations in ms. */
+  loop: boolean;
+  wikimediaUrl: string;
+  userAgent: string;
+  readTimeoutMs: number;
+  reconnectDelayMs: number;
+  autoTimeoutMs: number;
+  /** `POST /api/ingest` is on when this is set. */
+  ingestToken: string | null;
+  ingestMaxBytes: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -33,6 +45,12 @@ export const SERVE_DEFAULTS = {
   engine: 'embedded',
   'batch-size': '1000',
   'batch-ms': '2',
+  'wikimedia-url': WIKIMEDIA_URL,
+  'user-agent': DEFAULT_USER_AGENT,
+  'read-timeout': '30',
+  'reconnect-delay': '1',
+  'auto-timeout': '5',
+  'ingest-max-bytes': String(10 * 1024 * 1024),
 } as const;
 
 export const SERVE_HELP = `Usage: viewcast serve [flags]
@@ -41,10 +59,26 @@ Streams live SQL views to web browsers at http://HOST:PORT.
 
 Flags (default in brackets):
   --source SPEC        where events come from; may be repeated [auto]
-                         auto            the live Wikimedia stream if reachable, else simulate
+                         auto            the live Wikimedia stream if it answers within
+                                         --auto-timeout, else simulate; the log says which and why
+                         wikimedia       the live Wikimedia EventStreams recentchange stream
                          simulate        built-in generator of realistic edits (--rate, --seed)
-                         replay:FILE     a recording: JSON lines or raw SSE text (--speed)
+                         replay:FILE     a recording: JSON lines or raw SSE text, optionally
+                                         gzipped (--speed, --loop)
+                         file:FILE       follow a file another program appends SSE to
+                                         (curl -N URL >> FILE); survives truncation and rotation
+                         ingest          only POST /api/ingest (needs --ingest-token)
   --speed N|max        replay pace as a factor of the recorded pace, or max [1]
+  --loop               replay forever, with fresh event ids on every pass
+  --wikimedia-url URL  the live stream [${WIKIMEDIA_URL}]
+  --user-agent TEXT    User-Agent sent to Wikimedia, which refuses clients without a
+                       descriptive one: name/version (URL or e-mail) [${DEFAULT_USER_AGENT}]
+  --read-timeout S     seconds without a byte before a live connection counts as stalled [30]
+  --reconnect-delay S  first wait before reconnecting, in seconds; doubles (with jitter) on each
+                       failed attempt up to 60 s; 429 and 5xx wait as Retry-After says [1]
+  --auto-timeout S     how long auto waits for the live stream to answer, in seconds [5]
+  --ingest-token T     turn on POST /api/ingest; requests must send "Authorization: Bearer T"
+  --ingest-max-bytes N largest POST /api/ingest body, in bytes [10485760]
   --rate N             simulator events per second [40]
   --seed N             simulator seed, for a repeatable stream [1]
   --views FILE         SQL views file [views/wikirecent.sql]
@@ -65,6 +99,10 @@ function integer(flag: string, text: string, min: number, max: number): number {
     throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, not "${text}".`);
   }
   return value;
+}
+
+function seconds(flag: string, text: string): number {
+  return Math.round(positive(flag, text) * 1000);
 }
 
 function positive(flag: string, text: string): number {
@@ -93,6 +131,14 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       engine: { type: 'string', default: SERVE_DEFAULTS.engine },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
+      loop: { type: 'boolean', default: false },
+      'wikimedia-url': { type: 'string', default: SERVE_DEFAULTS['wikimedia-url'] },
+      'user-agent': { type: 'string', default: SERVE_DEFAULTS['user-agent'] },
+      'read-timeout': { type: 'string', default: SERVE_DEFAULTS['read-timeout'] },
+      'reconnect-delay': { type: 'string', default: SERVE_DEFAULTS['reconnect-delay'] },
+      'auto-timeout': { type: 'string', default: SERVE_DEFAULTS['auto-timeout'] },
+      'ingest-token': { type: 'string' },
+      'ingest-max-bytes': { type: 'string', default: SERVE_DEFAULTS['ingest-max-bytes'] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -105,8 +151,15 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       `--engine "${values.engine}" is not available: this version runs the embedded engine only (--engine embedded).`,
     );
   }
+  const sources = values.source?.length ? values.source : [SERVE_DEFAULTS.source];
+  const ingestToken = values['ingest-token'] ?? null;
+  if (ingestToken === '') throw new UsageError('--ingest-token must not be empty.');
+  if (sources.includes('ingest') && ingestToken === null)
+    throw new UsageError('--source ingest needs --ingest-token TOKEN: POST /api/ingest is off without one.');
+  if (!/^https?:\/\//.test(values['wikimedia-url']))
+    throw new UsageError(`--wikimedia-url takes an http(s) URL, not "${values['wikimedia-url']}".`);
   return {
-    sources: values.source?.length ? values.source : [SERVE_DEFAULTS.source],
+    sources,
     speed: values.speed === 'max' ? 'max' : positive('speed', values.speed),
     rate: positive('rate', values.rate),
     seed: integer('seed', values.seed, 0, 2 ** 32 - 1),
@@ -118,5 +171,13 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     engine: values.engine,
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),
     batchMs: integer('batch-ms', values['batch-ms'], 0, 60_000),
+    loop: values.loop,
+    wikimediaUrl: values['wikimedia-url'],
+    userAgent: values['user-agent'],
+    readTimeoutMs: seconds('read-timeout', values['read-timeout']),
+    reconnectDelayMs: seconds('reconnect-delay', values['reconnect-delay']),
+    autoTimeoutMs: seconds('auto-timeout', values['auto-timeout']),
+    ingestToken,
+    ingestMaxBytes: integer('ingest-max-bytes', values['ingest-max-bytes'], 1, 2 ** 31 - 1),
   };
 }

@@ -35,6 +35,10 @@ export class IngestPipeline {
   private waiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   readonly counters = new Map<string, SourceCounters>();
+  /** Events pushed, and events whose transaction has ended (committed or failed), in push order. */
+  private pushed = 0;
+  private settled = 0;
+  private commitWaiters: Array<{ upTo: number; resolve: () => void; reject: (error: Error) => void }> = [];
   /** Transactions committed, and the events in them. */
   commits = 0;
   applied = 0;
@@ -64,7 +68,28 @@ export class IngestPipeline {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves once every event pushed so far has been committed (rejects if its transaction failed).
+   * Unlike `drain`, later pushes by other sources do not hold it back.
+   */
+  committed(): Promise<void> {
+    const upTo = this.pushed;
+    if (this.settled >= upTo) return Promise.resolve();
+    return new Promise((resolve, reject) => this.commitWaiters.push({ upTo, resolve, reject }));
+  }
+
+  private settle(count: number, error: Error | null): void {
+    this.settled += count;
+    const due = this.commitWaiters.filter((w) => w.upTo <= this.settled);
+    this.commitWaiters = this.commitWaiters.filter((w) => w.upTo > this.settled);
+    for (const waiter of due) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
+
   private push(source: string, event: RawEvent, position: string | null): void | Promise<void> {
+    this.pushed++;
     this.buffer.push({ record: this.map(event), source, position });
     this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
@@ -106,8 +131,11 @@ export class IngestPipeline {
         const counters = this.counters.get(source);
         if (counters) counters.applied += n;
       }
+      this.settle(batch.length, null);
     } catch (error) {
-      this.options.onError(error instanceof Error ? error : new Error(errorMessage(error)));
+      const failure = error instanceof Error ? error : new Error(errorMessage(error));
+      this.settle(batch.length, failure);
+      this.options.onError(failure);
     } finally {
       this.inFlight = false;
       if (this.buffer.length < this.options.batchSize * 2) for (const wake of this.waiters.splice(0)) wake();

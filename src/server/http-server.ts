@@ -6,12 +6,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Hub } from '../hub/hub.js';
+import { handleIngest, type IngestEndpoint } from './ingest-route.js';
 import { serveStatic } from './static-files.js';
 import { serveStream } from './stream-socket.js';
 
 export interface ServerContext {
   hub: Hub;
   status: () => unknown;
+  /** `POST /api/ingest`, when turned on with --ingest-token. */
+  ingest?: IngestEndpoint | null;
 }
 
 export interface RunningServer {
@@ -40,6 +43,10 @@ function viewName(pathname: string, prefix: string): string | null {
 async function route(context: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const { pathname } = url;
+  if (pathname === '/api/ingest') {
+    await handleIngest(context.ingest ?? null, req, res);
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, {
       error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${pathname}` },

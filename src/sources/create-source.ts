@@ -1,13 +1,29 @@
-/** Turns a `--source` spec into a source. */
+/** Turns a `--source` spec into a source; `auto` asks the live stream first (see stream-probe.ts). */
 import { UsageError } from '../errors.js';
+import { FileTailSource } from './file-tail.js';
+import { HttpIngestSource } from './http-ingest.js';
+import type { ProgressTarget } from './replay-progress.js';
 import { ReplaySource } from './replay.js';
 import { SimulateSource } from './simulate.js';
-import type { Source } from './types.js';
+import { probeStream } from './stream-probe.js';
+import type { Source, SourceLog } from './types.js';
+import { WikimediaSource } from './wikimedia.js';
 
 export interface SourceSettings {
   speed: number | 'max';
+  loop: boolean;
   rate: number;
   seed: number;
+  wikimediaUrl: string;
+  userAgent: string;
+  readTimeoutMs: number;
+  reconnectDelayMs: number;
+  autoTimeoutMs: number;
+  /** How often a followed file is looked at when no change notification came. */
+  filePollMs?: number;
+  log: SourceLog;
+  /** Where replay progress goes: a terminal line, or log lines when `terminal` is null. */
+  progress: ProgressTarget;
 }
 
 export interface ChosenSource {
@@ -16,19 +32,52 @@ export interface ChosenSource {
   reason: string | null;
 }
 
-export function createSource(spec: string, settings: SourceSettings): ChosenSource {
+export const SOURCE_SPECS = 'auto, wikimedia, simulate, replay:FILE, file:FILE or ingest';
+
+function wikimedia(settings: SourceSettings): WikimediaSource {
+  return new WikimediaSource({
+    url: settings.wikimediaUrl,
+    userAgent: settings.userAgent,
+    readTimeoutMs: settings.readTimeoutMs,
+    backoff: { initialMs: settings.reconnectDelayMs, maxMs: Math.max(60_000, settings.reconnectDelayMs) },
+    log: settings.log,
+  });
+}
+
+function simulate(settings: SourceSettings): SimulateSource {
+  return new SimulateSource({ rate: settings.rate, seed: settings.seed });
+}
+
+export async function createSource(spec: string, settings: SourceSettings): Promise<ChosenSource> {
   if (spec === 'auto') {
-    return {
-      source: new SimulateSource({ rate: settings.rate, seed: settings.seed }),
-      reason: 'auto: the live Wikimedia client is not part of this version, so the simulator feeds the views',
-    };
+    const probe = await probeStream(settings.wikimediaUrl, settings.userAgent, settings.autoTimeoutMs);
+    if (probe.live)
+      return { source: wikimedia(settings), reason: `auto: the live stream, since ${probe.why}` };
+    return { source: simulate(settings), reason: `auto: the simulator, since ${probe.why}` };
   }
-  if (spec === 'simulate')
-    return { source: new SimulateSource({ rate: settings.rate, seed: settings.seed }), reason: null };
+  if (spec === 'wikimedia') return { source: wikimedia(settings), reason: null };
+  if (spec === 'simulate') return { source: simulate(settings), reason: null };
+  if (spec === 'ingest') return { source: new HttpIngestSource(), reason: null };
   if (spec.startsWith('replay:')) {
     const file = spec.slice('replay:'.length);
     if (!file) throw new UsageError('--source replay: needs a file, e.g. --source replay:recording.jsonl');
-    return { source: new ReplaySource({ file, speed: settings.speed }), reason: null };
+    return {
+      source: new ReplaySource({
+        file,
+        speed: settings.speed,
+        loop: settings.loop,
+        progress: settings.progress,
+      }),
+      reason: null,
+    };
   }
-  throw new UsageError(`--source "${spec}" is not known. Use auto, simulate or replay:FILE.`);
+  if (spec.startsWith('file:')) {
+    const file = spec.slice('file:'.length);
+    if (!file) throw new UsageError('--source file: needs a file, e.g. --source file:recentchanges');
+    return {
+      source: new FileTailSource({ file, pollMs: settings.filePollMs ?? 500, log: settings.log }),
+      reason: null,
+    };
+  }
+  throw new UsageError(`--source "${spec}" is not known. Use ${SOURCE_SPECS}.`);
 }

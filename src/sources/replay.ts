@@ -1,30 +1,48 @@
 /**
- * Replays a recording: JSON lines (one event per line) or raw SSE text, detected from the content.
- * Paced by the events' `meta.dt` scaled by `speed`, or as fast as the engine takes them (`max`).
+ * Replays a recording: JSON lines (one event per line) or raw SSE text, detected from the content,
+ * either of them optionally gzipped. Paced by the events' `meta.dt` scaled by `speed`, or as fast
+ * as the engine takes them (`max`). With `loop` it starts over at the end, forever, giving every
+ * event a fresh `meta.id` on each later pass so that the passes are new events, not duplicates.
  * The resume position is the number of events consumed, so a restart continues at the next one.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import { ViewcastError } from '../errors.js';
+import { EventGate } from './event-gate.js';
+import { eventTime, parseEvent } from './event-schema.js';
+import { ReplayProgress, type ProgressTarget } from './replay-progress.js';
+import { Sleeper } from './sleeper.js';
 import { parseSseText } from './sse-text.js';
 import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
+
+export { eventTime };
 
 export interface ReplayOptions {
   file: string;
   /** A factor on the recorded pace, or `max` for no pacing at all. */
   speed: number | 'max';
+  /** Start over at the end, forever. */
+  loop?: boolean;
+  /** Where progress goes; none when absent. */
+  progress?: ProgressTarget;
 }
 
-type Entry = { json: string } | { error: string };
+const gunzipAsync = promisify(gunzip);
 
 export class ReplaySource implements Source {
   readonly kind = 'replay';
   readonly id: string;
   private stopped = false;
+  private readonly sleeper = new Sleeper();
   private emitted = 0;
+  private consumed = 0;
   private total = 0;
+  private passes = 0;
   private finished = false;
-  private wake: (() => void) | null = null;
+  private progress: ReplayProgress | null = null;
 
   constructor(private readonly options: ReplayOptions) {
     this.id = `replay:${basename(options.file)}`;
@@ -33,54 +51,69 @@ export class ReplaySource implements Source {
   describe(): string {
     const pace =
       this.options.speed === 'max' ? 'as fast as possible' : `at ${this.options.speed}x the recorded pace`;
-    return `replay of ${this.options.file} ${pace}`;
+    return `replay of ${this.options.file} ${pace}${this.options.loop ? ', looping forever' : ''}`;
   }
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
-    const text = await readFile(this.options.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new ViewcastError(
-        'VIEWCAST_SOURCE',
-        `Cannot read the recording ${this.options.file}: ${error.code ?? error.message}.`,
-      );
-    });
-    const entries = [...readEntries(text)];
+    const entries = await readRecording(this.options.file);
     this.total = entries.length;
-    const start = resumeFrom === null ? 0 : Math.min(Number(resumeFrom) || 0, entries.length);
+    const loop = this.options.loop === true && entries.length > 0;
+    let position = resumeFrom === null ? 0 : Math.max(0, Math.floor(Number(resumeFrom)) || 0);
+    if (!loop) position = Math.min(position, entries.length);
+    if (this.options.progress)
+      this.progress = new ReplayProgress(
+        `replay ${basename(this.options.file)}`,
+        this.total,
+        loop,
+        this.options.progress,
+      );
+    const gate = new EventGate();
     let clock: { wall: number; recorded: number } | null = null;
-    for (let index = start; index < entries.length && !this.stopped; index++) {
-      const entry = entries[index] as Entry;
-      const position = String(index + 1);
-      if ('error' in entry) {
-        sink.skip(entry.error);
+    let pass = -1;
+    const startedAt = position;
+    while (!this.stopped && (loop || position < entries.length)) {
+      const index = position % entries.length;
+      if (Math.floor(position / entries.length) !== pass) {
+        pass = Math.floor(position / entries.length);
+        this.passes = pass + 1;
+        clock = null; // each pass keeps the recorded pace from its own first event
+      }
+      position++;
+      this.consumed = position;
+      this.progress?.update(position - startedAt);
+      const parsed = parseEvent(entries[index] as string);
+      if ('reason' in parsed) {
+        sink.skip(parsed.reason, `event ${index + 1} of ${this.options.file}: ${parsed.detail}`);
         continue;
       }
-      let event: unknown;
-      try {
-        event = JSON.parse(entry.json);
-      } catch {
-        sink.skip('malformed-json', `event ${index + 1} of ${this.options.file}`);
+      const event = parsed.event;
+      if (pass > 0) freshId(event);
+      const verdict = gate.admit(event);
+      if (verdict !== 'pass') {
+        sink.skip(verdict);
         continue;
       }
-      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-        sink.skip('not-an-object', `event ${index + 1} of ${this.options.file}`);
-        continue;
-      }
-      const recorded = eventTime(event as RawEvent);
+      const recorded = eventTime(event);
       if (this.options.speed !== 'max' && recorded !== null) {
         clock ??= { wall: Date.now(), recorded };
         const due = clock.wall + (recorded - clock.recorded) / this.options.speed;
-        if (due > Date.now()) await this.sleep(due - Date.now());
-        if (this.stopped) break;
+        if (due > Date.now()) await this.sleeper.sleep(due - Date.now());
+        if (this.stopped) {
+          position--; // not handed over: a restart replays it
+          break;
+        }
       }
       this.emitted++;
-      await sink.push(event as RawEvent, position);
+      await sink.push(event, String(position));
     }
     this.finished = !this.stopped;
+    if (this.finished) this.progress?.finish(position - startedAt);
+    else this.progress?.close();
   }
 
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   status(): SourceStatus {
@@ -90,41 +123,55 @@ export class ReplaySource implements Source {
       finished: this.finished,
       file: this.options.file,
       total: this.total,
+      consumed: this.consumed,
+      percent:
+        this.total > 0 && !this.options.loop ? Math.round((this.consumed / this.total) * 1000) / 10 : null,
+      loop: this.options.loop === true,
+      passes: this.passes,
     };
   }
+}
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
+/** A later pass's copy of an event gets a new `meta.id`: it is a new event, not a re-delivery. */
+function freshId(event: RawEvent): void {
+  const meta = event['meta'];
+  if (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
+    event['meta'] = { ...(meta as Record<string, unknown>), id: randomUUID() };
+}
+
+/** Reads a recording (gzipped or not) into the JSON text of each event. */
+export async function readRecording(file: string): Promise<string[]> {
+  let bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new ViewcastError(
+      'VIEWCAST_SOURCE',
+      `Cannot read the recording ${file}: ${error.code ?? error.message}.`,
+    );
+  });
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    bytes = await gunzipAsync(bytes).catch((error: Error) => {
+      throw new ViewcastError(
+        'VIEWCAST_SOURCE',
+        `The recording ${file} looks gzipped but cannot be unpacked: ${error.message}.`,
+      );
     });
   }
+  return readEntries(bytes);
 }
 
 /** Splits a recording into one entry per event, detecting JSON lines or SSE text. */
-export function* readEntries(text: string): Generator<Entry> {
+export function readEntries(input: Uint8Array | string): string[] {
+  const text =
+    typeof input === 'string'
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   const first = text.trimStart()[0];
-  if (first === '{' || first === undefined) {
-    for (const line of text.split('\n')) {
-      const trimmed = line.trim();
-      if (trimmed) yield { json: trimmed };
-    }
-    return;
+  if (first === '{' || first === '[' || first === undefined) {
+    return text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
   }
-  for (const message of parseSseText(text)) {
-    if (message.event === 'message') yield { json: message.data };
-  }
-}
-
-/** The event's time in milliseconds from `meta.dt` (ISO 8601), or null when absent or unparseable. */
-export function eventTime(event: RawEvent): number | null {
-  const meta = event['meta'];
-  const dt = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)['dt'] : undefined;
-  if (typeof dt !== 'string') return null;
-  const time = Date.parse(dt);
-  return Number.isNaN(time) ? null : time;
+  return parseSseText(input)
+    .filter((message) => message.event === 'message')
+    .map((message) => message.data);
 }

@@ -1,4 +1,10 @@
-/** The event generator behind the simulator: pure functions of a seeded random number generator. */
+/**
+ * The event generator behind the simulator: a pure function of its seed. The population of
+ * accounts (names, bot flags, home wikis) is the same for every seed, so the busiest simulated
+ * editors keep their names from run to run; the seed drives the stream itself.
+ */
+import * as calibration from './simulate-calibration.js';
+import type { Weighted } from './simulate-calibration.js';
 import type { RawEvent } from './types.js';
 
 export type Rng = () => number;
@@ -15,7 +21,7 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
-function pick<T>(rng: Rng, weighted: ReadonlyArray<readonly [T, number]>): T {
+function pick<T>(rng: Rng, weighted: Weighted<T>): T {
   const total = weighted.reduce((sum, [, w]) => sum + w, 0);
   let r = rng() * total;
   for (const [value, weight] of weighted) {
@@ -25,59 +31,12 @@ function pick<T>(rng: Rng, weighted: ReadonlyArray<readonly [T, number]>): T {
   return (weighted[weighted.length - 1] as readonly [T, number])[0];
 }
 
-const TYPES = [
-  ['categorize', 51],
-  ['edit', 38],
-  ['log', 6],
-  ['new', 5],
-] as const;
-const WIKIS = [
-  ['commonswiki', 'commons.wikimedia.org', 40],
-  ['wikidatawiki', 'www.wikidata.org', 14],
-  ['zhwikisource', 'zh.wikisource.org', 8],
-  ['enwiki', 'en.wikipedia.org', 8],
-  ['cewiki', 'ce.wikipedia.org', 4],
-  ['dewiki', 'de.wikipedia.org', 3],
-  ['frwiki', 'fr.wikipedia.org', 3],
-  ['eswiki', 'es.wikipedia.org', 3],
-  ['enwikinews', 'en.wikinews.org', 2],
-  ['ptwiki', 'pt.wikipedia.org', 2],
-  ['ruwiki', 'ru.wikipedia.org', 2],
-  ['itwiki', 'it.wikipedia.org', 2],
-  ['jawiki', 'ja.wikipedia.org', 2],
-  ['arzwiki', 'arz.wikipedia.org', 1],
-  ['cywiki', 'cy.wikipedia.org', 1],
-  ['specieswiki', 'species.wikimedia.org', 1],
-  ['bnwiki', 'bn.wikipedia.org', 1],
-  ['arwiki', 'ar.wikipedia.org', 1],
-  ['plwiki', 'pl.wikipedia.org', 1],
-  ['nlwiki', 'nl.wikipedia.org', 1],
-] as const;
-const NAMESPACES = [
-  [14, 50],
-  [0, 26],
-  [6, 14],
-  [3, 3],
-  [1, 2],
-  [4, 2],
-  [2, 1],
-  [10, 1],
-  [104, 1],
-] as const;
-const LOG_TYPES = [
-  ['upload', 40],
-  ['delete', 15],
-  ['block', 5],
-  ['newusers', 15],
-  ['move', 10],
-  ['protect', 5],
-  ['patrol', 10],
-] as const;
+/** A log-normal draw with the given median (Box-Muller). */
+function logNormal(rng: Rng, { median, sigma }: { median: number; sigma: number }): number {
+  const z = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  return Math.round(median * Math.exp(sigma * z));
+}
 
-/** Heavy-tailed activity: user rank r is chosen with weight 1 / r^1.1 out of 3,000 users. */
-const USER_COUNT = 3000;
-const USER_WEIGHTS = Array.from({ length: USER_COUNT }, (_, i) => 1 / Math.pow(i + 1, 1.1));
-const USER_TOTAL = USER_WEIGHTS.reduce((a, b) => a + b, 0);
 const SYLLABLES = [
   'ka',
   'ri',
@@ -95,28 +54,62 @@ const SYLLABLES = [
   'ste',
   'wal',
 ];
+const WORDS = [
+  'River',
+  'Church',
+  'Station',
+  'Portrait',
+  'Map',
+  'Bridge',
+  'Castle',
+  'Village',
+  'Album',
+  'Species',
+];
+const NS_PREFIX: Record<number, string> = {
+  1: 'Talk:',
+  2: 'User:',
+  3: 'User talk:',
+  4: 'Wikipedia:',
+  6: 'File:',
+  10: 'Template:',
+  14: 'Category:',
+  15: 'Category talk:',
+  828: 'Module:',
+};
 
-function userName(rank: number): { name: string; bot: boolean } {
-  // Most of the busiest accounts are bots, as in the recordings; beyond the top 50 few are.
-  const bot = rank < 50 ? rank % 3 !== 2 : rank % 17 === 0;
-  let n = rank + 7;
+interface Account {
+  name: string;
+  bot: boolean;
+  home: string;
+}
+
+function accountName(rank: number, rng: Rng, bot: boolean): string {
   let name = '';
-  for (let i = 0; i < 3; i++) {
-    name += SYLLABLES[n % SYLLABLES.length];
-    n = Math.floor(n / SYLLABLES.length) + i * 5;
-  }
-  name = name[0]?.toUpperCase() + name.slice(1) + (rank % 4 === 0 ? ` ${rank % 97}` : '');
-  return { name: bot ? `${name}Bot` : name, bot };
+  const parts = 2 + Math.floor(rng() * 2);
+  for (let i = 0; i < parts; i++) name += SYLLABLES[Math.floor(rng() * SYLLABLES.length)];
+  name = (name[0] as string).toUpperCase() + name.slice(1);
+  if (rng() < 0.3) name += ` ${SYLLABLES[rank % SYLLABLES.length]}`;
+  if (bot) return rng() < 0.5 ? `${name}Bot` : `${name}-bot`;
+  return rng() < 0.25 ? `${name}${rank % 1000}` : name;
 }
 
-function userRank(rng: Rng): number {
-  let r = rng() * USER_TOTAL;
-  for (let i = 0; i < USER_COUNT; i++) {
-    r -= USER_WEIGHTS[i] as number;
-    if (r < 0) return i;
-  }
-  return USER_COUNT - 1;
-}
+/** The fixed population of core accounts, ranked by activity. */
+const CORE: Account[] = (() => {
+  const rng = mulberry32(0x5eed);
+  const names = new Set<string>();
+  return Array.from({ length: calibration.CORE_USERS }, (_, rank) => {
+    const bot = calibration.BOT_RANKS.has(rank) || (rank > 21 && rng() < calibration.BOT_SHARE_BEYOND);
+    let name = accountName(rank, rng, bot);
+    while (names.has(name)) name += `${rank}`;
+    names.add(name);
+    return { name, bot, home: pick(rng, calibration.WIKIS) };
+  });
+})();
+const CORE_WEIGHTS: Weighted<number> = CORE.map((_, rank) => [
+  rank,
+  1 / Math.pow(rank + 1, calibration.ZIPF_EXPONENT),
+]);
 
 function uuid(rng: Rng): string {
   const hex = (n: number): string =>
@@ -124,66 +117,118 @@ function uuid(rng: Rng): string {
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(rng() * 4)]}${hex(3)}-${hex(12)}`;
 }
 
-let nextRcid = 3_400_000_000;
-let nextOffset = 6_200_000_000;
+function titleFor(rng: Rng, namespace: number): string {
+  const word = WORDS[Math.floor(rng() * WORDS.length)] as string;
+  const name = SYLLABLES[Math.floor(rng() * SYLLABLES.length)] as string;
+  const base = `${word} of ${name[0]?.toUpperCase()}${name.slice(1)} ${Math.floor(rng() * 100000)}`;
+  return `${NS_PREFIX[namespace] ?? ''}${namespace === 6 ? `${base}.jpg` : base}`;
+}
 
-export function simulatedEvent(rng: Rng, now: number): RawEvent {
-  const type = pick(rng, TYPES);
-  const [wiki, domain] = pick(
-    rng,
-    WIKIS.map(([w, d, weight]) => [[w, d] as const, weight] as const),
-  );
-  const namespace = type === 'categorize' ? 14 : pick(rng, NAMESPACES);
-  const { name: user, bot } = userName(userRank(rng));
-  const title = `${namespace === 14 ? 'Category:' : namespace === 6 ? 'File:' : ''}${SYLLABLES[Math.floor(rng() * 15)]} ${Math.floor(rng() * 100000)}`;
-  const url = `https://${domain}/wiki/${encodeURIComponent(title.replace(/ /g, '_'))}`;
-  const event: RawEvent = {
-    $schema: '/mediawiki/recentchange/1.0.0',
-    meta: {
-      uri: url,
-      request_id: uuid(rng),
-      id: uuid(rng),
-      domain,
-      stream: 'mediawiki.recentchange',
-      dt: new Date(now).toISOString(),
-      topic: 'eqiad.mediawiki.recentchange',
-      partition: 0,
-      offset: nextOffset++,
-    },
-    id: nextRcid++,
-    type,
-    namespace,
-    title,
-    title_url: url,
-    comment: type === 'categorize' ? `[[:${title}]] added to category` : 'Simulated edit summary',
-    timestamp: Math.floor(now / 1000),
-    user,
-    bot,
-    server_url: `https://${domain}`,
-    server_name: domain,
-    server_script_path: '/w',
-    wiki,
-    parsedcomment: 'Simulated edit summary',
-  };
-  if (type === 'edit' || type === 'new') {
-    const oldLength = Math.floor(Math.exp(rng() * 11));
-    const delta = Math.round((rng() - 0.4) * Math.exp(rng() * 7));
-    const revision = 1_000_000_000 + Math.floor(rng() * 1_500_000_000);
-    event['minor'] = type === 'edit' && rng() < 0.28;
-    event['patrolled'] = rng() < 0.6;
-    event['length'] =
-      type === 'new'
-        ? { new: Math.max(1, delta + 200) }
-        : { old: oldLength, new: Math.max(0, oldLength + delta) };
-    event['revision'] =
-      type === 'new' ? { new: revision } : { old: revision - Math.floor(rng() * 5000) - 1, new: revision };
-  } else if (type === 'log') {
-    const logType = pick(rng, LOG_TYPES);
-    event['log_type'] = logType;
-    event['log_action'] = logType;
-    event['log_id'] = Math.floor(rng() * 1e9);
-    event['log_params'] = [];
-    event['log_action_comment'] = 'Simulated log entry';
+/** One simulated stream: ids and offsets grow like the real ones, per generator. */
+export class EventGenerator {
+  private readonly rng: Rng;
+  private rcid = 3_400_000_000;
+  private offset = 6_200_000_000;
+  private logId = 398_000_000;
+
+  constructor(seed: number) {
+    this.rng = mulberry32(seed);
   }
-  return event;
+
+  /** The next event, dated `now` (ms since the epoch). */
+  next(now: number): RawEvent {
+    const rng = this.rng;
+    const type = pick(rng, calibration.TYPE_MIX);
+    const account =
+      rng() < calibration.ONE_OFF_SHARE ? this.oneOff() : (CORE[pick(rng, CORE_WEIGHTS)] as Account);
+    const wiki = rng() < calibration.AWAY_FROM_HOME ? pick(rng, calibration.WIKIS) : account.home;
+    const domain = calibration.wikiDomain(wiki);
+    const namespace = type === 'categorize' ? 14 : pick(rng, calibration.NAMESPACES[type]);
+    const title = titleFor(rng, namespace);
+    const url = `https://${domain}/wiki/${encodeURIComponent(title.replace(/ /g, '_'))}`;
+    const rcid = this.rcid++;
+    const comment =
+      type === 'categorize' ? `[[:${titleFor(rng, 0)}]] added to category` : 'Simulated edit summary';
+    const event: RawEvent = {
+      $schema: '/mediawiki/recentchange/1.0.0',
+      meta: {
+        uri: url,
+        request_id: uuid(rng),
+        id: uuid(rng),
+        domain,
+        stream: 'mediawiki.recentchange',
+        dt: new Date(now).toISOString(),
+        topic: 'eqiad.mediawiki.recentchange',
+        partition: 0,
+        offset: this.offset++,
+      },
+      id: rcid,
+      type,
+      namespace,
+      title,
+      title_url: url,
+      comment,
+      timestamp: Math.floor(now / 1000),
+      user: account.name,
+      bot: account.bot,
+    };
+    if (type === 'edit' || type === 'new') this.addRevision(event, type, domain, rcid);
+    else if (type === 'log') this.addLog(event, title);
+    else event['notify_url'] = `https://${domain}/w/index.php?diff=${this.revisionId()}&rcid=${rcid}`;
+    Object.assign(event, {
+      server_url: `https://${domain}`,
+      server_name: domain,
+      server_script_path: '/w',
+      wiki,
+      parsedcomment: comment,
+    });
+    return event;
+  }
+
+  private oneOff(): Account {
+    const index = Math.floor(this.rng() * calibration.ONE_OFF_POOL);
+    const home = pick(this.rng, calibration.WIKIS);
+    // Many one-off editors are unregistered: the stream names them by address.
+    const name = index % 3 === 0 ? `192.0.${(index >> 8) & 255}.${index & 255}` : `Editor ${index}`;
+    return { name, bot: false, home };
+  }
+
+  private revisionId(): number {
+    return 1_000_000_000 + Math.floor(this.rng() * 1_500_000_000);
+  }
+
+  private addRevision(event: RawEvent, type: 'edit' | 'new', domain: string, rcid: number): void {
+    const rng = this.rng;
+    const revision = this.revisionId();
+    const previous = revision - 1 - Math.floor(rng() * 5000);
+    event['notify_url'] =
+      type === 'new'
+        ? `https://${domain}/w/index.php?oldid=${revision}&rcid=${rcid}`
+        : `https://${domain}/w/index.php?diff=${revision}&oldid=${previous}&rcid=${rcid}`;
+    event['minor'] = type === 'edit' && rng() < calibration.MINOR_SHARE;
+    if (type === 'new' || rng() >= calibration.PATROLLED_ABSENT)
+      event['patrolled'] = rng() < calibration.PATROLLED_TRUE;
+    if (type === 'new') {
+      event['length'] = { new: Math.max(0, logNormal(rng, calibration.NEW_LENGTH)) };
+      event['revision'] = { new: revision };
+      return;
+    }
+    const before = Math.max(0, logNormal(rng, calibration.EDIT_LENGTH));
+    const change =
+      rng() < calibration.SHRINK_SHARE
+        ? -Math.min(before, logNormal(rng, calibration.SHRINK))
+        : logNormal(rng, calibration.GROWTH);
+    event['length'] = { old: before, new: before + change };
+    event['revision'] = { old: previous, new: revision };
+  }
+
+  private addLog(event: RawEvent, title: string): void {
+    const [logType, logAction] = pick(this.rng, calibration.LOG_KINDS);
+    if (this.rng() < calibration.LOG_WITHOUT_ID) delete event['id'];
+    event['log_id'] = this.logId++;
+    event['log_type'] = logType;
+    event['log_action'] = logAction;
+    event['log_params'] = logType === 'upload' ? { img_sha1: uuid(this.rng).replace(/-/g, '') } : [];
+    event['log_action_comment'] = `${logAction} [[${title}]]`;
+  }
 }

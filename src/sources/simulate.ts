@@ -1,14 +1,16 @@
 /**
  * A built-in generator of realistic recentchange events, for when the live stream cannot be reached.
- * The mix follows the recordings in shared data: about half `categorize`, 38% `edit`, 6% `log`,
- * 5% `new`; 45% bot events; a heavy-tailed user activity where a few users (mostly bots) make a large
- * share of the events; Commons and Wikidata busiest among ~20 wikis. Events have the real schema.
+ * Its frequencies are counted from the recordings in shared data (see simulate-calibration.ts): about
+ * half `categorize`, 40% `edit`, 7% `log`, 4% `new`; near half of the events by bots; a heavy tail
+ * where a few accounts make most of the events; Commons, Wikisource and Wikidata busiest among ~40
+ * wikis. Arrivals are Poisson at `rate`. Events have the real schema, so every view works on them.
  */
-import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
-import { simulatedEvent, type Rng, mulberry32 } from './simulate-events.js';
+import { EventGenerator, mulberry32 } from './simulate-events.js';
+import { Sleeper } from './sleeper.js';
+import type { EventSink, Source, SourceStatus } from './types.js';
 
 export interface SimulateOptions {
-  /** Events per second on average (arrivals are Poisson). */
+  /** Events per second on average. */
   rate: number;
   seed: number;
 }
@@ -18,11 +20,14 @@ export class SimulateSource implements Source {
   readonly id = 'simulate';
   private stopped = false;
   private emitted = 0;
-  private readonly rng: Rng;
-  private wake: (() => void) | null = null;
+  private readonly generator: EventGenerator;
+  private readonly gaps: () => number;
+  private readonly sleeper = new Sleeper();
 
   constructor(private readonly options: SimulateOptions) {
-    this.rng = mulberry32(options.seed);
+    this.generator = new EventGenerator(options.seed);
+    // The gaps come from their own stream so that the events do not depend on the rate.
+    this.gaps = mulberry32(options.seed ^ 0x9e3779b9);
   }
 
   describe(): string {
@@ -33,19 +38,19 @@ export class SimulateSource implements Source {
     let due = Date.now();
     while (!this.stopped) {
       // Exponential gaps between events give the bursty arrivals of the live stream.
-      due += (-Math.log(1 - this.rng()) / this.options.rate) * 1000;
+      due += (-Math.log(1 - this.gaps()) / this.options.rate) * 1000;
       const wait = due - Date.now();
-      if (wait > 0) await this.sleep(wait);
+      if (wait > 0) await this.sleeper.sleep(wait);
       if (this.stopped) break;
-      const event: RawEvent = simulatedEvent(this.rng, Date.now());
       this.emitted++;
-      await sink.push(event, null);
+      const backpressure = sink.push(this.generator.next(Date.now()), null);
+      if (backpressure) await backpressure;
     }
   }
 
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   status(): SourceStatus {
@@ -56,16 +61,5 @@ export class SimulateSource implements Source {
       rate: this.options.rate,
       seed: this.options.seed,
     };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

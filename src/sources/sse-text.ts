@@ -1,33 +1,13 @@
-/**
- * Parses Server-Sent Events text (as recorded from the wire) into events. Handles CRLF, multi-line
- * `data:`, comments and a missing final blank line; the live client uses a streaming parser.
- */
-export interface SseMessage {
-  event: string;
-  data: string;
-  id: string | null;
-}
+/** Parses a whole Server-Sent Events text or buffer (a recording) with the streaming parser. */
+import { SseParser, type SseMessage } from './sse-parser.js';
 
-export function* parseSseText(text: string): Generator<SseMessage> {
-  let data: string[] = [];
-  let event = '';
-  let id: string | null = null;
-  const lines = text.split(/\r\n|\r|\n/);
-  for (const line of lines) {
-    if (line === '') {
-      if (data.length > 0) yield { event: event || 'message', data: data.join('\n'), id };
-      data = [];
-      event = '';
-      continue;
-    }
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
-    else if (field === 'id' && !value.includes('\0')) id = value;
-  }
-  if (data.length > 0) yield { event: event || 'message', data: data.join('\n'), id };
+export type { SseMessage };
+
+export function parseSseText(input: string | Uint8Array): SseMessage[] {
+  const messages: SseMessage[] = [];
+  const parser = new SseParser((message) => messages.push(message));
+  parser.feed(typeof input === 'string' ? new TextEncoder().encode(input) : input);
+  // A recording may end without the final blank line: its last message is still whole.
+  parser.end(true);
+  return messages;
 }

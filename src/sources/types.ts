@@ -34,3 +34,10 @@ export interface Source {
   stop(): void;
   status(): SourceStatus;
 }
+
+/** Where sources write their log lines (the command's logger fits). */
+export interface SourceLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}

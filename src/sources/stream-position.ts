@@ -1,0 +1,39 @@
+/**
+ * The resume position of a live stream, as stored with the events it covers: the last SSE `id`
+ * (sent back verbatim as `Last-Event-ID`) and the `meta.id`s of the latest events. Resuming by
+ * timestamp re-delivers at least the last event, so a fresh process needs those ids to drop the
+ * overlap instead of counting it twice.
+ */
+
+export interface StreamPosition {
+  lastEventId: string;
+  recentIds: string[];
+}
+
+/** How many of the latest `meta.id`s travel with the position. */
+export const RECENT_IDS_KEPT = 32;
+
+export function encodePosition(position: StreamPosition): string {
+  return JSON.stringify({ lastEventId: position.lastEventId, recentIds: position.recentIds });
+}
+
+/** Reads a stored position; a bare string (not our JSON) is taken as the last event id itself. */
+export function decodePosition(stored: string | null): StreamPosition | null {
+  if (stored === null || stored === '') return null;
+  try {
+    const value = JSON.parse(stored) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const { lastEventId, recentIds } = value as Record<string, unknown>;
+      if (typeof lastEventId === 'string')
+        return {
+          lastEventId,
+          recentIds: Array.isArray(recentIds)
+            ? recentIds.filter((id): id is string => typeof id === 'string')
+            : [],
+        };
+    }
+  } catch {
+    // not ours: fall through
+  }
+  return { lastEventId: stored, recentIds: [] };
+}
