@@ -102,7 +102,9 @@ function checkTypes(
     const value = object[field];
     if (value === undefined || value === null || want === 'any') continue;
     if (kindOf(value) !== want)
-      problems.push(`${where}${field} must be ${want === 'object' ? 'an object' : `a ${want}`}`);
+      problems.push(
+        `${where}${field} must be ${want === 'object' || want === 'integer' ? 'an' : 'a'} ${want}`,
+      );
   }
 }
 

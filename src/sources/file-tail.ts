@@ -68,7 +68,7 @@ export class FileTailSource implements Source {
           }
         }
         await this.readToEnd(this.current, sink);
-        if (await this.checkReplaced(this.current)) continue;
+        if (await this.checkReplaced(this.current, sink)) continue;
         await this.sleeper.sleep(this.options.pollMs);
       }
     } finally {
@@ -163,9 +163,11 @@ export class FileTailSource implements Source {
   }
 
   /** True when the path now names another file (rotation): the old one has been read to its end. */
-  private async checkReplaced(file: OpenFile): Promise<boolean> {
+  private async checkReplaced(file: OpenFile, sink: EventSink): Promise<boolean> {
     const info = await stat(this.options.file).catch(() => null);
     if (info === null || info.ino === file.inode) return false;
+    // The writer may have added to the old file between our last read and the rename.
+    await this.readToEnd(file, sink);
     this.rotations++;
     this.options.log.info(
       `file ${this.options.file} was replaced (rotated); following the new file from its start`,

@@ -16,7 +16,7 @@ const FIRST_LOG_EVERY_MS = 2000;
 const MOST_LOG_EVERY_MS = 60_000;
 
 export class ReplayProgress {
-  private readonly started = Date.now();
+  readonly started = Date.now();
   private lastDraw = 0;
   private logEvery = FIRST_LOG_EVERY_MS;
   private drewOnTerminal = false;
@@ -27,7 +27,8 @@ export class ReplayProgress {
     private readonly loop: boolean,
     private readonly target: ProgressTarget,
   ) {
-    this.lastDraw = this.started;
+    // A terminal shows progress from the first event; a log gets its first line after a while.
+    this.lastDraw = target.terminal ? 0 : this.started;
   }
 
   /** `done` counts events consumed in this run (every pass, when looping). */
