@@ -7,6 +7,7 @@ import { EmbeddedEngine } from '../engine/embedded/engine.js';
 import { errorMessage, UsageError, ViewcastError } from '../errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
+import { startPgServer, type RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
 import { HttpIngestSource } from '../sources/http-ingest.js';
@@ -20,6 +21,8 @@ export interface App {
   engine: EmbeddedEngine;
   hub: Hub;
   server: RunningServer;
+  /** The Postgres-wire SUBSCRIBE server; null with --pg-port 0. */
+  pg: RunningPgServer | null;
   /** Resolves when every finite source is exhausted and its events are committed. */
   sourcesDone: Promise<void>;
   status(): AppStatus;
@@ -159,12 +162,14 @@ export async function startApp(
         }
       : null;
   const server = await startServer({ hub, status, ingest }, options.host, options.port);
+  const pg = await startPgWire(hub, options, log);
   let closing: Promise<void> | null = null;
   return {
     url: server.url,
     engine,
     hub,
     server,
+    pg,
     sourcesDone: Promise.all(runs).then(() => undefined),
     status,
     close: () => {
@@ -173,6 +178,7 @@ export async function startApp(
         await Promise.all(runs);
         await pipeline.drain();
         await server.close();
+        await pg?.close();
         hub.close();
         await engine.close();
       })();
@@ -199,4 +205,22 @@ async function chooseSources(options: ServeOptions, log: Logger): Promise<Chosen
     ids.add(source.id);
   }
   return chosen;
+}
+
+/** The Postgres-wire SUBSCRIBE server on --pg-port (0: off), serving from the hub. */
+export async function startPgWire(
+  hub: Hub,
+  options: ServeOptions,
+  log: Logger,
+): Promise<RunningPgServer | null> {
+  if (options.pgPort === 0) return null;
+  const pg = await startPgServer({
+    hub,
+    host: options.host,
+    port: options.pgPort,
+    password: options.pgPassword,
+    log,
+  });
+  log.info(`Postgres wire: ${pg.url} (${options.pgPassword === null ? 'trust on loopback' : 'password'})`);
+  return pg;
 }

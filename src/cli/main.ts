@@ -1,7 +1,9 @@
 /** The `viewcast` command. */
 import { errorMessage, UsageError, ViewcastError } from '../errors.js';
+import { isRemoteEngine } from '../engine/remote/connect.js';
 import { startApp } from './app.js';
 import { consoleLogger } from './log.js';
+import { startRemoteApp } from './remote-app.js';
 import { parseServeOptions, SERVE_HELP } from './options.js';
 
 const HELP = `Usage: viewcast <command> [flags]
@@ -20,9 +22,11 @@ async function serve(argv: string[]): Promise<void> {
   }
   const log = consoleLogger();
   let stopping = false;
-  const app = await startApp(options, log, () => {
-    if (!stopping) void shutdown(1);
-  });
+  const app = isRemoteEngine(options.engine)
+    ? await startRemoteApp(options, log)
+    : await startApp(options, log, () => {
+        if (!stopping) void shutdown(1);
+      });
   log.info(`listening on ${app.url}`);
   async function shutdown(code: number): Promise<void> {
     if (stopping) return;

@@ -17,6 +17,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   pgPort: number;
+  /** Password for Postgres-wire clients; null trusts loopback clients only. */
+  pgPassword: string | null;
   engine: string;
   batchSize: number;
   batchMs: number;
@@ -87,7 +89,10 @@ Flags (default in brackets):
   --port N             HTTP port; 0 picks a free one [8875]
   --host ADDR          address to listen on [127.0.0.1]
   --pg-port N          Postgres-wire SUBSCRIBE port; 0 turns it off [6875]
-  --engine embedded    the engine [embedded]
+  --pg-password PW     password for Postgres-wire clients (also VIEWCAST_PG_PASSWORD);
+                         without one only clients on this machine may connect
+  --engine ENGINE      embedded, or a remote engine to serve the views of (Materialize or another
+                         viewcast): postgres://user@host:port/db[?views=a,b] [embedded]
   --batch-size N       most events in one engine transaction [1000]
   --batch-ms N         longest wait before a transaction closes, in ms [2]
   -h, --help           this help
@@ -128,6 +133,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       port: { type: 'string', default: SERVE_DEFAULTS.port },
       host: { type: 'string', default: SERVE_DEFAULTS.host },
       'pg-port': { type: 'string', default: SERVE_DEFAULTS['pg-port'] },
+      'pg-password': { type: 'string' },
       engine: { type: 'string', default: SERVE_DEFAULTS.engine },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
@@ -146,9 +152,15 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
   if (values.memory && values['data-dir'] !== undefined) {
     throw new UsageError('--memory and --data-dir exclude each other: --memory keeps nothing on disk.');
   }
-  if (values.engine !== 'embedded') {
+  const remote = /^postgres(ql)?:\/\//i.test(values.engine);
+  if (values.engine !== 'embedded' && !remote) {
     throw new UsageError(
-      `--engine "${values.engine}" is not available: this version runs the embedded engine only (--engine embedded).`,
+      `--engine "${values.engine}" is not known: use embedded, or a remote engine's URL such as postgres://materialize@127.0.0.1:6875/materialize.`,
+    );
+  }
+  if (remote && values.source?.length) {
+    throw new UsageError(
+      '--source does not go with a remote --engine: the remote engine owns ingest. Feed it instead (viewcast forward, or its own sources).',
     );
   }
   const sources = values.source?.length ? values.source : [SERVE_DEFAULTS.source];
@@ -168,6 +180,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     port: integer('port', values.port, 0, 65535),
     host: values.host,
     pgPort: integer('pg-port', values['pg-port'], 0, 65535),
+    pgPassword: values['pg-password'] ?? process.env['VIEWCAST_PG_PASSWORD'] ?? null,
     engine: values.engine,
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),
     batchMs: integer('batch-ms', values['batch-ms'], 0, 60_000),

@@ -36,6 +36,12 @@ export type SubscribeRow =
 export interface SubscribeOptions {
   /** Send the current contents first, as inserts at the first timestamp (default true). */
   snapshot?: boolean;
+  /**
+   * Called when the engine had to subscribe again from scratch (a remote engine after a lost
+   * connection). The rows that follow start over with a progress row and a new snapshot, which
+   * replaces everything sent before.
+   */
+  onRestart?: () => void;
 }
 
 export interface Subscription {

@@ -5,7 +5,7 @@
  */
 import type { Engine, Subscription, Timestamp } from '../engine/types.js';
 import { ViewcastError } from '../errors.js';
-import { BatchBuilder } from './batch-builder.js';
+import { BatchBuilder, type Batch } from './batch-builder.js';
 import { ViewChannel } from './view-channel.js';
 
 export class Hub {
@@ -22,12 +22,21 @@ export class Hub {
       this.channels.set(info.name, channel);
       ready.push(
         new Promise((resolve) => {
-          const builder = new BatchBuilder((batch) => {
-            channel.apply(batch);
+          // After a restart (a remote engine that reconnected) the first batch is a whole new snapshot.
+          let restarted = false;
+          const onBatch = (batch: Batch): void => {
+            if (restarted) channel.replace(batch);
+            else channel.apply(batch);
+            restarted = false;
             resolve();
-          });
+          };
+          let builder = new BatchBuilder(onBatch);
+          const onRestart = (): void => {
+            restarted = true;
+            builder = new BatchBuilder(onBatch);
+          };
           this.subscriptions.push(
-            this.engine.subscribe(info.name, { snapshot: true }, (rows) => builder.push(rows)),
+            this.engine.subscribe(info.name, { snapshot: true, onRestart }, (rows) => builder.push(rows)),
           );
         }),
       );

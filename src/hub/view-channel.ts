@@ -3,7 +3,7 @@
  * listeners to its batches. Frames are serialized once per batch (and the snapshot once per
  * timestamp) and the same string goes to every subscriber.
  */
-import { Multiset } from '../core/multiset.js';
+import { difference, Multiset } from '../core/multiset.js';
 import type { Timestamp, ViewInfo } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
 import { toStreamMessage } from './wire.js';
@@ -21,6 +21,9 @@ export class ViewChannel {
   /** The timestamp the rows are valid at; null until the first snapshot arrived. */
   timestamp: Timestamp | null = null;
   private readonly listeners = new Set<BatchListener>();
+  private readonly progressListeners = new Set<(timestamp: Timestamp) => void>();
+  /** Times the engine subscribed again from scratch (a remote engine after a lost connection). */
+  resets = 0;
   private snapshotCache: { timestamp: Timestamp; frame: string } | null = null;
 
   constructor(readonly info: ViewInfo) {}
@@ -33,7 +36,30 @@ export class ViewChannel {
   apply(batch: Batch): void {
     this.rows.applyAll(batch.changes);
     this.timestamp = batch.timestamp;
-    if (batch.changes.length === 0) return;
+    if (batch.changes.length > 0) this.publish(batch);
+    for (const listener of this.progressListeners) listener(batch.timestamp);
+  }
+
+  /**
+   * Takes a fresh snapshot in place of the current state (the engine subscribed again) and
+   * publishes the difference as an ordinary batch, so every client converges without a reset.
+   * Timestamps only grow: a snapshot older than the state is published at the state's timestamp.
+   */
+  replace(snapshot: Batch): void {
+    const next = new Multiset();
+    next.applyAll(snapshot.changes);
+    const changes = difference(this.rows, next);
+    this.resets += 1;
+    this.apply({ timestamp: Math.max(snapshot.timestamp, this.timestamp ?? snapshot.timestamp), changes });
+  }
+
+  /** Called after every batch, an empty one too: the view is complete at `timestamp`. */
+  listenProgress(listener: (timestamp: Timestamp) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  private publish(batch: Batch): void {
     let frame: string | null = null;
     const published: PublishedBatch = {
       ...batch,

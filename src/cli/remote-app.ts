@@ -1,0 +1,66 @@
+/**
+ * A viewcast gateway: `viewcast serve --engine postgres://...`. The views come from a remote
+ * engine (Materialize or another viewcast) and are served to browsers and Postgres-wire clients
+ * exactly as the embedded engine's are. No sources run here: the remote owns ingest.
+ */
+import { RemoteEngine, type RemoteEngineStatus } from '../engine/remote/remote-engine.js';
+import { Hub } from '../hub/hub.js';
+import type { RunningPgServer } from '../pgwire/server.js';
+import { startServer, type RunningServer } from '../server/http-server.js';
+import { startPgWire } from './app.js';
+import type { Logger } from './log.js';
+import type { ServeOptions } from './options.js';
+
+export interface RemoteApp {
+  url: string;
+  engine: RemoteEngine;
+  hub: Hub;
+  server: RunningServer;
+  pg: RunningPgServer | null;
+  status(): RemoteAppStatus;
+  close(): Promise<void>;
+}
+
+export interface RemoteAppStatus {
+  source: null;
+  sources: [];
+  engine: RemoteEngineStatus & { timestamp: number | null };
+  views: Record<string, { timestamp: number | null; rows: number; resets: number }>;
+}
+
+export async function startRemoteApp(options: ServeOptions, log: Logger): Promise<RemoteApp> {
+  const engine = new RemoteEngine({ url: options.engine, log });
+  log.info(`engine: remote, ${engine.target.display} (no sources run here: the engine owns ingest)`);
+  await engine.start();
+  log.info(`views from the engine: ${engine.views.map((v) => v.name).join(', ')}`);
+  const hub = new Hub(engine);
+  await hub.start();
+  const status = (): RemoteAppStatus => ({
+    source: null,
+    sources: [],
+    engine: { ...engine.status(), timestamp: hub.timestamp },
+    views: Object.fromEntries(
+      hub.views.map((c) => [c.name, { timestamp: c.timestamp, rows: c.rows.size, resets: c.resets }]),
+    ),
+  });
+  const server = await startServer({ hub, status }, options.host, options.port);
+  const pg = await startPgWire(hub, options, log);
+  let closing: Promise<void> | null = null;
+  return {
+    url: server.url,
+    engine,
+    hub,
+    server,
+    pg,
+    status,
+    close: () => {
+      closing ??= (async () => {
+        await server.close();
+        await pg?.close();
+        hub.close();
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Connections to a remote engine with node-postgres. Values are parsed as the embedded engine makes
+ * them, so that a gateway serves the very same rows as the engine behind it: int8 as a number
+ * while it is a safe integer (a BigInt beyond), numeric as text.
+ */
+import pg from 'pg';
+import { ViewcastError } from '../../errors.js';
+
+const INT8_OID = 20;
+
+function parseInt8(text: string): number | bigint {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : BigInt(text);
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export interface RemoteTarget {
+  /** The connection string given to node-postgres (without viewcast's own `views` parameter). */
+  connectionString: string;
+  /** For logs and status: the URL without its password. */
+  display: string;
+  /** Views named in `?views=a,b`; null serves every view the remote lists. */
+  views: string[] | null;
+}
+
+export function isRemoteEngine(engine: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(engine);
+}
+
+export function parseRemoteTarget(engine: string): RemoteTarget {
+  let url: URL;
+  try {
+    url = new URL(engine);
+  } catch {
+    throw new ViewcastError(
+      'VIEWCAST_USAGE',
+      `--engine "${engine}" is not a valid URL; use e.g. postgres://materialize@127.0.0.1:6875/materialize.`,
+    );
+  }
+  const views = url.searchParams.get('views');
+  url.searchParams.delete('views');
+  const display = new URL(url);
+  if (display.password) display.password = '***';
+  return {
+    connectionString: url.toString(),
+    display: display.toString(),
+    views: views
+      ? views
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : null,
+  };
+}
+
+export async function connect(target: RemoteTarget, purpose: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    application_name: `viewcast ${purpose}`.slice(0, 63),
+    keepAlive: true,
+    connectionTimeoutMillis: 10_000,
+    types,
+  });
+  // Without a listener an 'error' on an idle connection would crash the process; the pending
+  // query (if any) fails too, and that is where errors are handled.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/** A name as a quoted SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** True for errors worth retrying (the remote is down or restarting), false for refusals. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) {
+    const code = error.code ?? '';
+    return code.startsWith('08') || code.startsWith('57P'); // connection exceptions, admin shutdown
+  }
+  return true; // ECONNREFUSED, ECONNRESET, timeouts, "Connection terminated"
+}

@@ -1,0 +1,151 @@
+/**
+ * A remote engine: Materialize, or another viewcast's Postgres-wire endpoint. Its views are read
+ * with SHOW VIEWS and SHOW MATERIALIZED VIEWS (or named in the URL, `?views=counter,top10`), their
+ * columns from a `SELECT * FROM v LIMIT 0`; every subscription gets a connection of its own. The
+ * remote owns ingest: a viewcast with a remote engine runs no sources.
+ */
+import type pg from 'pg';
+import type { Logger } from '../../cli/log.js';
+import { errorMessage, ViewcastError } from '../../errors.js';
+import { typeName } from '../../pgwire/pg-types.js';
+import type { Engine, SubscribeListener, SubscribeOptions, Subscription, ViewInfo } from '../types.js';
+import { connect, isConnectionError, parseRemoteTarget, quoteIdent, type RemoteTarget } from './connect.js';
+import { backoff, RemoteSubscription, RETRY_DEFAULTS, type RetryPolicy } from './remote-subscription.js';
+
+export interface RemoteEngineOptions {
+  /** `postgres://user[:password]@host:port/db[?views=a,b]` */
+  url: string;
+  log: Logger;
+  /** FETCH's timeout: how long a silent subscription goes unchecked (default 1000 ms). */
+  fetchTimeoutMs?: number;
+  retry?: RetryPolicy;
+  /** How long `start` keeps trying to reach a remote that is down (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+export interface RemoteEngineStatus {
+  kind: 'remote';
+  url: string;
+  connected: number;
+  subscriptions: number;
+  restarts: number;
+  lastError: string | null;
+}
+
+export class RemoteEngine implements Engine {
+  views: ViewInfo[] = [];
+  readonly target: RemoteTarget;
+  private readonly subscriptions = new Set<RemoteSubscription>();
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: RemoteEngineOptions) {
+    this.target = parseRemoteTarget(options.url);
+    this.retry = options.retry ?? RETRY_DEFAULTS;
+  }
+
+  async start(): Promise<void> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
+    for (let failures = 1; ; failures++) {
+      try {
+        this.views = await this.discover();
+        return;
+      } catch (error) {
+        if (!isConnectionError(error) || Date.now() >= deadline) {
+          if (error instanceof ViewcastError) throw error;
+          throw new ViewcastError(
+            'VIEWCAST_REMOTE_ENGINE',
+            `Cannot read the views of the engine at ${this.target.display}: ${errorMessage(error)}. ` +
+              'Check that it is running and that the URL (user, port, database) is right.',
+            { cause: error },
+          );
+        }
+        const wait = backoff(this.retry, failures);
+        this.options.log.warn(
+          `engine ${this.target.display} not reachable (${errorMessage(error)}); trying again in ${Math.round(wait)} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription {
+    const info = this.views.find((v) => v.name === view);
+    if (!info) {
+      throw new ViewcastError(
+        'VIEWCAST_UNKNOWN_VIEW',
+        `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
+      );
+    }
+    const subscription = new RemoteSubscription(info, options, listener, {
+      target: this.target,
+      log: this.options.log,
+      fetchTimeoutMs: this.options.fetchTimeoutMs ?? 1000,
+      retry: this.retry,
+    });
+    this.subscriptions.add(subscription);
+    return {
+      close: () => {
+        subscription.close();
+        this.subscriptions.delete(subscription);
+      },
+    };
+  }
+
+  status(): RemoteEngineStatus {
+    const all = [...this.subscriptions];
+    return {
+      kind: 'remote',
+      url: this.target.display,
+      connected: all.filter((s) => s.connected).length,
+      subscriptions: all.length,
+      restarts: all.reduce((sum, s) => sum + s.restarts, 0),
+      lastError: all.find((s) => s.lastError)?.lastError ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const subscription of this.subscriptions) subscription.close();
+    this.subscriptions.clear();
+  }
+
+  private async discover(): Promise<ViewInfo[]> {
+    const client = await connect(this.target, 'catalog');
+    try {
+      const names = this.target.views ?? (await listViews(client));
+      if (names.length === 0) {
+        throw new ViewcastError(
+          'VIEWCAST_REMOTE_ENGINE',
+          `the engine at ${this.target.display} lists no views (SHOW VIEWS, SHOW MATERIALIZED VIEWS). Create them first, ` +
+            'e.g. from views/wikirecent.materialize.sql.',
+        );
+      }
+      const views: ViewInfo[] = [];
+      for (const name of names) {
+        const result = await client.query({
+          text: `SELECT * FROM ${quoteIdent(name)} LIMIT 0`,
+          rowMode: 'array',
+        });
+        views.push({
+          name,
+          columns: result.fields.map((f) => ({ name: f.name, type: typeName(f.dataTypeID) })),
+        });
+      }
+      return views;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+async function listViews(client: pg.Client): Promise<string[]> {
+  const names: string[] = [];
+  for (const command of ['SHOW VIEWS', 'SHOW MATERIALIZED VIEWS']) {
+    try {
+      const result = await client.query<{ name: string }>(command);
+      for (const row of result.rows) if (!names.includes(row.name)) names.push(row.name);
+    } catch (error) {
+      if (isConnectionError(error)) throw error; // a server without materialized views just says so
+    }
+  }
+  return names;
+}

@@ -1,0 +1,143 @@
+/**
+ * One view's subscription on a remote engine, on a connection of its own:
+ * `BEGIN; DECLARE c CURSOR FOR SUBSCRIBE v WITH (PROGRESS); FETCH ALL c WITH (timeout = ...)` in a
+ * loop. A FETCH returns as soon as rows are ready, so rows reach the hub as they happen; the
+ * timeout only bounds how long a silent connection goes unchecked.
+ *
+ * When the connection is lost it reconnects with jittered exponential backoff and subscribes again
+ * with a snapshot; before the first rows of the new subscription it calls `onRestart`, so the hub
+ * replaces the view's state instead of adding to it.
+ */
+import type pg from 'pg';
+import type { Logger } from '../../cli/log.js';
+import { errorMessage } from '../../errors.js';
+import type { SubscribeListener, SubscribeOptions, ViewInfo } from '../types.js';
+import { connect, quoteIdent, type RemoteTarget } from './connect.js';
+import { SubscribeDecoder } from './subscribe-decoder.js';
+
+export interface RetryPolicy {
+  /** First wait after a failure, in ms. */
+  initialMs: number;
+  /** Longest wait, in ms. */
+  maxMs: number;
+}
+
+export const RETRY_DEFAULTS: RetryPolicy = { initialMs: 200, maxMs: 5_000 };
+
+export interface SubscriptionSettings {
+  target: RemoteTarget;
+  log: Logger;
+  /** How long one FETCH waits for rows before it returns empty (and is issued again). */
+  fetchTimeoutMs: number;
+  retry: RetryPolicy;
+}
+
+export class RemoteSubscription {
+  connected = false;
+  /** Times the subscription had to start over on a new connection. */
+  restarts = 0;
+  lastError: string | null = null;
+  private closed = false;
+  private client: pg.Client | null = null;
+  private wake: (() => void) | null = null;
+  private delivered = false;
+
+  constructor(
+    private readonly view: ViewInfo,
+    private readonly options: SubscribeOptions,
+    private readonly listener: SubscribeListener,
+    private readonly settings: SubscriptionSettings,
+  ) {
+    void this.run();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+    void this.client?.end().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        await this.follow(() => (failures = 0));
+      } catch (error) {
+        if (this.closed) return;
+        failures += 1;
+        this.lastError = errorMessage(error);
+        const wait = backoff(this.settings.retry, failures);
+        this.settings.log.warn(
+          `engine ${this.settings.target.display}: subscription to ${this.view.name} lost (${this.lastError}); ` +
+            `subscribing again in ${Math.round(wait)} ms`,
+        );
+        this.setConnected(false);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  /** One connection's life: subscribe, then fetch until the connection fails or the subscription closes. */
+  private async follow(onHealthy: () => void): Promise<void> {
+    const client = await connect(this.settings.target, `subscribe ${this.view.name}`);
+    this.client = client;
+    try {
+      if (this.closed) return;
+      const snapshot = this.options.snapshot === false ? ', SNAPSHOT = false' : '';
+      await client.query('BEGIN');
+      await client.query(
+        `DECLARE c CURSOR FOR SUBSCRIBE ${quoteIdent(this.view.name)} WITH (PROGRESS${snapshot})`,
+      );
+      const decoder = new SubscribeDecoder(this.view.name);
+      const fetch = `FETCH ALL c WITH (timeout = '${this.settings.fetchTimeoutMs}ms')`;
+      let first = true;
+      let started = false;
+      while (!this.closed) {
+        const result = await client.query({ text: fetch, rowMode: 'array' });
+        if (this.closed) return;
+        if (first) {
+          SubscribeDecoder.checkColumns(
+            this.view.name,
+            result.fields.map((f) => f.name),
+            this.view.columns.map((c) => c.name),
+          );
+          first = false;
+          this.setConnected(true);
+          onHealthy();
+        }
+        const rows = decoder.decode(result.rows as unknown[][]);
+        if (rows.length === 0) continue;
+        if (!started) {
+          // Rows from an earlier connection reached the listener: these start over from a snapshot.
+          if (this.delivered) {
+            this.restarts += 1;
+            this.options.onRestart?.();
+          }
+          started = true;
+          this.delivered = true;
+        }
+        this.listener(rows);
+      }
+    } finally {
+      this.client = null;
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private setConnected(connected: boolean): void {
+    this.connected = connected;
+  }
+}
+
+/** Jittered exponential backoff: between half and all of initial * 2^(n-1), capped at max. */
+export function backoff(policy: RetryPolicy, failures: number): number {
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, failures - 1));
+  return ceiling / 2 + (Math.random() * ceiling) / 2;
+}

@@ -1,0 +1,321 @@
+/**
+ * One client connection after start-up: the simple and extended query protocols, one message at a
+ * time in arrival order (a streaming SUBSCRIBE holds the messages behind it until it ends, as in
+ * Postgres), transaction state, prepared statements, portals and cursors. A cancel request or a
+ * closed socket aborts whatever is running and frees its subscriptions.
+ */
+import type { Socket } from 'node:net';
+import type { Hub } from '../hub/hub.js';
+import {
+  bindComplete,
+  closeComplete,
+  emptyQueryResponse,
+  errorResponse,
+  noData,
+  noticeResponse,
+  parameterDescription,
+  parseComplete,
+  readyForQuery,
+  rowDescription,
+  type Field,
+  type TransactionStatus,
+} from './backend-messages.js';
+import type { Execution } from './executions.js';
+import { readFrontendMessage, type FrontendMessage } from './frontend-messages.js';
+import { Output } from './output.js';
+import { PgError, SQLSTATE } from './pg-error.js';
+import { splitStatements } from './sql-lexer.js';
+import { parseStatement } from './sql-parser.js';
+import type { Statement } from './sql-ast.js';
+import {
+  closeCursors,
+  describeStatement,
+  startStatement,
+  type Cursor,
+  type SessionState,
+} from './statements.js';
+import { ViewcastError, errorMessage } from '../errors.js';
+
+interface Prepared {
+  statement: Statement;
+  paramTypes: number[];
+}
+
+interface Portal {
+  statement: Statement;
+  params: Array<string | null>;
+  execution: Execution | null;
+}
+
+export class Session implements SessionState {
+  transaction: TransactionStatus = 'I';
+  readonly cursors = new Map<string, Cursor>();
+  private readonly out: Output;
+  private readonly inbox: Uint8Array[] = [];
+  private processing = false;
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly portals = new Map<string, Portal>();
+  /** After an error in the extended protocol, messages are skipped until Sync. */
+  private skipToSync = false;
+  private running: AbortController | null = null;
+  /** The simple query's execution while it runs, so that close frees its subscription at once. */
+  private active: Execution | null = null;
+  private closed = false;
+
+  constructor(
+    readonly hub: Hub,
+    private readonly socket: Socket,
+    readonly parameters: Record<string, string>,
+    private readonly onInternalError: (error: unknown) => void,
+  ) {
+    this.out = new Output(socket);
+  }
+
+  receive(data: Uint8Array): void {
+    if (this.closed) return;
+    this.inbox.push(Buffer.from(data)); // the framing layer reuses its buffer
+    if (!this.processing) void this.process();
+  }
+
+  /** A CancelRequest for this session: stops the running statement, if any. */
+  cancel(): void {
+    this.running?.abort();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.running?.abort();
+    this.active?.close();
+    closeCursors(this);
+    for (const portal of this.portals.values()) portal.execution?.close();
+    this.portals.clear();
+  }
+
+  notice(message: string): void {
+    this.out.send(noticeResponse(message));
+  }
+
+  private async process(): Promise<void> {
+    this.processing = true;
+    try {
+      while (!this.closed && this.inbox.length > 0) {
+        const data = this.inbox.shift() as Uint8Array;
+        try {
+          await this.handle(readFrontendMessage(data));
+        } catch (error) {
+          this.fail(error);
+        }
+        if (!this.closed) this.out.flush();
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private fail(error: unknown): void {
+    const pgError =
+      error instanceof PgError
+        ? error
+        : new PgError(
+            SQLSTATE.internalError,
+            error instanceof ViewcastError ? error.message : `internal error: ${errorMessage(error)}`,
+          );
+    if (!(error instanceof PgError)) this.onInternalError(error);
+    this.out.send(errorResponse(pgError));
+    if (this.transaction === 'T') this.transaction = 'E';
+    if (pgError.severity === 'FATAL') {
+      this.out.flush();
+      this.socket.end();
+      this.close();
+    }
+  }
+
+  private async handle(message: FrontendMessage): Promise<void> {
+    if (message.type === 'terminate') {
+      this.close();
+      this.socket.end();
+      return;
+    }
+    if (message.type === 'sync') {
+      this.skipToSync = false;
+      if (this.transaction === 'I') this.closePortals(); // the implicit transaction ends here
+      this.out.send(readyForQuery(this.transaction));
+      return;
+    }
+    if (message.type === 'query') {
+      this.skipToSync = false;
+      await this.simpleQuery(message.sql);
+      return;
+    }
+    if (this.skipToSync || message.type === 'copy-in') return;
+    try {
+      await this.extended(message);
+    } catch (error) {
+      this.skipToSync = true;
+      throw error;
+    }
+  }
+
+  private async simpleQuery(sql: string): Promise<void> {
+    const texts = splitStatements(sql);
+    if (texts.length === 0) this.out.send(emptyQueryResponse());
+    for (const text of texts) {
+      try {
+        const { fields, execution } = await this.run(() =>
+          startStatement(parseStatement(text), this, [], this.signal()),
+        );
+        if (fields) this.out.send(rowDescription(fields));
+        this.active = execution;
+        try {
+          await this.run(() => execution.resume(this.out, 0, this.signal()));
+        } finally {
+          this.active = null;
+          execution.close();
+        }
+      } catch (error) {
+        this.fail(error);
+        break;
+      }
+    }
+    if (!this.closed) this.out.send(readyForQuery(this.transaction));
+  }
+
+  private async extended(message: FrontendMessage): Promise<void> {
+    switch (message.type) {
+      case 'parse': {
+        if (message.name !== '' && this.prepared.has(message.name)) {
+          throw new PgError(
+            SQLSTATE.duplicatePreparedStatement,
+            `prepared statement "${message.name}" already exists`,
+          );
+        }
+        const texts = splitStatements(message.sql);
+        if (texts.length > 1) {
+          throw new PgError(
+            SQLSTATE.syntaxError,
+            'cannot insert multiple commands into a prepared statement',
+          );
+        }
+        const statement = parseStatement(texts[0] ?? '');
+        const count = Math.max(message.paramTypes.length, highestParam(message.sql));
+        const paramTypes = Array.from({ length: count }, (_, i) => message.paramTypes[i] || 25);
+        this.prepared.set(message.name, { statement, paramTypes });
+        this.out.send(parseComplete());
+        return;
+      }
+      case 'bind': {
+        const prepared = this.prepared.get(message.statement);
+        if (!prepared) {
+          throw new PgError(
+            SQLSTATE.invalidPreparedStatement,
+            `prepared statement "${message.statement}" does not exist`,
+          );
+        }
+        if (message.resultFormats.some((f) => f !== 0)) {
+          throw new PgError(SQLSTATE.featureNotSupported, 'binary result formats are not supported', {
+            hint: 'ask for results in text format.',
+          });
+        }
+        if (message.portal !== '' && this.portals.has(message.portal)) {
+          throw new PgError(SQLSTATE.duplicateCursor, `portal "${message.portal}" already exists`);
+        }
+        this.portals.get(message.portal)?.execution?.close();
+        this.portals.set(message.portal, {
+          statement: prepared.statement,
+          params: message.params,
+          execution: null,
+        });
+        this.out.send(bindComplete());
+        return;
+      }
+      case 'describe': {
+        if (message.target === 'statement') {
+          const prepared = this.prepared.get(message.name);
+          if (!prepared) {
+            throw new PgError(
+              SQLSTATE.invalidPreparedStatement,
+              `prepared statement "${message.name}" does not exist`,
+            );
+          }
+          this.out.send(parameterDescription(prepared.paramTypes));
+          this.sendFields(describeStatement(prepared.statement, this));
+        } else {
+          this.sendFields(describeStatement(this.portal(message.name).statement, this));
+        }
+        return;
+      }
+      case 'execute': {
+        const portal = this.portal(message.portal);
+        if (!portal.execution) {
+          const started = await this.run(() =>
+            startStatement(portal.statement, this, portal.params, this.signal()),
+          );
+          portal.execution = started.execution;
+        }
+        const execution = portal.execution;
+        const result = await this.run(() =>
+          execution.resume(this.out, Math.max(0, message.maxRows), this.signal()),
+        );
+        if (result === 'done') {
+          execution.close();
+          this.portals.delete(message.portal);
+        }
+        return;
+      }
+      case 'close': {
+        if (message.target === 'statement') this.prepared.delete(message.name);
+        else {
+          this.portals.get(message.name)?.execution?.close();
+          this.portals.delete(message.name);
+        }
+        this.out.send(closeComplete());
+        return;
+      }
+      case 'flush':
+        this.out.flush();
+        return;
+      default:
+        throw new PgError(
+          SQLSTATE.protocolViolation,
+          `unsupported message type "${message.type === 'other' ? message.code : message.type}"`,
+        );
+    }
+  }
+
+  private sendFields(fields: Field[] | null): void {
+    this.out.send(fields ? rowDescription(fields) : noData());
+  }
+
+  private portal(name: string): Portal {
+    const portal = this.portals.get(name);
+    if (!portal) throw new PgError(SQLSTATE.invalidCursorName, `portal "${name}" does not exist`);
+    return portal;
+  }
+
+  private closePortals(): void {
+    for (const portal of this.portals.values()) portal.execution?.close();
+    this.portals.clear();
+  }
+
+  private signal(): AbortSignal {
+    return (this.running as AbortController).signal;
+  }
+
+  /** Runs one step with a fresh AbortController, so that a cancel stops exactly this step. */
+  private async run<T>(step: () => Promise<T>): Promise<T> {
+    this.running = new AbortController();
+    if (this.closed) this.running.abort();
+    try {
+      return await step();
+    } finally {
+      this.running = null;
+    }
+  }
+}
+
+function highestParam(sql: string): number {
+  let highest = 0;
+  for (const match of sql.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]));
+  return highest;
+}

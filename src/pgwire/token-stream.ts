@@ -1,0 +1,110 @@
+/** A cursor over the tokens of one statement, with the small vocabulary the parsers share. */
+import { syntaxError, tokenize, type Token } from './sql-lexer.js';
+import type { PgError } from './pg-error.js';
+
+export class TokenStream {
+  private readonly tokens: Token[];
+  private index = 0;
+
+  constructor(sql: string) {
+    this.tokens = tokenize(sql);
+  }
+
+  peek(offset = 0): Token {
+    const last = this.tokens[this.tokens.length - 1] as Token;
+    return this.tokens[this.index + offset] ?? last;
+  }
+
+  next(): Token {
+    const token = this.peek();
+    if (token.kind !== 'end') this.index += 1;
+    return token;
+  }
+
+  atEnd(): boolean {
+    return this.peek().kind === 'end';
+  }
+
+  /** Consumes an operator or punctuation token. */
+  accept(op: string): boolean {
+    const token = this.peek();
+    if (token.kind !== 'op' || token.value !== op) return false;
+    this.index += 1;
+    return true;
+  }
+
+  expect(op: string): void {
+    if (!this.accept(op)) throw this.unexpected();
+  }
+
+  peekWord(word: string, offset = 0): boolean {
+    const token = this.peek(offset);
+    return token.kind === 'word' && token.value === word;
+  }
+
+  acceptWord(word: string): boolean {
+    if (!this.peekWord(word)) return false;
+    this.index += 1;
+    return true;
+  }
+
+  expectWord(word: string): void {
+    if (!this.acceptWord(word)) throw this.unexpected();
+  }
+
+  /** A bare (lower-cased) or quoted identifier. */
+  identifier(_what: string): string {
+    const token = this.peek();
+    if (token.kind !== 'word' && token.kind !== 'quoted') throw this.unexpected();
+    this.index += 1;
+    return token.value;
+  }
+
+  /** `name`, `schema.name` or `db.schema.name`: the object's own name and where it starts. */
+  qualifiedName(what: string): { name: string; position: number } {
+    let position = this.peek().position;
+    let name = this.identifier(what);
+    while (this.accept('.')) {
+      position = this.peek().position;
+      name = this.identifier(what);
+    }
+    return { name, position };
+  }
+
+  /** `(name [=] [value], ...)`; a value is a word, string or number, and may be absent. */
+  options(): Array<[string, string | null]> {
+    const options: Array<[string, string | null]> = [];
+    this.expect('(');
+    do {
+      const name = this.identifier('an option name');
+      let value: string | null = null;
+      const explicit = this.accept('=');
+      const token = this.peek();
+      if (explicit || (token.kind !== 'op' && token.kind !== 'end')) {
+        if (token.kind === 'op' && token.value === '-' && this.peek(1).kind === 'number') {
+          this.next();
+          value = `-${this.next().value}`;
+        } else if (token.kind === 'op' || token.kind === 'end' || token.kind === 'param') {
+          throw this.unexpected();
+        } else {
+          value = this.next().value;
+        }
+      }
+      options.push([name.toLowerCase(), value]);
+    } while (this.accept(','));
+    this.expect(')');
+    return options;
+  }
+
+  /** Skips to the end of the statement (for statements whose details change nothing here). */
+  skipRest(): void {
+    while (!this.atEnd()) this.next();
+  }
+
+  unexpected(token: Token = this.peek()): PgError {
+    if (token.kind === 'end') return syntaxError('syntax error at end of input', token.position);
+    const text =
+      token.kind === 'string' ? `'${token.value}'` : token.kind === 'param' ? `$${token.value}` : token.value;
+    return syntaxError(`syntax error at or near "${text}"`, token.position);
+  }
+}
