@@ -67,6 +67,8 @@ export class ReplayProgress {
       const percent = Math.min(100, (done / this.total) * 100);
       parts[0] += ` of ${this.total.toLocaleString('en-US')} (${percent.toFixed(1)}%)`;
     }
+    // Under a second in, the rate says more about start-up than about the replay.
+    if (elapsed < 1) return parts.join(', ');
     parts.push(`${Math.round(rate).toLocaleString('en-US')} events/s`);
     if (!this.loop && rate > 0 && done < this.total)
       parts.push(`ETA ${formatEta((this.total - done) / rate)}`);
@@ -74,7 +76,7 @@ export class ReplayProgress {
   }
 
   private draw(text: string): void {
-    const width = this.target.terminal?.columns ?? 120;
+    const width = this.target.terminal?.columns || 120;
     this.target.terminal?.write(`\r\x1b[K${text.slice(0, Math.max(20, width - 1))}`);
     this.drewOnTerminal = true;
   }

@@ -42,11 +42,6 @@ export class SseParser {
     return this.lastId;
   }
 
-  /** Bytes fed so far (complete lines and a pending partial line). */
-  get offset(): number {
-    return this.consumed + this.pending.reduce((n, part) => n + part.length, 0);
-  }
-
   feed(chunk: Uint8Array): void {
     let start = 0;
     if (this.afterCr && chunk.length > 0) {
