@@ -44,7 +44,7 @@ describe('--source auto', () => {
       assert.equal(chosen.source.kind, 'wikimedia');
       assert.match(
         chosen.reason ?? '',
-        /^auto: the live stream, since http:\/\/127\.0\.0\.1:\d+\/v2\/stream\/recentchange answered in/,
+        /^auto chose the live stream: http:\/\/127\.0\.0\.1:\d+\/v2\/stream\/recentchange answered in/,
       );
     } finally {
       await mock.close();
@@ -57,7 +57,7 @@ describe('--source auto', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const chosen = await createSource('auto', settings(url));
     assert.equal(chosen.source.kind, 'simulate');
-    assert.match(chosen.reason ?? '', /^auto: the simulator, since .* cannot be reached \(ECONNREFUSED\)$/);
+    assert.match(chosen.reason ?? '', /^auto chose the simulator: .* cannot be reached: ECONNREFUSED$/);
   });
 
   it('falls back to the simulator when the stream does not answer in time', async () => {
@@ -81,7 +81,7 @@ describe('--source auto', () => {
       assert.equal(chosen.source.kind, 'simulate');
       assert.match(
         chosen.reason ?? '',
-        /answered 403 Forbidden \(it refuses this User-Agent; see --user-agent\)/,
+        /answered 403 Forbidden: it refuses this User-Agent, see --user-agent/,
       );
     } finally {
       await mock.close();

@@ -52,8 +52,8 @@ export async function createSource(spec: string, settings: SourceSettings): Prom
   if (spec === 'auto') {
     const probe = await probeStream(settings.wikimediaUrl, settings.userAgent, settings.autoTimeoutMs);
     if (probe.live)
-      return { source: wikimedia(settings), reason: `auto: the live stream, since ${probe.why}` };
-    return { source: simulate(settings), reason: `auto: the simulator, since ${probe.why}` };
+      return { source: wikimedia(settings), reason: `auto chose the live stream: ${probe.why}` };
+    return { source: simulate(settings), reason: `auto chose the simulator: ${probe.why}` };
   }
   if (spec === 'wikimedia') return { source: wikimedia(settings), reason: null };
   if (spec === 'simulate') return { source: simulate(settings), reason: null };

@@ -20,7 +20,7 @@ export async function probeStream(url: string, userAgent: string, timeoutMs: num
     if (response.status === 403)
       return {
         live: false,
-        why: `${url} answered 403 Forbidden (it refuses this User-Agent; see --user-agent)`,
+        why: `${url} answered 403 Forbidden: it refuses this User-Agent, see --user-agent`,
       };
     return {
       live: false,
@@ -29,7 +29,7 @@ export async function probeStream(url: string, userAgent: string, timeoutMs: num
   } catch (error) {
     if (controller.signal.aborted)
       return { live: false, why: `${url} did not answer within ${formatDelay(timeoutMs)}` };
-    return { live: false, why: `${url} cannot be reached (${describeFetchError(error)})` };
+    return { live: false, why: `${url} cannot be reached: ${describeFetchError(error)}` };
   } finally {
     clearTimeout(timer);
     controller.abort(); // the probe never reads the stream; the source opens its own connection
