@@ -6,7 +6,8 @@ import { scenarios } from './scenarios.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const names = args.filter((a) => !a.startsWith('--'));
+// Scenario names are words; numbers are the values of flags such as `--clients 10000`.
+const names = args.filter((a) => /^[a-z][a-z0-9-]*$/.test(a));
 const chosen = names.length > 0 ? names : Object.keys(scenarios);
 for (const name of chosen) {
   const load = scenarios[name];

@@ -1,0 +1,197 @@
+/**
+ * Bytes per update: what a client receives per batch (WebSocket frame: payload plus frame header;
+ * SSE: the whole event block, where the server has SSE) against the JSON size of the rows that
+ * changed (`JSON.stringify` of the deleted and inserted rows), by view and by events per batch.
+ * The baseline is that JSON size itself: a message can hardly be smaller than the rows it carries.
+ */
+import { request } from 'node:http';
+import WebSocket from 'ws';
+import { nodeScript, SERVER_CPU, stopAll, type ControlledProcess } from './support/processes.js';
+import { printResult, type ScenarioContext } from './result.js';
+import { fmt, log, printTable, ratio } from './support/stats.js';
+
+const VIEWS = ['counter', 'top10', 'user_edits'];
+
+interface Tally {
+  frames: number;
+  bytes: number;
+  json: number;
+}
+
+type Changes = { inserted?: unknown[]; deleted?: unknown[] };
+
+/** The changed rows of a message in either format: the seed's, or per view under `views`. */
+function changedRows(message: Changes & { views?: Record<string, Changes> }): number {
+  const parts: Changes[] = message.views ? Object.values(message.views) : [message];
+  const rows = parts.flatMap((p) => [...(p.deleted ?? []), ...(p.inserted ?? [])]);
+  return Buffer.byteLength(JSON.stringify(rows));
+}
+
+function wsHeader(payload: number): number {
+  return payload < 126 ? 2 : payload < 65536 ? 4 : 10;
+}
+
+class Recorder {
+  /** view -> transport -> tally of the current step */
+  current = new Map<string, Tally>();
+  lastCounter = 0;
+  private readonly closers: Array<() => void> = [];
+
+  private add(key: string, bytes: number, json: number): void {
+    const t = this.current.get(key) ?? { frames: 0, bytes: 0, json: 0 };
+    t.frames++;
+    t.bytes += bytes;
+    t.json += json;
+    this.current.set(key, t);
+  }
+
+  async websocket(url: string, view: string): Promise<void> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream/${view}`, {
+      perMessageDeflate: false,
+    });
+    this.closers.push(() => socket.terminate());
+    await new Promise<void>((resolve, reject) => {
+      let first = true;
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as Changes & { inserted: unknown[][] };
+        if (view === 'counter') this.lastCounter = Number(message.inserted[0]?.[0] ?? this.lastCounter);
+        if (first) {
+          first = false;
+          resolve();
+          return;
+        }
+        this.add(`${view}\tws /api/stream`, data.length + wsHeader(data.length), changedRows(message));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  async sse(url: string, view: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = request(`${url}/api/sse/${view}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          resolve(false);
+          return;
+        }
+        resolve(true);
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end + 2);
+            buffer = buffer.slice(end + 2);
+            if (!/^event: batch$/m.test(block)) continue;
+            const data = block
+              .split('\n')
+              .filter((l) => l.startsWith('data:'))
+              .map((l) => l.slice(5).trimStart())
+              .join('\n');
+            this.add(
+              `${view}\tsse /api/sse`,
+              Buffer.byteLength(block),
+              changedRows(JSON.parse(data) as Changes),
+            );
+          }
+        });
+      });
+      req.once('error', () => resolve(false));
+      req.end();
+      this.closers.push(() => req.destroy());
+    });
+  }
+
+  close(): void {
+    for (const close of this.closers) close();
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+export default async function bytesPerUpdate({ quick }: ScenarioContext): Promise<void> {
+  const sizes = [1, 10, 100, 1000];
+  const batchesFor = (size: number): number => (quick ? (size >= 1000 ? 2 : 10) : size >= 1000 ? 5 : 30);
+  log(`views ${VIEWS.join(', ')}; transactions of ${sizes.join(', ')} simulated events`);
+  log(
+    'bytes: WebSocket payload + frame header; SSE event block; JSON: JSON.stringify(deleted + inserted rows)',
+  );
+  log('');
+  const server: ControlledProcess = nodeScript('viewcast', 'servers/viewcast.js', [], SERVER_CPU);
+  const recorder = new Recorder();
+  const rows: Array<{ view: string; transport: string; size: number } & Tally> = [];
+  try {
+    const { url } = await server.next('ready', 120_000);
+    await server.request({ cmd: 'prefill', events: 2000 }, 'prefilled');
+    let sse = true;
+    for (const view of VIEWS) {
+      await recorder.websocket(String(url), view);
+      if (sse) sse = await recorder.sse(String(url), view);
+    }
+    log(`SSE: ${sse ? '/api/sse/:view' : 'not served by this build: WebSocket only'}`);
+    for (const size of sizes) {
+      recorder.current = new Map();
+      const driven = await server.request(
+        { cmd: 'drive-batches', batches: batchesFor(size), size },
+        'driven',
+        300_000,
+      );
+      await waitFor(() => recorder.lastCounter >= Number(driven['counter']), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // other views' frames of the last batch
+      for (const [key, tally] of recorder.current) {
+        const [view, transport] = key.split('\t') as [string, string];
+        rows.push({ view, transport, size, ...tally });
+      }
+    }
+  } finally {
+    recorder.close();
+    await stopAll([server]);
+  }
+  rows.sort(
+    (a, b) =>
+      a.transport.localeCompare(b.transport) ||
+      VIEWS.indexOf(a.view) - VIEWS.indexOf(b.view) ||
+      a.size - b.size,
+  );
+  printTable(
+    [
+      'transport',
+      'view',
+      'events per batch',
+      'frames',
+      'bytes per frame',
+      'changed-rows JSON per frame',
+      'ratio',
+    ],
+    rows.map((r) => [
+      r.transport,
+      r.view,
+      r.size,
+      r.frames,
+      fmt(r.bytes / r.frames, 1),
+      fmt(r.json / r.frames, 1),
+      fmt(ratio(r.bytes, r.json), 2),
+    ]),
+  );
+  const headline = rows.find(
+    (r) => r.view === 'top10' && r.size === 1 && r.transport.startsWith('ws'),
+  ) as Tally;
+  const big = rows.find((r) => r.view === 'user_edits' && r.size === 1000 && r.transport.startsWith('ws'));
+  log('');
+  log(
+    `top10, one event per batch: ${fmt(headline.bytes / headline.frames, 1)} bytes per frame for ${fmt(headline.json / headline.frames, 1)} bytes of changed rows`,
+  );
+  printResult({
+    scenario: 'bytes-per-update',
+    metric: `bytes per top10 frame / JSON of its changed rows, 1 event per batch${big ? ` (user_edits at 1000: ${fmt(ratio(big.bytes, big.json), 2)}x)` : ''}`,
+    value: Math.round((headline.bytes / headline.frames) * 10) / 10,
+    unit: 'bytes',
+    baseline: Math.round((headline.json / headline.frames) * 10) / 10,
+    ratio: ratio(headline.bytes, headline.json),
+    goal: '<= 1.2x',
+  });
+}

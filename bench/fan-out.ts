@@ -1,0 +1,252 @@
+/**
+ * Fan-out: N WebSocket clients on `top10`, one batch at a fixed rate. Delivered frames/s and the
+ * latency from the moment the server has a batch to its receipt by each client, for viewcast and,
+ * in the same run, for a raw `ws` broadcast of the same frames and for the original demo's Tornado
+ * design. Server and load generator sit on different cores; both report their CPU.
+ */
+import { LoadGenerator, type LatencyReport } from './load/load.js';
+import {
+  ControlledProcess,
+  hardFdLimit,
+  nodeScript,
+  pinningNote,
+  SERVER_CPU,
+  stopAll,
+  tornadoServer,
+  tornadoVersion,
+} from './support/processes.js';
+import { printResult, type ScenarioContext } from './result.js';
+import { fmt, loadAverage, log, nowMs, printTable, ratio } from './support/stats.js';
+
+interface Run {
+  server: string;
+  clients: number;
+  frames: number;
+  framesPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  serverCpu: number;
+  loadCpu: number;
+  complete: boolean;
+}
+
+interface Settings {
+  rate: number;
+  durationMs: number;
+  graceMs: number;
+}
+
+function flag(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+async function measure(
+  name: string,
+  server: ControlledProcess,
+  url: string,
+  clients: number,
+  drive: () => Promise<{ sendTimes: Record<string, number>; frames: string[] }>,
+  settings: Settings,
+): Promise<Run & { sent: string[] }> {
+  const load = await LoadGenerator.start({ url, clients, mode: 'timestamp' });
+  try {
+    await load.startRecording();
+    const cpu0 = server.cpuSeconds();
+    const t0 = nowMs();
+    const { sendTimes, frames } = await drive();
+    const complete = await load.awaitFrames(frames.length, settings.durationMs + settings.graceMs);
+    const wall = (nowMs() - t0) / 1000;
+    const serverCpu = (server.cpuSeconds() - cpu0) / wall;
+    const { cpuSeconds } = await load.stopRecording();
+    const report: LatencyReport = await load.latency(sendTimes);
+    const firstSend = Math.min(...Object.values(sendTimes));
+    const window = Math.max(frames.length / settings.rate, (report.last - firstSend) / 1000);
+    return {
+      server: name,
+      clients,
+      frames: report.frames,
+      framesPerSecond: report.frames / window,
+      p50: report.histogram.percentile(0.5),
+      p99: report.histogram.percentile(0.99),
+      max: report.histogram.max,
+      serverCpu,
+      loadCpu: cpuSeconds / wall,
+      complete,
+      sent: frames,
+    };
+  } finally {
+    await load.close();
+  }
+}
+
+async function viewcastRun(clients: number, settings: Settings): Promise<Run & { sent: string[] }> {
+  const server = nodeScript('viewcast', 'servers/viewcast.js', [], SERVER_CPU);
+  try {
+    const { url } = await server.next('ready', 120_000);
+    await server.request({ cmd: 'prefill', events: 5000 }, 'prefilled');
+    await server.request({ cmd: 'track', view: 'top10' }, 'tracking');
+    const wsUrl = `${String(url).replace(/^http/, 'ws')}/api/stream/top10`;
+    return await measure(
+      'viewcast',
+      server,
+      wsUrl,
+      clients,
+      async () => {
+        const driven = await server.request(
+          { cmd: 'drive-top10', rate: settings.rate, durationMs: settings.durationMs },
+          'driven',
+          settings.durationMs + 120_000,
+        );
+        return {
+          sendTimes: driven['sendTimes'] as Record<string, number>,
+          frames: driven['frames'] as string[],
+        };
+      },
+      settings,
+    );
+  } finally {
+    await stopAll([server]);
+  }
+}
+
+/** A baseline server broadcasting viewcast's own frames of the same run, at the same rate. */
+async function baselineRun(
+  name: string,
+  server: ControlledProcess,
+  clients: number,
+  frames: string[],
+  settings: Settings,
+): Promise<Run> {
+  try {
+    const { url } = await server.next('ready', 60_000);
+    const wsUrl = `${String(url).replace(/^http/, 'ws')}/api/stream/top10`;
+    const run = await measure(
+      name,
+      server,
+      wsUrl,
+      clients,
+      async () => {
+        const driven = await server.request(
+          { cmd: 'broadcast', frames, rate: settings.rate },
+          'driven',
+          settings.durationMs + 300_000,
+        );
+        return { sendTimes: driven['sendTimes'] as Record<string, number>, frames };
+      },
+      settings,
+    );
+    return run;
+  } finally {
+    await stopAll([server]);
+  }
+}
+
+export default async function fanOut({ quick, args }: ScenarioContext): Promise<void> {
+  const only = flag(args, 'clients', 0);
+  const counts = only ? [only] : quick ? [1000] : [1000, 5000, 10_000];
+  const settings: Settings = {
+    rate: flag(args, 'rate', 10),
+    durationMs: flag(args, 'seconds', quick ? 4 : 10) * 1000,
+    graceMs: quick ? 8000 : 20_000,
+  };
+  const tornado = tornadoVersion();
+  log(
+    `clients: ${counts.join(', ')} on /api/stream/top10; ${settings.rate} batches/s for ${settings.durationMs / 1000} s`,
+  );
+  log(`each batch: one event by a top-10 user through the real engine (one transaction, one top10 frame)`);
+  log(`${pinningNote()}; open-file hard limit ${hardFdLimit()}; load average ${loadAverage()}`);
+  log(
+    `baselines: raw ws broadcasting the same frames; Tornado ${tornado ?? 'NOT AVAILABLE (install python3-tornado)'}`,
+  );
+  log(
+    `latency: server has the batch (hub publish / broadcast start) -> client receipt, every client, every frame`,
+  );
+  log('');
+  const runs: Run[] = [];
+  for (const clients of counts) {
+    const ours = await viewcastRun(clients, settings);
+    runs.push(ours);
+    runs.push(
+      await baselineRun(
+        'raw ws',
+        nodeScript('raw ws', 'servers/raw-ws.js', [], SERVER_CPU),
+        clients,
+        ours.sent,
+        settings,
+      ),
+    );
+    if (tornado)
+      runs.push(await baselineRun('tornado', tornadoServer([], SERVER_CPU), clients, ours.sent, settings));
+    const last = runs.slice(-3);
+    for (const r of last)
+      log(
+        `  ${r.clients} clients, ${r.server}: ${fmt(r.framesPerSecond, 0)} frames/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
+      );
+  }
+  log('');
+  printTable(
+    [
+      'clients',
+      'server',
+      'frames/s delivered',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'server cpu',
+      'load cpu',
+      'all frames arrived',
+    ],
+    runs.map((r) => [
+      r.clients.toLocaleString('en-US'),
+      r.server,
+      fmt(r.framesPerSecond, 0),
+      fmt(r.p50, 2),
+      fmt(r.p99, 2),
+      fmt(r.max, 1),
+      `${fmt(r.serverCpu * 100, 0)}%`,
+      `${fmt(r.loadCpu * 100, 0)}%`,
+      r.complete ? 'yes' : 'no',
+    ]),
+  );
+  log('');
+  const ratios: Array<Array<string | number>> = [];
+  for (const clients of counts) {
+    const ours = runs.find((r) => r.clients === clients && r.server === 'viewcast') as Run;
+    const raw = runs.find((r) => r.clients === clients && r.server === 'raw ws');
+    const tor = runs.find((r) => r.clients === clients && r.server === 'tornado');
+    ratios.push([
+      clients.toLocaleString('en-US'),
+      fmt(raw ? ratio(ours.framesPerSecond, raw.framesPerSecond) : null, 2),
+      fmt(raw ? ratio(raw.p99, ours.p99) : null, 2),
+      fmt(tor ? ratio(ours.framesPerSecond, tor.framesPerSecond) : null, 2),
+      fmt(tor ? ratio(tor.p50, ours.p50) : null, 1),
+      fmt(tor ? ratio(tor.p99, ours.p99) : null, 1),
+    ]);
+  }
+  printTable(
+    [
+      'clients',
+      'frames/s vs raw ws',
+      'p99 raw ws / ours',
+      'frames/s vs tornado',
+      'p50 tornado / ours',
+      'p99 tornado / ours',
+    ],
+    ratios,
+  );
+  const top = counts[counts.length - 1] as number;
+  const ours = runs.find((r) => r.clients === top && r.server === 'viewcast') as Run;
+  const raw = runs.find((r) => r.clients === top && r.server === 'raw ws') as Run;
+  printResult({
+    scenario: 'fan-out',
+    metric: `delivered frames/s, ${top} clients on top10 at ${settings.rate} batches/s`,
+    value: Math.round(ours.framesPerSecond),
+    unit: 'frames/s',
+    baseline: Math.round(raw.framesPerSecond),
+    ratio: ratio(ours.framesPerSecond, raw.framesPerSecond),
+    goal: '>= 0.9x raw ws; >= 10x tornado',
+  });
+}

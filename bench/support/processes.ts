@@ -1,0 +1,206 @@
+/**
+ * Child processes of a benchmark: servers and load generators, each pinned to its own core where
+ * `taskset` exists, with the open-file limit raised to the hard limit, driven by JSON lines on
+ * stdin and answering with JSON lines on stdout (stderr passes through for their logs).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The project's root, from dist/bench/support/. */
+export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Compiled bench scripts live beside this file's directory. */
+export const benchDist = fileURLToPath(new URL('../', import.meta.url));
+
+export const SERVER_CPU = 0;
+export const LOAD_CPU = 1;
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pinning needs taskset and at least two cores; otherwise processes share whatever there is. */
+export const canPin = cpus().length >= 2 && hasTaskset();
+
+export function pinningNote(): string {
+  return canPin
+    ? `server pinned to cpu ${SERVER_CPU}, load generators to cpu ${LOAD_CPU} (taskset)`
+    : 'not pinned (taskset or a second core missing): server and load share the cores';
+}
+
+export function hardFdLimit(): string {
+  try {
+    return execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export type Message = Record<string, unknown> & { type: string };
+
+export class ControlledProcess {
+  readonly child: ChildProcess;
+  private readonly queue: Message[] = [];
+  private readonly waiters: Array<{
+    type: string;
+    resolve: (m: Message) => void;
+    reject: (e: Error) => void;
+  }> = [];
+  private exited: Error | null = null;
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    cpu: number | null,
+  ) {
+    const pin = canPin && cpu !== null ? ['taskset', '-c', String(cpu)] : [];
+    // Many sockets need many descriptors: raise the soft limit to the hard one before exec.
+    this.child = spawn(
+      'bash',
+      ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'bench', ...pin, command, ...args],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: this.child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      let message: Message;
+      try {
+        message = JSON.parse(line) as Message;
+      } catch {
+        return;
+      }
+      const waiter = this.waiters.findIndex((w) => w.type === message.type || message.type === 'error');
+      if (waiter >= 0) {
+        const [w] = this.waiters.splice(waiter, 1);
+        if (message.type === 'error' && w) w.reject(new Error(`${name}: ${String(message['message'])}`));
+        else w?.resolve(message);
+      } else this.queue.push(message);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = new Error(`${name} exited (${signal ?? code})`);
+      for (const w of this.waiters.splice(0)) w.reject(this.exited);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  send(message: Record<string, unknown>): void {
+    this.child.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** The next message of `type` (an `error` message rejects). */
+  next(type: string, timeoutMs = 120_000): Promise<Message> {
+    const queued = this.queue.findIndex((m) => m.type === type);
+    if (queued >= 0) return Promise.resolve(this.queue.splice(queued, 1)[0] as Message);
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name}: no "${type}" within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        type,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+    });
+  }
+
+  async request(
+    message: Record<string, unknown> & { cmd: string },
+    reply: string,
+    timeoutMs?: number,
+  ): Promise<Message> {
+    this.send(message);
+    return this.next(reply, timeoutMs);
+  }
+
+  /** CPU seconds (user + system) used so far, from /proc; all threads included. */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.pid);
+  }
+
+  rssBytes(): number {
+    return processRssBytes(this.pid);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+export function processRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : NaN;
+}
+
+/**
+ * A compiled bench script run by this Node, e.g. `servers/raw-ws.js`. Servers get `--expose-gc`
+ * so that memory can be read after a full collection rather than at a random point of the heap.
+ */
+export function nodeScript(
+  name: string,
+  relative: string,
+  args: string[],
+  cpu: number | null,
+): ControlledProcess {
+  const flags = relative.startsWith('servers/') ? ['--expose-gc'] : [];
+  return new ControlledProcess(name, process.execPath, [...flags, `${benchDist}${relative}`, ...args], cpu);
+}
+
+/** Debian's Python with its python3-tornado. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** The version of Debian's python3-tornado, or null when it cannot be imported. */
+export function tornadoVersion(): string | null {
+  if (!existsSync(SYSTEM_PYTHON)) return null;
+  try {
+    return execFileSync(SYSTEM_PYTHON, ['-c', 'import tornado; print(tornado.version)'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function tornadoServer(args: string[], cpu: number | null): ControlledProcess {
+  return new ControlledProcess(
+    'tornado server',
+    SYSTEM_PYTHON,
+    [`${projectRoot}bench/servers/tornado_server.py`, ...args],
+    cpu,
+  );
+}
+
+/** Stops every process, whatever happened. */
+export async function stopAll(processes: Array<ControlledProcess | null | undefined>): Promise<void> {
+  await Promise.all(processes.map((p) => p?.stop()));
+}
