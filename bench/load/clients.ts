@@ -121,9 +121,10 @@ async function connect(command: ConnectCommand): Promise<void> {
   reply({ type: 'connected', count: command.count - failed, failed, firstError, ms: nowMs() - started });
 }
 
-function latency(reference: Record<string, number>): void {
+function latency(reference: Record<string, number>, until: number): void {
   const histogram = new Histogram();
   let matched = 0;
+  let inWindow = 0;
   let first = Infinity;
   let last = -Infinity;
   for (const [key, times] of receipts) {
@@ -132,11 +133,12 @@ function latency(reference: Record<string, number>): void {
     for (const at of times) {
       histogram.add(at - sent);
       matched++;
+      if (at <= until) inWindow++;
       if (at < first) first = at;
       if (at > last) last = at;
     }
   }
-  reply({ type: 'latency', histogram: histogram.toJSON(), matched, first, last });
+  reply({ type: 'latency', histogram: histogram.toJSON(), matched, inWindow, first, last });
 }
 
 /** Each event's latency: its arrival to the receipt of the first frame whose count includes it. */
@@ -157,7 +159,14 @@ function counterLatency(base: number, arrivals: number[]): void {
       covered = Math.max(covered, count);
     }
   }
-  reply({ type: 'latency', histogram: histogram.toJSON(), matched: histogram.total, first: NaN, last });
+  reply({
+    type: 'latency',
+    histogram: histogram.toJSON(),
+    matched: histogram.total,
+    inWindow: NaN,
+    first: NaN,
+    last,
+  });
 }
 
 function awaitFrames(perClient: number, timeoutMs: number): void {
@@ -253,7 +262,7 @@ lines.on('line', (line) => {
       break;
     }
     case 'latency':
-      latency(command['reference'] as Record<string, number>);
+      latency(command['reference'] as Record<string, number>, Number(command['until'] ?? Infinity));
       break;
     case 'counter-latency':
       counterLatency(Number(command['base']), command['arrivals'] as number[]);

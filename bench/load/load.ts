@@ -19,6 +19,8 @@ export interface LoadOptions {
 export interface LatencyReport {
   histogram: Histogram;
   frames: number;
+  /** Frames received no later than the `until` given to `latency`. */
+  inWindow: number;
   /** Receipt time of the last matched frame (ms, wall clock). */
   last: number;
   first: number;
@@ -104,9 +106,12 @@ export class LoadGenerator {
     };
   }
 
-  /** Latency of every frame against the time the server sent it (keyed by the frame's timestamp). */
-  latency(reference: Record<string, number>): Promise<LatencyReport> {
-    return this.collect({ cmd: 'latency', reference });
+  /**
+   * Latency of every frame against the time the server sent it (keyed by the frame's timestamp),
+   * and how many frames arrived by `until` (ms, wall clock).
+   */
+  latency(reference: Record<string, number>, until = Infinity): Promise<LatencyReport> {
+    return this.collect({ cmd: 'latency', reference, until: Number.isFinite(until) ? until : null });
   }
 
   /** Latency of every event: `arrivals[i]` is when event `base + i + 1` arrived at the source. */
@@ -123,6 +128,7 @@ export class LoadGenerator {
     return {
       histogram,
       frames: replies.reduce((sum, r) => sum + Number(r['matched']), 0),
+      inWindow: replies.reduce((sum, r) => sum + Number(r['inWindow']), 0),
       last: lasts.length ? Math.max(...lasts) : NaN,
       first: firsts.length ? Math.min(...firsts) : NaN,
     };

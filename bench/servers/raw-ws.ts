@@ -4,7 +4,7 @@
  *
  * Commands (JSON lines on stdin):
  * - snapshot {frame}: what every new connection gets first (default: an empty batch)
- * - broadcast {frames, rate}: sends each frame to every client, at `rate` frames per second
+ * - broadcast {frames, offsets}: sends frame i to every client `offsets[i]` ms after the start
  * - drive-counter {rate, durationMs}: events at a fixed rate, each wake-up's events broadcast at once
  *   as a counter batch: the floor of an event's way to a browser, with no engine in between
  */
@@ -29,15 +29,18 @@ function key(frame: string): string {
   return frame.slice(frame.lastIndexOf(':') + 1, frame.lastIndexOf('}'));
 }
 
-async function broadcastFrames(frames: string[], rate: number): Promise<void> {
+/** Sends frame i at `offsets[i]` ms after the start: the moments viewcast published them. */
+async function broadcastFrames(frames: string[], offsets: number[]): Promise<void> {
   const cpu = process.cpuUsage();
   const sendTimes: Record<string, number> = {};
-  let next = 0;
-  await new Pacer(rate, (frames.length / rate) * 1000).run(() => {
-    const frame = frames[next++] as string;
+  const start = nowMs();
+  for (let i = 0; i < frames.length; i++) {
+    const wait = start + (offsets[i] ?? 0) - nowMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const frame = frames[i] as string;
     sendTimes[key(frame)] = nowMs();
     broadcast(frame);
-  });
+  }
   const used = process.cpuUsage(cpu);
   reply({ type: 'driven', sendTimes, cpuSeconds: (used.user + used.system) / 1e6 });
 }
@@ -70,7 +73,7 @@ lines.on('line', (line) => {
   if (c.cmd === 'snapshot') {
     snapshot = String(c['frame']);
     reply({ type: 'snapshot-set' });
-  } else if (c.cmd === 'broadcast') void broadcastFrames(c['frames'] as string[], Number(c['rate']));
+  } else if (c.cmd === 'broadcast') void broadcastFrames(c['frames'] as string[], c['offsets'] as number[]);
   else if (c.cmd === 'gc') {
     globalThis.gc?.();
     reply({ type: 'collected', ...process.memoryUsage() });

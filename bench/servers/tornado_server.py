@@ -5,7 +5,7 @@ python3-tornado (/usr/bin/python3).
 
 Driven like the other benchmark servers: JSON lines on stdin, JSON lines on stdout.
   {"cmd": "snapshot", "frame": "..."}          what every new listener gets first
-  {"cmd": "broadcast", "frames": [...], "rate": N}
+  {"cmd": "broadcast", "frames": [...], "offsets": [ms, ...]}   frame i at offsets[i] ms
 """
 
 import asyncio
@@ -64,12 +64,12 @@ def key(frame):
     return frame[frame.rindex(":") + 1 : frame.rindex("}")]
 
 
-async def broadcast(frames, rate):
+async def broadcast(frames, offsets):
     started_cpu = time.process_time()
     send_times = {}
     start = time.time()
-    for i, frame in enumerate(frames):
-        due = start + i / rate
+    for frame, offset in zip(frames, offsets):
+        due = start + offset / 1000
         delay = due - time.time()
         await asyncio.sleep(delay if delay > 0 else 0)
         send_times[key(frame)] = time.time() * 1000
@@ -88,7 +88,7 @@ def on_command(line):
         gc.collect()
         reply({"type": "collected"})
     elif command["cmd"] == "broadcast":
-        asyncio.ensure_future(broadcast(command["frames"], float(command["rate"])))
+        asyncio.ensure_future(broadcast(command["frames"], command["offsets"]))
     else:
         reply({"type": "error", "message": "unknown command " + command["cmd"]})
 

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { startApp, type App } from '../../src/cli/app.js';
 import { parseServeOptions, type ServeOptions } from '../../src/cli/options.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
-import { mulberry32, simulatedEvent } from '../../src/sources/simulate-events.js';
+import { EventGenerator } from '../../src/sources/simulate-events.js';
 import type { EventSink, RawEvent } from '../../src/sources/types.js';
 import { nowMs } from '../support/stats.js';
 import { Pacer } from './pacer.js';
@@ -35,8 +35,8 @@ const options = parseServeOptions([
 if (options === 'help') throw new Error('unexpected help');
 const serveOptions: ServeOptions = options;
 
-const rng = mulberry32(7);
-const pool: RawEvent[] = Array.from({ length: 2000 }, () => simulatedEvent(rng, Date.now()));
+const generator = new EventGenerator(7);
+const pool: RawEvent[] = Array.from({ length: 2000 }, () => generator.next(Date.now()));
 let nextId = 1;
 /** A realistic event with its own id (rows of a projection stay distinct). */
 function event(user?: string): RawEvent {
