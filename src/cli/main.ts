@@ -2,6 +2,7 @@
 import { errorMessage, UsageError, ViewcastError } from '../errors.js';
 import { isRemoteEngine } from '../engine/remote/connect.js';
 import { startApp } from './app.js';
+import { FORWARD_HELP, parseForwardOptions, startForward } from './forward-command.js';
 import { consoleLogger } from './log.js';
 import { startRemoteApp } from './remote-app.js';
 import { parseServeOptions, SERVE_HELP } from './options.js';
@@ -10,6 +11,7 @@ const HELP = `Usage: viewcast <command> [flags]
 
 Commands:
   serve     stream live SQL views to web browsers (the default)
+  forward   post the sources' events to a webhook in batches (e.g. Materialize)
 
 Run 'viewcast serve --help' for the flags.
 `;
@@ -39,6 +41,19 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 }
 
+async function forward(argv: string[]): Promise<void> {
+  const options = parseForwardOptions(argv);
+  if (options === 'help') {
+    process.stdout.write(FORWARD_HELP);
+    return;
+  }
+  const log = consoleLogger();
+  const running = await startForward(options, log);
+  process.on('SIGINT', () => void running.stop());
+  process.on('SIGTERM', () => void running.stop());
+  await running.done;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
@@ -47,6 +62,8 @@ export async function main(argv: string[]): Promise<void> {
       else await serve(argv);
     } else if (command === 'serve') {
       await serve(rest);
+    } else if (command === 'forward') {
+      await forward(rest);
     } else if (command === 'help') {
       process.stdout.write(HELP);
     } else {

@@ -1,6 +1,6 @@
 /**
- * A remote engine: Materialize, or another viewcast's Postgres-wire endpoint. Its views are read
- * with SHOW VIEWS and SHOW MATERIALIZED VIEWS (or named in the URL, `?views=counter,top10`), their
+ * A remote engine: Materialize, or another viewcast's Postgres-wire endpoint. Its views are its
+ * materialized views (or named in the URL, `?views=counter,top10`), their
  * columns from a `SELECT * FROM v LIMIT 0`; every subscription gets a connection of its own. The
  * remote owns ingest: a viewcast with a remote engine runs no sources.
  */
@@ -137,15 +137,19 @@ export class RemoteEngine implements Engine {
   }
 }
 
+/**
+ * The materialized views (SHOW MATERIALIZED VIEWS), or the views when there are none: on
+ * Materialize the plain views are usually intermediate steps (like `recentchanges`) that nobody
+ * should stream in full; a viewcast lists all its views both ways.
+ */
 async function listViews(client: pg.Client): Promise<string[]> {
-  const names: string[] = [];
-  for (const command of ['SHOW VIEWS', 'SHOW MATERIALIZED VIEWS']) {
+  for (const command of ['SHOW MATERIALIZED VIEWS', 'SHOW VIEWS']) {
     try {
       const result = await client.query<{ name: string }>(command);
-      for (const row of result.rows) if (!names.includes(row.name)) names.push(row.name);
+      if (result.rows.length > 0) return result.rows.map((row) => row.name);
     } catch (error) {
       if (isConnectionError(error)) throw error; // a server without materialized views just says so
     }
   }
-  return names;
+  return [];
 }

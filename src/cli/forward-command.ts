@@ -1,0 +1,178 @@
+/**
+ * `viewcast forward --to URL`: runs viewcast's sources (the live stream, a replay, the simulator)
+ * and POSTs their events in batches to a webhook, such as a Materialize `FROM WEBHOOK BODY FORMAT
+ * JSON ARRAY` source. With `--state FILE` the sources' positions are saved after every accepted
+ * batch, and a new run resumes after them (at least once: a batch accepted just before a crash may
+ * be sent again).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { errorMessage, UsageError, ViewcastError } from '../errors.js';
+import { WebhookForwarder } from '../forward/webhook-forwarder.js';
+import { createSource, type ChosenSource } from '../sources/create-source.js';
+import type { Logger } from './log.js';
+import { SERVE_DEFAULTS } from './options.js';
+
+export interface ForwardOptions {
+  to: string;
+  headers: Record<string, string>;
+  sources: string[];
+  batchSize: number;
+  batchMs: number;
+  state: string | null;
+  speed: number | 'max';
+  loop: boolean;
+  rate: number;
+  seed: number;
+  wikimediaUrl: string;
+  userAgent: string;
+  readTimeoutMs: number;
+  reconnectDelayMs: number;
+  autoTimeoutMs: number;
+}
+
+export const FORWARD_HELP = `Usage: viewcast forward --to URL [flags]
+
+Posts the events of viewcast's sources to a webhook in batches, one JSON array per request
+(e.g. a Materialize source created FROM WEBHOOK BODY FORMAT JSON ARRAY).
+
+Flags (default in brackets):
+  --to URL             the webhook, e.g. http://localhost:6876/api/webhook/materialize/public/wikirecent_webhook
+  --header 'N: V'      an HTTP header for every request (a secret the webhook CHECKs); may be repeated
+  --source SPEC        auto, wikimedia, simulate, replay:FILE, file:FILE; may be repeated [auto]
+  --batch-size N       most events in one request [500]
+  --batch-ms N         longest wait before a partial batch is sent, in ms [250]
+  --state FILE         save the sources' positions after each accepted batch, and resume from them
+  --speed N|max, --loop, --rate N, --seed N, --wikimedia-url URL, --user-agent TEXT,
+  --read-timeout S, --reconnect-delay S, --auto-timeout S   as for viewcast serve
+  -h, --help           this help
+`;
+
+function number(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min)
+    throw new UsageError(`--${flag} takes a number of at least ${min}, not "${text}".`);
+  return value;
+}
+
+export function parseForwardOptions(argv: string[]): ForwardOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      to: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      source: { type: 'string', multiple: true },
+      'batch-size': { type: 'string', default: '500' },
+      'batch-ms': { type: 'string', default: '250' },
+      state: { type: 'string' },
+      speed: { type: 'string', default: SERVE_DEFAULTS.speed },
+      loop: { type: 'boolean', default: false },
+      rate: { type: 'string', default: SERVE_DEFAULTS.rate },
+      seed: { type: 'string', default: SERVE_DEFAULTS.seed },
+      'wikimedia-url': { type: 'string', default: SERVE_DEFAULTS['wikimedia-url'] },
+      'user-agent': { type: 'string', default: SERVE_DEFAULTS['user-agent'] },
+      'read-timeout': { type: 'string', default: SERVE_DEFAULTS['read-timeout'] },
+      'reconnect-delay': { type: 'string', default: SERVE_DEFAULTS['reconnect-delay'] },
+      'auto-timeout': { type: 'string', default: SERVE_DEFAULTS['auto-timeout'] },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (!values.to || !/^https?:\/\//.test(values.to)) {
+    throw new UsageError(`--to takes the webhook's http(s) URL${values.to ? `, not "${values.to}"` : ''}.`);
+  }
+  const headers: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const match = /^([^:\s]+)\s*:\s*(.*)$/.exec(header);
+    if (!match) throw new UsageError(`--header takes "Name: value", not "${header}".`);
+    headers[(match[1] as string).toLowerCase()] = match[2] as string;
+  }
+  const sources = values.source?.length ? values.source : [SERVE_DEFAULTS.source];
+  if (sources.includes('ingest'))
+    throw new UsageError('--source ingest does not go with forward: post to the webhook directly.');
+  return {
+    to: values.to,
+    headers,
+    sources,
+    batchSize: Math.floor(number('batch-size', values['batch-size'], 1)),
+    batchMs: number('batch-ms', values['batch-ms'], 0),
+    state: values.state ?? null,
+    speed: values.speed === 'max' ? 'max' : number('speed', values.speed, Number.MIN_VALUE),
+    loop: values.loop,
+    rate: number('rate', values.rate, Number.MIN_VALUE),
+    seed: Math.floor(number('seed', values.seed, 0)),
+    wikimediaUrl: values['wikimedia-url'],
+    userAgent: values['user-agent'],
+    readTimeoutMs: number('read-timeout', values['read-timeout'], 0) * 1000,
+    reconnectDelayMs: number('reconnect-delay', values['reconnect-delay'], 0) * 1000,
+    autoTimeoutMs: number('auto-timeout', values['auto-timeout'], 0) * 1000,
+  };
+}
+
+export interface RunningForward {
+  forwarder: WebhookForwarder;
+  /** Resolves when every finite source is done and its events were accepted. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startForward(options: ForwardOptions, log: Logger): Promise<RunningForward> {
+  const positions: Record<string, string> = options.state ? await readState(options.state) : {};
+  const forwarder = new WebhookForwarder({
+    url: options.to,
+    headers: options.headers,
+    batchSize: options.batchSize,
+    batchMs: options.batchMs,
+    backoff: { initialMs: 250, maxMs: 30_000 },
+    log,
+    onAccepted: async (accepted) => {
+      if (!options.state) return;
+      Object.assign(positions, accepted);
+      await writeFile(options.state, `${JSON.stringify(positions, null, 2)}\n`);
+    },
+  });
+  const settings = { ...options, log, progress: { terminal: null, log } };
+  const chosen: ChosenSource[] = [];
+  for (const spec of options.sources) chosen.push(await createSource(spec, settings));
+  const runs = chosen.map(async ({ source, reason }) => {
+    log.info(`forward: ${source.describe()}${reason ? ` (${reason})` : ''} to ${options.to}`);
+    const resume = positions[source.id] ?? null;
+    if (resume !== null) log.info(`source ${source.id}: resuming after position ${resume}`);
+    await source.run(forwarder.sinkFor(source.id), resume);
+  });
+  const done = Promise.all(runs).then(() => forwarder.flush());
+  done.then(
+    () => log.info(`forward: ${forwarder.stats.events} events in ${forwarder.stats.batches} batches`),
+    () => undefined,
+  );
+  return {
+    forwarder,
+    done,
+    stop: async () => {
+      for (const { source } of chosen) source.stop();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+async function readState(file: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ViewcastError('VIEWCAST_FORWARD_STATE', `Cannot read --state ${file}: ${errorMessage(error)}.`);
+  }
+  try {
+    const state = JSON.parse(text) as unknown;
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new Error('not an object');
+    return state as Record<string, string>;
+  } catch (error) {
+    throw new ViewcastError(
+      'VIEWCAST_FORWARD_STATE',
+      `--state ${file} is not a positions file (${errorMessage(error)}); remove it to start from the beginning.`,
+    );
+  }
+}
