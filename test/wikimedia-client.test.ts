@@ -80,7 +80,7 @@ function recorded(index: number, change: (event: Record<string, unknown>) => voi
 }
 
 describe('Wikimedia client rules', () => {
-  it('stops with one clear error line when the server answers 403 to a request without User-Agent', async () => {
+  it('stops with one clear error line when the server answers 403 to a request without a descriptive User-Agent', async () => {
     const mock = await startMockStream({ blocks });
     const log = capture();
     let fatal: Error | null = null;

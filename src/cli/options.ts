@@ -74,7 +74,8 @@ Flags (default in brackets):
   --loop               replay forever, with fresh event ids on every pass
   --wikimedia-url URL  the live stream [${WIKIMEDIA_URL}]
   --user-agent TEXT    User-Agent sent to Wikimedia, which refuses clients without a
-                       descriptive one: name/version (URL or e-mail) [${DEFAULT_USER_AGENT}]
+                       descriptive one: name/version (URL or e-mail); "" sends Node's bare "node"
+                       [${DEFAULT_USER_AGENT}]
   --read-timeout S     seconds without a byte before a live connection counts as stalled [30]
   --reconnect-delay S  first wait before reconnecting, in seconds; doubles (with jitter) on each
                        failed attempt up to 60 s; 429 and 5xx wait as Retry-After says [1]

@@ -7,7 +7,7 @@
 import { ViewcastError } from '../errors.js';
 import { EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
-import { backoffDelay, DEFAULT_BACKOFF, judgeResponse, type BackoffSettings } from './retry-policy.js';
+import { backoffDelay, judgeResponse, type BackoffSettings } from './retry-policy.js';
 import { Sleeper } from './sleeper.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import { decodePosition, encodePosition, RECENT_IDS_KEPT } from './stream-position.js';
@@ -212,5 +212,3 @@ export function describeFetchError(error: unknown): string {
 export function formatDelay(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
 }
-
-export { DEFAULT_BACKOFF };
