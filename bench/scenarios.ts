@@ -8,4 +8,5 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'time-to-state': async () => (await import('./time-to-state.js')).default,
   memory: async () => (await import('./memory.js')).default,
   'bytes-per-update': async () => (await import('./bytes-per-update.js')).default,
+  'gateway-lag': async () => (await import('./gateway-lag.js')).default,
 };

@@ -79,6 +79,13 @@ describe('Postgres-wire SUBSCRIBE server with psql, psycopg and node-postgres', 
     assert.equal(stdout.trim(), '10');
   });
 
+  it('refuses SSL, so that a client requiring it is told at once', async () => {
+    const refused = await run('psql', [`${url}?sslmode=require`, '-c', 'SELECT 1']).catch(
+      (e: { stderr: string }) => e,
+    );
+    assert.match((refused as { stderr: string }).stderr, /server does not support SSL/);
+  });
+
   it('psycopg: cursor.stream("TAIL top10 WITH (PROGRESS)") sees the snapshot, then live changes', async () => {
     assert.ok(existsSync(PYTHON), `${PYTHON} is needed (Debian's python3 with python3-psycopg)`);
     const { stdout } = await run(PYTHON, [`${projectRoot}test/support/psycopg-tail.py`, url]);

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parseInterval } from '../src/pgwire/interval.js';
 import { MessageFramer } from '../src/pgwire/message-framer.js';
 import { PgError } from '../src/pgwire/pg-error.js';
+import { isLoopback } from '../src/pgwire/server.js';
 import { runSelect } from '../src/pgwire/select-eval.js';
 import type { SelectStatement } from '../src/pgwire/sql-ast.js';
 import { splitStatements } from '../src/pgwire/sql-lexer.js';
@@ -103,6 +104,17 @@ describe('SUBSCRIBE, TAIL, cursors and COPY parse as Materialize spells them', (
       ' COMMIT',
     ]);
     assert.deepEqual(splitStatements(' ; -- nothing'), []);
+  });
+
+  it('trusts only loopback addresses without a password', () => {
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])
+      assert.equal(isLoopback(address), true);
+    for (const address of ['10.0.0.1', '::ffff:10.0.0.1', '0.0.0.0', undefined])
+      assert.equal(isLoopback(address), false);
+    assert.deepEqual(parseStatement('SHOW TRANSACTION ISOLATION LEVEL'), {
+      kind: 'show',
+      parameter: 'transaction_isolation',
+    });
   });
 
   it('reads intervals', () => {

@@ -67,6 +67,7 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000); // a client that vanished without a FIN still frees its subscriptions
     socket.on('error', () => undefined); // a client that vanished; 'close' cleans up
     const connection = new Connection(socket, options, sessions, nextProcessId++);
     socket.on('data', (chunk: Buffer) => connection.receive(chunk));

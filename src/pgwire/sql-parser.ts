@@ -283,6 +283,10 @@ function parseShow(s: TokenStream): Statement {
     return { kind: 'show-views', materialized };
   }
   if (materialized) throw s.unexpected();
+  if (s.peekWord('transaction') && s.peekWord('isolation', 1)) {
+    s.skipRest();
+    return { kind: 'show', parameter: 'transaction_isolation' };
+  }
   if (s.peekWord('all')) {
     throw new PgError(SQLSTATE.featureNotSupported, 'SHOW ALL is not supported', {
       position: s.peek().position,
