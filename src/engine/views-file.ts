@@ -28,11 +28,15 @@ interface Statement {
 /** Splits SQL on semicolons outside strings, quoted identifiers, dollar quotes and comments. */
 export function splitStatements(sql: string): Statement[] {
   const statements: Statement[] = [];
+  // `--` comments found by the scan (never inside a string): they are cut from the statement text,
+  // since a trailing one would swallow whatever Postgres is given after the view's query.
+  const lineComments: Array<[from: number, to: number]> = [];
   let start = 0;
   let i = 0;
+  let inIdentifier = false;
   const push = (end: number): void => {
     const raw = sql.slice(start, end);
-    const text = stripComments(raw).trim();
+    const text = withoutLineComments(sql, start, end, lineComments).trim();
     if (text) {
       const leading = raw.length - raw.trimStart().length;
       const offset = firstCodeOffset(raw, leading);
@@ -41,26 +45,51 @@ export function splitStatements(sql: string): Statement[] {
     start = end + 1;
   };
   while (i < sql.length) {
-    const c = sql[i];
+    const c = sql[i] as string;
     const next = sql[i + 1];
+    const wasIdentifier = inIdentifier;
+    inIdentifier = false;
     if (c === '-' && next === '-') {
-      i = indexOrEnd(sql, '\n', i);
+      const to = indexOrEnd(sql, '\n', i);
+      lineComments.push([i, to]);
+      i = to;
     } else if (c === '/' && next === '*') {
       i = indexOrEnd(sql, '*/', i + 2) + 2;
     } else if (c === "'" || c === '"') {
       i = closingQuote(sql, i, c);
-    } else if (c === '$') {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))?.[0];
+    } else if (c === '$' && !wasIdentifier) {
+      // Inside an identifier (`a$$b`) a dollar sign is a plain character, as Postgres reads it.
+      DOLLAR_TAG.lastIndex = i;
+      const tag = DOLLAR_TAG.exec(sql)?.[0];
       i = tag ? indexOrEnd(sql, tag, i + tag.length) + tag.length : i + 1;
     } else if (c === ';') {
       push(i);
       i += 1;
     } else {
+      inIdentifier = /[A-Za-z0-9_$]/.test(c);
       i += 1;
     }
   }
   push(sql.length);
   return statements;
+}
+
+const DOLLAR_TAG = /\$[A-Za-z_]*\$/y;
+
+function withoutLineComments(
+  sql: string,
+  start: number,
+  end: number,
+  comments: Array<[from: number, to: number]>,
+): string {
+  let text = '';
+  let at = start;
+  for (const [from, to] of comments) {
+    if (to <= start || from >= end) continue;
+    text += sql.slice(at, from);
+    at = to;
+  }
+  return text + sql.slice(at, end);
 }
 
 function indexOrEnd(sql: string, needle: string, from: number): number {
@@ -77,15 +106,6 @@ function closingQuote(sql: string, from: number, quote: string): number {
     } else i += 1;
   }
   return sql.length;
-}
-
-function stripComments(text: string): string {
-  // Only whole-line and trailing `--` comments outside strings matter for classification; the
-  // statement text itself is sent to Postgres as written.
-  return text
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('--'))
-    .join('\n');
 }
 
 function firstCodeOffset(raw: string, from: number): number {
