@@ -164,8 +164,10 @@ export function readEntries(input: Uint8Array | string): string[] {
     typeof input === 'string'
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+  // SSE text always has `data:` lines; anything else is JSON lines, so that a garbage first line
+  // is counted and skipped instead of turning the whole file into SSE that yields nothing.
   const first = text.trimStart()[0];
-  if (first === '{' || first === '[' || first === undefined) {
+  if (first === '{' || first === '[' || !/^data:/m.test(text)) {
     return text
       .split('\n')
       .map((line) => line.trim())
