@@ -2,9 +2,9 @@
  * Wires one viewcast together: engine -> hub -> HTTP/WebSocket server, and sources -> ingest
  * pipeline -> engine. Used by `viewcast serve` and by the tests, which run it on port 0.
  */
-import { mkdir } from 'node:fs/promises';
+import { prepareDataDir } from '../engine/data-dir.js';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
-import { errorMessage, UsageError, ViewcastError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { startPgServer, type RunningPgServer } from '../pgwire/server.js';
@@ -59,14 +59,8 @@ export async function startApp(
   onFatal: (error: Error) => void = () => undefined,
   hooks: AppHooks = {},
 ): Promise<App> {
-  if (options.dataDir) {
-    await mkdir(options.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      throw new ViewcastError(
-        'VIEWCAST_DATA_DIR',
-        `Cannot create the data directory ${options.dataDir}: ${error.code ?? error.message}.`,
-      );
-    });
-  }
+  // Unwritable or full is refused here, before the engine could half-open the directory.
+  if (options.dataDir) await prepareDataDir(options.dataDir);
   const chosen = await chooseSources(options, log);
   const engine = new EmbeddedEngine({ viewsFile: options.views, dataDir: options.dataDir });
   log.info(
