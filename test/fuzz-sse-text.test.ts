@@ -1,13 +1,15 @@
 /**
- * Property tests of the SSE text parser (recordings, the live stream's framing): arbitrary input
- * never throws and never yields a field that breaks framing; well-formed events survive any line
- * ending, comments and blank-line noise; the real recording parses the same with CRLF or CR.
+ * Property tests of the SSE parser (the live stream, file tail and recordings): arbitrary bytes in
+ * arbitrary chunks never throw and parse exactly as when fed whole; no field breaks framing;
+ * well-formed events survive any line ending, comments and chunk boundary (also inside a CRLF or a
+ * multi-byte character); the real recording parses the same with CRLF or CR.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseSseText, type SseMessage } from '../src/sources/sse-text.js';
+import { SseParser, type SseMessage } from '../src/sources/sse-parser.js';
+import { parseSseText } from '../src/sources/sse-text.js';
 import { fuzz, textWith } from './support/fuzz.js';
 import { recording } from './support/shared-data.js';
 
@@ -52,8 +54,26 @@ function serialize(events: SentEvent[], endings: string[], comments: boolean[]):
   return out;
 }
 
+type Fields = Omit<SseMessage, 'end'>;
+const fields = (messages: SseMessage[]): Fields[] =>
+  messages.map(({ event, data, id }) => ({ event, data, id }));
+
+/** Feeds `bytes` cut at `cuts` (any offsets) to a streaming parser, as a socket would deliver them. */
+function parseChunked(bytes: Uint8Array, cuts: number[], dispatchPartial = true): SseMessage[] {
+  const messages: SseMessage[] = [];
+  const parser = new SseParser((m) => messages.push(m));
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const at of [...points, bytes.length]) {
+    parser.feed(bytes.subarray(from, at));
+    from = at;
+  }
+  parser.end(dispatchPartial);
+  return messages;
+}
+
 /** What a client must see: the last id persists across events until a new `id:` line. */
-function expected(events: SentEvent[]): SseMessage[] {
+function expected(events: SentEvent[]): Fields[] {
   let id: string | null = null;
   return events.map((e) => {
     if (e.id !== null) id = e.id;
@@ -75,12 +95,11 @@ describe('SSE text parser under arbitrary input', () => {
     );
   });
 
-  it('never throws on arbitrary bytes decoded as UTF-8', () => {
+  it('never throws on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        const text = new TextDecoder().decode(bytes);
-        const events = [...parseSseText(text)];
-        assert.ok(events.length <= text.length);
+        const events = parseSseText(bytes);
+        assert.ok(events.length <= bytes.length);
       }),
       fuzz(300),
     );
@@ -94,7 +113,7 @@ describe('SSE text parser under arbitrary input', () => {
         fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
         (events, endings, comments) => {
           const text = serialize(events, endings, comments);
-          assert.deepEqual([...parseSseText(text)], expected(events));
+          assert.deepEqual(fields(parseSseText(text)), expected(events));
         },
       ),
       fuzz(400),
@@ -105,18 +124,55 @@ describe('SSE text parser under arbitrary input', () => {
     fc.assert(
       fc.property(sentEvent, (event) => {
         const text = serialize([event], ['\n'], [false]).replace(/\n$/, '');
-        assert.deepEqual([...parseSseText(text)], expected([event]));
+        assert.deepEqual(fields(parseSseText(text)), expected([event]));
       }),
       fuzz(200),
     );
   });
 
+  it('parses arbitrary bytes cut into arbitrary chunks exactly as when fed whole', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          textWith(SSE_TOKENS).map((t) => new TextEncoder().encode(t)),
+        ),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        (bytes, cuts, partial) => {
+          assert.deepEqual(parseChunked(bytes, cuts, partial), parseChunked(bytes, [], partial));
+        },
+      ),
+      fuzz(500),
+    );
+  });
+
+  it('gives back well-formed events cut at every chunk boundary, multi-byte characters included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sentEvent, { minLength: 1, maxLength: 5 }),
+        fc.array(lineEnding, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        (events, endings, cuts) => {
+          const withUnicode = events.map((e) => ({ ...e, dataLines: e.dataLines.map((d) => `${d}é€😀`) }));
+          const bytes = new TextEncoder().encode(serialize(withUnicode, endings, [false]));
+          assert.deepEqual(fields(parseChunked(bytes, cuts, false)), expected(withUnicode));
+        },
+      ),
+      fuzz(400),
+    );
+  });
+
   it('parses the real 384-event recording the same with LF, CRLF or CR line endings', () => {
     const text = readFileSync(recording('recentchange-2026-06-20-384.sse'), 'utf8');
-    const lf = [...parseSseText(text)];
+    const lf = fields(parseSseText(text));
     assert.equal(lf.filter((m) => m.event === 'message').length, 384);
     for (const ending of ['\r\n', '\r']) {
-      assert.deepEqual([...parseSseText(text.replace(/\n/g, ending))], lf, JSON.stringify(ending));
+      assert.deepEqual(fields(parseSseText(text.replace(/\n/g, ending))), lf, JSON.stringify(ending));
     }
+    // Every 997th byte a chunk boundary, as a socket might cut it.
+    const bytes = new TextEncoder().encode(text);
+    const cuts = Array.from({ length: Math.floor(bytes.length / 997) }, (_, i) => (i + 1) * 997);
+    assert.deepEqual(fields(parseChunked(bytes, cuts)), lf);
   });
 });
