@@ -9,4 +9,5 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   memory: async () => (await import('./memory.js')).default,
   'bytes-per-update': async () => (await import('./bytes-per-update.js')).default,
   'gateway-lag': async () => (await import('./gateway-lag.js')).default,
+  'engine-throughput': async () => (await import('./engine-throughput.js')).default,
 };

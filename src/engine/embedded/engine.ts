@@ -17,12 +17,15 @@ import type {
   Timestamp,
   ViewInfo,
 } from '../types.js';
+import { CommitHistory, HISTORY_DEFAULTS, type HistoryLimits } from './history.js';
 import type { CommitResult, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
 
 export interface EmbeddedEngineOptions {
   viewsFile: string;
   /** Null keeps everything in memory. */
   dataDir: string | null;
+  /** How much recent history `AS OF` can reach back into. */
+  history?: Partial<HistoryLimits>;
 }
 
 interface Subscriber {
@@ -50,8 +53,12 @@ export class EmbeddedEngine implements IngestingEngine {
   >();
   private readonly subscribers = new Set<Subscriber>();
   private failure: Error | null = null;
+  private history: CommitHistory | null = null;
+  private readonly historyLimits: HistoryLimits;
 
-  constructor(private readonly options: EmbeddedEngineOptions) {}
+  constructor(private readonly options: EmbeddedEngineOptions) {
+    this.historyLimits = { ...HISTORY_DEFAULTS, ...options.history };
+  }
 
   async start(): Promise<void> {
     const viewsSql = await readFile(this.options.viewsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -76,11 +83,18 @@ export class EmbeddedEngine implements IngestingEngine {
     this.inputColumns = result.inputColumns;
     this.warnings = result.warnings;
     this.timestamp = result.timestamp;
+    this.history = new CommitHistory(result.timestamp, this.historyLimits);
   }
 
   async ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
-    const commit = (await this.call({ type: 'ingest', records, positions })) as CommitResult;
+    const text = JSON.stringify(records);
+    const commit = (await this.call({ type: 'ingest', records: text, positions })) as CommitResult;
     return commit.timestamp;
+  }
+
+  /** The oldest timestamp `AS OF` can still be answered for. */
+  get historyFloor(): Timestamp {
+    return this.history?.floor ?? this.timestamp;
   }
 
   async resumePosition(source: string): Promise<string | null> {
@@ -94,27 +108,80 @@ export class EmbeddedEngine implements IngestingEngine {
         `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
       );
     }
+    const asOf = options.asOf;
+    if (asOf !== undefined) this.checkAsOf(asOf);
     const subscriber: Subscriber = { view, listener, live: false, closed: false };
     this.subscribers.add(subscriber);
+    // Pinned until the snapshot arrives: the history must still reach back to `asOf` then.
+    const unpin = asOf !== undefined && this.history ? this.history.pin() : () => undefined;
     void this.call({ type: 'snapshot', view }).then(
       (result) => {
+        unpin();
         if (subscriber.closed) return;
-        const { timestamp, rows } = result as SnapshotResult;
-        const out: SubscribeRow[] = [{ progressed: true, timestamp }];
-        if (options.snapshot !== false)
-          for (const [row, diff] of rows) out.push({ progressed: false, timestamp, diff, row });
-        out.push({ progressed: true, timestamp: timestamp + 1 });
+        const snapshot = result as SnapshotResult;
         subscriber.live = true;
-        listener(out);
+        listener(this.opening(view, snapshot, options));
       },
-      () => this.subscribers.delete(subscriber),
+      () => {
+        unpin();
+        this.subscribers.delete(subscriber);
+      },
     );
     return {
       close: () => {
         subscriber.closed = true;
+        unpin();
         this.subscribers.delete(subscriber);
       },
     };
+  }
+
+  /**
+   * The rows a subscription starts with: a progress row at its first timestamp, the snapshot (unless
+   * SNAPSHOT is off), then, for AS OF, every change since, each timestamp closed by a progress row.
+   */
+  private opening(view: string, snapshot: SnapshotResult, options: SubscribeOptions): SubscribeRow[] {
+    const start = options.asOf ?? snapshot.timestamp;
+    const rows =
+      options.asOf === undefined || !this.history
+        ? snapshot.rows
+        : [...this.history.rollBack(view, snapshot.rows, start).counted()];
+    const out: SubscribeRow[] = [{ progressed: true, timestamp: start }];
+    if (options.snapshot !== false)
+      for (const [row, diff] of rows) out.push({ progressed: false, timestamp: start, diff, row });
+    out.push({ progressed: true, timestamp: start + 1 });
+    if (options.asOf !== undefined && this.history) {
+      for (const commit of this.history.after(start)) out.push(...this.rowsOf(view, commit));
+    }
+    return out;
+  }
+
+  private rowsOf(view: string, commit: CommitResult): SubscribeRow[] {
+    const out: SubscribeRow[] = [];
+    for (const [row, diff] of commit.views.find((v) => v.view === view)?.changes ?? [])
+      out.push({ progressed: false, timestamp: commit.timestamp, diff, row });
+    out.push({ progressed: true, timestamp: commit.timestamp + 1 });
+    return out;
+  }
+
+  private checkAsOf(asOf: Timestamp): void {
+    if (!Number.isSafeInteger(asOf)) {
+      throw new ViewcastError('VIEWCAST_AS_OF', `AS OF needs a whole-number timestamp, not ${asOf}.`);
+    }
+    if (asOf > this.timestamp) {
+      throw new ViewcastError(
+        'VIEWCAST_AS_OF',
+        `AS OF ${asOf} is later than the engine's current timestamp ${this.timestamp}; subscribe without AS OF to start now.`,
+      );
+    }
+    if (asOf < this.historyFloor) {
+      throw new ViewcastError(
+        'VIEWCAST_AS_OF',
+        `AS OF ${asOf} is older than the engine's history, which reaches back to ${this.historyFloor} ` +
+          `(the last ${this.historyLimits.maxAgeMs / 1000} s, at most ${this.historyLimits.maxCommits} transactions). ` +
+          `Subscribe without AS OF for the current state, or AS OF a timestamp from ${this.historyFloor} on.`,
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -152,14 +219,9 @@ export class EmbeddedEngine implements IngestingEngine {
   /** Called in the worker's message order, before any later snapshot reply is handled. */
   private publish(commit: CommitResult): void {
     this.timestamp = commit.timestamp;
-    const byView = new Map(commit.views.map((v) => [v.view, v.changes]));
+    this.history?.add(commit);
     for (const subscriber of this.subscribers) {
-      if (!subscriber.live) continue;
-      const out: SubscribeRow[] = [];
-      for (const [row, diff] of byView.get(subscriber.view) ?? [])
-        out.push({ progressed: false, timestamp: commit.timestamp, diff, row });
-      out.push({ progressed: true, timestamp: commit.timestamp + 1 });
-      subscriber.listener(out);
+      if (subscriber.live) subscriber.listener(this.rowsOf(subscriber.view, commit));
     }
   }
 

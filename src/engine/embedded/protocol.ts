@@ -1,6 +1,6 @@
 /** Messages between the embedded engine (main thread) and its PGlite worker. */
 import type { Change } from '../../core/multiset.js';
-import type { Column, InputRecord, Timestamp, ViewInfo } from '../types.js';
+import type { Column, Timestamp, ViewInfo } from '../types.js';
 
 export interface InitRequest {
   type: 'init';
@@ -12,7 +12,8 @@ export interface InitRequest {
 
 export type Request =
   | ({ id: number } & InitRequest)
-  | { id: number; type: 'ingest'; records: InputRecord[]; positions: Record<string, string> }
+  /** `records`: a JSON array of input rows (objects keyed by column), serialized once on the main thread. */
+  | { id: number; type: 'ingest'; records: string; positions: Record<string, string> }
   | { id: number; type: 'snapshot'; view: string }
   | { id: number; type: 'position'; source: string }
   | { id: number; type: 'close' };

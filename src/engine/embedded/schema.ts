@@ -3,37 +3,22 @@
  * capture, and the bookkeeping that makes ingest exactly-once (`_viewcast.positions`).
  */
 import { createHash } from 'node:crypto';
-import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { ViewcastError, ViewDefinitionError } from '../../errors.js';
-import type { ViewsFile, ViewStatement } from '../views-file.js';
-import {
-  isHiddenColumn,
-  parseTopK,
-  quoteIdent,
-  topKQuery,
-  type ViewKind,
-  type ViewPlan,
-} from './view-plan.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { ViewcastError } from '../../errors.js';
+import type { Column } from '../types.js';
+import type { ViewsFile } from '../views-file.js';
+import { columnsOf, createView } from './create-view.js';
+import { columnsRead } from './input-columns.js';
+import type { ViewKind, ViewPlan } from './view-plan.js';
 
-type Db = PGlite | Transaction;
+/** Bumped whenever the layout of `_viewcast` changes: an older data directory is refused. */
+export const DATA_FORMAT = '2';
 
 const BOOKKEEPING = `
 CREATE SCHEMA _viewcast;
 CREATE TABLE _viewcast.meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE _viewcast.positions (source text PRIMARY KEY, position text NOT NULL);
 CREATE TABLE _viewcast.views (ord int PRIMARY KEY, name text NOT NULL, kind text NOT NULL, evaluate text NOT NULL);
-CREATE UNLOGGED TABLE _viewcast.changes (view text NOT NULL, diff int NOT NULL, r jsonb NOT NULL);
--- pg_ivm maintains IMMVs with an empty search_path: every name here is schema-qualified.
-CREATE FUNCTION _viewcast.capture() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    INSERT INTO _viewcast.changes SELECT TG_ARGV[0], -1, pg_catalog.to_jsonb(o) FROM old_rows o;
-  END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN
-    INSERT INTO _viewcast.changes SELECT TG_ARGV[0], 1, pg_catalog.to_jsonb(n) FROM new_rows n;
-  END IF;
-  RETURN NULL;
-END $$;
 `;
 
 export function viewsHash(viewsSql: string): string {
@@ -45,6 +30,8 @@ export interface OpenedSchema {
   warnings: string[];
   lastTimestamp: number;
   inputTable: string;
+  /** The input columns that some view reads, in table order: the only ones ingest fills. */
+  inputColumns: Column[];
 }
 
 export async function openSchema(
@@ -54,126 +41,71 @@ export async function openSchema(
   dataDir: string | null,
 ): Promise<OpenedSchema> {
   const existing = await db
-    .query<{ value: string }>(`SELECT value FROM _viewcast.meta WHERE key = 'views_hash'`)
+    .query<{ key: string; value: string }>(`SELECT key, value FROM _viewcast.meta`)
+    .then((result) => new Map(result.rows.map((row) => [row.key, row.value])))
     .catch(() => null);
   const hash = viewsHash(viewsSql);
   if (existing) {
-    if (existing.rows[0]?.value !== hash) {
+    if (existing.get('format') !== DATA_FORMAT) {
+      throw new ViewcastError(
+        'VIEWCAST_DATA_DIR_MISMATCH',
+        `The data directory ${dataDir} was written by another version of viewcast (data format ` +
+          `${existing.get('format') ?? '1'}, this version reads ${DATA_FORMAT}). Point --data-dir at a new ` +
+          `directory, or delete ${dataDir} to start over (its views are rebuilt from the source).`,
+      );
+    }
+    if (existing.get('views_hash') !== hash) {
       throw new ViewcastError(
         'VIEWCAST_DATA_DIR_MISMATCH',
         `The data directory ${dataDir} was created with a different views file than ${views.file}. ` +
-          `Start with the views file it was made with, point --data-dir at a new directory, or delete ${dataDir} to start over.`,
+          `Start with the views file it was made with, point --data-dir at a new directory, or delete ` +
+          `${dataDir} to start over.`,
       );
     }
-    return reopen(db, views.inputTable.name);
+    return reopen(db, views.inputTable.name, existing);
   }
   const warnings: string[] = [];
-  const plans = await db.transaction(async (tx) => {
+  const inputTable = views.inputTable.name;
+  const { plans, read } = await db.transaction(async (tx) => {
     await tx.exec(`CREATE EXTENSION IF NOT EXISTS pg_ivm;`);
     await tx.exec(BOOKKEEPING);
     await tx.exec(views.inputTable.sql);
     const created: ViewPlan[] = [];
-    for (const view of views.views) created.push(await createView(tx, view, views.file, warnings));
-    for (const [ord, plan] of created.entries()) {
+    const read = new Set<string>();
+    for (const [ord, view] of views.views.entries()) {
+      created.push(await createView({ tx, file: views.file, warnings }, view, ord));
+      for (const column of await columnsRead(tx, view.query, inputTable)) read.add(column);
+    }
+    for (const plan of created) {
       await tx.query(`INSERT INTO _viewcast.views VALUES ($1, $2, $3, $4)`, [
-        ord,
+        plan.ord,
         plan.name,
         plan.kind,
         plan.evaluate,
       ]);
     }
-    await tx.query(`INSERT INTO _viewcast.meta VALUES ('views_hash', $1), ('last_timestamp', '0')`, [hash]);
-    return created;
+    await tx.query(
+      `INSERT INTO _viewcast.meta VALUES ('format', $1), ('views_hash', $2), ('last_timestamp', '0'), ('input_columns', $3), ('warnings', $4)`,
+      [DATA_FORMAT, hash, JSON.stringify([...read]), JSON.stringify(warnings)],
+    );
+    return { plans: created, read };
   });
-  return { plans, warnings, lastTimestamp: 0, inputTable: views.inputTable.name };
+  const inputColumns = (await columnsOf(db, inputTable)).filter((c) => read.has(c.name));
+  return { plans, warnings, lastTimestamp: 0, inputTable, inputColumns };
 }
 
-async function reopen(db: PGlite, inputTable: string): Promise<OpenedSchema> {
-  const rows = await db.query<{ name: string; kind: ViewKind; evaluate: string }>(
-    `SELECT name, kind, evaluate FROM _viewcast.views ORDER BY ord`,
+async function reopen(db: PGlite, inputTable: string, meta: Map<string, string>): Promise<OpenedSchema> {
+  const rows = await db.query<{ ord: number; name: string; kind: ViewKind; evaluate: string }>(
+    `SELECT ord, name, kind, evaluate FROM _viewcast.views ORDER BY ord`,
   );
   const plans: ViewPlan[] = [];
   for (const row of rows.rows) plans.push({ ...row, columns: await columnsOf(db, row.name) });
-  const last = await db.query<{ value: string }>(
-    `SELECT value FROM _viewcast.meta WHERE key = 'last_timestamp'`,
-  );
-  return { plans, warnings: [], lastTimestamp: Number(last.rows[0]?.value ?? 0), inputTable };
-}
-
-async function createView(
-  tx: Transaction,
-  view: ViewStatement,
-  file: string,
-  warnings: string[],
-): Promise<ViewPlan> {
-  const name = quoteIdent(view.name);
-  const fail = (error: unknown): never => {
-    throw new ViewDefinitionError(view.name, view.line, postgresReason(error), file);
-  };
-  const topk = parseTopK(view.query);
-  if (topk) {
-    await tx.exec(`CREATE VIEW ${name} AS ${view.query}`).catch(fail);
-    const columns = await columnsOf(tx, view.name);
-    if (topk.source) {
-      // An index in the ORDER BY's order lets Postgres read the first k rows instead of sorting them all.
-      await tx.exec(`SAVEPOINT topk_index`);
-      await tx
-        .exec(`CREATE INDEX ON ${topk.source} (${topk.orderBy})`)
-        .catch(() => tx.exec(`ROLLBACK TO SAVEPOINT topk_index`));
-    }
-    return { name: view.name, kind: 'topk', columns, evaluate: topKQuery(topk, columns.length) };
-  }
-  await tx.exec(`SAVEPOINT immv`);
-  const immv = await tx
-    .query(`SELECT pgivm.create_immv($1, $2)`, [name, view.query])
-    .then(() => null)
-    .catch((error: unknown) => error);
-  if (immv === null) {
-    await tx.exec(`RELEASE SAVEPOINT immv`);
-    for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
-      const refs = [
-        op !== 'INSERT' ? 'OLD TABLE AS old_rows' : '',
-        op !== 'DELETE' ? 'NEW TABLE AS new_rows' : '',
-      ].join(' ');
-      await tx.exec(
-        `CREATE TRIGGER ${quoteIdent(`_viewcast_${op.toLowerCase()}`)} AFTER ${op} ON ${name} REFERENCING ${refs} ` +
-          `FOR EACH STATEMENT EXECUTE FUNCTION _viewcast.capture(${quoteLiteral(view.name)})`,
-      );
-    }
-    return {
-      name: view.name,
-      kind: 'immv',
-      columns: await columnsOf(tx, view.name),
-      evaluate: `SELECT * FROM ${name}`,
-    };
-  }
-  await tx.exec(`ROLLBACK TO SAVEPOINT immv`);
-  await tx.exec(`CREATE VIEW ${name} AS ${view.query}`).catch(fail);
-  warnings.push(
-    `view "${view.name}" is re-evaluated in full on every transaction because pg_ivm cannot maintain it ` +
-      `(${postgresReason(immv)}); its cost grows with the size of its inputs.`,
-  );
+  const read = new Set(JSON.parse(meta.get('input_columns') ?? '[]') as string[]);
   return {
-    name: view.name,
-    kind: 'reevaluate',
-    columns: await columnsOf(tx, view.name),
-    evaluate: `SELECT * FROM ${name}`,
+    plans,
+    warnings: JSON.parse(meta.get('warnings') ?? '[]') as string[],
+    lastTimestamp: Number(meta.get('last_timestamp') ?? 0),
+    inputTable,
+    inputColumns: (await columnsOf(db, inputTable)).filter((c) => read.has(c.name)),
   };
-}
-
-export async function columnsOf(db: Db, relation: string): Promise<ViewPlan['columns']> {
-  const result = await db.query<{ name: string; type: string }>(
-    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
-     WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-    [quoteIdent(relation)],
-  );
-  return result.rows.filter((column) => !isHiddenColumn(column.name));
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-function postgresReason(error: unknown): string {
-  return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);
 }

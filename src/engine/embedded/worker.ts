@@ -6,35 +6,18 @@
 import { parentPort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_ivm } from '@electric-sql/pglite-pg_ivm';
-import { consolidate, difference, Multiset, type Change } from '../../core/multiset.js';
-import { ViewcastError } from '../../errors.js';
-import type { InputRecord } from '../types.js';
+import { Multiset } from '../../core/multiset.js';
+import { ViewcastError, ViewDefinitionError } from '../../errors.js';
 import { parseViewsFile } from '../views-file.js';
-import type {
-  CommitResult,
-  InitRequest,
-  InitResult,
-  Reply,
-  Request,
-  SnapshotResult,
-  ViewChanges,
-} from './protocol.js';
-import { columnsOf, openSchema } from './schema.js';
-import { quoteIdent, type ViewPlan } from './view-plan.js';
+import { commit, evaluate, type EngineState } from './commit.js';
+import { postgresReason } from './create-view.js';
+import type { InitRequest, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
+import { openSchema } from './schema.js';
 
 if (!parentPort) throw new Error('the engine worker must run in a worker thread');
 const port = parentPort;
 
-interface State {
-  db: PGlite;
-  plans: ViewPlan[];
-  inputTable: string;
-  lastTimestamp: number;
-  /** Current results of views that are diffed in JS (top-k and re-evaluated ones). */
-  evaluated: Map<string, Multiset>;
-}
-
-let state: State | null = null;
+let state: EngineState | null = null;
 let queue: Promise<void> = Promise.resolve();
 
 port.on('message', (request: Request) => {
@@ -62,7 +45,7 @@ async function dispatch(request: Request): Promise<unknown> {
   if (!s) throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not started');
   switch (request.type) {
     case 'ingest':
-      return ingest(s, request.records, request.positions);
+      return commit(s, request.records, request.positions);
     case 'snapshot':
       return snapshot(s, request.view);
     case 'position': {
@@ -87,7 +70,7 @@ async function init(request: InitRequest): Promise<InitResult> {
   });
   try {
     const opened = await openSchema(db, views, request.viewsSql, request.dataDir);
-    const s: State = {
+    const s: EngineState = {
       db,
       plans: opened.plans,
       inputTable: opened.inputTable,
@@ -96,12 +79,18 @@ async function init(request: InitRequest): Promise<InitResult> {
       evaluated: new Map(),
     };
     for (const plan of s.plans) {
-      if (plan.kind !== 'immv') s.evaluated.set(plan.name, await evaluate(db, plan));
+      if (plan.kind === 'immv') continue;
+      // A view can be created and still fail when it runs (say, a division by zero): name it.
+      const rows = await evaluate(db, plan).catch((error: unknown) => {
+        const line = views.views.find((v) => v.name === plan.name)?.line ?? 0;
+        throw new ViewDefinitionError(plan.name, line, postgresReason(error), views.file);
+      });
+      s.evaluated.set(plan.name, rows);
     }
     state = s;
     return {
       views: s.plans.map(({ name, columns }) => ({ name, columns })),
-      inputColumns: await columnsOf(db, s.inputTable),
+      inputColumns: opened.inputColumns,
       warnings: opened.warnings,
       timestamp: s.lastTimestamp,
     };
@@ -111,80 +100,9 @@ async function init(request: InitRequest): Promise<InitResult> {
   }
 }
 
-/** Timestamps only grow: the wall clock in milliseconds, bumped by one when it has not moved on. */
-function nextTimestamp(s: State): number {
-  return Math.max(Date.now(), s.lastTimestamp + 1);
-}
-
-async function ingest(
-  s: State,
-  records: InputRecord[],
-  positions: Record<string, string>,
-): Promise<CommitResult> {
-  const timestamp = nextTimestamp(s);
-  const input = quoteIdent(s.inputTable);
-  const evaluated = new Map<string, Multiset>();
-  const views = await s.db.transaction(async (tx) => {
-    if (records.length > 0) {
-      await tx.query(`INSERT INTO ${input} SELECT * FROM json_populate_recordset(null::${input}, $1)`, [
-        JSON.stringify(records),
-      ]);
-    }
-    for (const [source, position] of Object.entries(positions)) {
-      await tx.query(
-        `INSERT INTO _viewcast.positions VALUES ($1, $2) ON CONFLICT (source) DO UPDATE SET position = EXCLUDED.position`,
-        [source, position],
-      );
-    }
-    await tx.query(`UPDATE _viewcast.meta SET value = $1 WHERE key = 'last_timestamp'`, [String(timestamp)]);
-    const captured = await tx.query<{ view: string; diff: number; r: Record<string, unknown> }>(
-      `DELETE FROM _viewcast.changes RETURNING view, diff, r`,
-    );
-    const byView = new Map<string, Change[]>();
-    for (const { view, diff, r } of captured.rows) {
-      const plan = s.plans.find((p) => p.name === view);
-      if (!plan) continue;
-      const list = byView.get(view) ?? [];
-      list.push([plan.columns.map((c) => r[c.name] ?? null), diff]);
-      byView.set(view, list);
-    }
-    const out: ViewChanges[] = [];
-    for (const plan of s.plans) {
-      if (plan.kind === 'immv') {
-        out.push({ view: plan.name, changes: consolidate(byView.get(plan.name) ?? []) });
-      } else {
-        const next = await evaluate(tx, plan);
-        evaluated.set(plan.name, next);
-        out.push({
-          view: plan.name,
-          changes: difference(s.evaluated.get(plan.name) ?? new Multiset(), next),
-        });
-      }
-    }
-    return out;
-  });
-  // Only after the commit: a failed transaction must leave the remembered results untouched.
-  for (const [name, result] of evaluated) s.evaluated.set(name, result);
-  s.lastTimestamp = timestamp;
-  return { timestamp, views };
-}
-
-async function evaluate(db: Pick<PGlite, 'query'>, plan: ViewPlan): Promise<Multiset> {
-  const result = await db.query<{ r: Record<string, unknown> }>(
-    `SELECT to_jsonb(t) AS r FROM (${plan.evaluate}) t`,
-  );
-  const rows = new Multiset();
-  for (const { r } of result.rows)
-    rows.apply(
-      plan.columns.map((c) => r[c.name] ?? null),
-      1,
-    );
-  return rows;
-}
-
-async function snapshot(s: State, view: string): Promise<SnapshotResult> {
+async function snapshot(s: EngineState, view: string): Promise<SnapshotResult> {
   const plan = s.plans.find((p) => p.name === view);
   if (!plan) throw new ViewcastError('VIEWCAST_UNKNOWN_VIEW', `unknown view "${view}"`);
-  const rows = s.evaluated.get(view) ?? (await evaluate(s.db, plan));
+  const rows: Multiset = s.evaluated.get(view) ?? (await evaluate(s.db, plan));
   return { timestamp: s.lastTimestamp, rows: [...rows.counted()] };
 }

@@ -1,0 +1,36 @@
+/** The 2,476-event recording as benchmark input, and helpers to run an embedded engine on it. */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EmbeddedEngine } from '../../src/engine/embedded/engine.js';
+
+export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const RECORDING = fileURLToPath(
+  new URL('../../../../shared/data/wikimedia/recentchange-2026-05-05-2476.jsonl', import.meta.url),
+);
+
+/** The recording's JSON lines, repeated until there are `count` of them. */
+export function recordingLines(count: number): string[] {
+  if (!existsSync(RECORDING)) {
+    throw new Error(
+      `missing benchmark data ${RECORDING}: the shared data folder must sit beside the project`,
+    );
+  }
+  const lines = readFileSync(RECORDING, 'utf8').split('\n').filter(Boolean);
+  return Array.from({ length: count }, (_, i) => lines[i % lines.length] as string);
+}
+
+export async function startEngine(views = `${projectRoot}views/wikirecent.sql`): Promise<EmbeddedEngine> {
+  const engine = new EmbeddedEngine({ viewsFile: views, dataDir: null });
+  await engine.start();
+  return engine;
+}
+
+/** CPU time of the whole process (main thread and the engine worker), in ms. */
+export function cpuMs(since?: NodeJS.CpuUsage): number {
+  const usage = process.cpuUsage(since);
+  return (usage.user + usage.system) / 1000;
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

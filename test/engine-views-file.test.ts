@@ -1,0 +1,105 @@
+/**
+ * Views files as users write them: a view Postgres refuses stops `viewcast serve` before it serves
+ * anything, with one paragraph that names the view, its line and Postgres's reason; a data
+ * directory made with another views file is refused with what to do about it.
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ViewcastError } from '../src/errors.js';
+import { runCli } from './support/cli.js';
+import { startEngine, tempDir, writeViews } from './support/engine.js';
+
+const TABLE = `CREATE TABLE recentchanges ("user" text, wiki text, bot boolean);`;
+
+describe('views files', () => {
+  const dirs: string[] = [];
+  const dir = (): string => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('stops start-up on a view Postgres refuses, naming the view, the line and the reason', async () => {
+    const file = writeViews(
+      [
+        TABLE,
+        '',
+        '-- fine',
+        'CREATE MATERIALIZED VIEW counter AS SELECT count(*) AS n FROM recentchanges;',
+        '',
+        'CREATE MATERIALIZED VIEW per_wiki AS',
+        '  SELECT wikki, count(*) FROM recentchanges GROUP BY wikki;',
+      ].join('\n'),
+      dir(),
+    );
+    const server = runCli(['serve', '--views', file, '--memory', '--port', '0', '--pg-port', '0']);
+    assert.equal(await server.exited, 1);
+    const lines = server.stderr.trim().split('\n');
+    const message = lines.find((l) => l.startsWith('viewcast:')) ?? '';
+    assert.match(message, /^viewcast: View "per_wiki" \(.*views\.sql, line 6\) cannot be created: /);
+    assert.match(message, /column "wikki" does not exist/);
+    assert.match(message, /Fix the view's SQL, or remove it from the file, and start again\.$/);
+    assert.doesNotMatch(server.stderr, /listening on/);
+    assert.doesNotMatch(server.stderr, /at .*\.js:\d+/, 'no stack trace for a user error');
+  });
+
+  it('names the view that fails when it first runs, not only when it is created', async () => {
+    const file = writeViews(
+      `${TABLE}\nCREATE VIEW ratio AS SELECT count(*) FILTER (WHERE bot) / count(*) AS r FROM recentchanges;\n`,
+      dir(),
+    );
+    await assert.rejects(
+      startEngine(file),
+      (error: unknown) =>
+        error instanceof ViewcastError &&
+        error.code === 'VIEWCAST_BAD_VIEW' &&
+        /View "ratio" \(.*, line 2\) cannot be created: division by zero/.test(error.message),
+    );
+  });
+
+  it('refuses a statement that is not a view, with its line', async () => {
+    const file = writeViews(`${TABLE}\n\nDROP TABLE recentchanges;\n`, dir());
+    const server = runCli(['serve', '--views', file, '--memory', '--port', '0', '--pg-port', '0']);
+    assert.equal(await server.exited, 1);
+    assert.match(server.stderr, /line 3: "DROP TABLE recentchanges \.\.\." is not a view/);
+  });
+
+  it('refuses a data directory made with another views file, and says what to do', async () => {
+    const dataDir = join(dir(), 'data');
+    const first = writeViews(
+      `${TABLE}\nCREATE VIEW counter AS SELECT count(*) AS n FROM recentchanges;\n`,
+      dir(),
+    );
+    const engine = await startEngine(first, { dataDir });
+    await engine.ingest([{ user: 'ann' }], { test: '1' });
+    await engine.close();
+
+    const second = writeViews(
+      `${TABLE}\nCREATE VIEW counter AS SELECT count(*) * 2 AS n FROM recentchanges;\n`,
+      dir(),
+    );
+    await assert.rejects(
+      startEngine(second, { dataDir }),
+      (error: unknown) =>
+        error instanceof ViewcastError &&
+        error.code === 'VIEWCAST_DATA_DIR_MISMATCH' &&
+        error.message.includes(`The data directory ${dataDir} was created with a different views file`) &&
+        /Start with the views file it was made with, point --data-dir at a new directory, or delete/.test(
+          error.message,
+        ),
+    );
+
+    // The refused directory is untouched: with its own views file it still holds the event.
+    const again = await startEngine(first, { dataDir });
+    try {
+      assert.equal(await again.resumePosition('test'), '1');
+    } finally {
+      await again.close();
+    }
+  });
+});
