@@ -75,7 +75,7 @@ export async function startApp(
   for (const warning of engine.warnings) log.warn(warning);
   log.info(`views from ${options.views}: ${engine.views.map((v) => v.name).join(', ')}`);
 
-  const hub = new Hub(engine);
+  const hub = new Hub(engine, { retention: options.retention });
   await hub.start();
   const pipeline = new IngestPipeline(engine, {
     batchSize: options.batchSize,
@@ -155,7 +155,11 @@ export async function startApp(
           },
         }
       : null;
-  const server = await startServer({ hub, status, ingest }, options.host, options.port);
+  const server = await startServer(
+    { hub, status, ingest, options: options.server },
+    options.host,
+    options.port,
+  );
   const pg = await startPgWire(hub, options, log);
   let closing: Promise<void> | null = null;
   return {

@@ -6,14 +6,16 @@ import { FORWARD_HELP, parseForwardOptions, startForward } from './forward-comma
 import { consoleLogger } from './log.js';
 import { startRemoteApp } from './remote-app.js';
 import { parseServeOptions, SERVE_HELP } from './options.js';
+import { tail } from './tail.js';
 
 const HELP = `Usage: viewcast <command> [flags]
 
 Commands:
   serve     stream live SQL views to web browsers (the default)
   forward   post the sources' events to a webhook in batches (e.g. Materialize)
+  tail      print a view's changes from a running server, like COPY (SUBSCRIBE ...) TO STDOUT
 
-Run 'viewcast serve --help' for the flags.
+Run 'viewcast serve --help' or 'viewcast tail --help' for the flags.
 `;
 
 async function serve(argv: string[]): Promise<void> {
@@ -64,6 +66,9 @@ export async function main(argv: string[]): Promise<void> {
       await serve(rest);
     } else if (command === 'forward') {
       await forward(rest);
+    } else if (command === 'tail') {
+      await tail(rest);
+      process.exit(0);
     } else if (command === 'help') {
       process.stdout.write(HELP);
     } else {

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
 import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
+import type { RetentionLimits } from '../hub/retention-log.js';
+import type { ServerOptions } from '../server/server-options.js';
 
 export interface ServeOptions {
   sources: string[];
@@ -32,6 +34,10 @@ export interface ServeOptions {
   /** `POST /api/ingest` is on when this is set. */
   ingestToken: string | null;
   ingestMaxBytes: number;
+  /** Limits and policies of the HTTP server (origins, token, connections, slow clients, heartbeats). */
+  server: ServerOptions;
+  /** Per view: how many recent batches are kept for clients that resume with `since`. */
+  retention: RetentionLimits;
 }
 
 export const SERVE_DEFAULTS = {
@@ -53,6 +59,14 @@ export const SERVE_DEFAULTS = {
   'reconnect-delay': '1',
   'auto-timeout': '5',
   'ingest-max-bytes': String(10 * 1024 * 1024),
+  'max-connections': '1000',
+  'max-subscriptions': '64',
+  'max-message-bytes': '16384',
+  'client-buffer-bytes': '1048576',
+  'retention-batches': '1000',
+  'retention-bytes': '8388608',
+  'progress-ms': '1000',
+  'heartbeat-ms': '15000',
 } as const;
 
 export const SERVE_HELP = `Usage: viewcast serve [flags]
@@ -96,6 +110,20 @@ Flags (default in brackets):
                          viewcast): postgres://user@host:port/db[?views=a,b] [embedded]
   --batch-size N       most events in one engine transaction [1000]
   --batch-ms N         longest wait before a transaction closes, in ms [2]
+
+Clients (WebSocket, SSE; see docs/PROTOCOL.md):
+  --allow-origin URL   a page origin allowed to open streams; may be repeated; * allows any
+                       [only the server's own origin]
+  --auth-token TOKEN   require this token on /api/* and /metrics (Authorization: Bearer, or
+                       ?token=); also read from VIEWCAST_AUTH_TOKEN [none]
+  --max-connections N  most open WebSocket and SSE connections [1000]
+  --max-subscriptions N  most views per socket or stream [64]
+  --max-message-bytes N  largest client message; larger ones close the socket (1009) [16384]
+  --client-buffer-bytes N  unsent bytes per client before its batches are merged [1048576]
+  --retention-batches N  recent batches kept per view for resuming clients [1000]
+  --retention-bytes N  encoded bytes kept per view for resuming clients [8388608]
+  --progress-ms N      least interval between progress messages to an idle client [1000]
+  --heartbeat-ms N     WebSocket ping and SSE keep-alive interval [15000]
   -h, --help           this help
 `;
 
@@ -116,6 +144,31 @@ function positive(flag: string, text: string): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new UsageError(`--${flag} takes a number above 0, not "${text}".`);
   return value;
+}
+
+/** An origin as browsers send it: scheme://host[:port], no path; or `*`. */
+function origin(text: string): string {
+  if (text === '*') return text;
+  let url: URL | null;
+  try {
+    url = new URL(text);
+  } catch {
+    url = null;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.origin !== text.replace(/\/$/, '')) {
+    throw new UsageError(
+      `--allow-origin takes an origin like https://example.org or http://localhost:3000 (no path), or *, not "${text}".`,
+    );
+  }
+  return url.origin;
+}
+
+function authToken(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (text.length < 8 || /\s/.test(text)) {
+    throw new UsageError('--auth-token takes a token of at least 8 characters without spaces.');
+  }
+  return text;
 }
 
 export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
@@ -146,6 +199,16 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'auto-timeout': { type: 'string', default: SERVE_DEFAULTS['auto-timeout'] },
       'ingest-token': { type: 'string' },
       'ingest-max-bytes': { type: 'string', default: SERVE_DEFAULTS['ingest-max-bytes'] },
+      'allow-origin': { type: 'string', multiple: true },
+      'auth-token': { type: 'string' },
+      'max-connections': { type: 'string', default: SERVE_DEFAULTS['max-connections'] },
+      'max-subscriptions': { type: 'string', default: SERVE_DEFAULTS['max-subscriptions'] },
+      'max-message-bytes': { type: 'string', default: SERVE_DEFAULTS['max-message-bytes'] },
+      'client-buffer-bytes': { type: 'string', default: SERVE_DEFAULTS['client-buffer-bytes'] },
+      'retention-batches': { type: 'string', default: SERVE_DEFAULTS['retention-batches'] },
+      'retention-bytes': { type: 'string', default: SERVE_DEFAULTS['retention-bytes'] },
+      'progress-ms': { type: 'string', default: SERVE_DEFAULTS['progress-ms'] },
+      'heartbeat-ms': { type: 'string', default: SERVE_DEFAULTS['heartbeat-ms'] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -193,5 +256,19 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     autoTimeoutMs: seconds('auto-timeout', values['auto-timeout']),
     ingestToken,
     ingestMaxBytes: integer('ingest-max-bytes', values['ingest-max-bytes'], 1, 2 ** 31 - 1),
+    server: {
+      allowOrigins: (values['allow-origin'] ?? []).map(origin),
+      authToken: authToken(values['auth-token'] ?? process.env['VIEWCAST_AUTH_TOKEN']),
+      maxConnections: integer('max-connections', values['max-connections'], 1, 1_000_000),
+      maxSubscriptions: integer('max-subscriptions', values['max-subscriptions'], 1, 100_000),
+      maxMessageBytes: integer('max-message-bytes', values['max-message-bytes'], 256, 64 * 1024 * 1024),
+      clientBufferBytes: integer('client-buffer-bytes', values['client-buffer-bytes'], 1024, 2 ** 31),
+      progressMs: integer('progress-ms', values['progress-ms'], 10, 3_600_000),
+      heartbeatMs: integer('heartbeat-ms', values['heartbeat-ms'], 10, 3_600_000),
+    },
+    retention: {
+      batches: integer('retention-batches', values['retention-batches'], 0, 10_000_000),
+      bytes: integer('retention-bytes', values['retention-bytes'], 0, 2 ** 40),
+    },
   };
 }

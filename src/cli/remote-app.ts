@@ -33,7 +33,7 @@ export async function startRemoteApp(options: ServeOptions, log: Logger): Promis
   log.info(`engine: remote, ${engine.target.display} (no sources run here: the engine owns ingest)`);
   await engine.start();
   log.info(`views from the engine: ${engine.views.map((v) => v.name).join(', ')}`);
-  const hub = new Hub(engine);
+  const hub = new Hub(engine, { retention: options.retention });
   await hub.start();
   const status = (): RemoteAppStatus => ({
     source: null,
@@ -43,7 +43,7 @@ export async function startRemoteApp(options: ServeOptions, log: Logger): Promis
       hub.views.map((c) => [c.name, { timestamp: c.timestamp, rows: c.rows.size, resets: c.resets }]),
     ),
   });
-  const server = await startServer({ hub, status }, options.host, options.port);
+  const server = await startServer({ hub, status, options: options.server }, options.host, options.port);
   const pg = await startPgWire(hub, options, log);
   let closing: Promise<void> | null = null;
   return {

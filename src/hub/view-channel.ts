@@ -1,20 +1,50 @@
 /**
- * One view in the hub: its current contents as a multiset, the timestamp they are valid at, and the
- * listeners to its batches. Frames are serialized once per batch (and the snapshot once per
- * timestamp) and the same string goes to every subscriber.
+ * One view in the hub: its current contents as a multiset, the timestamp they are valid at, a
+ * bounded log of recent batches, and the listeners to its batches. Each batch is serialized once
+ * (a fragment the multiplexed frames are built from, and the `/api/stream` message derived from it);
+ * the snapshot frames are cached per timestamp. The same strings go to every subscriber.
  */
-import { difference, Multiset } from '../core/multiset.js';
+import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
 import type { Timestamp, ViewInfo } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
-import { toStreamMessage } from './wire.js';
+import { RetentionLog, type RetentionLimits } from './retention-log.js';
+import {
+  changesFragment,
+  resetFrame,
+  snapshotFrame,
+  stateBody,
+  streamFrameFrom,
+  toStreamMessage,
+  type ResetReason,
+} from './wire.js';
 
 export interface PublishedBatch extends Batch {
   view: string;
-  /** The batch as a `/api/stream` message, serialized once. */
+  /** `{"inserted":[...],"deleted":[...]}`, serialized once. */
+  readonly fragment: string;
+  /** Encoded size of the fragment in bytes. */
+  readonly bytes: number;
+  /** The batch as a `/api/stream` message. */
   readonly streamFrame: string;
 }
 
 export type BatchListener = (batch: PublishedBatch) => void;
+
+/** What a client at some older timestamp needs to reach the view's current timestamp. */
+export type CatchUp =
+  | { kind: 'current' }
+  | { kind: 'diff'; fragment: string; rows: number }
+  | { kind: 'snapshot'; reason: ResetReason };
+
+interface StateFrames {
+  timestamp: Timestamp;
+  body: string;
+  snapshot: Buffer;
+  stream: string;
+  resets: Map<ResetReason, Buffer>;
+}
+
+export const DEFAULT_RETENTION: RetentionLimits = { batches: 1000, bytes: 8 * 1024 * 1024 };
 
 export class ViewChannel {
   readonly rows = new Multiset();
@@ -24,20 +54,33 @@ export class ViewChannel {
   private readonly progressListeners = new Set<(timestamp: Timestamp) => void>();
   /** Times the engine subscribed again from scratch (a remote engine after a lost connection). */
   resets = 0;
-  private snapshotCache: { timestamp: Timestamp; frame: string } | null = null;
+  private log: RetentionLog<PublishedBatch> | null = null;
+  private stateCache: StateFrames | null = null;
+  private catchUpCache = new Map<Timestamp, CatchUp>();
+  private catchUpCacheAt: Timestamp | null = null;
 
-  constructor(readonly info: ViewInfo) {}
+  constructor(
+    readonly info: ViewInfo,
+    private readonly retention: RetentionLimits = DEFAULT_RETENTION,
+  ) {}
 
   get name(): string {
     return this.info.name;
   }
 
-  /** Applies a batch and hands it to every listener, which must not throw. */
-  apply(batch: Batch): void {
-    this.rows.applyAll(batch.changes);
-    this.timestamp = batch.timestamp;
-    if (batch.changes.length > 0) this.publish(batch);
+  /** The retention log; null until the first snapshot arrived. */
+  get retained(): RetentionLog<PublishedBatch> | null {
+    return this.log;
+  }
+
+  /**
+   * Applies a batch and hands it to every listener, which must not throw. Returns the published
+   * batch, or null when nothing changed (or the batch was the initial snapshot).
+   */
+  apply(batch: Batch): PublishedBatch | null {
+    const published = this.publish(batch);
     for (const listener of this.progressListeners) listener(batch.timestamp);
+    return published;
   }
 
   /**
@@ -45,12 +88,15 @@ export class ViewChannel {
    * publishes the difference as an ordinary batch, so every client converges without a reset.
    * Timestamps only grow: a snapshot older than the state is published at the state's timestamp.
    */
-  replace(snapshot: Batch): void {
+  replace(snapshot: Batch): PublishedBatch | null {
     const next = new Multiset();
     next.applyAll(snapshot.changes);
     const changes = difference(this.rows, next);
     this.resets += 1;
-    this.apply({ timestamp: Math.max(snapshot.timestamp, this.timestamp ?? snapshot.timestamp), changes });
+    return this.apply({
+      timestamp: Math.max(snapshot.timestamp, this.timestamp ?? snapshot.timestamp),
+      changes,
+    });
   }
 
   /** Called after every batch, an empty one too: the view is complete at `timestamp`. */
@@ -59,29 +105,108 @@ export class ViewChannel {
     return () => this.progressListeners.delete(listener);
   }
 
-  private publish(batch: Batch): void {
-    let frame: string | null = null;
+  private publish(batch: Batch): PublishedBatch | null {
+    const first = this.timestamp === null;
+    this.rows.applyAll(batch.changes);
+    this.timestamp = batch.timestamp;
+    if (first) this.log = new RetentionLog(this.retention, batch.timestamp);
+    if (batch.changes.length === 0) return null;
+    const fragment = changesFragment(batch.changes);
+    let streamFrame: string | null = null;
     const published: PublishedBatch = {
       ...batch,
       view: this.name,
+      fragment,
+      bytes: Buffer.byteLength(fragment),
       get streamFrame() {
-        frame ??= JSON.stringify(toStreamMessage(batch.changes, batch.timestamp));
-        return frame;
+        streamFrame ??= streamFrameFrom(fragment, batch.timestamp);
+        return streamFrame;
       },
     };
+    if (first) {
+      // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
+      for (const listener of this.listeners) listener(published);
+      return null;
+    }
+    this.log?.append(published);
     for (const listener of this.listeners) listener(published);
+    return published;
+  }
+
+  /** Moves the timestamp forward without changes (the view is known unchanged up to `timestamp`). */
+  advance(timestamp: Timestamp): void {
+    if (this.timestamp === null || timestamp <= this.timestamp) return;
+    this.timestamp = timestamp;
+    for (const listener of this.progressListeners) listener(timestamp);
+  }
+
+  private state(): StateFrames {
+    const timestamp = this.timestamp ?? 0;
+    if (this.stateCache?.timestamp !== timestamp) {
+      const body = stateBody(timestamp, this.info.columns, this.rows.rows());
+      this.stateCache = {
+        timestamp,
+        body,
+        snapshot: Buffer.from(snapshotFrame(this.name, body)),
+        stream: JSON.stringify(toStreamMessage(this.rows.counted(), timestamp)),
+        resets: new Map(),
+      };
+    }
+    return this.stateCache;
   }
 
   /** The whole current state as one `/api/stream` message, cached per timestamp. */
   snapshotFrame(): string {
-    const timestamp = this.timestamp ?? 0;
-    if (this.snapshotCache?.timestamp !== timestamp) {
-      this.snapshotCache = {
-        timestamp,
-        frame: JSON.stringify(toStreamMessage(this.rows.counted(), timestamp)),
-      };
+    return this.state().stream;
+  }
+
+  /** The `snapshot` frame of the multiplexed protocol, cached per timestamp. */
+  subscribeSnapshot(): Buffer {
+    return this.state().snapshot;
+  }
+
+  /** The `reset` frame of the multiplexed protocol, cached per timestamp and reason. */
+  resetFrame(reason: ResetReason): Buffer {
+    const state = this.state();
+    let frame = state.resets.get(reason);
+    if (!frame) state.resets.set(reason, (frame = Buffer.from(resetFrame(this.name, state.body, reason))));
+    return frame;
+  }
+
+  /**
+   * How a client that has this view at `since` reaches the current timestamp: nothing, one net diff
+   * merged from the retention log, or a snapshot (when the log no longer reaches back, or when the
+   * snapshot is smaller than the diff). Cached per (since, current timestamp), because clients that
+   * fell behind together catch up together.
+   */
+  catchUp(since: Timestamp): CatchUp {
+    const now = this.timestamp ?? 0;
+    if (since === now) return { kind: 'current' };
+    if (since > now) return { kind: 'snapshot', reason: 'since-ahead' };
+    if (this.catchUpCacheAt !== now) {
+      this.catchUpCache = new Map();
+      this.catchUpCacheAt = now;
     }
-    return this.snapshotCache.frame;
+    let plan = this.catchUpCache.get(since);
+    if (!plan) {
+      plan = this.planCatchUp(since);
+      this.catchUpCache.set(since, plan);
+    }
+    return plan;
+  }
+
+  private planCatchUp(since: Timestamp): CatchUp {
+    const batches = this.log?.since(since);
+    if (!batches) return { kind: 'snapshot', reason: 'since-not-retained' };
+    if (batches.length === 0) return { kind: 'current' };
+    const changes: Change[] =
+      batches.length === 1
+        ? (batches[0] as PublishedBatch).changes
+        : consolidate(batches.flatMap((b) => b.changes));
+    if (changes.length === 0) return { kind: 'current' };
+    const rows = changes.reduce((sum, [, diff]) => sum + Math.abs(diff), 0);
+    if (rows > this.rows.size) return { kind: 'snapshot', reason: 'behind' };
+    return { kind: 'diff', fragment: changesFragment(changes), rows };
   }
 
   listen(listener: BatchListener): () => void {

@@ -1,10 +1,14 @@
 /**
- * The seed-compatible wire format of `/api/stream/:view`:
- * `{"inserted": [...rows], "deleted": [...rows], "timestamp": T}`. A row with diff +2 appears twice
- * in `inserted`; a view is a multiset, so the client must apply it as one.
+ * Wire encodings, in one place. The seed-compatible format of `/api/stream/:view` is
+ * `{"inserted": [...rows], "deleted": [...rows], "timestamp": T}`; the multiplexed protocol
+ * (docs/PROTOCOL.md) sends the same `{"inserted", "deleted"}` object per view inside a `batch` frame.
+ * A row with diff +2 appears twice in `inserted`; a view is a multiset, so clients apply it as one.
+ *
+ * Heavy JSON (rows) is serialized once per view and timestamp into a fragment; frames for any number
+ * of clients and any combination of views are then assembled from fragments by concatenation.
  */
 import type { Change, Row } from '../core/multiset.js';
-import type { Timestamp } from '../engine/types.js';
+import type { Column, Timestamp } from '../engine/types.js';
 
 export interface StreamMessage {
   inserted: Row[];
@@ -20,4 +24,58 @@ export function toStreamMessage(changes: Iterable<Change>, timestamp: Timestamp)
     for (let i = 0; i < Math.abs(diff); i++) target.push(row);
   }
   return { inserted, deleted, timestamp };
+}
+
+/** `{"inserted":[...],"deleted":[...]}`: one view's changes, the unit every batch frame is built from. */
+export function changesFragment(changes: Iterable<Change>): string {
+  const { inserted, deleted } = toStreamMessage(changes, 0);
+  return `{"inserted":${JSON.stringify(inserted)},"deleted":${JSON.stringify(deleted)}}`;
+}
+
+/** The `/api/stream` message for a fragment: the same object with the timestamp added. */
+export function streamFrameFrom(fragment: string, timestamp: Timestamp): string {
+  return `${fragment.slice(0, -1)},"timestamp":${timestamp}}`;
+}
+
+/** A `batch` frame from pre-serialized per-view fragments, in the given order. */
+export function batchFrame(
+  timestamp: Timestamp,
+  parts: Iterable<readonly [view: string, fragment: string]>,
+  merged = 0,
+): string {
+  let views = '';
+  for (const [view, fragment] of parts) views += `${views ? ',' : ''}${JSON.stringify(view)}:${fragment}`;
+  return `{"type":"batch","timestamp":${timestamp},"views":{${views}}${merged > 0 ? `,"merged":${merged}` : ''}}`;
+}
+
+/** `"timestamp":T,"columns":[...],"rows":[...]`: the shared body of `snapshot` and `reset` frames. */
+export function stateBody(timestamp: Timestamp, columns: Column[], rows: Row[]): string {
+  return `"timestamp":${timestamp},"columns":${JSON.stringify(columns.map((c) => c.name))},"rows":${JSON.stringify(rows)}`;
+}
+
+export function snapshotFrame(view: string, body: string): string {
+  return `{"type":"snapshot","view":${JSON.stringify(view)},${body}}`;
+}
+
+/** Why a view was reset; stable strings that clients may match on. */
+export type ResetReason = 'since-not-retained' | 'since-ahead' | 'behind';
+
+export function resetFrame(view: string, body: string, reason: ResetReason): string {
+  return `{"type":"reset","view":${JSON.stringify(view)},${body},"reason":"${reason}"}`;
+}
+
+export function progressFrame(timestamp: Timestamp): string {
+  return `{"type":"progress","timestamp":${timestamp}}`;
+}
+
+export function helloFrame(views: string[], timestamp: Timestamp | null): string {
+  return JSON.stringify({ type: 'hello', protocol: 1, views, timestamp });
+}
+
+export function errorFrame(
+  code: string,
+  message: string,
+  extra: { ref?: unknown; view?: string } = {},
+): string {
+  return JSON.stringify({ type: 'error', code, message, ...extra });
 }

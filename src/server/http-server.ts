@@ -1,18 +1,27 @@
 /**
- * The HTTP server: JSON routes, the dashboard's static files, and WebSocket upgrades. Plain
- * node:http keeps the hot path free of framework overhead.
+ * The HTTP server: routes (routes.ts) and WebSocket upgrades. Plain node:http keeps the hot path
+ * free of framework overhead. Every check of an upgrade (path, origin, token) happens before a
+ * WebSocket exists, answered with an HTTP status.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Hub } from '../hub/hub.js';
-import { handleIngest, type IngestEndpoint } from './ingest-route.js';
-import { serveStatic } from './static-files.js';
+import { Fanout } from './fanout.js';
+import { checkAccess, refuseUpgrade } from './guards.js';
+import { Heartbeat } from './heartbeat.js';
+import type { IngestEndpoint } from './ingest-route.js';
+import { route, sendJson, viewName, type RouteContext } from './routes.js';
+import { SERVER_DEFAULTS, type ServerOptions } from './server-options.js';
 import { serveStream } from './stream-socket.js';
+import { serveSubscribe } from './subscribe-socket.js';
 
 export interface ServerContext {
   hub: Hub;
   status: () => unknown;
+  /** Whether the app can serve (for /readyz); defaults to "the hub has a timestamp". */
+  ready?: () => boolean;
+  options?: Partial<ServerOptions>;
   /** `POST /api/ingest`, when turned on with --ingest-token. */
   ingest?: IngestEndpoint | null;
 }
@@ -20,95 +29,68 @@ export interface ServerContext {
 export interface RunningServer {
   server: Server;
   url: string;
+  fanout: Fanout;
+  heartbeat: Heartbeat;
   close(): Promise<void>;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(text);
-}
-
-function viewName(pathname: string, prefix: string): string | null {
-  if (!pathname.startsWith(prefix)) return null;
-  const name = pathname.slice(prefix.length);
-  if (!name || name.includes('/')) return null;
-  try {
-    return decodeURIComponent(name);
-  } catch {
-    return null;
-  }
-}
-
-async function route(context: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const { pathname } = url;
-  if (pathname === '/api/ingest') {
-    await handleIngest(context.ingest ?? null, req, res);
-    return;
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendJson(res, 405, {
-      error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${pathname}` },
-    });
-    return;
-  }
-  if (pathname === '/api/views') {
-    sendJson(
-      res,
-      200,
-      context.hub.views.map((c) => ({ name: c.name, columns: c.info.columns, timestamp: c.timestamp })),
-    );
-    return;
-  }
-  const view = viewName(pathname, '/api/views/');
-  if (view !== null) {
-    const channel = context.hub.channel(view);
-    if (!channel) {
-      sendJson(res, 404, { error: { code: 'UNKNOWN_VIEW', message: `unknown view "${view}"` } });
-      return;
-    }
-    sendJson(res, 200, {
-      view,
-      timestamp: channel.timestamp,
-      columns: channel.info.columns.map((c) => c.name),
-      rows: channel.rows.rows(),
-    });
-    return;
-  }
-  if (pathname === '/api/status') {
-    sendJson(res, 200, context.status());
-    return;
-  }
-  if (pathname.startsWith('/api/')) {
-    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } });
-    return;
-  }
-  if (await serveStatic(req, res, pathname)) return;
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end('not found\n');
-}
+/** Policy violation: sent right after the upgrade to a socket over the connection limit. */
+const CLOSE_POLICY = 1008;
 
 export async function startServer(
   context: ServerContext,
   host: string,
   port: number,
 ): Promise<RunningServer> {
+  const options: ServerOptions = { ...SERVER_DEFAULTS, ...context.options };
+  const { hub } = context;
+  const fanout = new Fanout(hub, options);
+  const heartbeat = new Heartbeat(options.heartbeatMs);
+  let closing = false;
+  const routes: RouteContext = {
+    hub,
+    fanout,
+    heartbeat,
+    options,
+    status: context.status,
+    ingest: context.ingest ?? null,
+    ready: () => !closing && (context.ready?.() ?? hub.timestamp !== null),
+  };
   const server = createServer((req, res) => {
-    route(context, req, res).catch((error: unknown) => {
+    route(routes, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: String(error) } });
       else res.destroy();
     });
   });
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    const view = viewName(pathname, '/api/stream/');
-    if (view === null) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const view = viewName(url.pathname, '/api/stream/');
+    if (view === null && url.pathname !== '/api/subscribe') {
+      refuseUpgrade(socket, { status: 404, code: 'NOT_FOUND', message: `no WebSocket at ${url.pathname}` });
       return;
     }
-    sockets.handleUpgrade(req, socket, head, (ws) => serveStream(ws, context.hub, view));
+    const refused = checkAccess(req, url, options, true);
+    if (refused) {
+      fanout.refuse(refused.code.toLowerCase());
+      refuseUpgrade(socket, refused);
+      return;
+    }
+    const admitted = fanout.admit();
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      if (!admitted) {
+        ws.close(CLOSE_POLICY, `too many connections (--max-connections ${options.maxConnections})`);
+        return;
+      }
+      heartbeat.watch(ws);
+      if (view === null) {
+        serveSubscribe(ws, hub, fanout, options);
+        return;
+      }
+      const closed = fanout.opened('stream');
+      ws.on('close', closed);
+      serveStream(ws, hub, view, (bytes) => fanout.sent('stream', bytes));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -119,7 +101,12 @@ export async function startServer(
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
+    fanout,
+    heartbeat,
     close: async () => {
+      closing = true;
+      fanout.close();
+      heartbeat.close();
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       server.closeAllConnections();

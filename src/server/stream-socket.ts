@@ -9,15 +9,24 @@ import type { Hub } from '../hub/hub.js';
 /** Close codes in the 4000-4999 range that applications may use. */
 export const CLOSE_UNKNOWN_VIEW = 4404;
 
-export function serveStream(socket: WebSocket, hub: Hub, view: string): void {
+export function serveStream(
+  socket: WebSocket,
+  hub: Hub,
+  view: string,
+  sent: (bytes: number) => void = () => undefined,
+): void {
   const channel = hub.channel(view);
   if (!channel) {
     socket.close(CLOSE_UNKNOWN_VIEW, `unknown view "${view}"`.slice(0, 120));
     return;
   }
-  socket.send(channel.snapshotFrame());
+  const send = (frame: string): void => {
+    socket.send(frame);
+    sent(Buffer.byteLength(frame));
+  };
+  send(channel.snapshotFrame());
   const stop = channel.listen((batch) => {
-    if (socket.readyState === socket.OPEN) socket.send(batch.streamFrame);
+    if (socket.readyState === socket.OPEN) send(batch.streamFrame);
   });
   socket.on('close', stop);
   socket.on('error', stop);

@@ -1,0 +1,51 @@
+/**
+ * A moment is everything that changed in all views at one engine timestamp. The hub publishes a
+ * moment only once every view has progressed past its timestamp, so a client that applies a moment
+ * at once never shows one view from one instant and another view from another.
+ */
+import type { Timestamp } from '../engine/types.js';
+import type { PublishedBatch } from './view-channel.js';
+import { batchFrame } from './wire.js';
+
+export class Moment {
+  /** Views that changed, in the hub's view order. */
+  readonly changed: PublishedBatch[];
+  private readonly byView = new Map<string, PublishedBatch>();
+  private readonly frames = new Map<string, Buffer>();
+
+  constructor(
+    readonly timestamp: Timestamp,
+    changed: PublishedBatch[],
+  ) {
+    this.changed = changed;
+    for (const batch of changed) this.byView.set(batch.view, batch);
+  }
+
+  batch(view: string): PublishedBatch | undefined {
+    return this.byView.get(view);
+  }
+
+  /**
+   * The `batch` frame with the changes of those of `views` that changed, or null when none did.
+   * Built once per distinct combination of views, from fragments serialized once per view, and
+   * encoded once: every client following the same views is sent the very same bytes.
+   */
+  frameFor(views: { has(view: string): boolean }): Buffer | null {
+    const parts: Array<[string, string]> = [];
+    let key = '';
+    for (const batch of this.changed) {
+      if (!views.has(batch.view)) continue;
+      parts.push([batch.view, batch.fragment]);
+      key += `${batch.view}\n`;
+    }
+    if (parts.length === 0) return null;
+    let frame = this.frames.get(key);
+    if (frame === undefined) {
+      frame = Buffer.from(batchFrame(this.timestamp, parts));
+      this.frames.set(key, frame);
+    }
+    return frame;
+  }
+}
+
+export type MomentListener = (moment: Moment) => void;

@@ -1,0 +1,115 @@
+/**
+ * Fan-out: every connected client of the multiplexed protocol, whatever its transport. Hands each
+ * published moment to every session, ticks them (progress, catch-up of drained slow clients), and
+ * counts what was sent for /metrics. The hub does the heavy work once; a session only picks bytes.
+ */
+import { EventEmitter } from 'node:events';
+import type { Hub } from '../hub/hub.js';
+import type { ServerOptions } from './server-options.js';
+import { Session, type FrameSink } from './session.js';
+
+export type Transport = 'subscribe' | 'stream' | 'sse';
+
+export const TRANSPORTS: Transport[] = ['subscribe', 'stream', 'sse'];
+
+export interface FanoutCounters {
+  connections: Record<Transport, number>;
+  framesSent: Record<Transport, number>;
+  bytesSent: Record<Transport, number>;
+  /** Batches that went out merged into another one because their client fell behind. */
+  mergedBatches: number;
+  /** Times a client fell behind. */
+  slowClients: number;
+  /** Refused connections and requests, by reason. */
+  refused: Record<string, number>;
+}
+
+const perTransport = (): Record<Transport, number> => ({ subscribe: 0, stream: 0, sse: 0 });
+
+export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Session] }> {
+  readonly sessions = new Map<Session, Transport>();
+  readonly counters: FanoutCounters = {
+    connections: perTransport(),
+    framesSent: perTransport(),
+    bytesSent: perTransport(),
+    mergedBatches: 0,
+    slowClients: 0,
+    refused: {},
+  };
+  private readonly stopMoments: () => void;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly options: ServerOptions,
+  ) {
+    super();
+    this.stopMoments = hub.onMoment((moment) => {
+      for (const session of this.sessions.keys()) session.onMoment(moment);
+    });
+    this.ticker = setInterval(
+      () => {
+        for (const session of this.sessions.keys()) session.tick();
+      },
+      Math.max(10, Math.min(options.progressMs, 250)),
+    );
+    this.ticker.unref();
+  }
+
+  /** Whether another connection may open; counts the refusal when not. */
+  admit(): boolean {
+    const open = TRANSPORTS.reduce((sum, t) => sum + this.counters.connections[t], 0);
+    if (open < this.options.maxConnections) return true;
+    this.refuse('too_many_connections');
+    return false;
+  }
+
+  refuse(reason: string): void {
+    this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
+  }
+
+  opened(transport: Transport): () => void {
+    this.counters.connections[transport]++;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      this.counters.connections[transport]--;
+    };
+  }
+
+  /** Counts a frame sent outside a session (the `/api/stream` transport). */
+  sent(transport: Transport, bytes: number): void {
+    this.counters.framesSent[transport]++;
+    this.counters.bytesSent[transport] += bytes;
+  }
+
+  createSession(transport: Transport, sink: FrameSink): Session {
+    const session = new Session(
+      this.hub,
+      sink,
+      { clientBufferBytes: this.options.clientBufferBytes, progressMs: this.options.progressMs },
+      {
+        sent: (bytes) => this.sent(transport, bytes),
+        merged: (batches) => (this.counters.mergedBatches += batches),
+        behind: (s) => {
+          this.counters.slowClients++;
+          this.emit('behind', s);
+        },
+        caughtUp: (s) => this.emit('caught-up', s),
+      },
+    );
+    this.sessions.set(session, transport);
+    return session;
+  }
+
+  remove(session: Session): void {
+    this.sessions.delete(session);
+  }
+
+  close(): void {
+    this.stopMoments();
+    clearInterval(this.ticker);
+    this.sessions.clear();
+  }
+}

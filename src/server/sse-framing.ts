@@ -1,0 +1,41 @@
+/**
+ * Server-Sent Events framing, all in one place. A field value may not contain a line break (it would
+ * end the field), so `data` is split into one `data:` line per line, and `event` / `id` refuse
+ * line breaks outright.
+ */
+import { ViewcastError } from '../errors.js';
+
+export interface SseEvent {
+  event?: string;
+  id?: string;
+  data: string;
+}
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+function field(name: string, value: string): string {
+  if (LINE_BREAK.test(value)) {
+    throw new ViewcastError('VIEWCAST_SSE_FIELD', `an SSE ${name} cannot contain a line break`);
+  }
+  return `${name}: ${value}\n`;
+}
+
+export function sseFrame({ event, id, data }: SseEvent): string {
+  let frame = '';
+  if (event !== undefined) frame += field('event', event);
+  if (id !== undefined) frame += field('id', id);
+  for (const line of data.split(LINE_BREAK)) frame += `data: ${line}\n`;
+  return `${frame}\n`;
+}
+
+/**
+ * The head of an event whose data is one JSON text: JSON.stringify escapes every line break inside
+ * strings, so serialized JSON is always one line and can follow `data: ` without splitting.
+ */
+export function sseJsonHead(event: string, id: string | null): string {
+  return field('event', event) + (id === null ? '' : field('id', id)) + 'data: ';
+}
+
+export function sseComment(text: string): string {
+  return `: ${text.replace(/\r\n|\r|\n/g, ' ')}\n\n`;
+}

@@ -1,0 +1,125 @@
+/**
+ * Server-Sent Events: `GET /api/sse/:view` and `GET /api/sse?views=a,b`. The same frames as the
+ * multiplexed socket, as `event:` + `data:`; every frame with a timestamp carries it as `id:`, so a
+ * browser's EventSource resumes by itself with `Last-Event-ID`. Read-only: what to follow is fixed
+ * by the URL.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hub } from '../hub/hub.js';
+import { parseSince } from './client-messages.js';
+import type { Fanout } from './fanout.js';
+import { refuseRequest } from './guards.js';
+import type { Heartbeat } from './heartbeat.js';
+import type { ServerOptions } from './server-options.js';
+import { sseComment, sseJsonHead } from './sse-framing.js';
+
+export interface SseContext {
+  hub: Hub;
+  fanout: Fanout;
+  heartbeat: Heartbeat;
+  options: ServerOptions;
+}
+
+/** The views named by the path (`/api/sse/top10`) or the query (`/api/sse?views=a,b`). */
+function requestedViews(pathname: string, url: URL): string[] | null {
+  if (pathname === '/api/sse') {
+    const list = url.searchParams.get('views') ?? url.searchParams.get('view');
+    if (!list) return null;
+    return [...new Set(list.split(',').map((v) => v.trim()))].filter((v) => v.length > 0);
+  }
+  const name = pathname.slice('/api/sse/'.length);
+  if (!name || name.includes('/')) return null;
+  try {
+    return [decodeURIComponent(name)];
+  } catch {
+    return null;
+  }
+}
+
+export function serveSse(
+  context: SseContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  url: URL,
+): void {
+  const { hub, fanout, options } = context;
+  const views = requestedViews(pathname, url);
+  if (!views || views.length === 0) {
+    refuseRequest(res, {
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: 'name the views: /api/sse/<view> or /api/sse?views=<view>,<view>',
+    });
+    return;
+  }
+  const unknown = views.find((v) => !hub.channel(v));
+  if (unknown !== undefined) {
+    fanout.refuse('unknown_view');
+    refuseRequest(res, {
+      status: 404,
+      code: 'UNKNOWN_VIEW',
+      message: `unknown view "${unknown}"; known views: ${hub.viewNames.join(', ')}`,
+    });
+    return;
+  }
+  if (views.length > options.maxSubscriptions) {
+    fanout.refuse('too_many_subscriptions');
+    refuseRequest(res, {
+      status: 400,
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `a stream may follow at most ${options.maxSubscriptions} views (--max-subscriptions)`,
+    });
+    return;
+  }
+  // EventSource sends Last-Event-ID by itself on reconnects; `?since=` serves a first connection.
+  const header = req.headers['last-event-id'];
+  let since = parseSince(typeof header === 'string' ? header : undefined);
+  if (since === undefined) since = null; // an id we never sent: start over with a snapshot
+  if (since === null && url.searchParams.has('since')) {
+    since = parseSince(url.searchParams.get('since'));
+    if (since === undefined) {
+      refuseRequest(res, {
+        status: 400,
+        code: 'BAD_REQUEST',
+        message: '"since" must be a timestamp (a whole number of milliseconds)',
+      });
+      return;
+    }
+  }
+  if (!fanout.admit()) {
+    refuseRequest(res, {
+      status: 503,
+      code: 'TOO_MANY_CONNECTIONS',
+      message: `the server is at its limit of ${options.maxConnections} connections (--max-connections)`,
+    });
+    return;
+  }
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write(sseComment(`viewcast protocol 1, views ${views.join(',')}`));
+  const closed = fanout.opened('sse');
+  const session = fanout.createSession('sse', {
+    send: (kind, frame, timestamp) => {
+      if (res.writableEnded || res.destroyed) return;
+      res.cork();
+      res.write(sseJsonHead(kind, timestamp === null ? null : String(timestamp)));
+      res.write(frame);
+      res.write('\n\n');
+      res.uncork();
+    },
+    get buffered() {
+      return res.writableLength;
+    },
+  });
+  context.heartbeat.watchStream(res);
+  res.on('close', () => {
+    fanout.remove(session);
+    closed();
+  });
+  session.subscribe(views, since);
+}

@@ -1,0 +1,79 @@
+/**
+ * `GET /api/subscribe` over WebSocket: the multiplexed protocol of docs/PROTOCOL.md. This file is
+ * the transport and the request checks; what is sent when lives in Session.
+ */
+import type { WebSocket } from 'ws';
+import type { Hub } from '../hub/hub.js';
+import { errorFrame, helloFrame } from '../hub/wire.js';
+import { isRefusal, parseClientMessage, type Refusal } from './client-messages.js';
+import type { Fanout } from './fanout.js';
+import type { ServerOptions } from './server-options.js';
+import type { Session } from './session.js';
+
+/** Policy violation: the client sends requests but does not read the answers. */
+const CLOSE_POLICY = 1008;
+
+export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, options: ServerOptions): void {
+  const closed = fanout.opened('subscribe');
+  const session = fanout.createSession('subscribe', {
+    send: (_kind, frame) => {
+      if (socket.readyState === socket.OPEN) socket.send(frame, { binary: false });
+    },
+    get buffered() {
+      return socket.bufferedAmount;
+    },
+  });
+  const finish = (): void => {
+    fanout.remove(session);
+    closed();
+  };
+  socket.on('close', finish);
+  socket.on('error', finish);
+  session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp)));
+  socket.on('message', (data, isBinary) => {
+    const refusal = isBinary
+      ? { code: 'BAD_MESSAGE' as const, message: 'messages must be JSON text frames, not binary' }
+      : handle(String(data), hub, session, options);
+    if (!refusal) return;
+    fanout.refuse(refusal.code.toLowerCase());
+    if (socket.bufferedAmount > options.clientBufferBytes) {
+      socket.close(CLOSE_POLICY, 'the client does not read its messages');
+      return;
+    }
+    const { code, message, ...extra } = refusal;
+    session.sendRaw('error', Buffer.from(errorFrame(code, message, extra)));
+  });
+}
+
+function handle(text: string, hub: Hub, session: Session, options: ServerOptions): Refusal | null {
+  const message = parseClientMessage(text);
+  if (isRefusal(message)) return message;
+  const ref = message.ref === undefined ? {} : { ref: message.ref };
+  if (message.type === 'unsubscribe') {
+    const missing = message.views.find((view) => !session.views.has(view));
+    if (missing !== undefined) {
+      return { code: 'NOT_SUBSCRIBED', message: `not subscribed to "${missing}"`, view: missing, ...ref };
+    }
+    session.unsubscribe(message.views);
+    return null;
+  }
+  const unknown = message.views.find((view) => !hub.channel(view));
+  if (unknown !== undefined) {
+    return {
+      code: 'UNKNOWN_VIEW',
+      message: `unknown view "${unknown}"; known views: ${hub.viewNames.join(', ')}`,
+      view: unknown,
+      ...ref,
+    };
+  }
+  const total = new Set([...session.views.keys(), ...message.views]).size;
+  if (total > options.maxSubscriptions) {
+    return {
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `a socket may follow at most ${options.maxSubscriptions} views (--max-subscriptions); this request would make it ${total}`,
+      ...ref,
+    };
+  }
+  session.subscribe(message.views, message.since);
+  return null;
+}
