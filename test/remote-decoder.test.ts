@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Multiset } from '../src/core/multiset.js';
+import { parseServeOptions } from '../src/cli/options.js';
+import { parseRemoteTarget } from '../src/engine/remote/connect.js';
 import { SubscribeDecoder } from '../src/engine/remote/subscribe-decoder.js';
 import type { SubscribeRow } from '../src/engine/types.js';
 import { BatchBuilder, type Batch } from '../src/hub/batch-builder.js';
@@ -129,5 +131,24 @@ describe('SUBSCRIBE output as Materialize documents it', () => {
     assert.doesNotThrow(() =>
       SubscribeDecoder.checkColumns('v', ['mz_timestamp', 'mz_progressed', 'mz_diff', 'a'], ['a']),
     );
+  });
+});
+
+describe('--engine with a remote URL', () => {
+  it('takes the views from the URL, keeps the password out of logs, and runs no sources', () => {
+    const target = parseRemoteTarget(
+      'postgres://materialize:s3cret@mz.internal:6875/materialize?views=counter,top10&sslmode=require',
+    );
+    assert.deepEqual(target.views, ['counter', 'top10']);
+    assert.equal(target.display, 'postgres://materialize:***@mz.internal:6875/materialize?sslmode=require');
+    assert.equal(
+      target.connectionString,
+      'postgres://materialize:s3cret@mz.internal:6875/materialize?sslmode=require',
+    );
+    assert.throws(
+      () => parseServeOptions(['--engine', 'postgres://mz:6875/materialize', '--source', 'simulate']),
+      /--source does not go with a remote --engine/,
+    );
+    assert.throws(() => parseServeOptions(['--engine', 'kafka://x']), /--engine "kafka:\/\/x" is not known/);
   });
 });

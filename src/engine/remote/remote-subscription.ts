@@ -96,7 +96,7 @@ export class RemoteSubscription {
         `DECLARE c CURSOR FOR SUBSCRIBE ${quoteIdent(this.view.name)} WITH (PROGRESS${snapshot})`,
       );
       const decoder = new SubscribeDecoder(this.view.name);
-      const fetch = `FETCH ALL c WITH (timeout = '${this.settings.fetchTimeoutMs}ms')`;
+      const fetch = `FETCH ALL c WITH (timeout = '${this.settings.fetchTimeoutMs / 1000}s')`;
       let first = true;
       let started = false;
       while (!this.closed) {
