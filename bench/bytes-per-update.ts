@@ -48,6 +48,7 @@ class Recorder {
   async websocket(url: string, view: string): Promise<void> {
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream/${view}`, {
       perMessageDeflate: false,
+      origin: url,
     });
     this.closers.push(() => socket.terminate());
     await new Promise<void>((resolve, reject) => {
@@ -68,35 +69,39 @@ class Recorder {
 
   async sse(url: string, view: string): Promise<boolean> {
     return new Promise((resolve) => {
-      const req = request(`${url}/api/sse/${view}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          resolve(false);
-          return;
-        }
-        resolve(true);
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end + 2);
-            buffer = buffer.slice(end + 2);
-            if (!/^event: batch$/m.test(block)) continue;
-            const data = block
-              .split('\n')
-              .filter((l) => l.startsWith('data:'))
-              .map((l) => l.slice(5).trimStart())
-              .join('\n');
-            this.add(
-              `${view}\tsse /api/sse`,
-              Buffer.byteLength(block),
-              changedRows(JSON.parse(data) as Changes),
-            );
+      const req = request(
+        `${url}/api/sse/${view}`,
+        { headers: { Accept: 'text/event-stream', Origin: url } },
+        (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            resolve(false);
+            return;
           }
-        });
-      });
+          resolve(true);
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end + 2);
+              buffer = buffer.slice(end + 2);
+              if (!/^event: batch$/m.test(block)) continue;
+              const data = block
+                .split('\n')
+                .filter((l) => l.startsWith('data:'))
+                .map((l) => l.slice(5).trimStart())
+                .join('\n');
+              this.add(
+                `${view}\tsse /api/sse`,
+                Buffer.byteLength(block),
+                changedRows(JSON.parse(data) as Changes),
+              );
+            }
+          });
+        },
+      );
       req.once('error', () => resolve(false));
       req.end();
       this.closers.push(() => req.destroy());

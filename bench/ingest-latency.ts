@@ -20,6 +20,8 @@ interface LatencyRun {
   server: string;
   rate: number;
   events: number;
+  /** viewcast: transactions, and the engine's time per transaction. */
+  commits: { transactions: number; p50: number; p99: number } | null;
   p50: number;
   p99: number;
   max: number;
@@ -41,6 +43,7 @@ async function latencyRuns(
   const runs: LatencyRun[] = [];
   try {
     for (const rate of rates) {
+      if (name === 'viewcast') await server.request({ cmd: 'commits' }, 'commits'); // resets them
       await load.startRecording();
       const driven = await server.request(
         { cmd: 'drive-counter', rate, durationMs },
@@ -52,10 +55,18 @@ async function latencyRuns(
       const complete = await load.awaitCount(base + arrivals.length, 30_000);
       await load.stopRecording();
       const report = await load.counterLatency(base, arrivals);
+      const commits = name === 'viewcast' ? await server.request({ cmd: 'commits' }, 'commits') : null;
       runs.push({
         server: name,
         rate,
         events: arrivals.length,
+        commits: commits
+          ? {
+              transactions: Number(commits['transactions']),
+              p50: Number(commits['p50']),
+              p99: Number(commits['p99']),
+            }
+          : null,
         p50: report.histogram.percentile(0.5),
         p99: report.histogram.percentile(0.99),
         max: report.histogram.max,
@@ -186,7 +197,17 @@ export default async function ingestLatency({ quick }: ScenarioContext): Promise
   }
   log('');
   printTable(
-    ['events/s', 'server', 'events', 'p50 ms', 'p99 ms', 'max ms', 'all clients caught up'],
+    [
+      'events/s',
+      'server',
+      'events',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'all clients caught up',
+      'transactions',
+      'engine ms per transaction p50 / p99',
+    ],
     runs.map((r) => [
       r.rate,
       r.server,
@@ -195,6 +216,8 @@ export default async function ingestLatency({ quick }: ScenarioContext): Promise
       fmt(r.p99, 2),
       fmt(r.max, 1),
       r.complete ? 'yes' : 'no',
+      r.commits ? r.commits.transactions : '-',
+      r.commits ? `${fmt(r.commits.p50, 2)} / ${fmt(r.commits.p99, 2)}` : '-',
     ]),
   );
   log('');

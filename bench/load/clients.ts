@@ -56,11 +56,16 @@ function onFrame(client: number, text: string, at: number): void {
   }
 }
 
+/** The server's own origin, as a page served by it would send. */
+function httpOrigin(url: string): string {
+  return new URL(url).origin.replace(/^ws/, 'http');
+}
+
 function openWebSocket(url: string, client: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, {
       perMessageDeflate: false,
-      origin: new URL(url).origin.replace(/^ws/, 'http'),
+      origin: httpOrigin(url),
     });
     let first = true;
     socket.on('message', (data: Buffer) => {
@@ -83,15 +88,19 @@ function openWebSocket(url: string, client: number): Promise<void> {
 /** An SSE client: one long HTTP response; connected once the first event (the snapshot) arrived. */
 function openSse(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { Accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`SSE ${url}: HTTP ${res.statusCode}`));
-        res.resume();
-        return;
-      }
-      res.once('data', () => resolve());
-      res.on('data', () => undefined);
-    });
+    const req = request(
+      url,
+      { agent: false, headers: { Accept: 'text/event-stream', Origin: new URL(url).origin } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`SSE ${url}: HTTP ${res.statusCode}`));
+          res.resume();
+          return;
+        }
+        res.once('data', () => resolve());
+        res.on('data', () => undefined);
+      },
+    );
     req.once('error', reject);
     req.end();
     sseRequests.push(req);
@@ -209,7 +218,11 @@ async function firstState(url: string, times: number): Promise<void> {
     const t0 = nowMs();
     if (url.startsWith('ws')) {
       const text = await new Promise<string>((resolve, reject) => {
-        const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
+        const socket = new WebSocket(url, {
+          perMessageDeflate: false,
+          maxPayload: 1 << 30,
+          origin: httpOrigin(url),
+        });
         socket.once('message', (data: Buffer) => {
           const body = data.toString();
           JSON.parse(body);

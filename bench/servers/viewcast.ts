@@ -12,7 +12,7 @@ import { parseServeOptions, type ServeOptions } from '../../src/cli/options.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
 import { EventGenerator } from '../../src/sources/simulate-events.js';
 import type { EventSink, RawEvent } from '../../src/sources/types.js';
-import { nowMs } from '../support/stats.js';
+import { Histogram, nowMs } from '../support/stats.js';
 import { Pacer } from './pacer.js';
 
 type Command = { cmd: string } & Record<string, unknown>;
@@ -58,6 +58,23 @@ const app: App = await startApp(
   },
   { holdSources: new Promise<void>(() => undefined) },
 );
+/**
+ * Time per transaction inside the engine (the ingest call until its reply), so a latency can be
+ * split into the engine's part and the rest.
+ */
+const commits = { histogram: new Histogram(), transactions: 0, events: 0 };
+const engineIngest = app.engine.ingest.bind(app.engine);
+app.engine.ingest = async (records, positions) => {
+  const t0 = nowMs();
+  try {
+    return await engineIngest(records, positions);
+  } finally {
+    commits.histogram.add(nowMs() - t0);
+    commits.transactions++;
+    commits.events += records.length;
+  }
+};
+
 const pipeline = new IngestPipeline(app.engine, {
   batchSize: serveOptions.batchSize,
   batchMs: serveOptions.batchMs,
@@ -164,6 +181,15 @@ lines.on('line', (line) => {
     else if (c.cmd === 'drain') {
       await pipeline.drain();
       reply({ type: 'drained', counter: counterValue() });
+    } else if (c.cmd === 'commits') {
+      reply({
+        type: 'commits',
+        transactions: commits.transactions,
+        events: commits.events,
+        p50: commits.histogram.percentile(0.5),
+        p99: commits.histogram.percentile(0.99),
+      });
+      Object.assign(commits, { histogram: new Histogram(), transactions: 0, events: 0 });
     } else if (c.cmd === 'gc') {
       globalThis.gc?.();
       reply({ type: 'collected', ...process.memoryUsage() });
