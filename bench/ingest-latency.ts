@@ -151,11 +151,13 @@ async function highestFlatRate(server: ControlledProcess, quick: boolean): Promi
     if (t.flat) ok = mid;
     else failed = mid;
   }
-  for (let hold = 0; hold < 2 && ok > 0; hold++) {
+  // A long hold can fail where a short probe passed (the input table grows by millions of rows). The
+  // next hold then aims under what the engine did keep up with: the rate minus the backlog's growth.
+  for (let hold = 0; hold < 3 && ok > 0; hold++) {
     const t = await trial(server, ok, holdMs);
     trials.push(t);
     if (t.flat) break;
-    ok = Math.round((ok * 0.8) / 100) * 100;
+    ok = Math.max(100, Math.round(Math.min(ok * 0.9, (ok - t.slope) * 0.9) / 100) * 100);
   }
   return trials;
 }

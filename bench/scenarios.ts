@@ -4,7 +4,6 @@ import type { Scenario } from './result.js';
 export const scenarios: Record<string, () => Promise<Scenario>> = {
   'fan-out': async () => (await import('./fan-out.js')).default,
   'ingest-latency': async () => (await import('./ingest-latency.js')).default,
-  // The engine's own scenarios (throughput by batch size, event-loop delay) are registered here too.
   'time-to-state': async () => (await import('./time-to-state.js')).default,
   memory: async () => (await import('./memory.js')).default,
   'bytes-per-update': async () => (await import('./bytes-per-update.js')).default,
