@@ -1,9 +1,31 @@
+/** The viewcast browser client: `connect({ views: ['counter', 'top10'] })`, then listen for changes. */
 export { Multiset, consolidate, rowKey, type Change, type Row } from '../core/multiset.js';
-export { LiveView, type StreamMessage } from './live-view.js';
+export { ViewcastError } from '../errors.js';
+export { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
 export {
-  StreamClient,
-  type ConnectionState,
-  type StreamClientOptions,
-  type ViewUpdate,
-} from './stream-client.js';
-export { changesetParts, rowToDatum, type ChangesetParts, type Datum } from './vega-changeset.js';
+  connectionStatus,
+  step,
+  type ConnectionStatus,
+  type TransportKind,
+  type TransportPreference,
+} from './connection-machine.js';
+export { LiveView, type StreamMessage, type ViewChange } from './live-view.js';
+export * from './protocol.js';
+export { StreamClient, type StreamClientOptions, type ViewUpdate } from './stream-client.js';
+export { SseParser, type SseEvent } from './sse-parser.js';
+export {
+  changesetParts,
+  rowToDatum,
+  toVegaChangeset,
+  type ChangesetParts,
+  type Datum,
+} from './vega-changeset.js';
+export { ViewSet, type ChangeEvent } from './view-set.js';
+export {
+  connect,
+  CLIENT_DEFAULTS,
+  ViewcastClient,
+  type ClientEvents,
+  type ClientOptions,
+  type StatusEvent,
+} from './viewcast-client.js';

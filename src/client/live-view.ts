@@ -2,7 +2,7 @@
  * A view in the browser: a multiset of rows plus the timestamp it reflects. Initializing and
  * updating are one operation: the first message of a stream is the whole state, applied to empty.
  */
-import { Multiset, type Change, type Row } from '../core/multiset.js';
+import { consolidate, difference, Multiset, type Change, type Row } from '../core/multiset.js';
 
 export interface StreamMessage {
   inserted: Row[];
@@ -10,18 +10,65 @@ export interface StreamMessage {
   timestamp: number;
 }
 
+/** A net change to one view: apply `deleted` (one equal row per entry, by value), then `inserted`. */
+export interface ViewChange {
+  inserted: Row[];
+  deleted: Row[];
+  /** The server replaced the view's contents (a snapshot or a reset); the diff is still exact. */
+  reset: boolean;
+}
+
+/** Expands signed changes into the wire's two lists; a row with diff +2 appears twice. */
+export function toViewChange(changes: Iterable<Change>, reset = false): ViewChange {
+  const inserted: Row[] = [];
+  const deleted: Row[] = [];
+  for (const [row, diff] of consolidate(changes)) {
+    const target = diff > 0 ? inserted : deleted;
+    for (let i = 0; i < Math.abs(diff); i++) target.push(row);
+  }
+  return { inserted, deleted, reset };
+}
+
+export function toChanges(change: { inserted: Row[]; deleted: Row[] }): Change[] {
+  const changes: Change[] = [];
+  for (const row of change.deleted ?? []) changes.push([row, -1]);
+  for (const row of change.inserted ?? []) changes.push([row, 1]);
+  return changes;
+}
+
 export class LiveView {
   readonly rows = new Multiset();
   timestamp: number | null = null;
+  columns: string[] = [];
+
+  constructor(readonly name = '') {}
 
   /** Applies a batch; returns it as changes (row, diff) for listeners. */
   apply(message: StreamMessage): Change[] {
-    const changes: Change[] = [];
-    for (const row of message.deleted ?? []) changes.push([row, -1]);
-    for (const row of message.inserted ?? []) changes.push([row, 1]);
+    const changes = toChanges(message);
     this.rows.applyAll(changes);
     this.timestamp = message.timestamp;
     return changes;
+  }
+
+  /** Replaces the contents (snapshot or reset) and returns the exact difference to the old ones. */
+  replace(rows: Row[], timestamp: number, columns?: string[]): Change[] {
+    const next = new Multiset();
+    for (const row of rows) next.apply(row, 1);
+    const changes = difference(this.rows, next);
+    this.rows.applyAll(changes);
+    this.timestamp = timestamp;
+    if (columns) this.columns = columns;
+    return changes;
+  }
+
+  /** Rows as objects keyed by column name, each as many times as it occurs. */
+  objects(): Array<Record<string, unknown>> {
+    return this.rows.rows().map((row) => {
+      const datum: Record<string, unknown> = {};
+      this.columns.forEach((column, i) => (datum[column] = row[i] ?? null));
+      return datum;
+    });
   }
 
   reset(): void {

@@ -42,3 +42,23 @@ export function changesetParts(
   }
   return { remove, insert: inserted.map((row) => rowToDatum(columns, row)) };
 }
+
+/** The part of `vega.changeset()` the adapter uses; taken as a factory so the client needs no Vega. */
+export interface ChangesetLike<C> {
+  remove(values: Datum[]): C;
+  insert(values: Datum[]): C;
+}
+
+/**
+ * Turns a view's change into a Vega changeset against the data the chart holds (`view.data(name)`):
+ * `chart.change('table', toVegaChangeset(vega.changeset, columns, chart.data('table'), change))`.
+ */
+export function toVegaChangeset<C extends ChangesetLike<C>>(
+  changeset: () => C,
+  columns: string[],
+  current: readonly Datum[],
+  change: { inserted: Row[]; deleted: Row[] },
+): C {
+  const parts = changesetParts(columns, current, change.inserted, change.deleted);
+  return changeset().remove(parts.remove).insert(parts.insert);
+}

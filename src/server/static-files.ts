@@ -28,7 +28,8 @@ export async function serveStatic(
   res: ServerResponse,
   pathname: string,
 ): Promise<boolean> {
-  const relative = pathname === '/' || pathname.startsWith('/views/') ? 'index.html' : pathname.slice(1);
+  const relative =
+    pathname === '/' ? 'index.html' : pathname === '/views' || pathname.startsWith('/views/') ? 'view.html' : pathname.slice(1);
   for (const root of ROOTS) {
     const file = resolve(root, normalize(relative));
     if (!file.startsWith(root + sep)) return false;

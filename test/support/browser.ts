@@ -39,8 +39,11 @@ export async function openPage(
   browser: Browser,
   url: string,
   viewport = { width: 1200, height: 900 },
+  /** Runs before navigation, e.g. to install init scripts. */
+  beforeLoad?: (page: Page) => Promise<unknown>,
 ): Promise<WatchedPage> {
   const page = await browser.newPage({ viewport });
+  await beforeLoad?.(page);
   const problems: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -59,4 +62,109 @@ export async function openPage(
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+/** What a dashboard showed at one committed moment, recorded inside the page. */
+export interface Commit {
+  /** `data-timestamp` of #counter. */
+  timestamp: string;
+  /** `data-timestamp` of the chart (#top10): must always equal the counter's. */
+  chartTimestamp: string;
+  counter: string;
+  /** The chart's bars, top to bottom: [user axis label, value label]. */
+  chart: Array<[string, string]>;
+  table: Array<[string, string]>;
+}
+
+/**
+ * Installs a recorder before the page's own scripts: every time the dashboard commits a moment
+ * (the counter's `data-timestamp` changes), what the counter, the chart and the table show is
+ * recorded in `window.__commits`. Runs in the page, so it must be self-contained.
+ */
+export async function recordCommits(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const y = (element: Element): number => {
+      const match = /translate\(\s*[-\d.e]+[ ,]\s*([-\d.e]+)/.exec(element.getAttribute('transform') ?? '');
+      return match ? Number(match[1]) : Number(element.getAttribute('y') ?? 0);
+    };
+    const texts = (selector: string): string[] =>
+      [...document.querySelectorAll(selector)]
+        .map((element) => ({ y: y(element), text: element.textContent ?? '' }))
+        .sort((a, b) => a.y - b.y)
+        .map((item) => item.text);
+    const commits: unknown[] = [];
+    (window as unknown as { __commits: unknown[] }).__commits = commits;
+    const record = (): void => {
+      const counter = document.getElementById('counter');
+      const chart = document.getElementById('top10');
+      if (!counter?.dataset['timestamp'] || !chart) return;
+      const labels = texts('#top10 .role-axis-label text');
+      const values = texts('#top10 .mark-text.role-mark text');
+      commits.push({
+        timestamp: counter.dataset['timestamp'],
+        chartTimestamp: chart.dataset['timestamp'] ?? '',
+        counter: counter.textContent ?? '',
+        chart: labels.map((label, i) => [label, values[i] ?? '']),
+        table: [...document.querySelectorAll('table#top10-table tbody tr')].map((tr) =>
+          [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+        ),
+      });
+    };
+    document.addEventListener('DOMContentLoaded', () => {
+      const counter = document.getElementById('counter');
+      if (counter) {
+        new MutationObserver(record).observe(counter, {
+          attributes: true,
+          attributeFilter: ['data-timestamp'],
+        });
+      }
+    });
+  });
+}
+
+export async function commits(page: Page): Promise<Commit[]> {
+  return page.evaluate(() => (window as unknown as { __commits: Commit[] }).__commits ?? []);
+}
+
+/** The chart's bars as [user, count], top to bottom, read from the SVG. */
+export async function chartRows(page: Page): Promise<Array<[string, number]>> {
+  const last = (await page.evaluate(() => {
+    const y = (element: Element): number => {
+      const match = /translate\(\s*[-\d.e]+[ ,]\s*([-\d.e]+)/.exec(element.getAttribute('transform') ?? '');
+      return match ? Number(match[1]) : 0;
+    };
+    const texts = (selector: string): string[] =>
+      [...document.querySelectorAll(selector)]
+        .map((element) => ({ y: y(element), text: element.textContent ?? '' }))
+        .sort((a, b) => a.y - b.y)
+        .map((item) => item.text);
+    const values = texts('#top10 .mark-text.role-mark text');
+    return texts('#top10 .role-axis-label text').map((label, i) => [label, values[i] ?? '']);
+  })) as Array<[string, string]>;
+  return last.map(([user, count]) => [user, Number(count.replace(/,/g, ''))]);
+}
+
+export async function tableRows(
+  page: Page,
+  selector = 'table#top10-table',
+): Promise<Array<[string, number]>> {
+  return page.$$eval(`${selector} tbody tr`, (rows) =>
+    rows.map((tr) => {
+      const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '');
+      return [cells[0] ?? '', Number(cells[1])] as [string, number];
+    }),
+  );
+}
+
+export async function waitForText(
+  page: Page,
+  selector: string,
+  text: string,
+  timeout = 60_000,
+): Promise<void> {
+  await page.waitForFunction(
+    ([s, expected]) => document.querySelector(s as string)?.textContent === expected,
+    [selector, text],
+    { timeout },
+  );
 }

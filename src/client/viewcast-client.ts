@@ -1,0 +1,259 @@
+/**
+ * The browser client: follows views of a viewcast server and keeps each as a multiset with the
+ * moment it reflects. The decisions live in pure modules (connection-machine for when and how to
+ * connect, view-set for what a frame does to the views); this file only performs them: sockets,
+ * timers, listeners.
+ */
+import { ViewcastError } from '../errors.js';
+import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
+import {
+  connectionStatus,
+  initialState,
+  step,
+  type ConnectionAction,
+  type ConnectionInput,
+  type ConnectionStatus,
+  type MachineOptions,
+  type TransportKind,
+  type TransportPreference,
+} from './connection-machine.js';
+import type { LiveView } from './live-view.js';
+import { PROTOCOL_VERSION, type ServerMessage, type Timestamp } from './protocol.js';
+import { openSse, openWebSocket, type Transport } from './transports.js';
+import { ViewSet, type ChangeEvent, type ReceiveResult } from './view-set.js';
+
+export interface ClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8875`; defaults to the page's own origin. */
+  url?: string;
+  /** Views to follow from the start. */
+  views?: string[];
+  /** `auto` (default): WebSocket, falling back to SSE when WebSockets are blocked. */
+  transport?: TransportPreference;
+  /** Reconnect backoff (defaults: 250 ms doubling up to 10 s, with jitter). */
+  backoff?: Partial<BackoffOptions>;
+  /** An open connection silent for longer than this is `stale` (default 5000 ms). */
+  staleAfterMs?: number;
+  /** Longest time frames are held back to keep views at one moment (default 500 ms). */
+  holdMs?: number;
+}
+
+export const CLIENT_DEFAULTS = { transport: 'auto', staleAfterMs: 5000, holdMs: 500 } as const;
+
+export interface StatusEvent {
+  status: ConnectionStatus;
+  transport: TransportKind | null;
+  /** The moment the views reflect. */
+  timestamp: Timestamp | null;
+}
+
+export interface ClientEvents {
+  change: ChangeEvent;
+  status: StatusEvent;
+  progress: Timestamp;
+  error: ViewcastError;
+}
+
+type Listener<K extends keyof ClientEvents> = (event: ClientEvents[K]) => void;
+
+export class ViewcastClient {
+  private readonly base: string;
+  private readonly machineOptions: MachineOptions;
+  private readonly staleAfterMs: number;
+  private readonly holdMs: number;
+  private readonly views = new ViewSet();
+  private state;
+  private transport: Transport | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  private freshnessTimer: ReturnType<typeof setInterval> | null = null;
+  private lastStatus: ConnectionStatus | null = null;
+  private readonly listeners: { [K in keyof ClientEvents]: Set<Listener<K>> } = {
+    change: new Set(),
+    status: new Set(),
+    progress: new Set(),
+    error: new Set(),
+  };
+
+  constructor(options: ClientOptions = {}) {
+    this.base = options.url ?? globalThis.location.href;
+    const preference = options.transport ?? CLIENT_DEFAULTS.transport;
+    this.machineOptions = {
+      transport: preference,
+      backoff: { ...BACKOFF_DEFAULTS, ...options.backoff },
+      random: Math.random,
+    };
+    this.staleAfterMs = options.staleAfterMs ?? CLIENT_DEFAULTS.staleAfterMs;
+    this.holdMs = options.holdMs ?? CLIENT_DEFAULTS.holdMs;
+    this.state = initialState(preference);
+    this.views.add(options.views ?? []);
+    // Listeners attached right after construction see the first status.
+    queueMicrotask(() => this.input({ type: 'start' }));
+  }
+
+  /** A followed view: its rows (a multiset), columns and timestamp. */
+  view(name: string): LiveView | undefined {
+    return this.views.get(name);
+  }
+
+  /** The moment all followed views reflect. */
+  get timestamp(): Timestamp | null {
+    return this.views.timestamp;
+  }
+
+  get status(): ConnectionStatus {
+    return connectionStatus(this.state, Date.now(), this.staleAfterMs);
+  }
+
+  on<K extends keyof ClientEvents>(type: K, listener: Listener<K>): () => void {
+    this.listeners[type].add(listener);
+    return () => this.listeners[type].delete(listener);
+  }
+
+  subscribe(names: string[]): void {
+    const added = this.views.add(names);
+    if (added.length === 0 || this.state.phase !== 'open' || !this.transport) return;
+    const since = this.views.beginSubscribe(added, false);
+    if (
+      !this.transport.send({ type: 'subscribe', views: added, ...(since === undefined ? {} : { since }) })
+    ) {
+      this.reopen(); // SSE names its views in the URL
+    }
+    this.armHold();
+  }
+
+  unsubscribe(names: string[]): void {
+    const known = names.filter((name) => this.views.get(name));
+    this.views.remove(known);
+    if (known.length === 0 || this.state.phase !== 'open' || !this.transport) return;
+    if (!this.transport.send({ type: 'unsubscribe', views: known })) this.reopen();
+  }
+
+  close(): void {
+    this.input({ type: 'close' });
+  }
+
+  private emit<K extends keyof ClientEvents>(type: K, event: ClientEvents[K]): void {
+    for (const listener of this.listeners[type]) listener(event);
+  }
+
+  private input(input: ConnectionInput): void {
+    const { state, action } = step(this.state, input, Date.now(), this.machineOptions);
+    this.state = state;
+    this.perform(action);
+    this.emitStatus();
+  }
+
+  private perform(action: ConnectionAction): void {
+    if (!action) return;
+    switch (action.type) {
+      case 'connect':
+        this.connect(action.transport);
+        return;
+      case 'wait':
+        this.retryTimer = setTimeout(() => this.input({ type: 'retry' }), action.ms);
+        return;
+      case 'disconnect':
+        this.transport?.close();
+        this.transport = null;
+        for (const timer of [this.retryTimer, this.holdTimer]) if (timer) clearTimeout(timer);
+        if (this.freshnessTimer) clearInterval(this.freshnessTimer);
+        return;
+    }
+  }
+
+  private connect(kind: TransportKind): void {
+    const names = this.views.names();
+    const handlers = {
+      onOpen: () => {
+        this.input({ type: 'opened' });
+        this.freshnessTimer ??= setInterval(() => this.emitStatus(), 1000);
+        if (kind === 'websocket') {
+          const since = this.views.beginSubscribe(names, true);
+          this.transport?.send({
+            type: 'subscribe',
+            views: names,
+            ...(since === undefined ? {} : { since }),
+          });
+          this.armHold();
+        }
+      },
+      onMessage: (message: ServerMessage) => this.receive(message),
+      onClose: (reason: string) => {
+        this.transport = null;
+        if (this.freshnessTimer) clearInterval(this.freshnessTimer);
+        this.freshnessTimer = null;
+        void reason;
+        this.input({ type: 'lost' });
+      },
+    };
+    if (kind === 'websocket') {
+      this.transport = openWebSocket(this.base, handlers);
+    } else {
+      const since = this.views.beginSubscribe(names, true);
+      this.transport = openSse(this.base, names, since, handlers);
+      this.armHold();
+    }
+  }
+
+  /** Reconnects at once with the current views (SSE cannot change them on an open stream). */
+  private reopen(): void {
+    this.transport?.close();
+    this.transport = null;
+    this.connect(this.state.transport);
+  }
+
+  private receive(message: ServerMessage): void {
+    this.input({ type: 'heard' });
+    if (message.type === 'hello' && message.protocol !== PROTOCOL_VERSION) {
+      this.emit(
+        'error',
+        new ViewcastError(
+          'VIEWCAST_PROTOCOL',
+          `the server speaks protocol ${message.protocol}, this client ${PROTOCOL_VERSION}: update the page's client library`,
+        ),
+      );
+      this.input({ type: 'lost', fatal: true });
+      return;
+    }
+    this.deliver(this.views.receive(message));
+    this.armHold();
+  }
+
+  private deliver(result: ReceiveResult): void {
+    if (!this.views.holding && this.holdTimer) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = null;
+    }
+    if (result.error) {
+      const { code, message, view } = result.error;
+      this.emit('error', new ViewcastError(code, view ? `${message} (view "${view}")` : message));
+    }
+    if (result.change) this.emit('change', result.change);
+    if (result.progress !== undefined) this.emit('progress', result.progress);
+  }
+
+  /** A server that never completes a moment must not freeze the page: release after holdMs. */
+  private armHold(): void {
+    if (this.holdTimer || !this.views.holding) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.deliver(this.views.flush());
+    }, this.holdMs);
+  }
+
+  private emitStatus(): void {
+    const status = this.status;
+    if (status === this.lastStatus) return;
+    this.lastStatus = status;
+    this.emit('status', {
+      status,
+      transport: this.state.phase === 'open' ? this.state.transport : null,
+      timestamp: this.views.timestamp,
+    });
+  }
+}
+
+/** Follows `views` on the server at `url` (default: the page's origin). */
+export function connect(options: ClientOptions = {}): ViewcastClient {
+  return new ViewcastClient(options);
+}

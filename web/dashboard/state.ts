@@ -1,0 +1,109 @@
+/**
+ * The dashboard's server state and how client events change it. Each update builds new objects
+ * only for the slices that changed, so the parts of the page that did not change are not redrawn.
+ */
+import type {
+  ChangeEvent,
+  ConnectionStatus,
+  Row,
+  StatusEvent,
+  TransportKind,
+  ViewcastClient,
+} from '../../src/client/index.js';
+import { Store } from '../lib/store.js';
+import { addToRate, EMPTY_RATE, type RateSeries } from './rate.js';
+
+export interface SourceInfo {
+  /** Short, e.g. "live Wikimedia", "replay of x.jsonl", "simulator". */
+  label: string;
+  /** The server's full description. */
+  detail: string;
+}
+
+export interface DashboardState {
+  /** The moment everything on the page reflects. */
+  timestamp: number | null;
+  counter: number | null;
+  /** The top-10 rows, highest count first (ties by name). */
+  top10: readonly Row[];
+  rate: RateSeries;
+  connection: ConnectionStatus;
+  transport: TransportKind | null;
+  source: SourceInfo | null;
+}
+
+export const INITIAL_STATE: DashboardState = {
+  timestamp: null,
+  counter: null,
+  top10: [],
+  rate: EMPTY_RATE,
+  connection: 'connecting',
+  transport: null,
+  source: null,
+};
+
+/** Highest count first; ties by name in code-point order, the order the chart's sort uses too. */
+export function sortTop(rows: Row[]): Row[] {
+  return [...rows].sort((a, b) => Number(b[1]) - Number(a[1]) || byCodePoint(String(a[0]), String(b[0])));
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function counterValue(client: ViewcastClient): number | null {
+  const [row] = client.view('counter')?.rows.rows() ?? [];
+  return row ? Number(row[0]) : null;
+}
+
+export function applyChange(store: Store<DashboardState>, client: ViewcastClient, event: ChangeEvent): void {
+  const state = store.get();
+  const patch: Partial<DashboardState> = { timestamp: event.timestamp };
+  if (event.views['counter']) {
+    const counter = counterValue(client);
+    patch.counter = counter;
+    // Only batches are edits that happened now; a snapshot or reset carries history.
+    if (!event.views['counter'].reset && state.counter !== null && counter !== null) {
+      patch.rate = addToRate(state.rate, event.timestamp, counter - state.counter);
+    }
+  }
+  if (event.views['top10']) patch.top10 = sortTop(client.view('top10')?.rows.rows() ?? []);
+  // Time moves on even when nobody edits: the chart's right edge follows the moment.
+  patch.rate ??= addToRate(state.rate, event.timestamp, 0);
+  store.update(patch);
+}
+
+export function applyStatus(store: Store<DashboardState>, event: StatusEvent): void {
+  store.update({ connection: event.status, transport: event.transport });
+}
+
+export function applyProgress(store: Store<DashboardState>, timestamp: number): void {
+  const state = store.get();
+  if (state.timestamp !== null && timestamp <= state.timestamp) return;
+  store.update({ timestamp, rate: addToRate(state.rate, timestamp, 0) });
+}
+
+interface StatusSource {
+  kind?: string;
+  description?: string;
+  file?: string;
+}
+
+/** A short label for the page from `/api/status`; the full description goes in a tooltip. */
+export function describeSources(status: { source?: StatusSource; sources?: StatusSource[] }): SourceInfo {
+  const sources = status.sources ?? (status.source ? [status.source] : []);
+  const label = (source: StatusSource): string => {
+    const kind = source.kind ?? 'unknown';
+    if (kind.startsWith('wikimedia')) return 'live Wikimedia';
+    if (kind === 'simulate') return 'simulator';
+    if (kind === 'replay') {
+      const file = /replay of (\S+)/.exec(source.description ?? '')?.[1] ?? source.file ?? '';
+      return file ? `replay of ${file.split(/[\\/]/).pop() ?? file}` : 'replay';
+    }
+    return kind;
+  };
+  return {
+    label: sources.length > 0 ? sources.map(label).join(' + ') : 'unknown',
+    detail: sources.map((s) => s.description ?? s.kind ?? '').join('\n'),
+  };
+}
