@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import type { App } from '../src/cli/app.js';
 import {
   chartRows,
+  clippedChartTexts,
   commits,
   launchBrowser,
   openPage,
@@ -53,6 +54,7 @@ describe('dashboard in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#top10 .mark-rect path').length === 10);
     assert.deepEqual(await tableRows(page), truth, `${name}: table`);
     assert.deepEqual(await chartRows(page), truth, `${name}: chart`);
+    assert.deepEqual(await clippedChartTexts(page), [], `${name}: every label and value inside the chart`);
     // Connected: once the replay is over the server is idle, and an idle page may already say so.
     assert.match((await page.textContent('#connection')) ?? '', /^(live|stale)$/);
     await screenshot(page, `dashboard-opened-${name}-replay`);

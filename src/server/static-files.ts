@@ -29,7 +29,11 @@ export async function serveStatic(
   pathname: string,
 ): Promise<boolean> {
   const relative =
-    pathname === '/' ? 'index.html' : pathname === '/views' || pathname.startsWith('/views/') ? 'view.html' : pathname.slice(1);
+    pathname === '/'
+      ? 'index.html'
+      : pathname === '/views' || pathname.startsWith('/views/')
+        ? 'view.html'
+        : pathname.slice(1);
   for (const root of ROOTS) {
     const file = resolve(root, normalize(relative));
     if (!file.startsWith(root + sep)) return false;

@@ -168,3 +168,22 @@ export async function waitForText(
     { timeout },
   );
 }
+
+/** Chart texts (labels and values) that are not fully inside the chart's box: clipped, unreadable. */
+export async function clippedChartTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const box = document.getElementById('top10')?.getBoundingClientRect();
+    if (!box) return ['no #top10'];
+    return [...document.querySelectorAll('#top10 svg text')]
+      .filter((text) => {
+        const r = text.getBoundingClientRect();
+        return (
+          r.left < box.left - 0.5 ||
+          r.right > box.right + 0.5 ||
+          r.top < box.top - 0.5 ||
+          r.bottom > box.bottom + 0.5
+        );
+      })
+      .map((text) => text.textContent ?? '');
+  });
+}

@@ -103,6 +103,7 @@ export function describeRate(buckets: ReadonlyMap<number, number>, end: number |
     if (end - second < 60) lastMinute += edits;
     peak = Math.max(peak, edits);
   }
+  if (peak === 0) return 'No new edits since this page opened.';
   const perSecond = (lastMinute / 60).toLocaleString('en-US', { maximumFractionDigits: 1 });
   return `${perSecond} edits/s over the last minute · peak ${peak.toLocaleString('en-US')}/s in the last 5 min`;
 }

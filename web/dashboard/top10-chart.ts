@@ -21,7 +21,8 @@ const spec: TopLevelSpec = {
   data: { name: DATA },
   width: 'container',
   height: 330,
-  autosize: { type: 'fit-x', contains: 'padding' },
+  // resize: labels change with the data, and the padding around the plot must follow them.
+  autosize: { type: 'fit-x', contains: 'padding', resize: true },
   // Ranked here rather than sorted by count alone: ties need a fixed order (by name, as in the table).
   transform: [
     {
@@ -38,7 +39,16 @@ const spec: TopLevelSpec = {
       type: 'nominal',
       sort: { field: 'rank', order: 'ascending' },
       title: null,
-      axis: { labelFontSize: 13, labelLimit: 180, ticks: false, domain: false, labelPadding: 8 },
+      // A fixed width for the names: a new, longer name must not shift every bar sideways.
+      axis: {
+        labelFontSize: 13,
+        labelLimit: 150,
+        minExtent: 158,
+        maxExtent: 158,
+        ticks: false,
+        domain: false,
+        labelPadding: 8,
+      },
     },
     x: {
       field: 'count',
