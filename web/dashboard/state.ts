@@ -96,6 +96,11 @@ export function describeSources(status: { source?: StatusSource; sources?: Statu
     const kind = source.kind ?? 'unknown';
     if (kind.startsWith('wikimedia')) return 'live Wikimedia';
     if (kind === 'simulate') return 'simulator';
+    if (kind === 'http-ingest') return 'HTTP ingest';
+    if (kind === 'file') {
+      const file = / to (\S+),/.exec(source.description ?? '')?.[1] ?? '';
+      return file ? `file ${file.split(/[\\/]/).pop() ?? file}` : 'file';
+    }
     if (kind === 'replay') {
       const file = /replay of (\S+)/.exec(source.description ?? '')?.[1] ?? source.file ?? '';
       return file ? `replay of ${file.split(/[\\/]/).pop() ?? file}` : 'replay';
