@@ -51,6 +51,8 @@ class ViewTable {
       ...columns.map((name, i) => {
         const th = document.createElement('th');
         th.scope = 'col';
+        const [first] = this.view.rows.rows();
+        if (typeof first?.[i] === 'number') th.className = 'num';
         const sorted = this.sort?.column === i;
         th.setAttribute('aria-sort', sorted ? (this.sort?.descending ? 'descending' : 'ascending') : 'none');
         const button = document.createElement('button');

@@ -18,7 +18,7 @@ import {
   type TransportPreference,
 } from './connection-machine.js';
 import type { LiveView } from './live-view.js';
-import { PROTOCOL_VERSION, type ServerMessage, type Timestamp } from './protocol.js';
+import { PROTOCOL_VERSION, type ErrorMessage, type ServerMessage, type Timestamp } from './protocol.js';
 import { openSse, openWebSocket, type Transport } from './transports.js';
 import { ViewSet, type ChangeEvent, type ReceiveResult } from './view-set.js';
 
@@ -67,6 +67,9 @@ export class ViewcastClient {
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private freshnessTimer: ReturnType<typeof setInterval> | null = null;
   private lastStatus: ConnectionStatus | null = null;
+  /** Subscribe requests by `ref`, to know which views a refusal concerns. */
+  private readonly requests = new Map<string, string[]>();
+  private lastRef = 0;
   private readonly listeners: { [K in keyof ClientEvents]: Set<Listener<K>> } = {
     change: new Set(),
     status: new Set(),
@@ -112,13 +115,7 @@ export class ViewcastClient {
   subscribe(names: string[]): void {
     const added = this.views.add(names);
     if (added.length === 0 || this.state.phase !== 'open' || !this.transport) return;
-    const since = this.views.beginSubscribe(added, false);
-    if (
-      !this.transport.send({ type: 'subscribe', views: added, ...(since === undefined ? {} : { since }) })
-    ) {
-      this.reopen(); // SSE names its views in the URL
-    }
-    this.armHold();
+    if (!this.sendSubscribe(added, false)) this.reopen(); // SSE names its views in the URL
   }
 
   unsubscribe(names: string[]): void {
@@ -167,22 +164,14 @@ export class ViewcastClient {
       onOpen: () => {
         this.input({ type: 'opened' });
         this.freshnessTimer ??= setInterval(() => this.emitStatus(), 1000);
-        if (kind === 'websocket') {
-          const since = this.views.beginSubscribe(names, true);
-          this.transport?.send({
-            type: 'subscribe',
-            views: names,
-            ...(since === undefined ? {} : { since }),
-          });
-          this.armHold();
-        }
+        this.requests.clear();
+        if (kind === 'websocket' && names.length > 0) this.sendSubscribe(names, true);
       },
       onMessage: (message: ServerMessage) => this.receive(message),
-      onClose: (reason: string) => {
+      onClose: () => {
         this.transport = null;
         if (this.freshnessTimer) clearInterval(this.freshnessTimer);
         this.freshnessTimer = null;
-        void reason;
         this.input({ type: 'lost' });
       },
     };
@@ -192,6 +181,35 @@ export class ViewcastClient {
       const since = this.views.beginSubscribe(names, true);
       this.transport = openSse(this.base, names, since, handlers);
       this.armHold();
+    }
+  }
+
+  /** Sends a subscribe with a `ref`, so that a refusal can be traced to the views it named. */
+  private sendSubscribe(names: string[], allowResume: boolean): boolean {
+    const since = this.views.beginSubscribe(names, allowResume);
+    const ref = `s${++this.lastRef}`;
+    this.requests.set(ref, names);
+    const sent = this.transport?.send({
+      type: 'subscribe',
+      views: names,
+      ref,
+      ...(since === undefined ? {} : { since }),
+    });
+    this.armHold();
+    return sent ?? false;
+  }
+
+  /**
+   * A refused subscribe subscribed none of its views. A view the server does not have is dropped
+   * (and reported); the others of the request are asked for again. Any other refusal drops them all.
+   */
+  private refused(names: string[], error: ErrorMessage): void {
+    const others = names.filter((name) => name !== error.view && this.views.get(name));
+    if (error.code === 'UNKNOWN_VIEW' && error.view !== undefined) {
+      if (others.length > 0) this.sendSubscribe(others, true);
+    } else {
+      this.views.remove(others);
+      this.deliver(this.views.flush());
     }
   }
 
@@ -215,7 +233,12 @@ export class ViewcastClient {
       this.input({ type: 'lost', fatal: true });
       return;
     }
+    const request = message.type === 'error' && message.ref ? this.requests.get(message.ref) : undefined;
     this.deliver(this.views.receive(message));
+    if (request && message.type === 'error' && message.ref) {
+      this.requests.delete(message.ref);
+      this.refused(request, message);
+    }
     this.armHold();
   }
 
