@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { App } from '../src/cli/app.js';
 import {
   chartRows,
@@ -24,6 +24,18 @@ import {
 import { groundTruth2476, recording, RECORDING_2476 } from './support/shared-data.js';
 import { startTestApp } from './support/server.js';
 import { checkCommits, recordServerHistory, type ServerHistory } from './support/moments.js';
+
+/** Where the page's blocks are: data arriving must not move them (no layout jumps). */
+async function boxes(page: Page): Promise<Record<string, number[]>> {
+  return page.evaluate(() => {
+    const out: Record<string, number[]> = {};
+    for (const selector of ['#connection', '#counter', '#rate', '#top10', '.table-box', 'footer']) {
+      const r = document.querySelector(selector)?.getBoundingClientRect();
+      if (r) out[selector] = [r.left, r.top, r.width, r.height].map(Math.round);
+    }
+    return out;
+  });
+}
 
 describe('dashboard in Chromium', () => {
   let app: App;
@@ -68,6 +80,7 @@ describe('dashboard in Chromium', () => {
     await waitForText(first, '#counter', '0');
     assert.equal(await first.textContent('#connection'), 'live');
     assert.match((await first.textContent('#source')) ?? '', /replay of recentchange-2026-05-05-2476\.jsonl/);
+    const layout = await boxes(first);
     release();
     await server.counter.reach((app.hub.timestamp ?? 0) + 1);
     pages['during'] = await openPage(browser, app.url, { width: 390, height: 844 }, recordCommits);
@@ -78,6 +91,7 @@ describe('dashboard in Chromium', () => {
     assert.ok(firstSeen && firstSeen.counter !== '2,476', 'the "during" page connected while the replay ran');
     await app.sourcesDone;
     await checkFinal('before');
+    assert.deepEqual(await boxes(first), layout, 'nothing moved from the empty page to the full one');
     await checkFinal('during');
   });
 
