@@ -92,7 +92,7 @@ async function blockWebSockets(page: Page): Promise<void> {
   });
 }
 
-describe('deletes and SSE fallback in Chromium', () => {
+describe('deletes and SSE fallback in Chromium', { timeout: 120_000 }, () => {
   let dir: string;
   let app: App;
   let browser: Browser;

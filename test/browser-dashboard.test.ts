@@ -37,7 +37,7 @@ async function boxes(page: Page): Promise<Record<string, number[]>> {
   });
 }
 
-describe('dashboard in Chromium', () => {
+describe('dashboard in Chromium', { timeout: 180_000 }, () => {
   let app: App;
   let browser: Browser;
   let release!: () => void;

@@ -45,7 +45,7 @@ function extraEdits(user: string, count: number): string {
 const REFUSED_RECONNECT =
   /^console error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/api\/subscribe' failed/;
 
-describe('server restart under an open dashboard', () => {
+describe('server restart under an open dashboard', { timeout: 180_000 }, () => {
   let dir: string;
   let app: App;
   let browser: Browser;

@@ -53,7 +53,7 @@ function until(client: ViewcastClient, predicate: () => boolean): Promise<void> 
   });
 }
 
-describe('client library against a real server', () => {
+describe('client library against a real server', { timeout: 120_000 }, () => {
   let app: App;
   let release!: () => void;
   const clients: ViewcastClient[] = [];

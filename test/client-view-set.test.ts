@@ -145,6 +145,18 @@ describe('client view set', () => {
     assert.equal(set.holding, false);
   });
 
+  it('forgets held frames of a lost connection and asks for snapshots again', () => {
+    const set = new ViewSet();
+    set.add(['counter', 'top10']);
+    set.beginSubscribe(['counter', 'top10'], true);
+    set.receive(snapshot('counter', 5, [[1]]));
+    set.abandon();
+    assert.equal(set.beginSubscribe(['counter', 'top10'], true), undefined, 'nothing was applied: no resume');
+    set.receive(snapshot('counter', 8, [[2]]));
+    const { change } = set.receive(snapshot('top10', 8, []));
+    assert.deepEqual(change?.views['counter'], { inserted: [[2]], deleted: [], reset: true });
+  });
+
   it('drops a view the server refuses and still releases the others', () => {
     const set = new ViewSet();
     set.add(['counter', 'nope']);

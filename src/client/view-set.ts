@@ -109,6 +109,14 @@ export class ViewSet {
     }
   }
 
+  /**
+   * Forgets frames held from a connection that is gone: the next connection asks again from the
+   * moment actually applied, so nothing held is needed (or safe to mix with the new frames).
+   */
+  abandon(): void {
+    this.gate = null;
+  }
+
   /** Releases whatever the gate holds, e.g. when the server stays silent for too long. */
   flush(): ReceiveResult {
     if (!this.gate) return {};

@@ -170,6 +170,7 @@ export class ViewcastClient {
       onMessage: (message: ServerMessage) => this.receive(message),
       onClose: () => {
         this.transport = null;
+        this.dropHeld();
         if (this.freshnessTimer) clearInterval(this.freshnessTimer);
         this.freshnessTimer = null;
         this.input({ type: 'lost' });
@@ -215,6 +216,7 @@ export class ViewcastClient {
 
   /** Reconnects at once with the current views (SSE cannot change them on an open stream). */
   private reopen(): void {
+    this.dropHeld();
     this.transport?.close();
     this.transport = null;
     this.connect(this.state.transport);
@@ -253,6 +255,12 @@ export class ViewcastClient {
     }
     if (result.change) this.emit('change', result.change);
     if (result.progress !== undefined) this.emit('progress', result.progress);
+  }
+
+  private dropHeld(): void {
+    this.views.abandon();
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
   }
 
   /** A server that never completes a moment must not freeze the page: release after holdMs. */
