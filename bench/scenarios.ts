@@ -9,4 +9,7 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'bytes-per-update': async () => (await import('./bytes-per-update.js')).default,
   'gateway-lag': async () => (await import('./gateway-lag.js')).default,
   'engine-throughput': async () => (await import('./engine-throughput.js')).default,
+  'engine-users': async () => (await import('./engine-users.js')).default,
+  'engine-event-loop': async () => (await import('./engine-event-loop.js')).default,
+  'engine-latency': async () => (await import('./engine-latency.js')).default,
 };

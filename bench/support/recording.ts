@@ -19,8 +19,11 @@ export function recordingLines(count: number): string[] {
   return Array.from({ length: count }, (_, i) => lines[i % lines.length] as string);
 }
 
-export async function startEngine(views = `${projectRoot}views/wikirecent.sql`): Promise<EmbeddedEngine> {
-  const engine = new EmbeddedEngine({ viewsFile: views, dataDir: null });
+export async function startEngine(
+  views = `${projectRoot}views/wikirecent.sql`,
+  dataDir: string | null = null,
+): Promise<EmbeddedEngine> {
+  const engine = new EmbeddedEngine({ viewsFile: views, dataDir });
   await engine.start();
   return engine;
 }

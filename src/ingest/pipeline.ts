@@ -8,6 +8,9 @@ import { errorMessage } from '../errors.js';
 import type { EventSink, RawEvent } from '../sources/types.js';
 import { recordMapper, type RecordMapper } from './records.js';
 
+/** Events a source may push back to back before its push asks it to let the event loop run. */
+const YIELD_EVERY = 64;
+
 export interface PipelineOptions {
   batchSize: number;
   batchMs: number;
@@ -33,6 +36,7 @@ export class IngestPipeline {
   private timer: NodeJS.Timeout | null = null;
   private inFlight = false;
   private waiters: Array<() => void> = [];
+  private sinceYield = 0;
   private idleWaiters: Array<() => void> = [];
   readonly counters = new Map<string, SourceCounters>();
   /** Events pushed, and events whose transaction has ended (committed or failed), in push order. */
@@ -95,6 +99,13 @@ export class IngestPipeline {
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)
       return new Promise((resolve) => this.waiters.push(resolve));
+    // A source that pushes as fast as it can (a replay at --speed max) would otherwise parse a whole
+    // batch in one go and stall the sockets for tens of milliseconds: every few events it is sent
+    // round the event loop once.
+    if (++this.sinceYield >= YIELD_EVERY) {
+      this.sinceYield = 0;
+      return new Promise((resolve) => setImmediate(resolve));
+    }
     return undefined;
   }
 
