@@ -74,7 +74,23 @@ describe('SUBSCRIBE feed over the hub', () => {
     assert.deepEqual(rows.slice(3), [P(16), D(17, ['c']), P(18)]);
   });
 
-  it('refuses AS OF before the current timestamp (no history is kept)', () => {
+  it('AS OF an earlier timestamp: the state then, and every later batch at its own timestamp', () => {
+    const channel = channelAt(10, [[['a'], 1]]);
+    channel.apply({ timestamp: 12, changes: [[['b'], 1]] });
+    channel.apply({ timestamp: 14, changes: [[['a'], -1]] });
+    const feed = new SubscriptionFeed(channel, spec({ asOf: 11n }));
+    assert.deepEqual(feed.take(100), [
+      P(11),
+      D(11, ['a']),
+      P(12),
+      D(12, ['b']),
+      P(13),
+      D(14, ['a'], -1),
+      P(15),
+    ]);
+  });
+
+  it('refuses AS OF before the oldest retained batch', () => {
     const channel = channelAt(10, []);
     assert.throws(
       () => new SubscriptionFeed(channel, spec({ asOf: 9n })),

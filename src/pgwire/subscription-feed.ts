@@ -1,7 +1,8 @@
 /**
  * One client's SUBSCRIBE, fed from the hub's state of a view: a progress row at the AS OF
  * timestamp, the snapshot at that timestamp, then every batch as data rows at its timestamp and a
- * progress row after it. Rows wait in a queue until the session sends them (COPY, Execute, FETCH).
+ * progress row after it. AS OF may lie in the future (the feed waits for it) or in the past as far
+ * as the hub's retention log reaches back (the later batches are replayed at their timestamps). Rows wait in a queue until the session sends them (COPY, Execute, FETCH).
  */
 import { consolidate, type Change, type Row } from '../core/multiset.js';
 import type { Timestamp } from '../engine/types.js';
@@ -31,12 +32,29 @@ export class SubscriptionFeed {
     private readonly spec: SubscribeStatement,
   ) {
     const current = channel.timestamp ?? 0;
-    this.asOf = resolveAsOf(spec, current);
+    this.asOf = resolveAsOf(spec, current, channel.retained?.horizon ?? current);
     this.stops.push(
       channel.listen((batch) => this.onBatch(batch.timestamp, batch.changes)),
       channel.listenProgress((timestamp) => this.onProgress(timestamp)),
     );
-    if (this.asOf <= current) this.start(channel.rows.counted());
+    if (this.asOf === current) this.start(channel.rows.counted());
+    else if (this.asOf < current) this.replay(current);
+  }
+
+  /**
+   * AS OF an earlier timestamp that the hub's retention log still reaches: the state at AS OF (the
+   * current state without the later batches), then every later batch at its own timestamp.
+   */
+  private replay(current: Timestamp): void {
+    const later = this.channel.retained?.since(this.asOf) ?? [];
+    const undo = consolidate(later.flatMap((b) => b.changes)).map(([r, d]): Change => [r, -d]);
+    this.start(consolidate([...this.channel.rows.counted(), ...undo]));
+    for (const batch of later) {
+      for (const [row, diff] of batch.changes)
+        this.push({ progressed: false, timestamp: batch.timestamp, diff, row });
+      this.pushProgress(batch.timestamp + 1);
+    }
+    this.pushProgress(current + 1);
   }
 
   get columns(): number {
@@ -149,7 +167,7 @@ export class SubscriptionFeed {
   }
 }
 
-function resolveAsOf(spec: SubscribeStatement, current: Timestamp): Timestamp {
+function resolveAsOf(spec: SubscribeStatement, current: Timestamp, horizon: Timestamp): Timestamp {
   if (spec.asOf === null) return current;
   if (spec.asOf > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new PgError(
@@ -158,12 +176,13 @@ function resolveAsOf(spec: SubscribeStatement, current: Timestamp): Timestamp {
     );
   }
   const asOf = Number(spec.asOf);
-  if (asOf < current) {
+  const earliest = Math.min(horizon, current);
+  if (asOf < earliest) {
     throw new PgError(
       SQLSTATE.invalidParameterValue,
-      `Timestamp (${asOf}) is not valid for ${spec.view}: the earliest it can be read at is ${current}`,
+      `Timestamp (${asOf}) is not valid for ${spec.view}: the earliest it can be read at is ${earliest}`,
       {
-        hint: 'viewcast keeps no history of a view: use AS OF the current timestamp or later, or leave AS OF out.',
+        hint: 'the history of a view is kept for its most recent batches only: use a later AS OF, or leave AS OF out.',
       },
     );
   }
