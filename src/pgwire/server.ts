@@ -22,7 +22,7 @@ import {
   parameterStatus,
   readyForQuery,
 } from './backend-messages.js';
-import { MessageFramer } from './message-framer.js';
+import { MAX_MESSAGE_BYTES, MessageFramer } from './message-framer.js';
 import { PgError, SQLSTATE } from './pg-error.js';
 import { Session } from './session.js';
 
@@ -218,6 +218,7 @@ class Connection {
   }
 
   private ready(): void {
+    this.framer.limit = MAX_MESSAGE_BYTES;
     const client = this.parameters;
     const parameters: Record<string, string> = {
       server_version: SERVER_VERSION,
