@@ -59,8 +59,8 @@ export async function startApp(
   onFatal: (error: Error) => void = () => undefined,
   hooks: AppHooks = {},
 ): Promise<App> {
-  // Unwritable or full is refused here, before the engine could half-open the directory.
-  if (options.dataDir) await prepareDataDir(options.dataDir);
+  // Unwritable, full or in use by another viewcast is refused here, before the engine opens it.
+  const lock = options.dataDir ? await prepareDataDir(options.dataDir) : null;
   const chosen = await chooseSources(options, log);
   const engine = new EmbeddedEngine({ viewsFile: options.views, dataDir: options.dataDir });
   log.info(
@@ -70,6 +70,7 @@ export async function startApp(
     await engine.start();
   } catch (error) {
     await engine.close().catch(() => undefined);
+    lock?.release();
     throw error;
   }
   for (const warning of engine.warnings) log.warn(warning);
@@ -179,6 +180,7 @@ export async function startApp(
         await pg?.close();
         hub.close();
         await engine.close();
+        lock?.release();
       })();
       return closing;
     },

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ViewcastError } from '../errors.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /**
  * Less free space than this refuses the start: a new data directory takes about 40 MB, and the
@@ -39,8 +40,11 @@ function dataDirError(dir: string, what: string, error: NodeJS.ErrnoException): 
   );
 }
 
-/** Creates the directory if needed and proves it writable with room to grow, or throws. */
-export async function prepareDataDir(dir: string, minFreeBytes = MIN_FREE_BYTES): Promise<void> {
+/**
+ * Creates the directory if needed, proves it writable with room to grow, and locks it for this
+ * process; or throws, having changed nothing in it.
+ */
+export async function prepareDataDir(dir: string, minFreeBytes = MIN_FREE_BYTES): Promise<DataDirLock> {
   await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw dataDirError(dir, 'creating it', error);
   });
@@ -74,6 +78,7 @@ export async function prepareDataDir(dir: string, minFreeBytes = MIN_FREE_BYTES)
         `to run safely. Free some space, point --data-dir at another disk, or run with --memory.`,
     );
   }
+  return lockDataDir(dir);
 }
 
 function mib(bytes: number): string {
