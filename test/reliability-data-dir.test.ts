@@ -69,15 +69,15 @@ describe('data directory unwritable or full', () => {
   async function expectRefused(
     start: () => ReturnType<typeof runViewcast>,
     reason: RegExp,
-    dir = dataDir,
+    dir: string | null = dataDir,
   ): Promise<void> {
-    const before = fingerprint(dir);
+    const before = dir === null ? null : fingerprint(dir);
     const run = start();
     const exit = await run.exited;
     assert.equal(exit.code, 1, run.output());
     assert.match(run.output(), reason);
     assert.doesNotMatch(run.output(), /listening on|\[object Object\]|at .*\.js:\d+/);
-    assert.deepEqual(fingerprint(dir), before);
+    if (dir !== null) assert.deepEqual(fingerprint(dir), before);
   }
 
   async function expectIntact(): Promise<void> {
@@ -93,6 +93,26 @@ describe('data directory unwritable or full', () => {
       await server.stop();
     }
   }
+
+  it('refuses a data directory in use by another viewcast, which keeps serving; a stale lock is taken over', async () => {
+    const first = await startViewcast([...replayArgs, '--data-dir', dataDir]);
+    try {
+      const pid = first.child.pid as number;
+      await expectRefused(
+        () => runViewcast(['serve', '--port', '0', '--pg-port', '0', ...replayArgs, '--data-dir', dataDir]),
+        new RegExp(`viewcast: The data directory .* is in use by another viewcast \\(process ${pid}\\)`),
+        // The running server may write meanwhile: only the refused one must not have touched anything.
+        null,
+      );
+      const counter = (await (await fetch(`${first.url}/api/views/counter`)).json()) as { rows: unknown[][] };
+      assert.deepEqual(counter.rows, [[2476]]);
+    } finally {
+      // SIGKILL leaves its lock behind: the next start must see that its owner is gone.
+      assert.equal((await first.kill()).signal, 'SIGKILL');
+    }
+    assert.equal(readFileSync(join(dataDir, 'viewcast.lock'), 'utf8').trim(), String(first.child.pid));
+    await expectIntact();
+  });
 
   it('refuses a data directory whose path runs through a regular file, and leaves the file alone', async () => {
     const file = join(root, 'a-file');
