@@ -131,8 +131,14 @@ describe('server restart under an open dashboard', { timeout: 180_000 }, () => {
     );
     assert.deepEqual(loads, [], 'no reload');
     await screenshot(page, 'restart-converged');
-    // The replays are over: with nothing new, not even progress, the badge stops claiming "live".
+    // The replays are over: with nothing new, not even progress, the badge stops claiming "live",
+    // and the source says why.
     await waitForText(page, '#connection', 'stale', 30_000);
+    await waitForText(
+      page,
+      '#source',
+      'replay of recentchange-2026-05-05-2476.jsonl + replay of more.jsonl, finished',
+    );
     assert.deepEqual(
       watched.problems.filter((problem) => !REFUSED_RECONNECT.test(problem)),
       [],

@@ -47,8 +47,8 @@ async function main(): Promise<void> {
   client.on('progress', (timestamp) => applyProgress(store, timestamp));
   client.on('status', (event) => {
     applyStatus(store, event);
-    // The source may differ after the server restarted.
-    if (event.status === 'live') void refreshSource(store).catch(() => undefined);
+    // The source may differ after the server restarted, and a quiet page may mean it has finished.
+    if (event.status === 'live' || event.status === 'stale') void refreshSource(store).catch(() => undefined);
   });
   client.on('error', (error) => console.warn(`viewcast: ${error.code}: ${error.message}`));
 }

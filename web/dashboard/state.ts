@@ -87,6 +87,8 @@ interface StatusSource {
   kind?: string;
   description?: string;
   file?: string;
+  /** A finite source (a replay) has delivered everything. */
+  done?: boolean;
 }
 
 /** A short label for the page from `/api/status`; the full description goes in a tooltip. */
@@ -107,8 +109,11 @@ export function describeSources(status: { source?: StatusSource; sources?: Statu
     }
     return kind;
   };
+  // A finished replay explains a quiet page: say so next to the source.
+  const finished = sources.length > 0 && sources.every((s) => s.done === true);
   return {
-    label: sources.length > 0 ? sources.map(label).join(' + ') : 'unknown',
+    label:
+      sources.length > 0 ? `${sources.map(label).join(' + ')}${finished ? ', finished' : ''}` : 'unknown',
     detail: sources.map((s) => s.description ?? s.kind ?? '').join('\n'),
   };
 }
