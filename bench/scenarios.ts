@@ -12,4 +12,5 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'engine-users': async () => (await import('./engine-users.js')).default,
   'engine-event-loop': async () => (await import('./engine-event-loop.js')).default,
   'engine-latency': async () => (await import('./engine-latency.js')).default,
+  'subscribe-frames': async () => (await import('./subscribe-frames.js')).default,
 };

@@ -12,6 +12,8 @@ export class Moment {
   readonly changed: PublishedBatch[];
   private readonly byView = new Map<string, PublishedBatch>();
   private readonly frames = new Map<string, Buffer>();
+  /** Frames (or null: nothing changed) by the followed views' key, see `frameForKey`. */
+  private readonly byKey = new Map<string, Buffer | null>();
 
   constructor(
     readonly timestamp: Timestamp,
@@ -30,7 +32,7 @@ export class Moment {
    * Built once per distinct combination of views, from fragments serialized once per view, and
    * encoded once: every client following the same views is sent the very same bytes.
    */
-  frameFor(views: { has(view: string): boolean }): Buffer | null {
+  frameFor(views: FollowedViews): Buffer | null {
     const parts: Array<[string, string]> = [];
     let key = '';
     for (const batch of this.changed) {
@@ -46,6 +48,23 @@ export class Moment {
     }
     return frame;
   }
+
+  /**
+   * `frameFor`, remembered under `key`, a caller's stable name for its set of views: thousands of
+   * clients that follow the same views cost one map lookup each.
+   */
+  frameForKey(key: string, views: FollowedViews): Buffer | null {
+    let frame = this.byKey.get(key);
+    if (frame === undefined) {
+      frame = this.frameFor(views);
+      this.byKey.set(key, frame);
+    }
+    return frame;
+  }
+}
+
+export interface FollowedViews {
+  has(view: string): boolean;
 }
 
 export type MomentListener = (moment: Moment) => void;

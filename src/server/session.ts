@@ -39,6 +39,8 @@ export interface SessionEvents {
 export class Session {
   /** Per followed view: the timestamp the client has it at, or null while it has nothing yet. */
   readonly views = new Map<string, Timestamp | null>();
+  /** The followed views' names, sorted: the key under which a moment caches this client's frame. */
+  private viewsKey = '';
   /** Skipped batches since the client fell behind. */
   private merged = 0;
   behind = false;
@@ -82,6 +84,11 @@ export class Session {
    * after `since` from the retention log, or a reset when the log does not reach back.
    */
   subscribe(views: string[], since: Timestamp | null): void {
+    this.subscribeViews(views, since);
+    this.rekey();
+  }
+
+  private subscribeViews(views: string[], since: Timestamp | null): void {
     const now = this.hub.timestamp ?? 0;
     // A client that asks for snapshots but does not read them must not grow the server's memory.
     if (!this.behind && this.sink.buffered > this.limits.clientBufferBytes) {
@@ -124,6 +131,11 @@ export class Session {
 
   unsubscribe(views: string[]): void {
     for (const view of views) this.views.delete(view);
+    this.rekey();
+  }
+
+  private rekey(): void {
+    this.viewsKey = [...this.views.keys()].sort().join('\n');
   }
 
   onMoment(moment: Moment): void {
@@ -138,7 +150,7 @@ export class Session {
       return;
     }
     for (const view of this.views.keys()) this.views.set(view, moment.timestamp);
-    const frame = moment.frameFor(this.views);
+    const frame = moment.frameForKey(this.viewsKey, this.views);
     if (frame) this.emit('batch', frame, moment.timestamp);
   }
 
