@@ -21,9 +21,15 @@ export interface RemoteApp {
   close(): Promise<void>;
 }
 
+/** What stands in for a source on a gateway: the engine it follows (the dashboard shows its kind). */
+export interface RemoteSourceReport {
+  kind: 'remote engine';
+  description: string;
+}
+
 export interface RemoteAppStatus {
-  source: null;
-  sources: [];
+  source: RemoteSourceReport;
+  sources: RemoteSourceReport[];
   engine: RemoteEngineStatus & { timestamp: number | null };
   views: Record<string, { timestamp: number | null; rows: number; resets: number }>;
 }
@@ -35,9 +41,13 @@ export async function startRemoteApp(options: ServeOptions, log: Logger): Promis
   log.info(`views from the engine: ${engine.views.map((v) => v.name).join(', ')}`);
   const hub = new Hub(engine, { retention: options.retention });
   await hub.start();
+  const upstream: RemoteSourceReport = {
+    kind: 'remote engine',
+    description: `the views of the engine at ${engine.target.display}, which owns ingest`,
+  };
   const status = (): RemoteAppStatus => ({
-    source: null,
-    sources: [],
+    source: upstream,
+    sources: [upstream],
     engine: { ...engine.status(), timestamp: hub.timestamp },
     views: Object.fromEntries(
       hub.views.map((c) => [c.name, { timestamp: c.timestamp, rows: c.rows.size, resets: c.resets }]),
