@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
 import { ViewcastError } from '../src/errors.js';
+import { recordMapper } from '../src/ingest/records.js';
 import { Recorder, startEngine, writeViews } from './support/engine.js';
 
 const VIEWS = `
@@ -125,6 +126,15 @@ describe('embedded engine: SUBSCRIBE semantics', () => {
     assert.deepEqual(stream('longest').at(t3), [
       [['long-dan', 100], -1],
       [['long-dan', 500], 1],
+    ]);
+  });
+
+  it('stores text Postgres cannot hold (NUL, a lone surrogate) with U+FFFD instead of failing', async () => {
+    const map = recordMapper(engine.inputColumns);
+    const t = await engine.ingest([map({ user: 'nul\u0000here' }), map({ user: 'half\ud800' })], {});
+    assert.deepEqual(stream('per_user').at(t), [
+      [['half\uFFFD', 1], 1],
+      [['nul\uFFFDhere', 1], 1],
     ]);
   });
 

@@ -3,7 +3,8 @@
  * a column is filled from the event field of the same name, else from `head.rest` of a nested
  * object (`length_new` <- length.new, `meta_uri` <- meta.uri), with two aliases kept from the
  * original demo: `r_ts` <- timestamp and `r_schema` <- $schema. Values that do not fit the column's
- * type become NULL instead of failing the whole transaction.
+ * type become NULL, and text Postgres cannot store is repaired, instead of failing the whole
+ * transaction.
  */
 import type { Column, InputRecord } from '../engine/types.js';
 import type { RawEvent } from '../sources/types.js';
@@ -19,8 +20,28 @@ function coercerFor(type: string): Coerce {
   if (/^(double precision|real|numeric)/.test(type))
     return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   if (type === 'boolean') return (v) => (typeof v === 'boolean' ? v : null);
-  if (type === 'jsonb' || type === 'json') return (v) => (v === undefined ? null : v);
-  return (v) => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
+  if (type === 'jsonb' || type === 'json')
+    return (v) =>
+      v === undefined ? null : JSON.parse(JSON.stringify(v), (_key, x: unknown) => cleanText(x));
+  return (v) =>
+    v === undefined || v === null
+      ? null
+      : typeof v === 'string'
+        ? cleanText(v)
+        : cleanText(JSON.stringify(v));
+}
+
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Postgres text cannot hold NUL, and its JSON parser refuses a lone UTF-16 surrogate: either would
+ * fail the whole transaction, and a replay would fail on the same event after every restart. Both
+ * become U+FFFD, the replacement character.
+ */
+function cleanText<T>(value: T): T | string {
+  if (typeof value !== 'string' || !UNSTORABLE.test(value)) return value;
+  return value.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 function pathFor(column: string): string[] {
