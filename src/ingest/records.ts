@@ -31,7 +31,8 @@ function coercerFor(type: string): Coerce {
         : cleanText(JSON.stringify(v));
 }
 
-const UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+const NUL = String.fromCharCode(0);
+const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -40,8 +41,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * become U+FFFD, the replacement character.
  */
 function cleanText<T>(value: T): T | string {
-  if (typeof value !== 'string' || !UNSTORABLE.test(value)) return value;
-  return value.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  if (typeof value !== 'string' || !(value.includes(NUL) || SURROGATE.test(value))) return value;
+  return value.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 function pathFor(column: string): string[] {
