@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Engine, SubscribeListener, SubscribeRow, ViewInfo } from '../src/engine/types.js';
+import { Multiset } from '../src/core/multiset.js';
 import { Hub } from '../src/hub/hub.js';
 import type { Moment } from '../src/hub/moment.js';
 import { startServer, type RunningServer } from '../src/server/http-server.js';
@@ -193,5 +194,49 @@ describe('connection limit and heartbeat (fake engine, real server)', () => {
     await new Promise((resolve) => socket.once('data', resolve));
     await new Promise((resolve) => socket.once('close', resolve));
     assert.equal(server.heartbeat.terminated, 1);
+  });
+});
+
+describe('resume where one view is still in the log and another is not (fake engine, real server)', () => {
+  let server: RunningServer;
+  let hub: Hub;
+  let engine: FakeEngine;
+
+  before(async () => {
+    engine = new FakeEngine();
+    hub = new Hub(engine, { retention: { batches: 2, bytes: 1 << 20 } });
+    const started = hub.start();
+    engine.open('a', 1, []);
+    engine.open('b', 1, []);
+    await started;
+    server = await startServer({ hub, status: () => ({}) }, '127.0.0.1', 0);
+    // a changes at every timestamp (its log keeps 4 and 5), b only at 3.
+    for (let t = 2; t <= 5; t++) {
+      engine.step('a', t, [[[`a${t}`], 1]]);
+      engine.step('b', t, t === 3 ? [[[3], 1]] : []);
+    }
+  });
+
+  after(async () => {
+    await server?.close();
+    hub?.close();
+  });
+
+  it('replays b, resets a, then says at once that b is at the reset moment too', async () => {
+    const client = await MuxClient.open(server.url);
+    client.views.set('b', { rows: new Multiset(), timestamp: 2 });
+    client.subscribe(['a', 'b'], 2);
+    await client.until(() => client.frames.some((f) => f.type === 'progress'));
+    assert.deepEqual(
+      client.frames.slice(1).map((f) => [f.type, f.timestamp, f.view ?? null]),
+      [
+        ['batch', 3, null],
+        ['reset', 5, 'a'],
+        ['progress', 5, null],
+      ],
+    );
+    assert.deepEqual(client.rows('a'), [['a2'], ['a3'], ['a4'], ['a5']]);
+    assert.deepEqual(client.rows('b'), [[3]]);
+    client.close();
   });
 });

@@ -108,6 +108,7 @@ export class Session {
     }
     const replay = new Map<Timestamp, Array<[string, string]>>();
     const resets: Buffer[] = [];
+    let resumed = 0;
     // Hub order, so that frames list views the same way as live batches do.
     for (const channel of this.hub.views) {
       if (!views.includes(channel.name)) continue;
@@ -117,6 +118,7 @@ export class Session {
         resets.push(channel.resetFrame(since > now ? 'since-ahead' : 'since-not-retained'));
         continue;
       }
+      resumed++;
       for (const batch of batches) {
         let parts = replay.get(batch.timestamp);
         if (!parts) replay.set(batch.timestamp, (parts = []));
@@ -126,6 +128,9 @@ export class Session {
     for (const timestamp of [...replay.keys()].sort((a, b) => a - b))
       this.emit('batch', Buffer.from(batchFrame(timestamp, replay.get(timestamp) ?? [])), timestamp);
     for (const frame of resets) this.emit('reset', frame, now);
+    // Some views reset to `now`, others resumed from the log: say at once that those are at `now`
+    // too, so a client holding the reset back for one moment across its views can apply it.
+    if (resets.length > 0 && resumed > 0) this.emit('progress', Buffer.from(progressFrame(now)), now);
     if (resets.length === 0 && this.lastTimestamp === null) this.lastTimestamp = since;
   }
 
