@@ -89,7 +89,7 @@ export async function startServer(
       }
       const closed = fanout.opened('stream');
       ws.on('close', closed);
-      serveStream(ws, hub, view, (bytes) => fanout.sent('stream', bytes));
+      serveStream(ws, hub, view, (bytes) => fanout.sent('stream', bytes), options.clientBufferBytes);
     });
   });
   await new Promise<void>((resolve, reject) => {
