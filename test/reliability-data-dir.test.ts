@@ -94,6 +94,10 @@ describe('data directory unwritable or full', () => {
     }
   }
 
+  it('creates a new data directory for its owner only (the engine writes world-writable files in it)', () => {
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+  });
+
   it('refuses a data directory in use by another viewcast, which keeps serving; a stale lock is taken over', async () => {
     const first = await startViewcast([...replayArgs, '--data-dir', dataDir]);
     try {

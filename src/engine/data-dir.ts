@@ -45,7 +45,9 @@ function dataDirError(dir: string, what: string, error: NodeJS.ErrnoException): 
  * process; or throws, having changed nothing in it.
  */
 export async function prepareDataDir(dir: string, minFreeBytes = MIN_FREE_BYTES): Promise<DataDirLock> {
-  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+  // PGlite creates the engine's files world-writable (0666): a new directory is made for its owner
+  // only, so that no other local user can read or alter the state through it.
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
     throw dataDirError(dir, 'creating it', error);
   });
   const info = await stat(dir);
