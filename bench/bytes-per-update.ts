@@ -67,6 +67,26 @@ class Recorder {
     });
   }
 
+  /** The multiplexed socket, one view per socket so each view's frames are counted on their own. */
+  async subscribe(url: string, view: string): Promise<boolean> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/subscribe`, {
+      perMessageDeflate: false,
+      origin: url,
+    });
+    this.closers.push(() => socket.terminate());
+    return new Promise<boolean>((resolve) => {
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { type: string; views?: Record<string, Changes> };
+        if (message.type === 'hello') socket.send(JSON.stringify({ type: 'subscribe', views: [view] }));
+        else if (message.type === 'snapshot') resolve(true);
+        else if (message.type === 'batch')
+          this.add(`${view}\tws /api/subscribe`, data.length + wsHeader(data.length), changedRows(message));
+      });
+      socket.once('unexpected-response', () => resolve(false));
+      socket.once('error', () => resolve(false));
+    });
+  }
+
   async sse(url: string, view: string): Promise<boolean> {
     return new Promise((resolve) => {
       const req = request(
@@ -133,11 +153,16 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     const { url } = await server.next('ready', 120_000);
     await server.request({ cmd: 'prefill', events: 2000 }, 'prefilled');
     let sse = true;
+    let subscribe = true;
     for (const view of VIEWS) {
       await recorder.websocket(String(url), view);
+      if (subscribe) subscribe = await recorder.subscribe(String(url), view);
       if (sse) sse = await recorder.sse(String(url), view);
     }
-    log(`SSE: ${sse ? '/api/sse/:view' : 'not served by this build: WebSocket only'}`);
+    log(
+      `multiplexed WebSocket: ${subscribe ? '/api/subscribe, one view per socket' : 'not served by this build'}`,
+    );
+    log(`SSE: ${sse ? '/api/sse/:view' : 'not served by this build'}`);
     for (const size of sizes) {
       recorder.current = new Map();
       const driven = await server.request(
@@ -156,9 +181,10 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     recorder.close();
     await stopAll([server]);
   }
+  const TRANSPORTS = ['ws /api/stream', 'ws /api/subscribe', 'sse /api/sse'];
   rows.sort(
     (a, b) =>
-      a.transport.localeCompare(b.transport) ||
+      TRANSPORTS.indexOf(a.transport) - TRANSPORTS.indexOf(b.transport) ||
       VIEWS.indexOf(a.view) - VIEWS.indexOf(b.view) ||
       a.size - b.size,
   );

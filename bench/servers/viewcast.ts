@@ -30,6 +30,9 @@ const options = parseServeOptions([
   '0',
   '--source',
   'simulate',
+  // The benchmarks open up to 10,000 clients at once; the default limit is for a public server.
+  '--max-connections',
+  '100000',
   ...(views ? ['--views', views] : []),
 ]);
 if (options === 'help') throw new Error('unexpected help');
