@@ -178,7 +178,7 @@ export class EmbeddedEngine implements IngestingEngine {
       throw new ViewcastError(
         'VIEWCAST_AS_OF',
         `AS OF ${asOf} is older than the engine's history, which reaches back to ${this.historyFloor} ` +
-          `(the last ${this.historyLimits.maxAgeMs / 1000} s, at most ${this.historyLimits.maxCommits} transactions). ` +
+          `(the last ${this.historyLimits.maxAgeMs / 1000} s, at most ${this.historyLimits.maxCommits} transactions and ${this.historyLimits.maxRows} changed rows). ` +
           `Subscribe without AS OF for the current state, or AS OF a timestamp from ${this.historyFloor} on.`,
       );
     }
