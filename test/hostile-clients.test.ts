@@ -49,6 +49,25 @@ function upgradeStatus(
   });
 }
 
+/** Closes a client and resolves once the server has let go of its connection too. */
+async function closeClient(app: App, client: MuxClient, open: number): Promise<void> {
+  const done = closed(client.socket);
+  client.close();
+  await done;
+  await connectionsSettle(app, open);
+}
+
+/**
+ * Resolves once the server counts `open` connections. Its side of a close is handled a few turns of
+ * the event loop after the client's, and no event announces it: look again on each turn.
+ */
+async function connectionsSettle(app: App, open: number): Promise<void> {
+  const count = (): number =>
+    Object.values(app.server.fanout.counters.connections).reduce((a, b) => a + b, 0);
+  for (let turn = 0; turn < 10_000 && count() !== open; turn++) await new Promise((r) => setImmediate(r));
+  assert.equal(count(), open, 'connections the server still counts');
+}
+
 /** Resolves with the close code and reason of a socket. */
 function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) =>
@@ -139,7 +158,7 @@ describe('hostile clients', () => {
       assert.match(frame.message ?? '', /unknown view/);
     }
     assert.equal(client.views.size, 0);
-    client.close();
+    await closeClient(app, client, 1);
     await unaffected();
   });
 
@@ -165,12 +184,13 @@ describe('hostile clients', () => {
     assert.ok(client.frames.filter((f) => f.type === 'error').every((f) => f.code === 'BAD_MESSAGE'));
     client.subscribe(['counter']);
     await client.until(() => client.views.size === 1);
-    client.close();
+    await closeClient(app, client, 1);
     await unaffected();
   });
 
   it('refuses connections beyond the limit with 1008, then admits again once some close', async () => {
-    // The dashboard holds one of the MAX_CONNECTIONS places.
+    // The dashboard holds one of the MAX_CONNECTIONS places, and nothing else is open.
+    await connectionsSettle(app, 1);
     const flood = Array.from(
       { length: MAX_CONNECTIONS + 10 },
       () => new WebSocket(wsUrl(app.url, '/api/subscribe', TOKEN)),
