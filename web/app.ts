@@ -3,7 +3,7 @@
  * both always come from the same moment; the client's events update one store, and a renderer
  * commits the store to the page once per frame, redrawing only the parts whose slice changed.
  */
-import { connect } from '../src/client/index.js';
+import { connect, endpoint } from '../src/client/index.js';
 import { Renderer } from './lib/renderer.js';
 import { Store } from './lib/store.js';
 import { RateChart } from './dashboard/rate-chart.js';
@@ -19,7 +19,7 @@ import { Top10Chart } from './dashboard/top10-chart.js';
 import { asOfPart, byId, connectionPart, counterPart, sourcePart, tablePart } from './dashboard/widgets.js';
 
 async function refreshSource(store: Store<DashboardState>): Promise<void> {
-  const response = await fetch('/api/status', { cache: 'no-store' });
+  const response = await fetch(endpoint(location.href, '/api/status'), { cache: 'no-store' });
   if (!response.ok) return;
   store.update({ source: describeSources((await response.json()) as Parameters<typeof describeSources>[0]) });
 }

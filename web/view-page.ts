@@ -2,7 +2,7 @@
  * Any view as a live table at `/views/:name`, so a user-defined view is visible without writing a
  * page. The sort order is this page's own input state; server state comes from the client.
  */
-import { connect, rowKey, type ChangeEvent, type LiveView, type Row } from '../src/client/index.js';
+import { connect, endpoint, rowKey, type ChangeEvent, type LiveView, type Row } from '../src/client/index.js';
 import { byId } from './dashboard/widgets.js';
 
 const MAX_ROWS = 200;
@@ -108,7 +108,7 @@ class ViewTable {
 }
 
 async function listViews(current: string): Promise<void> {
-  const response = await fetch('/api/views', { cache: 'no-store' });
+  const response = await fetch(endpoint(location.href, '/api/views'), { cache: 'no-store' });
   if (!response.ok) return;
   const views = (await response.json()) as Array<{ name: string }>;
   byId('view-list').replaceChildren(

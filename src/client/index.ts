@@ -13,6 +13,7 @@ export { LiveView, type StreamMessage, type ViewChange } from './live-view.js';
 export * from './protocol.js';
 export { StreamClient, type StreamClientOptions, type ViewUpdate } from './stream-client.js';
 export { SseParser, type SseEvent } from './sse-parser.js';
+export { endpoint } from './transports.js';
 export {
   changesetParts,
   rowToDatum,

@@ -26,8 +26,14 @@ export interface Transport {
   close(): void;
 }
 
-function endpoint(base: string, path: string, protocol?: 'ws'): URL {
+/**
+ * A server started with --auth-token accepts `?token=`; a page opened as `/?token=...` (or a base
+ * URL carrying one) passes it on to every endpoint, since browsers cannot set headers on WebSockets.
+ */
+export function endpoint(base: string, path: string, protocol?: 'ws'): URL {
   const url = new URL(path, base);
+  const token = new URL(base).searchParams.get('token');
+  if (token !== null) url.searchParams.set('token', token);
   if (protocol === 'ws') url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url;
 }
