@@ -9,26 +9,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage, UsageError, ViewcastError } from '../errors.js';
 import { WebhookForwarder } from '../forward/webhook-forwarder.js';
-import { createSource, type ChosenSource } from '../sources/create-source.js';
+import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
 import type { Logger } from './log.js';
 import { SERVE_DEFAULTS } from './options.js';
 
-export interface ForwardOptions {
+/** The sources' own settings come from `serve`'s: a new source flag reaches both commands. */
+export interface ForwardOptions extends Omit<SourceSettings, 'log' | 'progress' | 'filePollMs'> {
   to: string;
   headers: Record<string, string>;
   sources: string[];
   batchSize: number;
   batchMs: number;
   state: string | null;
-  speed: number | 'max';
-  loop: boolean;
-  rate: number;
-  seed: number;
-  wikimediaUrl: string;
-  userAgent: string;
-  readTimeoutMs: number;
-  reconnectDelayMs: number;
-  autoTimeoutMs: number;
 }
 
 export const FORWARD_HELP = `Usage: viewcast forward --to URL [flags]
