@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, BACKOFF_DEFAULTS } from '../src/client/backoff.js';
+import { backoffDelay, BACKOFF_DEFAULTS } from '../src/core/backoff.js';
 import {
   connectionStatus,
   initialState,

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import type { App } from '../src/cli/app.js';
 import type { ServerMessage } from '../src/client/protocol.js';
 import { connect, type ViewcastClient } from '../src/client/viewcast-client.js';
-import type { ViewcastError } from '../src/errors.js';
+import type { ViewcastError } from '../src/core/errors.js';
 import { groundTruth2476, recording, RECORDING_2476 } from './support/shared-data.js';
 import { startTestApp } from './support/server.js';
 

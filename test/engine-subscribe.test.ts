@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
-import { ViewcastError } from '../src/errors.js';
+import { ViewcastError } from '../src/core/errors.js';
 import { recordMapper } from '../src/ingest/records.js';
 import { Recorder, startEngine, writeViews } from './support/engine.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ViewcastError } from '../src/errors.js';
+import { ViewcastError } from '../src/core/errors.js';
 import { runCli } from './support/cli.js';
 import { startEngine, tempDir, writeViews } from './support/engine.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { normalizeIdentifier, parseViewsFile, splitStatements } from '../src/engine/views-file.js';
-import { ViewcastError } from '../src/errors.js';
+import { ViewcastError } from '../src/core/errors.js';
 import { fuzz, textWith } from './support/fuzz.js';
 
 const FILE = 'fuzzed.sql';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startApp } from '../src/cli/app.js';
-import type { Logger } from '../src/cli/log.js';
+import type { Logger } from '../src/core/log.js';
 import { withSkipLog } from '../src/sources/skip-log.js';
 import type { EventSink, RawEvent } from '../src/sources/types.js';
 import { WikimediaSource } from '../src/sources/wikimedia.js';

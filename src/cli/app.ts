@@ -4,7 +4,7 @@
  */
 import { prepareDataDir } from '../engine/data-dir.js';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
-import { errorMessage, UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../core/errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { startPgServer, type RunningPgServer } from '../pgwire/server.js';
@@ -13,7 +13,7 @@ import { createSource, type ChosenSource, type SourceSettings } from '../sources
 import { HttpIngestSource } from '../sources/http-ingest.js';
 import { withSkipLog } from '../sources/skip-log.js';
 import type { Source } from '../sources/types.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 import type { ServeOptions } from './options.js';
 
 export interface App {

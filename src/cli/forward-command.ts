@@ -7,10 +7,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { errorMessage, UsageError, ViewcastError } from '../errors.js';
+import { errorMessage, UsageError, ViewcastError } from '../core/errors.js';
 import { WebhookForwarder } from '../forward/webhook-forwarder.js';
 import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 import { SERVE_DEFAULTS } from './options.js';
 
 /** The sources' own settings come from `serve`'s: a new source flag reaches both commands. */

@@ -1,9 +1,9 @@
 /** The `viewcast` command. */
-import { errorMessage, UsageError, ViewcastError } from '../errors.js';
+import { errorMessage, UsageError, ViewcastError } from '../core/errors.js';
 import { isRemoteEngine } from '../engine/remote/connect.js';
 import { startApp } from './app.js';
 import { FORWARD_HELP, parseForwardOptions, startForward } from './forward-command.js';
-import { consoleLogger } from './log.js';
+import { consoleLogger } from '../core/log.js';
 import { startRemoteApp } from './remote-app.js';
 import { parseServeOptions, SERVE_HELP } from './options.js';
 import { tail } from './tail.js';

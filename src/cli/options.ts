@@ -3,7 +3,7 @@
  * value stops the command with a message naming the flag and what it accepts.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
 import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
 import type { RetentionLimits } from '../hub/retention-log.js';

@@ -8,7 +8,7 @@ import { Hub } from '../hub/hub.js';
 import type { RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { startPgWire } from './app.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 import type { ServeOptions } from './options.js';
 
 export interface RemoteApp {

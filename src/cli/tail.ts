@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { consolidate, difference, Multiset, type Change, type Row } from '../core/multiset.js';
-import { UsageError, ViewcastError } from '../errors.js';
+import { UsageError, ViewcastError } from '../core/errors.js';
 import { dataLines, progressLine } from './copy-text.js';
 
 export const TAIL_HELP = `Usage: viewcast tail <view> [flags]

@@ -8,7 +8,7 @@
  * has opened once is kept from then on; while neither ever opened (the server may simply be down),
  * attempts alternate, with backoff.
  */
-import { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
+import { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions } from '../core/backoff.js';
 
 export type TransportKind = 'websocket' | 'sse';
 export type TransportPreference = TransportKind | 'auto';

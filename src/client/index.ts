@@ -1,7 +1,7 @@
 /** The viewcast browser client: `connect({ views: ['counter', 'top10'] })`, then listen for changes. */
 export { Multiset, consolidate, rowKey, type Change, type Row } from '../core/multiset.js';
-export { ViewcastError } from '../errors.js';
-export { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
+export { ViewcastError } from '../core/errors.js';
+export { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions } from '../core/backoff.js';
 export {
   connectionStatus,
   step,

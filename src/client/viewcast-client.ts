@@ -4,8 +4,8 @@
  * connect, view-set for what a frame does to the views); this file only performs them: sockets,
  * timers, listeners.
  */
-import { ViewcastError } from '../errors.js';
-import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
+import { ViewcastError } from '../core/errors.js';
+import { BACKOFF_DEFAULTS, type BackoffOptions } from '../core/backoff.js';
 import {
   connectionStatus,
   initialState,

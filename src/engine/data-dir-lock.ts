@@ -7,7 +7,7 @@
 import { unlinkSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 
 export const LOCK_FILE = 'viewcast.lock';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /**

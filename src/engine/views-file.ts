@@ -3,7 +3,7 @@
  * the views, in the Postgres dialect that Materialize also speaks. Statements are split here (not by
  * Postgres) so that every error can name the view and the line it starts on.
  */
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 
 export interface ViewStatement {
   name: string;

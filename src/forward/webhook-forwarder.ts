@@ -5,8 +5,8 @@
  * event. 429, 5xx and network errors are retried with backoff (honouring Retry-After); any other
  * refusal stops the forwarder with the status and the answer's text.
  */
-import type { Logger } from '../cli/log.js';
-import { errorMessage, ViewcastError } from '../errors.js';
+import type { Logger } from '../core/log.js';
+import { errorMessage, ViewcastError } from '../core/errors.js';
 import { backoffDelay, parseRetryAfter, type BackoffSettings } from '../sources/retry-policy.js';
 import type { EventSink, RawEvent } from '../sources/types.js';
 

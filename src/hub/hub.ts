@@ -7,7 +7,7 @@
  * as one moment: all views of an engine share timestamps, and a dashboard must never mix them.
  */
 import type { Engine, Subscription, Timestamp } from '../engine/types.js';
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 import { BatchBuilder, type Batch } from './batch-builder.js';
 import { Moment, type MomentListener } from './moment.js';
 import type { RetentionLimits } from './retention-log.js';

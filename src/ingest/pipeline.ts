@@ -4,7 +4,7 @@
  * transaction is in flight, so under a burst the next batch grows instead of a queue of batches.
  */
 import type { IngestingEngine, InputRecord } from '../engine/types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { EventSink, RawEvent } from '../sources/types.js';
 import { recordMapper, type RecordMapper } from './records.js';
 

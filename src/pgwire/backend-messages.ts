@@ -4,7 +4,7 @@
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 import { Writer } from 'pg-protocol/dist/buffer-writer.js';
-import { typeSize } from './pg-types.js';
+import { typeSize } from '../core/pg-types.js';
 import type { PgError } from './pg-error.js';
 
 const writer = new Writer();

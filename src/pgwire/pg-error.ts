@@ -2,7 +2,7 @@
  * Errors the Postgres-wire server reports to its clients: a SQLSTATE that drivers match on, and a
  * message that says what to do instead.
  */
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 
 /** The SQLSTATEs this server uses (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
 export const SQLSTATE = {

@@ -7,7 +7,7 @@ import type { Row } from '../core/multiset.js';
 import type { Column } from '../engine/types.js';
 import type { Field } from './backend-messages.js';
 import { PgError, SQLSTATE } from './pg-error.js';
-import { typeOid } from './pg-types.js';
+import { typeOid } from '../core/pg-types.js';
 import type { Condition, Literal, Operand, SelectItem, SelectStatement } from './sql-ast.js';
 
 export interface ResultSet {

@@ -11,9 +11,9 @@
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../core/log.js';
 import type { Hub } from '../hub/hub.js';
-import { errorMessage, ViewcastError } from '../errors.js';
+import { errorMessage, ViewcastError } from '../core/errors.js';
 import {
   authenticationMd5,
   authenticationOk,

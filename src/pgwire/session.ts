@@ -34,7 +34,7 @@ import {
   type Cursor,
   type SessionState,
 } from './statements.js';
-import { ViewcastError, errorMessage } from '../errors.js';
+import { ViewcastError, errorMessage } from '../core/errors.js';
 
 interface Prepared {
   statement: Statement;

@@ -14,7 +14,7 @@ import {
   type Execution,
 } from './executions.js';
 import { PgError, SQLSTATE, unknownView } from './pg-error.js';
-import { formatValue, typeOid } from './pg-types.js';
+import { formatValue, typeOid } from '../core/pg-types.js';
 import { describeSelect, runSelect } from './select-eval.js';
 import type { SelectStatement, Statement, SubscribeStatement } from './sql-ast.js';
 import { SubscriptionFeed, type FeedRow } from './subscription-feed.js';

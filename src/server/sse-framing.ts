@@ -3,7 +3,7 @@
  * end the field), so `data` is split into one `data:` line per line, and `event` / `id` refuse
  * line breaks outright.
  */
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 
 export interface SseEvent {
   event?: string;

@@ -1,5 +1,5 @@
 /** Turns a `--source` spec into a source; `auto` asks the live stream first (see stream-probe.ts). */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { FileTailSource } from './file-tail.js';
 import { HttpIngestSource } from './http-ingest.js';
 import type { ProgressTarget } from './replay-progress.js';

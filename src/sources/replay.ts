@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 import { EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
 import { ReplayProgress, type ProgressTarget } from './replay-progress.js';

@@ -4,7 +4,7 @@
  * server re-delivers by `meta.id`. The position handed over with each event carries that id, so it
  * is committed with the event and a restart resumes exactly there.
  */
-import { ViewcastError } from '../errors.js';
+import { ViewcastError } from '../core/errors.js';
 import { EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
 import { backoffDelay, judgeResponse, type BackoffSettings } from './retry-policy.js';

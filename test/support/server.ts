@@ -1,6 +1,6 @@
 /** Starts a real viewcast on port 0 for a test, in this process. */
 import { startApp, type App } from '../../src/cli/app.js';
-import type { Logger } from '../../src/cli/log.js';
+import type { Logger } from '../../src/core/log.js';
 import { parseServeOptions, type ServeOptions } from '../../src/cli/options.js';
 import { projectRoot } from './shared-data.js';
 

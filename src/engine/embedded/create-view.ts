@@ -6,7 +6,7 @@
  * view's name, its line and Postgres's reason.
  */
 import type { Transaction } from '@electric-sql/pglite';
-import { ViewDefinitionError } from '../../errors.js';
+import { ViewDefinitionError } from '../../core/errors.js';
 import type { Column } from '../types.js';
 import type { ViewStatement } from '../views-file.js';
 import { installCapture } from './capture.js';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { ViewcastError } from '../../errors.js';
+import { ViewcastError } from '../../core/errors.js';
 import type {
   Column,
   IngestingEngine,

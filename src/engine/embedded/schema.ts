@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
-import { ViewcastError } from '../../errors.js';
+import { ViewcastError } from '../../core/errors.js';
 import type { Column } from '../types.js';
 import type { ViewsFile } from '../views-file.js';
 import { columnsOf, createView } from './create-view.js';

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_ivm } from '@electric-sql/pglite-pg_ivm';
 import { Multiset } from '../../core/multiset.js';
-import { ViewcastError, ViewDefinitionError } from '../../errors.js';
+import { ViewcastError, ViewDefinitionError } from '../../core/errors.js';
 import { parseViewsFile } from '../views-file.js';
 import { commit, evaluate, type EngineState } from './commit.js';
 import { postgresReason } from './create-view.js';

@@ -4,7 +4,7 @@
  * while it is a safe integer (a BigInt beyond), numeric as text.
  */
 import pg from 'pg';
-import { ViewcastError } from '../../errors.js';
+import { ViewcastError } from '../../core/errors.js';
 
 const INT8_OID = 20;
 

@@ -5,9 +5,9 @@
  * remote owns ingest: a viewcast with a remote engine runs no sources.
  */
 import type pg from 'pg';
-import type { Logger } from '../../cli/log.js';
-import { errorMessage, ViewcastError } from '../../errors.js';
-import { typeName } from '../../pgwire/pg-types.js';
+import type { Logger } from '../../core/log.js';
+import { errorMessage, ViewcastError } from '../../core/errors.js';
+import { typeName } from '../../core/pg-types.js';
 import type { Engine, SubscribeListener, SubscribeOptions, Subscription, ViewInfo } from '../types.js';
 import { connect, isConnectionError, parseRemoteTarget, quoteIdent, type RemoteTarget } from './connect.js';
 import { backoff, RemoteSubscription, RETRY_DEFAULTS, type RetryPolicy } from './remote-subscription.js';

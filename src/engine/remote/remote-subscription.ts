@@ -9,8 +9,8 @@
  * replaces the view's state instead of adding to it.
  */
 import type pg from 'pg';
-import type { Logger } from '../../cli/log.js';
-import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../core/log.js';
+import { errorMessage } from '../../core/errors.js';
 import type { SubscribeListener, SubscribeOptions, ViewInfo } from '../types.js';
 import { connect, quoteIdent, type RemoteTarget } from './connect.js';
 import { SubscribeDecoder } from './subscribe-decoder.js';

@@ -11,7 +11,7 @@
  *   timestamps in order, so that row implies progress).
  */
 import { consolidate, type Change, type Row } from '../../core/multiset.js';
-import { ViewcastError } from '../../errors.js';
+import { ViewcastError } from '../../core/errors.js';
 import type { SubscribeRow, Timestamp } from '../types.js';
 
 export const SUBSCRIBE_COLUMNS = ['mz_timestamp', 'mz_progressed', 'mz_diff'] as const;
