@@ -18,7 +18,8 @@ const RATE = 50;
 function watchCounter(engine: EmbeddedEngine, onCount: (n: number, at: number) => void): () => void {
   const subscription = engine.subscribe('counter', { snapshot: true }, (rows) => {
     const at = performance.now();
-    for (const row of rows) if (!row.progressed && row.diff > 0) onCount(Number(row.row[0]), at);
+    for (const row of rows)
+      if (!row.progressed && 'row' in row && row.diff > 0) onCount(Number(row.row[0]), at);
   });
   return () => subscription.close();
 }

@@ -20,9 +20,16 @@ export interface Column {
   type: string;
 }
 
+/** Which engine path maintains a view: the delta operators, PGlite, or a remote engine. */
+export type ViewPath = 'delta' | 'pglite' | 'remote';
+
 export interface ViewInfo {
   name: string;
   columns: Column[];
+  /** Absent for engines that do not say (treated as the engine's only path). */
+  path?: ViewPath;
+  /** Why a view is not on the delta path. */
+  reason?: string;
 }
 
 /**
@@ -31,7 +38,24 @@ export interface ViewInfo {
  */
 export type SubscribeRow =
   | { progressed: true; timestamp: Timestamp }
-  | { progressed: false; timestamp: Timestamp; diff: number; row: Row };
+  | { progressed: false; timestamp: Timestamp; diff: number; row: Row }
+  /**
+   * The view's errors from `timestamp` on (errors are data: a view is in error while some input
+   * makes its SQL fail). An empty list means the view is no longer in error. Sent only when the
+   * errors change, before the progress row that closes `timestamp`.
+   */
+  | { progressed: false; timestamp: Timestamp; errors: ViewErrorInfo[] };
+
+/**
+ * Why a view is in error: Postgres's SQLSTATE and message (e.g. 22012 "division by zero") and,
+ * where known, the failing value.
+ */
+export interface ViewErrorInfo {
+  view: string;
+  sqlstate: string;
+  message: string;
+  value?: string;
+}
 
 export interface SubscribeOptions {
   /** Send the current contents first, as inserts at the first timestamp (default true). */

@@ -21,7 +21,7 @@ export class BatchBuilder {
   push(rows: Iterable<SubscribeRow>): void {
     for (const row of rows) {
       if (!row.progressed) {
-        this.buffer.push([row.row, row.diff]);
+        if ('row' in row) this.buffer.push([row.row, row.diff]);
         continue;
       }
       if (this.frontier !== null && row.timestamp <= this.frontier) continue; // progress never goes back

@@ -67,7 +67,8 @@ export class Recorder {
   at(timestamp: number): Array<[unknown[], number]> {
     return this.rows
       .filter(
-        (r): r is Extract<SubscribeRow, { progressed: false }> => !r.progressed && r.timestamp === timestamp,
+        (r): r is Extract<SubscribeRow, { row: unknown[] }> =>
+          !r.progressed && 'row' in r && r.timestamp === timestamp,
       )
       .map((r): [unknown[], number] => [r.row, r.diff])
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -77,7 +78,7 @@ export class Recorder {
   stateAt(timestamp: number): Array<[unknown[], number]> {
     const counts = new Map<string, [unknown[], number]>();
     for (const r of this.rows) {
-      if (r.progressed || r.timestamp > timestamp) continue;
+      if (r.progressed || !('row' in r) || r.timestamp > timestamp) continue;
       const key = JSON.stringify(r.row);
       const entry = counts.get(key) ?? [r.row, 0];
       entry[1] += r.diff;

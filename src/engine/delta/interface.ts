@@ -4,10 +4,9 @@
  * gets each view's consolidated changes; it persists operator state through `StateStore`.
  */
 import type { Change } from '../../core/multiset.js';
-import type { Column } from '../types.js';
+import type { Column, ViewErrorInfo, ViewPath } from '../types.js';
 
-/** Which engine path maintains a view. `remote` is a view served by a remote engine. */
-export type ViewPath = 'delta' | 'pglite' | 'remote';
+export type { ViewErrorInfo, ViewPath };
 
 export interface PlannedView {
   name: string;
@@ -28,17 +27,6 @@ export interface InputChange {
   table: string;
   row: Record<string, unknown>;
   diff: number;
-}
-
-/**
- * A view's error as data: while the multiset of errors of a view is non-empty the view is in error.
- * `message` is Postgres's (e.g. "division by zero"); `value` names the failing value where known.
- */
-export interface ViewErrorInfo {
-  view: string;
-  sqlstate: string;
-  message: string;
-  value?: string;
 }
 
 export interface ViewDelta {
