@@ -1,0 +1,138 @@
+/**
+ * One streaming session on a replication connection: START_REPLICATION, then pgoutput messages in,
+ * batches out to the sink, and standby status updates back that acknowledge only what the sink has
+ * committed. Reading pauses while too many batches wait for their commit.
+ */
+import type pg from 'pg';
+import { errorMessage } from '../../core/errors.js';
+import { quoteIdentifier, quoteLiteral } from './connection.js';
+import type { ChangeBatch, ChangeSink } from './interface.js';
+import { formatLsn, maxLsn, type Lsn } from './lsn.js';
+import { decodePgOutput } from './pgoutput-decoder.js';
+import { decodeStreamMessage, standbyStatus } from './stream-messages.js';
+import type { TransactionAssembler } from './transaction-assembler.js';
+
+/** What the source keeps across sessions: what it handed over, and what the sink has committed. */
+export interface Progress {
+  /** End LSN of the last batch handed to the sink (null before the initial snapshot). */
+  delivered: Lsn | null;
+  /** Highest position the sink has committed: the only position ever acknowledged. */
+  committed: Lsn;
+  transactions: number;
+  changes: number;
+}
+
+export interface StreamSettings {
+  slot: string;
+  publication: string;
+  statusIntervalMs: number;
+  maxInFlight: number;
+}
+
+interface ConnectionInternals {
+  connection: {
+    on(event: 'copyData', listener: (message: { chunk: Buffer }) => void): void;
+    on(event: 'replicationStart', listener: () => void): void;
+    sendCopyFromChunk(chunk: Buffer): void;
+    stream: { pause(): void; resume(): void };
+  };
+}
+
+/** Hands batches to the sink in order and tracks their commits. Shared by the snapshot and the stream. */
+export class Deliverer {
+  private inFlight = 0;
+  private failure: ((error: Error) => void) | null = null;
+  /** Called after each commit (to acknowledge it) and when the backlog drains below the limit. */
+  onCommit: () => void = () => undefined;
+
+  constructor(
+    private readonly sink: ChangeSink,
+    readonly progress: Progress,
+    private readonly maxInFlight: number,
+  ) {
+    this.failed.catch(() => undefined); // observed by whoever races it; never an unhandled rejection
+  }
+
+  /** Rejects once a batch fails to commit: the session must end, the source stops. */
+  readonly failed = new Promise<never>((_resolve, reject) => {
+    this.failure = reject;
+  });
+
+  get full(): boolean {
+    return this.inFlight >= this.maxInFlight;
+  }
+
+  deliver(batch: ChangeBatch, endLsn: Lsn): void {
+    this.progress.delivered = endLsn;
+    this.progress.transactions++;
+    this.progress.changes += batch.changes.length;
+    this.inFlight++;
+    this.sink.apply(batch).then(
+      () => {
+        this.inFlight--;
+        this.progress.committed = maxLsn(this.progress.committed, endLsn);
+        this.onCommit();
+      },
+      (error: unknown) => this.failure?.(error instanceof Error ? error : new Error(errorMessage(error))),
+    );
+  }
+}
+
+export async function streamChanges(
+  client: pg.Client,
+  assembler: TransactionAssembler,
+  deliverer: Deliverer,
+  settings: StreamSettings,
+): Promise<void> {
+  const { connection } = client as unknown as ConnectionInternals;
+  const progress = deliverer.progress;
+  let paused = false;
+  let streaming = false;
+  const acknowledge = (replyRequested = false): void => {
+    if (streaming) connection.sendCopyFromChunk(standbyStatus(progress.committed, Date.now(), replyRequested));
+  };
+  let fail: (error: Error) => void = () => undefined;
+  const broken = new Promise<never>((_resolve, reject) => (fail = reject));
+  broken.catch(() => undefined);
+  deliverer.onCommit = () => {
+    acknowledge();
+    if (paused && !deliverer.full) {
+      paused = false;
+      connection.stream.resume();
+    }
+  };
+  connection.on('copyData', ({ chunk }) => {
+    try {
+      const message = decodeStreamMessage(chunk);
+      if (message.tag === 'keepalive') {
+        if (message.replyRequested) acknowledge();
+        return;
+      }
+      const batch = assembler.accept(decodePgOutput(message.data));
+      if (!batch) return;
+      deliverer.deliver(batch, batch.endLsn);
+      if (deliverer.full && !paused) {
+        paused = true;
+        connection.stream.pause();
+      }
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(errorMessage(error)));
+    }
+  });
+  const start = formatLsn(progress.delivered ?? 0n);
+  const options = `proto_version '1', publication_names ${quoteLiteral(quoteIdentifier(settings.publication))}`;
+  // Status updates may only be sent once the server has switched to streaming (CopyBothResponse).
+  connection.on('replicationStart', () => {
+    streaming = true;
+    acknowledge();
+  });
+  const ended = client.query(`START_REPLICATION SLOT ${quoteIdentifier(settings.slot)} LOGICAL ${start} (${options})`);
+  const timer = setInterval(() => acknowledge(), settings.statusIntervalMs);
+  try {
+    await Promise.race([ended, broken, deliverer.failed]);
+  } finally {
+    streaming = false;
+    clearInterval(timer);
+    deliverer.onCommit = () => undefined;
+  }
+}
