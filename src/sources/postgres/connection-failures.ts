@@ -17,7 +17,10 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** A clear error for a failure that is not transient. */
-export function explainFailure(error: unknown, context: { server: string; user: string; slot: string; position: string }): Error {
+export function explainFailure(
+  error: unknown,
+  context: { server: string; user: string; slot: string; position: string },
+): Error {
   if (error instanceof ViewcastError) return error;
   const sqlstate = (error as { code?: unknown }).code;
   const message = errorMessage(error);

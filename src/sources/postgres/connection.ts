@@ -17,7 +17,9 @@ export function checkUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`--source ${redact(url)} is not a URL: use postgres://user:password@host:port/database.`);
+    throw new UsageError(
+      `--source ${redact(url)} is not a URL: use postgres://user:password@host:port/database.`,
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
     throw new UsageError(`--source ${redact(url)}: use postgres://user:password@host:port/database.`);

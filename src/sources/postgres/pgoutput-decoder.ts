@@ -158,9 +158,21 @@ export function decodePgOutput(bytes: Buffer): PgOutputMessage {
       const columns: RelationColumn[] = [];
       for (let i = reader.int16(); i > 0; i--) {
         const flags = reader.int8();
-        columns.push({ name: reader.string(), typeOid: reader.uint32(), typeModifier: reader.int32(), key: (flags & 1) === 1 });
+        columns.push({
+          name: reader.string(),
+          typeOid: reader.uint32(),
+          typeModifier: reader.int32(),
+          key: (flags & 1) === 1,
+        });
       }
-      return { tag: 'relation', relationId, schema, name, replicaIdentity: IDENTITIES[identity] ?? 'default', columns };
+      return {
+        tag: 'relation',
+        relationId,
+        schema,
+        name,
+        replicaIdentity: IDENTITIES[identity] ?? 'default',
+        columns,
+      };
     }
     case 'Y':
       return { tag: 'type', typeOid: reader.uint32(), schema: reader.string(), name: reader.string() };
@@ -190,13 +202,24 @@ export function decodePgOutput(bytes: Buffer): PgOutputMessage {
       const options = reader.int8();
       const relationIds: number[] = [];
       for (let i = 0; i < count; i++) relationIds.push(reader.uint32());
-      return { tag: 'truncate', cascade: (options & 1) === 1, restartIdentity: (options & 2) === 2, relationIds };
+      return {
+        tag: 'truncate',
+        cascade: (options & 1) === 1,
+        restartIdentity: (options & 2) === 2,
+        relationIds,
+      };
     }
     case 'M': {
       const flags = reader.int8();
       const lsn = reader.lsn();
       const prefix = reader.string();
-      return { tag: 'message', transactional: (flags & 1) === 1, lsn, prefix, content: reader.bytesOf(reader.int32()) };
+      return {
+        tag: 'message',
+        transactional: (flags & 1) === 1,
+        lsn,
+        prefix,
+        content: reader.bytesOf(reader.int32()),
+      };
     }
     default:
       throw malformed(`message type "${tag}"`);

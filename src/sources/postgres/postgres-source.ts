@@ -75,8 +75,14 @@ export class PostgresSource {
       } catch (error) {
         if (this.stopped) break;
         if (!isTransient(error)) throw explainFailure(error, this.context());
-        const delay = backoffDelay(attempt++, { initialMs: 250, maxMs: this.settings.maxReconnectDelayMs, multiplier: 2 });
-        this.options.log.warn(`postgres: connection to ${serverName(this.options.url)} lost (${errorMessage(error)}); reconnecting in ${delay} ms`);
+        const delay = backoffDelay(attempt++, {
+          initialMs: 250,
+          maxMs: this.settings.maxReconnectDelayMs,
+          multiplier: 2,
+        });
+        this.options.log.warn(
+          `postgres: connection to ${serverName(this.options.url)} lost (${errorMessage(error)}); reconnecting in ${delay} ms`,
+        );
         await Promise.race([this.sleeper.sleep(delay), deliverer.failed]);
       } finally {
         this.connected = false;

@@ -42,7 +42,12 @@ function inUse(slot: string, row: SlotRow): Error {
  * Before a fresh snapshot: a slot left by an earlier run of viewcast with the default name is
  * dropped (nothing committed refers to it); a slot named by the user is never dropped.
  */
-export async function prepareFreshSlot(client: pg.Client, slot: string, namedByUser: boolean, log: SourceLog): Promise<void> {
+export async function prepareFreshSlot(
+  client: pg.Client,
+  slot: string,
+  namedByUser: boolean,
+  log: SourceLog,
+): Promise<void> {
   const row = await findSlot(client, slot);
   if (!row) return;
   if (row.active === 'true') throw inUse(slot, row);
@@ -62,7 +67,8 @@ export async function checkResumableSlot(client: pg.Client, slot: string, positi
   const row = await findSlot(client, slot);
   const at = formatLsn(position);
   if (!row) throw slotLostError(slot, at, 'no longer exists');
-  if (row.wal_status === 'lost') throw slotLostError(slot, at, 'lost the WAL it kept (max_slot_wal_keep_size)');
+  if (row.wal_status === 'lost')
+    throw slotLostError(slot, at, 'lost the WAL it kept (max_slot_wal_keep_size)');
   if (row.plugin !== 'pgoutput' || row.database !== row.current_database) {
     throw slotError(
       `Replication slot "${slot}" is not a pgoutput slot of database ${row.current_database} ` +

@@ -89,7 +89,8 @@ export async function streamChanges(
   let paused = false;
   let streaming = false;
   const acknowledge = (replyRequested = false): void => {
-    if (streaming) connection.sendCopyFromChunk(standbyStatus(progress.committed, Date.now(), replyRequested));
+    if (streaming)
+      connection.sendCopyFromChunk(standbyStatus(progress.committed, Date.now(), replyRequested));
   };
   let fail: (error: Error) => void = () => undefined;
   const broken = new Promise<never>((_resolve, reject) => (fail = reject));
@@ -126,7 +127,9 @@ export async function streamChanges(
     streaming = true;
     acknowledge();
   });
-  const ended = client.query(`START_REPLICATION SLOT ${quoteIdentifier(settings.slot)} LOGICAL ${start} (${options})`);
+  const ended = client.query(
+    `START_REPLICATION SLOT ${quoteIdentifier(settings.slot)} LOGICAL ${start} (${options})`,
+  );
   const timer = setInterval(() => acknowledge(), settings.statusIntervalMs);
   try {
     await Promise.race([ended, broken, deliverer.failed]);

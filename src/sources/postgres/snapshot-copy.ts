@@ -8,7 +8,11 @@ import type { InputChange } from './interface.js';
 import type { UpstreamTable } from './upstream-checks.js';
 import { valueParser } from './values.js';
 
-export async function copyTables(client: pg.Client, snapshotName: string, tables: UpstreamTable[]): Promise<InputChange[]> {
+export async function copyTables(
+  client: pg.Client,
+  snapshotName: string,
+  tables: UpstreamTable[],
+): Promise<InputChange[]> {
   const changes: InputChange[] = [];
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
@@ -24,12 +28,16 @@ export async function copyTables(client: pg.Client, snapshotName: string, tables
 export async function readTable(client: pg.Client, table: UpstreamTable): Promise<InputChange[]> {
   const names = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   const parsers = table.columns.map((c) => valueParser(c.typeOid));
-  const result = await client.query({ text: `SELECT ${names} FROM ${quoteTable(table.name)}`, rowMode: 'array' });
+  const result = await client.query({
+    text: `SELECT ${names} FROM ${quoteTable(table.name)}`,
+    rowMode: 'array',
+  });
   return (result.rows as Array<Array<string | null>>).map((values) => {
     const row: Record<string, unknown> = {};
     table.columns.forEach((column, i) => {
       const text = values[i];
-      row[column.name] = text === null || text === undefined ? null : (parsers[i] as (t: string) => unknown)(text);
+      row[column.name] =
+        text === null || text === undefined ? null : (parsers[i] as (t: string) => unknown)(text);
     });
     return { table: table.name, row, diff: 1 };
   });

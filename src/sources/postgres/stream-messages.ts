@@ -17,7 +17,12 @@ const POSTGRES_EPOCH_US = 946_684_800_000_000n;
 export function decodeStreamMessage(chunk: Buffer): StreamMessage {
   const tag = String.fromCharCode(chunk[0] ?? 0);
   if (tag === 'w' && chunk.length >= 25) {
-    return { tag: 'xlog', walStart: chunk.readBigUInt64BE(1), walEnd: chunk.readBigUInt64BE(9), data: chunk.subarray(25) };
+    return {
+      tag: 'xlog',
+      walStart: chunk.readBigUInt64BE(1),
+      walEnd: chunk.readBigUInt64BE(9),
+      data: chunk.subarray(25),
+    };
   }
   if (tag === 'k' && chunk.length >= 18) {
     return { tag: 'keepalive', walEnd: chunk.readBigUInt64BE(1), replyRequested: chunk[17] === 1 };

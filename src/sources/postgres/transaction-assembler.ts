@@ -39,7 +39,10 @@ export class TransactionAssembler {
   accept(message: PgOutputMessage): AssembledBatch | null {
     switch (message.tag) {
       case 'relation':
-        this.layouts.set(message.relationId, this.layout(message.schema, message.name, message.replicaIdentity, message.columns));
+        this.layouts.set(
+          message.relationId,
+          this.layout(message.schema, message.name, message.replicaIdentity, message.columns),
+        );
         return null;
       case 'begin':
         // A commit record that starts before `after` ends at or before it: delivered already.
@@ -59,7 +62,9 @@ export class TransactionAssembler {
         this.add(message.relationId, [[this.oldRow(message.relationId, message.old), -1]]);
         return null;
       case 'truncate': {
-        const tables = message.relationIds.map((id) => this.layouts.get(id)?.table.name).filter((t) => t !== undefined);
+        const tables = message.relationIds
+          .map((id) => this.layouts.get(id)?.table.name)
+          .filter((t) => t !== undefined);
         if (!this.skipping && tables.length > 0) throw truncateError(tables);
         return null;
       }
@@ -93,7 +98,10 @@ export class TransactionAssembler {
   }
 
   /** The whole old row, which REPLICA IDENTITY FULL sends; with only a key viewcast cannot retract. */
-  private oldRow(relationId: number, old: { kind: 'full' | 'key'; row: TupleValue[] } | null): TupleValue[] | null {
+  private oldRow(
+    relationId: number,
+    old: { kind: 'full' | 'key'; row: TupleValue[] } | null,
+  ): TupleValue[] | null {
     if (!this.layouts.get(relationId)) return null;
     return old?.kind === 'full' ? old.row : null;
   }
@@ -113,7 +121,9 @@ export class TransactionAssembler {
       const column = columns[index];
       if (!column) differences.push(`column ${declared.name} was dropped or renamed`);
       else if (column.typeOid !== declared.typeOid)
-        differences.push(`column ${declared.name} changed type from ${declared.type} (type oid ${declared.typeOid} became ${column.typeOid})`);
+        differences.push(
+          `column ${declared.name} changed type from ${declared.type} (type oid ${declared.typeOid} became ${column.typeOid})`,
+        );
       else slots.push({ name: declared.name, index, parse: valueParser(column.typeOid) });
     }
     if (differences.length > 0) throw schemaChangedError(table.name, differences);

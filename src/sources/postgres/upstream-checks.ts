@@ -46,7 +46,11 @@ function compatible(declared: string, upstream: string): boolean {
   return declared === upstream || (TEXT_FAMILY.has(declared) && TEXT_FAMILY.has(upstream));
 }
 
-export async function checkTables(client: pg.Client, server: string, tables: ReplicatedTable[]): Promise<UpstreamTable[]> {
+export async function checkTables(
+  client: pg.Client,
+  server: string,
+  tables: ReplicatedTable[],
+): Promise<UpstreamTable[]> {
   const found: UpstreamTable[] = [];
   for (const declared of tables) {
     const { schema, table } = splitTableName(declared.name);
@@ -75,7 +79,8 @@ export async function checkTables(client: pg.Client, server: string, tables: Rep
       );
       const declaredType = resolved.rows[0]?.type ?? null;
       if (!there) differences.push(`column ${column.name} is missing upstream`);
-      else if (declaredType === null) differences.push(`type ${column.type} of column ${column.name} is not known upstream`);
+      else if (declaredType === null)
+        differences.push(`type ${column.type} of column ${column.name} is not known upstream`);
       else if (!compatible(declaredType, there.type))
         differences.push(`column ${column.name} is ${there.type} upstream, ${column.type} in the views file`);
       else columns.push({ name: column.name, typeOid: Number(there.type_oid), type: there.type });
