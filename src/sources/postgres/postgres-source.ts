@@ -71,7 +71,9 @@ export class PostgresSource {
     let attempt = 0;
     while (!this.stopped) {
       try {
-        await Promise.race([this.session(deliverer, () => (attempt = 0)), deliverer.failed]);
+        const session = this.session(deliverer, () => (attempt = 0));
+        session.catch(() => undefined); // when a failed commit wins the race, the session ends later
+        await Promise.race([session, deliverer.failed]);
       } catch (error) {
         if (this.stopped) break;
         if (!isTransient(error)) throw explainFailure(error, this.context());

@@ -102,7 +102,10 @@ export async function streamChanges(
       connection.stream.resume();
     }
   };
+  let stopped = false;
   connection.on('copyData', ({ chunk }) => {
+    // Messages already read behind one that failed must not be applied: the session is over.
+    if (stopped) return;
     try {
       const message = decodeStreamMessage(chunk);
       if (message.tag === 'keepalive') {
@@ -111,12 +114,14 @@ export async function streamChanges(
       }
       const batch = assembler.accept(decodePgOutput(message.data));
       if (!batch) return;
-      deliverer.deliver(batch, batch.endLsn);
+      const { endLsn, ...handedOver } = batch;
+      deliverer.deliver(handedOver, endLsn);
       if (deliverer.full && !paused) {
         paused = true;
         connection.stream.pause();
       }
     } catch (error) {
+      stopped = true;
       fail(error instanceof Error ? error : new Error(errorMessage(error)));
     }
   });
@@ -130,10 +135,12 @@ export async function streamChanges(
   const ended = client.query(
     `START_REPLICATION SLOT ${quoteIdentifier(settings.slot)} LOGICAL ${start} (${options})`,
   );
+  ended.catch(() => undefined); // once the race is decided, closing the connection rejects it
   const timer = setInterval(() => acknowledge(), settings.statusIntervalMs);
   try {
     await Promise.race([ended, broken, deliverer.failed]);
   } finally {
+    stopped = true;
     streaming = false;
     clearInterval(timer);
     deliverer.onCommit = () => undefined;
