@@ -65,6 +65,12 @@ describe('postgres source: clear failures', { skip: NO_POSTGRES, timeout: 180_00
     assert.match(error.message, /ALTER ROLE "reader" WITH REPLICATION/);
   });
 
+  it('a database that does not exist', async () => {
+    const error = await failure(cluster.url().replace(/\/postgres$/, '/nowhere'), SHOP_TABLES);
+    assert.equal(error.code, 'VIEWCAST_PG_DATABASE');
+    assert.match(error.message, /"nowhere" does not exist.*fix the database name in --source/);
+  });
+
   it('a declared table missing upstream', async () => {
     const error = await failure(cluster.url(), [
       { name: 'invoices', columns: [{ name: 'id', type: 'int' }] },
