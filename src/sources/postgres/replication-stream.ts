@@ -40,7 +40,8 @@ interface ConnectionInternals {
 
 /** Hands batches to the sink in order and tracks their commits. Shared by the snapshot and the stream. */
 export class Deliverer {
-  private inFlight = 0;
+  /** Batches handed over and not yet committed, in order: only a committed prefix is acknowledged. */
+  private readonly pending: Array<{ endLsn: Lsn; done: boolean }> = [];
   private failure: ((error: Error) => void) | null = null;
   /** Called after each commit (to acknowledge it) and when the backlog drains below the limit. */
   onCommit: () => void = () => undefined;
@@ -59,18 +60,24 @@ export class Deliverer {
   });
 
   get full(): boolean {
-    return this.inFlight >= this.maxInFlight;
+    return this.pending.length >= this.maxInFlight;
   }
 
   deliver(batch: ChangeBatch, endLsn: Lsn): void {
     this.progress.delivered = endLsn;
     this.progress.transactions++;
     this.progress.changes += batch.changes.length;
-    this.inFlight++;
+    const entry = { endLsn, done: false };
+    this.pending.push(entry);
     this.sink.apply(batch).then(
       () => {
-        this.inFlight--;
-        this.progress.committed = maxLsn(this.progress.committed, endLsn);
+        entry.done = true;
+        // A sink that commits out of order must not move the acknowledgement past a batch that is
+        // still open: the position advances over the committed prefix only.
+        while (this.pending[0]?.done) {
+          const first = this.pending.shift() as { endLsn: Lsn };
+          this.progress.committed = maxLsn(this.progress.committed, first.endLsn);
+        }
         this.onCommit();
       },
       (error: unknown) => this.failure?.(error instanceof Error ? error : new Error(errorMessage(error))),
@@ -89,8 +96,12 @@ export async function streamChanges(
   let paused = false;
   let streaming = false;
   const acknowledge = (replyRequested = false): void => {
-    if (streaming)
+    if (!streaming) return;
+    try {
       connection.sendCopyFromChunk(standbyStatus(progress.committed, Date.now(), replyRequested));
+    } catch {
+      // The connection is going away; the next session acknowledges instead.
+    }
   };
   let fail: (error: Error) => void = () => undefined;
   const broken = new Promise<never>((_resolve, reject) => (fail = reject));
