@@ -101,6 +101,66 @@ describe('postgres source: resuming without loss or repeats', { skip: NO_POSTGRE
     }
   });
 
+  it('waits while another connection holds the slot, then takes over from the committed position', async () => {
+    const options = {
+      url: cluster.url(),
+      tables: SHOP_TABLES,
+      slot: 'shared_test',
+      maxReconnectDelayMs: 200,
+    };
+    const first = new ReplicaSink();
+    const one = new PostgresSource({ ...options, log: memoryLog() });
+    const running = one.run(first, null);
+    await first.received(1);
+    await cluster.sql(transaction());
+    await first.received(2);
+    const log = memoryLog();
+    const second = new ReplicaSink(first);
+    const two = new PostgresSource({ ...options, log });
+    const again = two.run(second, first.committed);
+    try {
+      await log.waitFor(/warn .*"shared_test" is in use by another connection/);
+      one.stop();
+      await running;
+      await log.waitFor(/streaming from/);
+      await cluster.sql(transaction());
+      await second.received(1);
+      await assertReplicaMatches(second, cluster.url(), SHOP_TABLES, 'taking over the slot');
+    } finally {
+      two.stop();
+      await again;
+    }
+  });
+
+  it('reconnects when its connection is cut (pg_terminate_backend)', async () => {
+    const log = memoryLog();
+    const options = {
+      url: cluster.url(),
+      tables: SHOP_TABLES,
+      log,
+      slot: 'cut_test',
+      maxReconnectDelayMs: 200,
+    };
+    const sink = new ReplicaSink();
+    const source = new PostgresSource(options);
+    const running = source.run(sink, null);
+    try {
+      await sink.received(1);
+      await cluster.sql(transaction());
+      await sink.received(2);
+      await cluster.sql(
+        `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'cut_test'`,
+      );
+      await log.waitFor(/connection to .* lost/);
+      for (let i = 0; i < 2; i++) await cluster.sql(transaction());
+      await sink.received(4);
+      await assertReplicaMatches(sink, cluster.url(), SHOP_TABLES, 'a cut connection');
+    } finally {
+      source.stop();
+      await running;
+    }
+  });
+
   it('rides out a restart of Postgres (pg_ctl restart) while streaming', async () => {
     const log = memoryLog();
     const options = {

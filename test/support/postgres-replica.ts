@@ -90,17 +90,32 @@ export async function assertReplicaMatches(
 }
 
 /** Log lines a source wrote, for assertions and for the failure message of a test. */
-export function memoryLog(): {
+export interface MemoryLog {
   lines: string[];
   info(m: string): void;
   warn(m: string): void;
   error(m: string): void;
-} {
+  /** Resolves at the first line (so far or to come) that matches. */
+  waitFor(pattern: RegExp): Promise<string>;
+}
+
+export function memoryLog(): MemoryLog {
   const lines: string[] = [];
+  let waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const add = (line: string): void => {
+    lines.push(line);
+    for (const waiter of waiters.filter((w) => w.pattern.test(line))) waiter.resolve(line);
+    waiters = waiters.filter((w) => !w.pattern.test(line));
+  };
   return {
     lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
+    info: (m) => add(`info ${m}`),
+    warn: (m) => add(`warn ${m}`),
+    error: (m) => add(`error ${m}`),
+    waitFor: (pattern) => {
+      const found = lines.find((line) => pattern.test(line));
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
   };
 }

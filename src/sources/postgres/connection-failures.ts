@@ -5,11 +5,16 @@
  */
 import { ViewcastError, errorMessage } from '../../core/errors.js';
 import { replicationPrivilegeError, slotLostError } from './errors.js';
+import { SlotInUse } from './replication-slot.js';
 
-/** SQLSTATE classes a retry fixes: connection exceptions, the server shutting down or starting. */
-const TRANSIENT = [/^08/, /^57P0[1-4]$/, /^53/, /^58/];
+/**
+ * SQLSTATEs a retry fixes: connection exceptions, the server shutting down or starting, resources,
+ * and 55006 (the slot is still held by a connection the server has not yet seen go).
+ */
+const TRANSIENT = [/^08/, /^57P0[1-4]$/, /^53/, /^58/, /^55006$/];
 
 export function isTransient(error: unknown): boolean {
+  if (error instanceof SlotInUse) return true;
   if (error instanceof ViewcastError) return false;
   const sqlstate = (error as { code?: unknown }).code;
   if (typeof sqlstate !== 'string' || /^[A-Z]+$/.test(sqlstate)) return true; // ECONNREFUSED, ECONNRESET, none

@@ -30,12 +30,19 @@ async function findSlot(client: pg.Client, slot: string): Promise<SlotRow | null
   return found.rows[0] ?? null;
 }
 
-function inUse(slot: string, row: SlotRow): Error {
-  return slotError(
-    `Replication slot "${slot}" is in use by another connection (process ${row.active_pid ?? '?'}): ` +
-      `probably another viewcast on the same database. Stop it, or give this one its own slot ` +
-      `with --pg-slot, then start again.`,
-  );
+/**
+ * A slot held by another connection. Retried, not fatal: after a crash or a network cut Postgres may
+ * not have noticed yet that the previous connection is gone (up to wal_sender_timeout).
+ */
+export class SlotInUse extends Error {
+  constructor(slot: string, row: SlotRow) {
+    super(
+      `replication slot "${slot}" is in use by another connection (process ${row.active_pid ?? '?'}): ` +
+        `a previous connection Postgres has not yet seen go, or another viewcast on the same slot ` +
+        `(give each its own with --pg-slot)`,
+    );
+    this.name = 'SlotInUse';
+  }
 }
 
 /**
@@ -50,7 +57,7 @@ export async function prepareFreshSlot(
 ): Promise<void> {
   const row = await findSlot(client, slot);
   if (!row) return;
-  if (row.active === 'true') throw inUse(slot, row);
+  if (row.active === 'true') throw new SlotInUse(slot, row);
   if (namedByUser) {
     throw slotError(
       `Replication slot "${slot}" already exists, but viewcast has no position stored for it, and a ` +
@@ -76,7 +83,7 @@ export async function checkResumableSlot(client: pg.Client, slot: string, positi
         `with --pg-slot.`,
     );
   }
-  if (row.active === 'true') throw inUse(slot, row);
+  if (row.active === 'true') throw new SlotInUse(slot, row);
   if (row.confirmed_flush !== null && parseLsn(row.confirmed_flush) > position)
     throw slotLostError(slot, at, `was moved on to ${row.confirmed_flush} by another consumer`);
 }
