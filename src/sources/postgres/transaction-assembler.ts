@@ -78,7 +78,9 @@ export class TransactionAssembler {
   private commit(endLsn: Lsn): AssembledBatch | null {
     const changes = this.changes ?? [];
     this.changes = null;
-    if (this.skipping || endLsn <= this.after) return null;
+    // Before Postgres 15 pgoutput also sends transactions that touched no published table: nothing
+    // to apply, and not worth an engine transaction.
+    if (this.skipping || endLsn <= this.after || changes.length === 0) return null;
     this.after = endLsn;
     return { changes, position: formatLsn(endLsn), snapshot: false, endLsn };
   }
