@@ -41,6 +41,8 @@ export class PostgresSource {
   private clients = new Set<pg.Client>();
   private progress: Progress = { delivered: null, committed: 0n, transactions: 0, changes: 0 };
   private connected = false;
+  /** Set once this process created the slot: a snapshot cut short may then drop it and start over. */
+  private createdSlot = false;
 
   constructor(private readonly options: PostgresSourceOptions) {
     checkUrl(options.url);
@@ -122,7 +124,7 @@ export class PostgresSource {
     const tables = await checkTables(plain, server, this.options.tables);
     const fresh = this.progress.delivered === null;
     await ensurePublication(plain, publication, tables, fresh, log);
-    if (fresh) await prepareFreshSlot(plain, slot, this.options.slot !== undefined, log);
+    if (fresh) await prepareFreshSlot(plain, slot, this.options.slot !== undefined && !this.createdSlot, log);
     // Against what was handed over: the slot is never acknowledged beyond it.
     else await checkResumableSlot(plain, slot, this.progress.delivered ?? 0n);
     const replication = this.track(await connectReplication(url));
@@ -131,6 +133,7 @@ export class PostgresSource {
     onConnected();
     if (fresh) {
       const created = await createSlot(replication, slot);
+      this.createdSlot = true;
       const changes = await copyTables(plain, created.snapshotName, tables);
       const position = formatLsn(created.consistentPoint);
       log.info(`postgres: initial snapshot of ${changes.length} rows at ${position} (slot ${slot} created)`);
