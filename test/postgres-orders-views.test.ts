@@ -54,7 +54,7 @@ async function readViews(): Promise<ViewsFile> {
 /** A view's rows as sorted JSON text, the same way on both sides (jsonb, TimeZone UTC). */
 const asJson = (query: string): string => `SELECT to_jsonb(v)::text AS row FROM (${query}) v ORDER BY 1`;
 
-describe('views/orders.sql over replicated tables', { skip: NO_POSTGRES, timeout: 180_000 }, () => {
+describe('views/orders.sql over replicated tables', { skip: NO_POSTGRES, timeout: 300_000 }, () => {
   let cluster: PostgresCluster;
   let mirror: PGlite;
   let file: ViewsFile;

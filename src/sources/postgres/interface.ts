@@ -6,7 +6,7 @@
  */
 import type { InputChange } from '../../engine/delta/interface.js';
 import type { Column } from '../../engine/types.js';
-import type { SourceLog } from '../types.js';
+import type { SourceLog, SourceStatus } from '../types.js';
 
 export type { InputChange };
 
@@ -37,6 +37,23 @@ export interface ChangeSink {
    * source (a restart resumes from the last committed position).
    */
   apply(batch: ChangeBatch): Promise<void>;
+}
+
+/**
+ * A source whose output is input changes with retractions, for any declared table (the postgres
+ * source), beside `Source` (src/sources/types.ts), whose output is events for the one input table.
+ * Same life cycle and reporting; `output` tells the two apart.
+ */
+export interface ChangeSource {
+  readonly output: 'changes';
+  /** The key its resume position is stored under. */
+  readonly id: string;
+  readonly kind: string;
+  describe(): string;
+  /** Runs until `stop`; rejects with a ViewcastError when it cannot go on. */
+  run(sink: ChangeSink, resumeFrom: string | null): Promise<void>;
+  stop(): void;
+  status(): SourceStatus;
 }
 
 export interface PostgresSourceOptions {

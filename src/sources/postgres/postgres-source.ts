@@ -9,9 +9,15 @@ import type pg from 'pg';
 import { backoffDelay } from '../../core/backoff.js';
 import { errorMessage } from '../../core/errors.js';
 import { Sleeper } from '../sleeper.js';
+import type { SourceStatus } from '../types.js';
 import { checkUrl, connectPlain, connectReplication, redact, serverName } from './connection.js';
 import { explainFailure, isTransient } from './connection-failures.js';
-import { POSTGRES_DEFAULTS, type ChangeSink, type PostgresSourceOptions } from './interface.js';
+import {
+  POSTGRES_DEFAULTS,
+  type ChangeSink,
+  type ChangeSource,
+  type PostgresSourceOptions,
+} from './interface.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { ensurePublication } from './publication.js';
 import { checkResumableSlot, createSlot, prepareFreshSlot } from './replication-slot.js';
@@ -20,7 +26,7 @@ import { copyTables } from './snapshot-copy.js';
 import { TransactionAssembler } from './transaction-assembler.js';
 import { checkServer, checkTables } from './upstream-checks.js';
 
-export interface PostgresSourceStatus {
+export interface PostgresSourceStatus extends SourceStatus {
   kind: 'postgres';
   /** Changes handed to the sink. */
   emitted: number;
@@ -32,7 +38,8 @@ export interface PostgresSourceStatus {
   connected: boolean;
 }
 
-export class PostgresSource {
+export class PostgresSource implements ChangeSource {
+  readonly output = 'changes';
   readonly kind = 'postgres';
   readonly id: string;
   private readonly settings: Required<Omit<PostgresSourceOptions, 'log' | 'tables' | 'url'>>;
