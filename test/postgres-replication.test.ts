@@ -59,7 +59,7 @@ describe('postgres source: snapshot and live changes', { skip: NO_POSTGRES, time
       assert.equal(sink.batches[5]?.changes.filter((c) => c.table === 'customers').length, 2);
       assert.equal(sink.batches[5]?.changes.filter((c) => c.table === 'orders').length, 12);
       const big = sink.contents('orders').find(([row]) => row.includes('"id":300'))?.[0];
-      assert.match(big ?? '', /"big":"9007199254740993".*"ratio":null|"big":"9007199254740993"/);
+      assert.match(big ?? '', /"big":"9007199254740993"/);
       assert.match(big ?? '', /"amount":"12345678901.99"/);
       const positions = sink.batches.map((b) => b.position);
       assert.deepEqual([...positions].sort(byLsn), positions, 'positions only grow');
