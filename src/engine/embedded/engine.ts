@@ -208,7 +208,7 @@ export class EmbeddedEngine implements IngestingEngine {
     this.pending.delete(reply.id);
     if (!reply.ok) {
       waiter?.reject(
-        Object.assign(new ViewcastError(reply.error.code, reply.error.message), { name: reply.error.name }),
+        ViewcastError.relayed(reply.error.code, reply.error.message, reply.error.name),
       );
       return;
     }
