@@ -1,0 +1,143 @@
+/**
+ * Each view's health as the hub sees it: `ok`; `error` while the engine reports it in error (errors
+ * are data: the view's SQL fails on some input it reads) or after a fatal subscription error (a
+ * remote view whose columns changed); `reconnecting` while its subscription is lost; `stuck` when it
+ * delivered nothing for longer than the bound. A stuck view, or one that failed for good, no longer
+ * holds the other views' moments back ("released").
+ */
+import type { ErrorCode } from '../core/errors.js';
+import type { Timestamp, ViewErrorInfo } from '../engine/types.js';
+import type { HubClock } from './clock.js';
+import type { IsolatedListeners } from './isolated-listeners.js';
+
+export type ViewStatus =
+  | { state: 'ok' }
+  | { state: 'error'; code: ErrorCode; errors: ViewErrorInfo[] }
+  | { state: 'reconnecting'; reason: string }
+  /** `since`: the clock time of the view's last batch; `timestamp`: the last timestamp it reached. */
+  | { state: 'stuck'; since: number; timestamp: Timestamp | null };
+
+export type StatusListener = (view: string, status: ViewStatus) => void;
+
+interface Health {
+  lastProgressAt: number;
+  known: Timestamp | null;
+  errors: ViewErrorInfo[];
+  failed: { code: ErrorCode; errors: ViewErrorInfo[] } | null;
+  reconnecting: string | null;
+  released: boolean;
+  status: ViewStatus;
+}
+
+const OK: ViewStatus = { state: 'ok' };
+
+export class ViewHealth {
+  private readonly views = new Map<string, Health>();
+  constructor(
+    names: string[],
+    private readonly clock: HubClock,
+    private readonly stuckAfterMs: number,
+    private readonly listeners: IsolatedListeners<[string, ViewStatus]>,
+  ) {
+    const now = clock.now();
+    for (const name of names) {
+      this.views.set(name, {
+        lastProgressAt: now,
+        known: null,
+        errors: [],
+        failed: null,
+        reconnecting: null,
+        released: false,
+        status: OK,
+      });
+    }
+  }
+
+  private health(view: string): Health {
+    const health = this.views.get(view);
+    if (!health) throw new Error(`no health record for view "${view}"`);
+    return health;
+  }
+
+  status(view: string): ViewStatus | undefined {
+    return this.views.get(view)?.status;
+  }
+
+  statuses(): Record<string, ViewStatus> {
+    return Object.fromEntries([...this.views].map(([name, h]) => [name, h.status]));
+  }
+
+  /** Whether the view no longer holds the others back (stuck past the bound, or failed for good). */
+  released(view: string): boolean {
+    return this.health(view).released;
+  }
+
+  /** The view delivered a batch at `timestamp`. Returns whether it had been released (it comes back). */
+  progressed(view: string, timestamp: Timestamp): boolean {
+    const health = this.health(view);
+    health.lastProgressAt = this.clock.now();
+    health.known = timestamp;
+    health.reconnecting = null;
+    this.update(view);
+    return health.released;
+  }
+
+  /** A released view caught up with the published moments: it holds them back again. */
+  rejoin(view: string): void {
+    this.health(view).released = false;
+    this.update(view);
+  }
+
+  /** The view's errors as of its latest applied batch (errors are data). */
+  setErrors(view: string, errors: ViewErrorInfo[]): void {
+    this.health(view).errors = errors;
+    this.update(view);
+  }
+
+  reconnecting(view: string, reason: string): void {
+    this.health(view).reconnecting = reason;
+    this.update(view);
+  }
+
+  /** The subscription ended for good: the view stays in error and never holds the others back. */
+  failed(view: string, code: ErrorCode, errors: ViewErrorInfo[]): void {
+    const health = this.health(view);
+    health.failed = { code, errors };
+    health.released = true;
+    this.update(view);
+  }
+
+  /** Releases views silent for longer than the bound; returns the names newly released. */
+  releaseSilent(): string[] {
+    const now = this.clock.now();
+    const released: string[] = [];
+    for (const [name, health] of this.views) {
+      if (health.released || now - health.lastProgressAt <= this.stuckAfterMs) continue;
+      released.push(name);
+      this.release(name);
+    }
+    return released;
+  }
+
+  /** Releases a view at once (it holds back more moments than the hub keeps). */
+  release(view: string): void {
+    this.health(view).released = true;
+    this.update(view);
+  }
+
+  private update(view: string): void {
+    const health = this.health(view);
+    const next = computeStatus(health);
+    if (JSON.stringify(next) === JSON.stringify(health.status)) return;
+    health.status = next;
+    this.listeners.emit(view, next);
+  }
+}
+
+function computeStatus(health: Health): ViewStatus {
+  if (health.failed) return { state: 'error', ...health.failed };
+  if (health.reconnecting !== null) return { state: 'reconnecting', reason: health.reconnecting };
+  if (health.released) return { state: 'stuck', since: health.lastProgressAt, timestamp: health.known };
+  if (health.errors.length > 0) return { state: 'error', code: 'VIEWCAST_VIEW_ERROR', errors: health.errors };
+  return OK;
+}
