@@ -141,3 +141,29 @@ function computeStatus(health: Health): ViewStatus {
   if (health.errors.length > 0) return { state: 'error', code: 'VIEWCAST_VIEW_ERROR', errors: health.errors };
   return OK;
 }
+
+export interface HealthSummary {
+  /** Views in error, with the reasons (errors are data, or a subscription that failed for good). */
+  error: Array<{ view: string; code: ErrorCode; errors: ViewErrorInfo[] }>;
+  stuck: string[];
+  reconnecting: string[];
+}
+
+/** The views that are not ok, by state: what `/readyz` and `/api/status` report. */
+export function summarizeHealth(statuses: Record<string, ViewStatus>): HealthSummary {
+  const summary: HealthSummary = { error: [], stuck: [], reconnecting: [] };
+  for (const [view, status] of Object.entries(statuses)) {
+    if (status.state === 'error') summary.error.push({ view, code: status.code, errors: status.errors });
+    else if (status.state === 'stuck') summary.stuck.push(view);
+    else if (status.state === 'reconnecting') summary.reconnecting.push(view);
+  }
+  return summary;
+}
+
+/** One line for a reader of a view in error: the view, the reason and the failing value. */
+export function describeViewError(view: string, errors: ViewErrorInfo[]): string {
+  const reasons = errors.map(
+    (e) => `${e.message}${e.value !== undefined ? ` (value ${e.value})` : ''} [SQLSTATE ${e.sqlstate}]`,
+  );
+  return `view "${view}" is in error: ${reasons.join('; ')}. It recovers when the input that makes it fail goes away.`;
+}
