@@ -132,6 +132,12 @@ export const ERROR_CODES = {
     retryable: false,
     action: 'The remote engine sent a timestamp beyond 2^53: viewcast cannot carry it exactly.',
   },
+  VIEWCAST_REMOTE_REFUSED: {
+    category: 'transport',
+    retryable: false,
+    action:
+      'The remote engine refuses the SUBSCRIBE (SQL, permissions or credentials): fix the remote or the URL.',
+  },
   VIEWCAST_REMOTE_SCHEMA: {
     category: 'view',
     retryable: false,

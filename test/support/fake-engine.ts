@@ -18,8 +18,9 @@ export class FakeEngine implements Engine {
   private readonly listeners = new Map<string, SubscribeListener>();
   readonly options = new Map<string, SubscribeOptions>();
 
-  constructor(names: string[]) {
-    this.views = names.map((name) => ({ name, columns: [{ name: 'x', type: 'text' }] }));
+  /** Every view has one text column, `column`. */
+  constructor(names: string[], column = 'x') {
+    this.views = names.map((name) => ({ name, columns: [{ name: column, type: 'text' }] }));
   }
 
   async start(): Promise<void> {}
