@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { errorMessage, ViewcastError } from '../core/errors.js';
+import { stringifyJson } from '../core/exact-json.js';
 import { backoffDelay, parseRetryAfter, type BackoffSettings } from '../sources/retry-policy.js';
 import type { EventSink, RawEvent } from '../sources/types.js';
 
@@ -101,7 +102,7 @@ export class WebhookForwarder {
   }
 
   private async post(events: RawEvent[]): Promise<void> {
-    const body = JSON.stringify(events);
+    const body = stringifyJson(events); // integers beyond 2^53 exactly as received
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | null = null;
       let why: string;

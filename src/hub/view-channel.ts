@@ -4,6 +4,7 @@
  * (a fragment the multiplexed frames are built from, and the `/api/stream` message derived from it);
  * the snapshot frames are cached per timestamp. The same strings go to every subscriber.
  */
+import { stringifyJson } from '../core/exact-json.js';
 import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
 import type { Timestamp, ViewInfo } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
@@ -152,7 +153,7 @@ export class ViewChannel {
         timestamp,
         body,
         snapshot: Buffer.from(snapshotFrame(this.name, body)),
-        stream: JSON.stringify(toStreamMessage(this.rows.counted(), timestamp)),
+        stream: stringifyJson(toStreamMessage(this.rows.counted(), timestamp)),
         resets: new Map(),
       };
     }

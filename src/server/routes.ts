@@ -4,6 +4,7 @@
  * and the health checks do not.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringifyJson } from '../core/exact-json.js';
 import type { Hub } from '../hub/hub.js';
 import { describeViewError, summarizeHealth } from '../hub/view-health.js';
 import type { Fanout } from './fanout.js';
@@ -27,7 +28,7 @@ export interface RouteContext {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body); // rows may hold integers beyond 2^53 (BigInts), written exactly
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text);
 }
