@@ -153,6 +153,12 @@ export const ERROR_CODES = {
     retryable: false,
     action: 'The webhook refused the events: fix the URL or its credentials; viewcast forward exits.',
   },
+  VIEWCAST_FORWARD_UNAVAILABLE: {
+    category: 'transport',
+    retryable: true,
+    action:
+      'The webhook kept answering 429 or 5xx (or not at all): check that it is up, then run forward again.',
+  },
   VIEWCAST_FORWARD_STATE: {
     category: 'configuration',
     retryable: false,
