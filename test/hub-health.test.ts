@@ -73,9 +73,10 @@ describe('hub: errors are data, stuck views, isolated listeners', { timeout: 30_
 
   it('catches a stuck view up with one net diff when it comes back, then holds moments for it again', async () => {
     const { engine, clock, hub, timeline } = await started(['a', 'b']);
-    clock.advance(11_000);
+    clock.advance(6_000);
     engine.step('a', 11);
     engine.step('a', 12);
+    clock.advance(7_000);
     engine.step('a', 13, [[['a3'], 1]]);
     assert.equal(hub.status('b')?.state, 'stuck');
     // b comes back with changes at timestamps already published: they wait for its next batch.
@@ -95,6 +96,18 @@ describe('hub: errors are data, stuck views, isolated listeners', { timeout: 30_
     assert.deepEqual(timeline().at(-1), [14, ['b']], 'b holds moments back again');
     engine.step('b', 15);
     assert.deepEqual(timeline().at(-1), [15, ['a']]);
+  });
+
+  it('reports every view stuck when the whole engine is silent, but releases none: they come back together', async () => {
+    const { engine, clock, hub, timeline } = await started(['a', 'b']);
+    clock.advance(15_000);
+    assert.equal(hub.status('a')?.state, 'stuck');
+    assert.equal(hub.status('b')?.state, 'stuck');
+    engine.step('a', 11, [[['a1'], 1]]);
+    assert.deepEqual(hub.status('a'), { state: 'ok' });
+    assert.deepEqual(timeline(), [], 'b still holds the moment: it was never released');
+    engine.step('b', 11, [[['b1'], 1]]);
+    assert.deepEqual(timeline(), [[11, ['a', 'b']]]);
   });
 
   it('bounds held moments: the view holding them back is released', async () => {

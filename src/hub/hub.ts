@@ -160,8 +160,9 @@ export class Hub {
     }
     this.health.progressed(channel.name, batch.timestamp);
     if (!this.ready) return this.assembler.applyNow(channel, batch);
+    // Silence is judged by the watchdog only: views of one engine deliver a timestamp one after the
+    // other, and judging on arrival would release the ones whose turn had not come yet.
     this.assembler.add(channel, batch);
-    this.checkProgress();
   }
 
   /** Reports views silent for longer than the bound, and publishes the moments they held back. */

@@ -25,6 +25,9 @@ interface Health {
   errors: ViewErrorInfo[];
   failed: { code: ErrorCode; errors: ViewErrorInfo[] } | null;
   reconnecting: string | null;
+  /** Silent for longer than the bound: reported stuck. */
+  silent: boolean;
+  /** No longer holding the other views' moments back. */
   released: boolean;
   status: ViewStatus;
 }
@@ -47,6 +50,7 @@ export class ViewHealth {
         errors: [],
         failed: null,
         reconnecting: null,
+        silent: false,
         released: false,
         status: OK,
       });
@@ -78,6 +82,7 @@ export class ViewHealth {
     health.lastProgressAt = this.clock.now();
     health.known = timestamp;
     health.reconnecting = null;
+    health.silent = false;
     this.update(view);
     return health.released;
   }
@@ -107,16 +112,26 @@ export class ViewHealth {
     this.update(view);
   }
 
-  /** Releases views silent for longer than the bound; returns the names newly released. */
+  /**
+   * Reports views silent for longer than the bound as stuck, and releases them so that the others'
+   * moments go on. When every view is silent (the whole engine paused, e.g. one long transaction)
+   * nobody is held back: they are reported, not released, and come back together.
+   */
   releaseSilent(): string[] {
     const now = this.clock.now();
-    const released: string[] = [];
+    const silent: string[] = [];
+    let live = 0;
     for (const [name, health] of this.views) {
-      if (health.released || now - health.lastProgressAt <= this.stuckAfterMs) continue;
-      released.push(name);
-      this.release(name);
+      if (health.released) continue;
+      if (now - health.lastProgressAt > this.stuckAfterMs) silent.push(name);
+      else live++;
     }
-    return released;
+    for (const name of silent) {
+      this.health(name).silent = true;
+      if (live > 0) this.release(name);
+      else this.update(name);
+    }
+    return live > 0 ? silent : [];
   }
 
   /** Releases a view at once (it holds back more moments than the hub keeps). */
@@ -137,7 +152,8 @@ export class ViewHealth {
 function computeStatus(health: Health): ViewStatus {
   if (health.failed) return { state: 'error', ...health.failed };
   if (health.reconnecting !== null) return { state: 'reconnecting', reason: health.reconnecting };
-  if (health.released) return { state: 'stuck', since: health.lastProgressAt, timestamp: health.known };
+  if (health.released || health.silent)
+    return { state: 'stuck', since: health.lastProgressAt, timestamp: health.known };
   if (health.errors.length > 0) return { state: 'error', code: 'VIEWCAST_VIEW_ERROR', errors: health.errors };
   return OK;
 }
