@@ -21,6 +21,8 @@ export interface ForwardOptions extends Omit<SourceSettings, 'log' | 'progress' 
   batchSize: number;
   batchMs: number;
   state: string | null;
+  /** Attempts after the first for a batch the webhook answers 429, 5xx or not at all. */
+  maxRetries: number;
 }
 
 export const FORWARD_HELP = `Usage: viewcast forward --to URL [flags]
@@ -35,6 +37,8 @@ Flags (default in brackets):
   --batch-size N       most events in one request [500]
   --batch-ms N         longest wait before a partial batch is sent, in ms [250]
   --state FILE         save the sources' positions after each accepted batch, and resume from them
+  --max-retries N      attempts after the first for a batch answered 429, 5xx or not at all; then
+                       forward exits with an error [8] (any other refusal exits at once)
   --speed N|max, --loop, --rate N, --seed N, --wikimedia-url URL, --user-agent TEXT,
   --read-timeout S, --reconnect-delay S, --auto-timeout S   as for viewcast serve
   -h, --help           this help
@@ -59,6 +63,7 @@ export function parseForwardOptions(argv: string[]): ForwardOptions | 'help' {
       'batch-size': { type: 'string', default: '500' },
       'batch-ms': { type: 'string', default: '250' },
       state: { type: 'string' },
+      'max-retries': { type: 'string', default: '8' },
       speed: { type: 'string', default: SERVE_DEFAULTS.speed },
       loop: { type: 'boolean', default: false },
       rate: { type: 'string', default: SERVE_DEFAULTS.rate },
@@ -91,6 +96,7 @@ export function parseForwardOptions(argv: string[]): ForwardOptions | 'help' {
     batchSize: Math.floor(number('batch-size', values['batch-size'], 1)),
     batchMs: number('batch-ms', values['batch-ms'], 0),
     state: values.state ?? null,
+    maxRetries: Math.floor(number('max-retries', values['max-retries'], 0)),
     speed: values.speed === 'max' ? 'max' : number('speed', values.speed, Number.MIN_VALUE),
     loop: values.loop,
     rate: number('rate', values.rate, Number.MIN_VALUE),
@@ -118,6 +124,7 @@ export async function startForward(options: ForwardOptions, log: Logger): Promis
     batchSize: options.batchSize,
     batchMs: options.batchMs,
     backoff: { initialMs: 250, maxMs: 30_000 },
+    maxRetries: options.maxRetries,
     log,
     onAccepted: async (accepted) => {
       if (!options.state) return;
@@ -134,7 +141,13 @@ export async function startForward(options: ForwardOptions, log: Logger): Promis
     if (resume !== null) log.info(`source ${source.id}: resuming after position ${resume}`);
     await source.run(forwarder.sinkFor(source.id), resume);
   });
-  const done = Promise.all(runs).then(() => forwarder.flush());
+  // A webhook that refuses for good stops every source (a live one would otherwise reconnect
+  // forever), and `done` rejects with the reason: the command exits non-zero.
+  const failed = forwarder.failed.then((error) => {
+    for (const { source } of chosen) source.stop();
+    throw error;
+  });
+  const done = Promise.race([Promise.all(runs).then(() => forwarder.flush()), failed]);
   done.then(
     () => log.info(`forward: ${forwarder.stats.events} events in ${forwarder.stats.batches} batches`),
     () => undefined,

@@ -251,7 +251,7 @@ export class ViewcastClient {
     }
     if (result.error) {
       const { code, message, view } = result.error;
-      this.emit('error', new ViewcastError(code, view ? `${message} (view "${view}")` : message));
+      this.emit('error', ViewcastError.relayed(code, view ? `${message} (view "${view}")` : message));
     }
     if (result.change) this.emit('change', result.change);
     if (result.progress !== undefined) this.emit('progress', result.progress);

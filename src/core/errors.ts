@@ -1,15 +1,223 @@
 /**
- * One error root for the whole project. Every error carries a stable machine-readable `code`
- * (tests and clients match on it) and a message that says how to fix the problem.
+ * One error root for the whole project, and the catalogue of every code it raises. Every error
+ * carries a stable machine-readable `code` (tests and clients match on it) from the catalogue below,
+ * which says what kind of problem it is, whether trying again can help and what to do; the message
+ * says how to fix this instance. docs/ERRORS.md lists the same codes (test/error-catalogue.test.ts
+ * keeps the two in step). To add a code: one entry in ERROR_CODES, one section in docs/ERRORS.md.
  */
+
+/** Where the problem lies, which says who can fix it. */
+export type ErrorCategory = 'configuration' | 'input' | 'view' | 'transport' | 'engine';
+
+export interface ErrorCodeInfo {
+  category: ErrorCategory;
+  /** True when the same operation may succeed later unchanged (a lost connection, a busy lock). */
+  retryable: boolean;
+  /** What to do about it, one sentence: shown in docs/ERRORS.md and usable as a message's tail. */
+  action: string;
+}
+
+export const ERROR_CODES = {
+  VIEWCAST_USAGE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Fix the command line: the message names the flag and what it accepts.',
+  },
+  VIEWCAST_BAD_VIEW: {
+    category: 'configuration',
+    retryable: false,
+    action: "Fix the view's SQL (file and line are named), or remove the view, and start again.",
+  },
+  VIEWCAST_BAD_VIEWS_FILE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Fix the views file named in the message so that it parses as SQL statements.',
+  },
+  VIEWCAST_VIEWS_FILE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Point --views at a readable views file with at least one CREATE VIEW.',
+  },
+  VIEWCAST_DATA_DIR: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Point --data-dir at a writable directory with free space, or run with --memory.',
+  },
+  VIEWCAST_DATA_DIR_FULL: {
+    category: 'configuration',
+    retryable: true,
+    action: 'Free some space, point --data-dir at another disk, or run with --memory.',
+  },
+  VIEWCAST_DATA_DIR_IN_USE: {
+    category: 'configuration',
+    retryable: true,
+    action: 'Stop the other viewcast using the data directory, or point --data-dir elsewhere.',
+  },
+  VIEWCAST_DATA_DIR_MISMATCH: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Start with the views file the data directory was made with, or use a new data directory.',
+  },
+  VIEWCAST_AS_OF: {
+    category: 'input',
+    retryable: false,
+    action: 'Ask for a whole-number timestamp within the history the engine keeps (the message says which).',
+  },
+  VIEWCAST_UNKNOWN_VIEW: {
+    category: 'input',
+    retryable: false,
+    action: 'Use one of the views the message lists (GET /api/views lists them too).',
+  },
+  VIEWCAST_SOURCE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Point --source at a readable recording of newline-delimited JSON or SSE text.',
+  },
+  VIEWCAST_SSE_FIELD: {
+    category: 'input',
+    retryable: false,
+    action: 'Send SSE ids and event names without line breaks.',
+  },
+  VIEWCAST_PROTOCOL: {
+    category: 'transport',
+    retryable: false,
+    action: "Update the page's client library to the server's protocol version.",
+  },
+  VIEWCAST_TAIL: {
+    category: 'transport',
+    retryable: true,
+    action: 'Check the server address, the view name and --token; viewcast tail prints what the server said.',
+  },
+  VIEWCAST_PG_LISTEN: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Choose another --pg-port (or 0 to turn the Postgres-wire port off), or stop what uses it.',
+  },
+  VIEWCAST_ENGINE: {
+    category: 'engine',
+    retryable: false,
+    action: 'Read the reason in the log; restart viewcast (state is kept in the data directory).',
+  },
+  VIEWCAST_VIEW_ERROR: {
+    category: 'view',
+    retryable: true,
+    action:
+      "The view's SQL fails on some input it reads (the message names the reason and value); it recovers " +
+      'by itself when that input goes away, or fix the view.',
+  },
+  VIEWCAST_VIEW_STUCK: {
+    category: 'view',
+    retryable: true,
+    action: 'The view stopped progressing: check the engine log (or the remote engine) for that view.',
+  },
+  VIEWCAST_START_TIMEOUT: {
+    category: 'engine',
+    retryable: true,
+    action:
+      'The views named did not deliver their first snapshot in time: check the engine or remote engine.',
+  },
+  VIEWCAST_REMOTE_ENGINE: {
+    category: 'transport',
+    retryable: true,
+    action: 'Check that the remote engine (--engine URL) is reachable and accepts the credentials.',
+  },
+  VIEWCAST_REMOTE_PROTOCOL: {
+    category: 'transport',
+    retryable: false,
+    action:
+      'The remote engine sent SUBSCRIBE output viewcast cannot read: use Materialize or viewcast as remote.',
+  },
+  VIEWCAST_REMOTE_TIMESTAMP: {
+    category: 'transport',
+    retryable: false,
+    action: 'The remote engine sent a timestamp beyond 2^53: viewcast cannot carry it exactly.',
+  },
+  VIEWCAST_REMOTE_REFUSED: {
+    category: 'transport',
+    retryable: false,
+    action:
+      'The remote engine refuses the SUBSCRIBE (SQL, permissions or credentials): fix the remote or the URL.',
+  },
+  VIEWCAST_REMOTE_SCHEMA: {
+    category: 'view',
+    retryable: false,
+    action: "The remote view's columns changed: restart viewcast so that clients get the new columns.",
+  },
+  VIEWCAST_WIKIMEDIA_FORBIDDEN: {
+    category: 'transport',
+    retryable: false,
+    action: 'Wikimedia refused the request: set a descriptive User-Agent, or use --source simulate.',
+  },
+  VIEWCAST_FORWARD_REFUSED: {
+    category: 'transport',
+    retryable: false,
+    action: 'The webhook refused the events: fix the URL or its credentials; viewcast forward exits.',
+  },
+  VIEWCAST_FORWARD_UNAVAILABLE: {
+    category: 'transport',
+    retryable: true,
+    action:
+      'The webhook kept answering 429 or 5xx (or not at all): check that it is up, then run forward again.',
+  },
+  VIEWCAST_FORWARD_STATE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Point --state at a readable JSON file written by viewcast forward, or delete it to start over.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/**
+ * Postgres-wire errors carry the SQLSTATE they answer with (`VIEWCAST_SQL_42P01`): one family of
+ * codes, documented once as `VIEWCAST_SQL_<SQLSTATE>`.
+ */
+export type SqlErrorCode = `VIEWCAST_SQL_${string}`;
+
+export const SQL_ERROR_FAMILY: ErrorCodeInfo = {
+  category: 'input',
+  retryable: false,
+  action: 'The Postgres-wire client sent SQL viewcast refuses: the SQLSTATE and message say why.',
+};
+
+export type ErrorCode = keyof typeof ERROR_CODES | SqlErrorCode;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code) || code.startsWith('VIEWCAST_SQL_');
+}
+
+/** The catalogue entry of a code (the SQL family for `VIEWCAST_SQL_*`). */
+export function errorInfo(code: ErrorCode): ErrorCodeInfo {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as keyof typeof ERROR_CODES] : SQL_ERROR_FAMILY;
+}
+
+/** A code received from another process or server (a worker, a remote peer): kept verbatim. */
+export type RelayedCode = string & { readonly relayed: true };
+
 export class ViewcastError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly code: ErrorCode | RelayedCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.code = code;
     this.name = 'ViewcastError';
+  }
+
+  /**
+   * An error whose code came over a wire (an engine worker, a server's error frame). A peer may be
+   * newer than this catalogue, so the code is kept as it came instead of being checked.
+   */
+  static relayed(code: string, message: string, name?: string): ViewcastError {
+    const error = new ViewcastError('VIEWCAST_ENGINE', message);
+    (error as { code: string }).code = code;
+    if (name) error.name = name;
+    return error;
+  }
+
+  get category(): ErrorCategory {
+    return isErrorCode(this.code) ? errorInfo(this.code).category : 'transport';
+  }
+
+  get retryable(): boolean {
+    return isErrorCode(this.code) ? errorInfo(this.code).retryable : false;
   }
 }
 

@@ -3,6 +3,8 @@
  * identity, so a deleted row removes exactly one equal row. No Node imports: the browser uses it too.
  */
 
+import { stringifyJson } from './exact-json.js';
+
 /** One row of a view: column values in the view's column order. */
 export type Row = unknown[];
 
@@ -10,7 +12,7 @@ export type Row = unknown[];
 export type Change = [row: Row, diff: number];
 
 export function rowKey(row: Row): string {
-  return JSON.stringify(row);
+  return stringifyJson(row); // an int8 beyond 2^53 arrives as a BigInt
 }
 
 export class Multiset {

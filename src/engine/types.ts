@@ -73,6 +73,17 @@ export interface SubscribeOptions {
    * timestamp, makes `subscribe` throw a ViewcastError (`VIEWCAST_AS_OF`) that says what it keeps.
    */
   asOf?: Timestamp;
+  /**
+   * Called when the subscription is interrupted. `fatal: false`: it is being set up again (rows
+   * resume, after `onRestart`); `fatal: true`: it gave up for good (the view's columns changed, a
+   * protocol error, an unknown view) and no more rows follow. The error's code says which.
+   */
+  onInterrupted?: (problem: SubscriptionProblem) => void;
+}
+
+export interface SubscriptionProblem {
+  fatal: boolean;
+  error: Error;
 }
 
 export interface Subscription {

@@ -2,11 +2,13 @@
  * The sink of `viewcast forward`: events are gathered into batches (full at `batchSize`, or
  * `batchMs` after their first event) and POSTed as one JSON array each, in order, one request at a
  * time: the shape Materialize's `FROM WEBHOOK BODY FORMAT JSON ARRAY` expands into one row per
- * event. 429, 5xx and network errors are retried with backoff (honouring Retry-After); any other
- * refusal stops the forwarder with the status and the answer's text.
+ * event. 429, 5xx and network errors are retried with backoff (honouring Retry-After), at most
+ * `maxRetries` times for one batch; any other refusal, or retries used up, stops the forwarder with
+ * the status and the answer's text (`failed` settles, so the command can stop its sources and exit).
  */
 import type { Logger } from '../core/log.js';
 import { errorMessage, ViewcastError } from '../core/errors.js';
+import { stringifyJson } from '../core/exact-json.js';
 import { backoffDelay, parseRetryAfter, type BackoffSettings } from '../sources/retry-policy.js';
 import type { EventSink, RawEvent } from '../sources/types.js';
 
@@ -16,10 +18,14 @@ export interface ForwarderOptions {
   batchSize: number;
   batchMs: number;
   backoff: BackoffSettings;
+  /** Attempts after the first for one batch that the webhook answers 429, 5xx or not at all (default 8). */
+  maxRetries?: number;
   log: Logger;
   /** Called after a batch was accepted, with the position each source reached in it. */
   onAccepted?: (positions: Record<string, string>) => Promise<void>;
 }
+
+export const DEFAULT_MAX_RETRIES = 8;
 
 export interface ForwarderStats {
   events: number;
@@ -41,6 +47,9 @@ export class WebhookForwarder {
   private sending: Promise<void> | null = null;
   private failure: Error | null = null;
   private readonly roomWaiters: Array<() => void> = [];
+  private fail!: (error: Error) => void;
+  /** Resolves with the error that stopped the forwarder (never, while the webhook accepts). */
+  readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
   constructor(private readonly options: ForwarderOptions) {}
 
@@ -95,13 +104,14 @@ export class WebhookForwarder {
         await this.options.onAccepted?.(batch.positions);
       } catch (error) {
         this.failure = error instanceof Error ? error : new Error(String(error));
+        this.fail(this.failure);
       }
       for (const wake of this.roomWaiters.splice(0)) wake();
     }
   }
 
   private async post(events: RawEvent[]): Promise<void> {
-    const body = JSON.stringify(events);
+    const body = stringifyJson(events); // integers beyond 2^53 exactly as received
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | null = null;
       let why: string;
@@ -125,6 +135,14 @@ export class WebhookForwarder {
       } catch (error) {
         if (error instanceof ViewcastError) throw error;
         why = errorMessage(error);
+      }
+      const maxRetries = this.options.maxRetries ?? DEFAULT_MAX_RETRIES;
+      if (attempt >= maxRetries) {
+        throw new ViewcastError(
+          'VIEWCAST_FORWARD_UNAVAILABLE',
+          `the webhook at ${this.options.url} did not take a batch of ${events.length} events after ` +
+            `${maxRetries + 1} attempts (last: ${why}). Check that it is up; --max-retries allows more attempts.`,
+        );
       }
       const delay = retryAfter ?? backoffDelay(attempt, this.options.backoff);
       this.stats.retries += 1;

@@ -1,20 +1,24 @@
 /**
  * Turns SUBSCRIBE output rows into batches: data rows are buffered until a progress row, then
  * consolidated into one batch. A progress row at P means every change before P has been sent, so
- * the view is complete at P - 1: that is the timestamp the batch carries.
+ * the view is complete at P - 1: that is the timestamp the batch carries. A row that changes the
+ * view's errors (errors are data) rides on the batch of its timestamp.
  */
 import { consolidate, type Change } from '../core/multiset.js';
-import type { SubscribeRow, Timestamp } from '../engine/types.js';
+import type { SubscribeRow, Timestamp, ViewErrorInfo } from '../engine/types.js';
 
 export interface Batch {
   timestamp: Timestamp;
   /** Consolidated: one entry per distinct row, diffs never zero. Empty for a pure progress step. */
   changes: Change[];
+  /** Present when the view's errors changed at this timestamp: the new list (empty: no longer in error). */
+  errors?: ViewErrorInfo[];
 }
 
 export class BatchBuilder {
   private buffer: Change[] = [];
   private frontier: Timestamp | null = null;
+  private errors: ViewErrorInfo[] | undefined;
 
   constructor(private readonly emit: (batch: Batch) => void) {}
 
@@ -22,16 +26,19 @@ export class BatchBuilder {
     for (const row of rows) {
       if (!row.progressed) {
         if ('row' in row) this.buffer.push([row.row, row.diff]);
+        else this.errors = row.errors; // the latest list within a timestamp is the one that holds
         continue;
       }
       if (this.frontier !== null && row.timestamp <= this.frontier) continue; // progress never goes back
       const first = this.frontier === null;
       this.frontier = row.timestamp;
       // The very first progress row only opens the subscription; the snapshot follows it.
-      if (first && this.buffer.length === 0) continue;
-      const changes = consolidate(this.buffer);
+      if (first && this.buffer.length === 0 && this.errors === undefined) continue;
+      const batch: Batch = { timestamp: row.timestamp - 1, changes: consolidate(this.buffer) };
       this.buffer = [];
-      this.emit({ timestamp: row.timestamp - 1, changes });
+      if (this.errors !== undefined) batch.errors = this.errors;
+      this.errors = undefined;
+      this.emit(batch);
     }
   }
 }

@@ -1,133 +1,216 @@
 /**
  * The hub subscribes once to every view of the engine and keeps each view's state, so that any
  * number of clients are served from memory: a new client gets the current state at once, then the
- * same batches as everyone else.
+ * same batches as everyone else. Moments (all views at one timestamp) are assembled by
+ * moment-assembler.ts; each view's health (ok, error, reconnecting, stuck) by view-health.ts.
  *
- * Batches are held until every view has progressed past their timestamp and then published together
- * as one moment: all views of an engine share timestamps, and a dashboard must never mix them.
+ * One view never stops the others: a view in error keeps its place (its readers get the error), a
+ * view that stops progressing is released after a bound, a listener that throws is logged and
+ * skipped, and start-up gives up with an error naming the views that never delivered a snapshot.
  */
-import type { Engine, Subscription, Timestamp } from '../engine/types.js';
-import { ViewcastError } from '../core/errors.js';
+import { consoleLogger, type Logger } from '../core/log.js';
+import { errorMessage, ViewcastError, type ErrorCode } from '../core/errors.js';
+import type { Engine, Subscription, SubscriptionProblem, Timestamp } from '../engine/types.js';
 import { BatchBuilder, type Batch } from './batch-builder.js';
-import { Moment, type MomentListener } from './moment.js';
+import { systemClock, type HubClock } from './clock.js';
+import { IsolatedListeners } from './isolated-listeners.js';
+import { DEFAULT_MAX_HELD_MOMENTS, MomentAssembler, type HubBatch } from './moment-assembler.js';
+import type { Moment, MomentListener } from './moment.js';
 import type { RetentionLimits } from './retention-log.js';
-import { DEFAULT_RETENTION, ViewChannel, type PublishedBatch } from './view-channel.js';
+import { DEFAULT_RETENTION, ViewChannel } from './view-channel.js';
+import { ViewHealth, type StatusListener, type ViewStatus } from './view-health.js';
 
-/** A batch, or (after an engine restart) a whole new snapshot that replaces the view's rows. */
-type HubBatch = Batch & { replaces?: boolean };
+export type { ViewStatus, StatusListener };
 
 export interface HubOptions {
   retention?: RetentionLimits;
+  /** A view that delivers nothing for this long is reported stuck and no longer holds the others back. */
+  stuckAfterMs?: number;
+  /** How long `start` waits for every view's snapshot. */
+  startTimeoutMs?: number;
+  /** Moments held for a slow view before the views holding them back are released. */
+  maxHeldMoments?: number;
+  clock?: HubClock;
+  log?: Logger;
 }
+
+export const HUB_DEFAULTS = { stuckAfterMs: 30_000, startTimeoutMs: 120_000 };
 
 export class Hub {
   private readonly channels = new Map<string, ViewChannel>();
   private readonly subscriptions: Subscription[] = [];
-  private readonly momentListeners = new Set<MomentListener>();
-  /** Per view: the newest timestamp it is known complete at (its last batch, empty or not). */
-  private readonly known = new Map<string, Timestamp>();
-  /** Batches waiting for the slower views to reach their timestamp. */
-  private readonly pending = new Map<Timestamp, Map<string, HubBatch>>();
+  private readonly log: Logger;
+  private readonly clock: HubClock;
+  private readonly momentListeners: IsolatedListeners<[Moment]>;
+  private readonly statusListeners: IsolatedListeners<[string, ViewStatus]>;
+  private health: ViewHealth;
+  private assembler: MomentAssembler;
   private ready = false;
-  private consistent: Timestamp | null = null;
-  /** Moments published so far. */
-  moments = 0;
+  private stopWatchdog: (() => void) | null = null;
 
   constructor(
     private readonly engine: Engine,
     private readonly options: HubOptions = {},
-  ) {}
+  ) {
+    this.log = options.log ?? consoleLogger();
+    this.clock = options.clock ?? systemClock;
+    this.momentListeners = new IsolatedListeners('moment', this.log);
+    this.statusListeners = new IsolatedListeners('view status', this.log);
+    this.health = new ViewHealth([], this.clock, this.stuckAfterMs, this.statusListeners);
+    this.assembler = this.newAssembler();
+  }
 
-  /** Subscribes to every view and resolves once each has its snapshot. */
+  private get stuckAfterMs(): number {
+    return this.options.stuckAfterMs ?? HUB_DEFAULTS.stuckAfterMs;
+  }
+
+  private newAssembler(): MomentAssembler {
+    return new MomentAssembler(
+      this.channels,
+      this.health,
+      (moment) => this.momentListeners.emit(moment),
+      this.options.maxHeldMoments ?? DEFAULT_MAX_HELD_MOMENTS,
+      (views, why) => this.log.warn(`views ${views.join(', ')} no longer hold the others back: ${why}`),
+    );
+  }
+
+  /** Subscribes to every view and resolves once each has its snapshot; rejects after the start timeout. */
   async start(): Promise<void> {
-    const ready: Promise<void>[] = [];
+    const names = this.engine.views.map((v) => v.name);
+    this.health = new ViewHealth(names, this.clock, this.stuckAfterMs, this.statusListeners);
+    this.assembler = this.newAssembler();
+    const waiting = new Set(names);
+    let settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
+    const started = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const delivered = (view: string): void => {
+      if (waiting.delete(view) && waiting.size === 0) settle?.resolve();
+    };
+    const cancelTimeout = this.clock.schedule(
+      this.options.startTimeoutMs ?? HUB_DEFAULTS.startTimeoutMs,
+      () =>
+        settle?.reject(
+          new ViewcastError(
+            'VIEWCAST_START_TIMEOUT',
+            `views ${[...waiting].join(', ')} delivered no snapshot within ` +
+              `${this.options.startTimeoutMs ?? HUB_DEFAULTS.startTimeoutMs} ms of start-up; check the engine ` +
+              '(or the remote engine) for those views.',
+          ),
+        ),
+    );
     for (const info of this.engine.views) {
-      const channel = new ViewChannel(info, this.options.retention ?? DEFAULT_RETENTION);
+      const channel = new ViewChannel(info, this.options.retention ?? DEFAULT_RETENTION, this.log);
       this.channels.set(info.name, channel);
-      ready.push(
-        new Promise((resolve) => {
-          // After a restart (a remote engine that reconnected) the first batch is a whole new snapshot.
-          let restarted = false;
-          const onBatch = (batch: Batch): void => {
-            this.onBatch(channel, restarted ? { ...batch, replaces: true } : batch);
-            restarted = false;
-            resolve();
-          };
-          let builder = new BatchBuilder(onBatch);
-          const onRestart = (): void => {
-            restarted = true;
-            builder = new BatchBuilder(onBatch);
-          };
-          this.subscriptions.push(
-            this.engine.subscribe(info.name, { snapshot: true, onRestart }, (rows) => builder.push(rows)),
-          );
-        }),
-      );
+      this.subscribeTo(channel, delivered, (error) => settle?.reject(error));
     }
-    await Promise.all(ready);
+    if (names.length === 0) settle!.resolve();
+    try {
+      await started;
+    } finally {
+      cancelTimeout();
+    }
     this.ready = true;
-    this.consistent = this.minimumKnown();
-    this.flush();
+    this.assembler.begin();
+    this.watch();
+  }
+
+  private subscribeTo(
+    channel: ViewChannel,
+    delivered: (view: string) => void,
+    fail: (e: Error) => void,
+  ): void {
+    const view = channel.name;
+    // After a restart (a remote engine that reconnected) the first batch is a whole new snapshot.
+    let restarted = false;
+    const onBatch = (batch: Batch): void => {
+      this.onBatch(channel, restarted ? { ...batch, replaces: true } : batch);
+      restarted = false;
+      delivered(view);
+    };
+    let builder = new BatchBuilder(onBatch);
+    const onRestart = (): void => {
+      restarted = true;
+      builder = new BatchBuilder(onBatch);
+    };
+    const onInterrupted = (problem: SubscriptionProblem): void => this.interrupted(view, problem, fail);
+    this.subscriptions.push(
+      this.engine.subscribe(view, { snapshot: true, onRestart, onInterrupted }, (rows) => builder.push(rows)),
+    );
+  }
+
+  private interrupted(view: string, problem: SubscriptionProblem, fail: (error: Error) => void): void {
+    const message = errorMessage(problem.error);
+    if (!problem.fatal) {
+      this.health.reconnecting(view, message);
+      return;
+    }
+    const code = (
+      problem.error instanceof ViewcastError ? problem.error.code : 'VIEWCAST_ENGINE'
+    ) as ErrorCode;
+    this.log.error(`view ${view}: its subscription failed for good (${code}): ${message}`);
+    this.health.failed(view, code, [{ view, sqlstate: 'XX000', message }]);
+    if (!this.ready) fail(problem.error);
+    else this.assembler.flush();
   }
 
   private onBatch(channel: ViewChannel, batch: HubBatch): void {
-    if (batch.replaces) {
+    const known = this.assembler.knownAt(channel.name);
+    if (batch.replaces && known !== undefined) {
       // Timestamps only grow: a new snapshot older than the state is taken at the state's timestamp.
-      batch = { ...batch, timestamp: Math.max(batch.timestamp, this.known.get(channel.name) ?? 0) };
+      batch = { ...batch, timestamp: Math.max(batch.timestamp, known) };
     }
-    this.known.set(channel.name, batch.timestamp);
-    if (!this.ready) {
-      // Until every view has its snapshot there is no client to keep consistent: apply at once.
-      if (batch.replaces) channel.replace(batch);
-      else channel.apply(batch);
-      return;
-    }
-    let batches = this.pending.get(batch.timestamp);
-    if (!batches) this.pending.set(batch.timestamp, (batches = new Map()));
-    batches.set(channel.name, batch);
-    this.flush();
+    this.health.progressed(channel.name, batch.timestamp);
+    if (!this.ready) return this.assembler.applyNow(channel, batch);
+    // Silence is judged by the watchdog only: views of one engine deliver a timestamp one after the
+    // other, and judging on arrival would release the ones whose turn had not come yet.
+    this.assembler.add(channel, batch);
   }
 
-  private minimumKnown(): Timestamp | null {
-    let min: Timestamp | null = null;
-    for (const name of this.channels.keys()) {
-      const known = this.known.get(name);
-      if (known === undefined) return null;
-      min = min === null ? known : Math.min(min, known);
-    }
-    return min;
+  /** Reports views silent for longer than the bound, and publishes the moments they held back. */
+  checkProgress(): void {
+    const released = this.health.releaseSilent();
+    if (released.length === 0) return;
+    this.log.warn(
+      `views ${released.join(', ')} delivered nothing for ${this.stuckAfterMs} ms: reported stuck; ` +
+        'the other views go on without them',
+    );
+    this.assembler.flush();
   }
 
-  /** Publishes, oldest first, every pending moment that all views have progressed past. */
-  private flush(): void {
-    const complete = this.minimumKnown();
-    if (complete === null) return;
-    const due = [...this.pending.keys()].filter((t) => t <= complete).sort((a, b) => a - b);
-    for (const timestamp of due) {
-      const batches = this.pending.get(timestamp) as Map<string, HubBatch>;
-      this.pending.delete(timestamp);
-      const changed: PublishedBatch[] = [];
-      for (const channel of this.channels.values()) {
-        const batch = batches.get(channel.name);
-        if (batch) {
-          // A replacement is published as the difference to the rows held, like any batch.
-          const published = batch.replaces ? channel.replace(batch) : channel.apply(batch);
-          if (published) changed.push(published);
-        } else {
-          channel.advance(timestamp);
-        }
-      }
-      this.consistent = timestamp;
-      this.moments++;
-      const moment = new Moment(timestamp, changed);
-      for (const listener of this.momentListeners) listener(moment);
-    }
+  private watch(): void {
+    const tick = (): void => {
+      this.checkProgress();
+      this.stopWatchdog = this.clock.schedule(Math.max(1, this.stuckAfterMs / 4), tick);
+    };
+    this.stopWatchdog = this.clock.schedule(Math.max(1, this.stuckAfterMs / 4), tick);
   }
 
-  /** Listens to every published moment; listeners must not throw. */
+  /** Listens to every published moment. A listener that throws is logged once and skipped. */
   onMoment(listener: MomentListener): () => void {
-    this.momentListeners.add(listener);
-    return () => this.momentListeners.delete(listener);
+    return this.momentListeners.add(listener);
+  }
+
+  /** Listens to changes of any view's status. A listener that throws is logged once and skipped. */
+  onStatus(listener: StatusListener): () => void {
+    return this.statusListeners.add(listener);
+  }
+
+  /** The view's health, or undefined for a view the hub does not have. */
+  status(view: string): ViewStatus | undefined {
+    return this.health.status(view);
+  }
+
+  statuses(): Record<string, ViewStatus> {
+    return this.health.statuses();
+  }
+
+  /** Moments published so far. */
+  get moments(): number {
+    return this.assembler.moments;
+  }
+
+  /** Moments held back, waiting for a slower view. */
+  get heldMoments(): number {
+    return this.assembler.held;
   }
 
   get views(): ViewChannel[] {
@@ -155,7 +238,7 @@ export class Hub {
 
   /** The newest timestamp every view has reached: a dashboard is consistent at this moment. */
   get timestamp(): Timestamp | null {
-    if (this.ready) return this.consistent;
+    if (this.ready) return this.assembler.consistent;
     let min: Timestamp | null = null;
     for (const channel of this.channels.values()) {
       if (channel.timestamp === null) return null;
@@ -165,6 +248,8 @@ export class Hub {
   }
 
   close(): void {
+    this.stopWatchdog?.();
+    this.stopWatchdog = null;
     for (const subscription of this.subscriptions.splice(0)) subscription.close();
   }
 }

@@ -4,9 +4,11 @@
  * (a fragment the multiplexed frames are built from, and the `/api/stream` message derived from it);
  * the snapshot frames are cached per timestamp. The same strings go to every subscriber.
  */
+import { stringifyJson } from '../core/exact-json.js';
 import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
 import type { Timestamp, ViewInfo } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
+import { IsolatedListeners, type ListenerLog } from './isolated-listeners.js';
 import { RetentionLog, type RetentionLimits } from './retention-log.js';
 import {
   changesFragment,
@@ -50,8 +52,8 @@ export class ViewChannel {
   readonly rows = new Multiset();
   /** The timestamp the rows are valid at; null until the first snapshot arrived. */
   timestamp: Timestamp | null = null;
-  private readonly listeners = new Set<BatchListener>();
-  private readonly progressListeners = new Set<(timestamp: Timestamp) => void>();
+  private readonly listeners: IsolatedListeners<[PublishedBatch]>;
+  private readonly progressListeners: IsolatedListeners<[Timestamp]>;
   /** Times the engine subscribed again from scratch (a remote engine after a lost connection). */
   resets = 0;
   private log: RetentionLog<PublishedBatch> | null = null;
@@ -62,7 +64,11 @@ export class ViewChannel {
   constructor(
     readonly info: ViewInfo,
     private readonly retention: RetentionLimits = DEFAULT_RETENTION,
-  ) {}
+    log: ListenerLog = { error: (message) => process.stderr.write(`${message}\n`) },
+  ) {
+    this.listeners = new IsolatedListeners(`view ${info.name} batch`, log);
+    this.progressListeners = new IsolatedListeners(`view ${info.name} progress`, log);
+  }
 
   get name(): string {
     return this.info.name;
@@ -74,12 +80,12 @@ export class ViewChannel {
   }
 
   /**
-   * Applies a batch and hands it to every listener, which must not throw. Returns the published
+   * Applies a batch and hands it to every listener (one that throws is logged and skipped). Returns the published
    * batch, or null when nothing changed (or the batch was the initial snapshot).
    */
   apply(batch: Batch): PublishedBatch | null {
     const published = this.publish(batch);
-    for (const listener of this.progressListeners) listener(batch.timestamp);
+    this.progressListeners.emit(batch.timestamp);
     return published;
   }
 
@@ -101,8 +107,7 @@ export class ViewChannel {
 
   /** Called after every batch, an empty one too: the view is complete at `timestamp`. */
   listenProgress(listener: (timestamp: Timestamp) => void): () => void {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
+    return this.progressListeners.add(listener);
   }
 
   private publish(batch: Batch): PublishedBatch | null {
@@ -125,11 +130,11 @@ export class ViewChannel {
     };
     if (first) {
       // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
-      for (const listener of this.listeners) listener(published);
+      this.listeners.emit(published);
       return null;
     }
     this.log?.append(published);
-    for (const listener of this.listeners) listener(published);
+    this.listeners.emit(published);
     return published;
   }
 
@@ -137,7 +142,7 @@ export class ViewChannel {
   advance(timestamp: Timestamp): void {
     if (this.timestamp === null || timestamp <= this.timestamp) return;
     this.timestamp = timestamp;
-    for (const listener of this.progressListeners) listener(timestamp);
+    this.progressListeners.emit(timestamp);
   }
 
   private state(): StateFrames {
@@ -148,7 +153,7 @@ export class ViewChannel {
         timestamp,
         body,
         snapshot: Buffer.from(snapshotFrame(this.name, body)),
-        stream: JSON.stringify(toStreamMessage(this.rows.counted(), timestamp)),
+        stream: stringifyJson(toStreamMessage(this.rows.counted(), timestamp)),
         resets: new Map(),
       };
     }
@@ -210,8 +215,7 @@ export class ViewChannel {
   }
 
   listen(listener: BatchListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   get listenerCount(): number {

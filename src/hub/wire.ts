@@ -6,7 +6,9 @@
  *
  * Heavy JSON (rows) is serialized once per view and timestamp into a fragment; frames for any number
  * of clients and any combination of views are then assembled from fragments by concatenation.
+ * Integers beyond 2^53 (BigInts) are written as exact JSON numbers.
  */
+import { stringifyJson } from '../core/exact-json.js';
 import type { Change, Row } from '../core/multiset.js';
 import type { Column, Timestamp } from '../engine/types.js';
 
@@ -29,7 +31,7 @@ export function toStreamMessage(changes: Iterable<Change>, timestamp: Timestamp)
 /** `{"inserted":[...],"deleted":[...]}`: one view's changes, the unit every batch frame is built from. */
 export function changesFragment(changes: Iterable<Change>): string {
   const { inserted, deleted } = toStreamMessage(changes, 0);
-  return `{"inserted":${JSON.stringify(inserted)},"deleted":${JSON.stringify(deleted)}}`;
+  return `{"inserted":${stringifyJson(inserted)},"deleted":${stringifyJson(deleted)}}`;
 }
 
 /** The `/api/stream` message for a fragment: the same object with the timestamp added. */
@@ -50,7 +52,7 @@ export function batchFrame(
 
 /** `"timestamp":T,"columns":[...],"rows":[...]`: the shared body of `snapshot` and `reset` frames. */
 export function stateBody(timestamp: Timestamp, columns: Column[], rows: Row[]): string {
-  return `"timestamp":${timestamp},"columns":${JSON.stringify(columns.map((c) => c.name))},"rows":${JSON.stringify(rows)}`;
+  return `"timestamp":${timestamp},"columns":${JSON.stringify(columns.map((c) => c.name))},"rows":${stringifyJson(rows)}`;
 }
 
 export function snapshotFrame(view: string, body: string): string {

@@ -57,11 +57,13 @@ export class IngestPipeline {
   sinkFor(source: string): EventSink {
     const counters: SourceCounters = { applied: 0, skipped: {} };
     this.counters.set(source, counters);
+    const skip = (reason: string): void => {
+      counters.skipped[reason] = (counters.skipped[reason] ?? 0) + 1;
+    };
     return {
-      push: (event: RawEvent, position: string | null) => this.push(source, event, position),
-      skip: (reason: string) => {
-        counters.skipped[reason] = (counters.skipped[reason] ?? 0) + 1;
-      },
+      // A value that cannot fit its column becomes NULL and is counted as skipped (issue 12, item 3).
+      push: (event: RawEvent, position: string | null) => this.push(source, event, position, skip),
+      skip,
     };
   }
 
@@ -92,9 +94,14 @@ export class IngestPipeline {
     }
   }
 
-  private push(source: string, event: RawEvent, position: string | null): void | Promise<void> {
+  private push(
+    source: string,
+    event: RawEvent,
+    position: string | null,
+    skip: (reason: string) => void,
+  ): void | Promise<void> {
     this.pushed++;
-    this.buffer.push({ record: this.map(event), source, position });
+    this.buffer.push({ record: this.map(event, skip), source, position });
     this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)

@@ -3,32 +3,73 @@
  * a column is filled from the event field of the same name, else from `head.rest` of a nested
  * object (`length_new` <- length.new, `meta_uri` <- meta.uri), with two aliases kept from the
  * original demo: `r_ts` <- timestamp and `r_schema` <- $schema. Values that do not fit the column's
- * type become NULL, and text Postgres cannot store is repaired, instead of failing the whole
- * transaction.
+ * type become NULL (an integer out of its column's range is also counted as skipped), and text
+ * Postgres cannot store is repaired, instead of failing the whole transaction. Integers are exact at
+ * any size: beyond 2^53 they are BigInts, which the engine writes as exact JSON numbers.
  */
+import { stringifyJson } from '../core/exact-json.js';
 import type { Column, InputRecord } from '../engine/types.js';
 import type { RawEvent } from '../sources/types.js';
 
 const ALIASES: Record<string, string[]> = { r_ts: ['timestamp'], r_schema: ['$schema'] };
 
-type Coerce = (value: unknown) => unknown;
+/** Called for a value that was set to NULL because it cannot fit its column (counted as skipped). */
+export type SkipValue = (reason: 'out-of-range', detail: string) => void;
+
+type Coerce = (value: unknown, column: string, skip: SkipValue | undefined) => unknown;
+
+/** The range of each Postgres integer type, as BigInts (exact at both ends). */
+const INTEGER_BITS: Record<string, number> = { smallint: 16, int2: 16, integer: 32, int: 32, int4: 32 };
+
+/**
+ * Integers travel exactly: a safe integer stays a number, a bigger one that fits the column becomes a
+ * BigInt (sources read such literals as BigInts, see core/exact-json.ts). A value out of the column's
+ * range becomes NULL and is counted as skipped (`out-of-range`): Postgres would abort the transaction.
+ */
+function integerCoercer(type: string): Coerce {
+  const bits = INTEGER_BITS[type] ?? 64;
+  const max = 2n ** BigInt(bits - 1) - 1n;
+  const min = -(2n ** BigInt(bits - 1));
+  return (v, column, skip) => {
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v)) return null;
+    } else if (typeof v !== 'bigint') return null;
+    const exact = BigInt(v);
+    if (exact > max || exact < min) {
+      skip?.('out-of-range', `${column} = ${String(v)} does not fit ${type}`);
+      return null;
+    }
+    return Number.isSafeInteger(Number(exact)) ? Number(exact) : exact;
+  };
+}
 
 function coercerFor(type: string): Coerce {
-  if (/^(bigint|integer|smallint|int\d?)$/.test(type)) {
-    return (v) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-  }
+  if (/^(bigint|integer|smallint|int\d?)$/.test(type)) return integerCoercer(type);
   if (/^(double precision|real|numeric)/.test(type))
-    return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  if (type === 'boolean') return (v) => (typeof v === 'boolean' ? v : null);
-  if (type === 'jsonb' || type === 'json')
     return (v) =>
-      v === undefined ? null : JSON.parse(JSON.stringify(v), (_key, x: unknown) => cleanText(x));
+      typeof v === 'number' && Number.isFinite(v)
+        ? v
+        : typeof v === 'bigint'
+          ? type === 'numeric'
+            ? v
+            : Number(v)
+          : null;
+  if (type === 'boolean') return (v) => (typeof v === 'boolean' ? v : null);
+  if (type === 'jsonb' || type === 'json') return (v) => (v === undefined ? null : cleanDeep(v));
   return (v) =>
-    v === undefined || v === null
-      ? null
-      : typeof v === 'string'
-        ? cleanText(v)
-        : cleanText(JSON.stringify(v));
+    v === undefined || v === null ? null : typeof v === 'string' ? cleanText(v) : cleanText(stringifyJson(v));
+}
+
+/** A copy of a JSON value with every string made storable (BigInts kept: the engine writes them exactly). */
+function cleanDeep(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, x] of Object.entries(value)) out[cleanText(key)] = cleanDeep(x);
+    return out;
+  }
+  return value;
 }
 
 const NUL = String.fromCharCode(0);
@@ -65,13 +106,14 @@ function lookup(event: RawEvent, column: string): unknown {
   return undefined;
 }
 
-export type RecordMapper = (event: RawEvent) => InputRecord;
+/** Maps an event to a record; `skip` hears of every value set to NULL because it cannot fit. */
+export type RecordMapper = (event: RawEvent, skip?: SkipValue) => InputRecord;
 
 export function recordMapper(columns: Column[]): RecordMapper {
   const fields = columns.map((c) => ({ name: c.name, coerce: coercerFor(c.type) }));
-  return (event) => {
+  return (event, skip) => {
     const record: InputRecord = {};
-    for (const { name, coerce } of fields) record[name] = coerce(lookup(event, name));
+    for (const { name, coerce } of fields) record[name] = coerce(lookup(event, name), name, skip);
     return record;
   };
 }

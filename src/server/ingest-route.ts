@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJson } from '../core/exact-json.js';
 import { parseEvent, schemaProblems } from '../sources/event-schema.js';
 import type { IngestResult } from '../sources/http-ingest.js';
 import type { RawEvent } from '../sources/types.js';
@@ -61,7 +62,7 @@ export function parseIngestBody(text: string): ParsedBody {
   if (text[start] === '[') {
     let items: unknown;
     try {
-      items = JSON.parse(text);
+      items = parseJson(text); // exact integers beyond 2^53 (issue 12, item 3)
     } catch (error) {
       const at = /position (\d+)/.exec((error as Error).message);
       const line = at ? text.slice(0, Number(at[1])).split('\n').length : 1;

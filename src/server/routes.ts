@@ -4,7 +4,9 @@
  * and the health checks do not.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringifyJson } from '../core/exact-json.js';
 import type { Hub } from '../hub/hub.js';
+import { describeViewError, summarizeHealth } from '../hub/view-health.js';
 import type { Fanout } from './fanout.js';
 import { checkAccess, refuseRequest } from './guards.js';
 import { handleIngest, type IngestEndpoint } from './ingest-route.js';
@@ -26,7 +28,7 @@ export interface RouteContext {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body); // rows may hold integers beyond 2^53 (BigInts), written exactly
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text);
 }
@@ -65,9 +67,7 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     return;
   }
   if (pathname === '/healthz') return sendText(res, 200, 'ok\n');
-  if (pathname === '/readyz') {
-    return context.ready() ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'not ready\n');
-  }
+  if (pathname === '/readyz') return readyz(context, res);
   const isApi = pathname.startsWith('/api/');
   if (isApi || pathname === '/metrics') {
     const isSse = pathname === '/api/sse' || pathname.startsWith('/api/sse/');
@@ -99,6 +99,12 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     if (!channel) {
       return sendJson(res, 404, { error: { code: 'UNKNOWN_VIEW', message: `unknown view "${view}"` } });
     }
+    // --- view status (issue 12, errors are data): a view in error answers 409 naming the reason ---
+    const status = context.hub.status(view);
+    if (status?.state === 'error') {
+      const { code, errors } = status;
+      return sendJson(res, 409, { error: { code, message: describeViewError(view, errors), view, errors } });
+    }
     return sendJson(res, 200, {
       view,
       timestamp: channel.timestamp,
@@ -106,8 +112,40 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
       rows: channel.rows.rows(),
     });
   }
-  if (pathname === '/api/status') return sendJson(res, 200, context.status());
+  if (pathname === '/api/status') {
+    const status = context.status();
+    const views = summarizeHealth(context.hub.statuses());
+    return sendJson(
+      res,
+      200,
+      typeof status === 'object' && status !== null ? { ...status, viewHealth: views } : status,
+    );
+  }
   if (isApi) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } });
   if (await serveStatic(req, res, pathname)) return;
   sendText(res, 404, 'not found\n');
+}
+
+/**
+ * Ready while the hub serves; the views that are not ok are named in the body. Only when no view at
+ * all can be served fresh (every one stuck, reconnecting or failed) is the gateway not ready.
+ */
+function readyz(context: RouteContext, res: ServerResponse): void {
+  if (!context.ready()) return sendText(res, 503, 'not ready\n');
+  const statuses = context.hub.statuses();
+  const health = summarizeHealth(statuses);
+  const lines = [
+    ...health.error.map((e) => `view ${e.view}: error (${e.code})`),
+    ...health.stuck.map((view) => `view ${view}: stuck`),
+    ...health.reconnecting.map((view) => `view ${view}: reconnecting`),
+  ];
+  const live = Object.values(statuses).filter(
+    (s) => s.state === 'ok' || (s.state === 'error' && s.code === 'VIEWCAST_VIEW_ERROR'),
+  );
+  const ready = live.length > 0 || Object.keys(statuses).length === 0;
+  sendText(
+    res,
+    ready ? 200 : 503,
+    `${ready ? 'ready' : 'not ready'}\n${lines.map((l) => `${l}\n`).join('')}`,
+  );
 }

@@ -7,6 +7,7 @@
  * The lenient default checks only the types of the fields that are present, which is what
  * `POST /api/ingest` enforces: missing fields become NULL columns, a wrong type is refused.
  */
+import { parseJson } from '../core/exact-json.js';
 import type { RawEvent } from './types.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'object' | 'any';
@@ -88,6 +89,7 @@ function kindOf(value: unknown): Kind | 'null' | 'other' {
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'other';
+  if (typeof value === 'bigint') return 'integer';
   if (typeof value === 'object' && !Array.isArray(value)) return 'object';
   return 'other';
 }
@@ -181,7 +183,7 @@ export type ParsedFrame =
 export function parseEvent(text: string): ParsedFrame {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text); // integers beyond 2^53 stay exact, as BigInts
   } catch (error) {
     return { reason: 'malformed-json', detail: (error as Error).message };
   }

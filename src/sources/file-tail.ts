@@ -3,7 +3,8 @@
  * SSE text, read as it grows. A message cut at the end of the file waits for the rest of its bytes;
  * a file that shrinks was truncated and is read again from the start; a file whose inode changed
  * was rotated: the old one is read to its end, then the new one from its start. The position is
- * `<inode>:<byte offset after the last message>`, so a restart continues in the same file.
+ * `<inode>:<byte offset after the last message>`, so a restart continues in the same file, with the
+ * latest `meta.id`s, so a duplicate that straddles a restart is dropped as well.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { EventGate } from './event-gate.js';
 import { parseEvent } from './event-schema.js';
 import { Sleeper } from './sleeper.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
+import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, Source, SourceLog, SourceStatus } from './types.js';
 
 export interface FileTailOptions {
@@ -56,7 +58,9 @@ export class FileTailSource implements Source {
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
     const watcher = this.watchDirectory();
-    let resume = parsePosition(resumeFrom);
+    const resumed = decodeDedupePosition(resumeFrom);
+    for (const id of resumed.recentIds) this.gate.seen.add(id);
+    let resume = parsePosition(resumed.at);
     try {
       while (!this.stopped) {
         if (!this.current) {
@@ -193,7 +197,8 @@ export class FileTailSource implements Source {
       return;
     }
     this.emitted++;
-    const wait = sink.push(parsed.event, `${file.inode}:${file.base + message.end}`);
+    const at = `${file.inode}:${file.base + message.end}`;
+    const wait = sink.push(parsed.event, encodeDedupePosition(at, this.gate.seen.latest(RECENT_IDS_KEPT)));
     if (wait) this.pending.push(wait);
   }
 }

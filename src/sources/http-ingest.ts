@@ -4,6 +4,7 @@
  * request's events are validated as a whole before any is handed over (see ingest-route.ts).
  */
 import { EventGate } from './event-gate.js';
+import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
 
 export interface IngestResult {
@@ -31,8 +32,11 @@ export class HttpIngestSource implements Source {
     return this.sink !== null && !this.stopped;
   }
 
-  async run(sink: EventSink): Promise<void> {
+  async run(sink: EventSink, resumeFrom: string | null = null): Promise<void> {
     if (this.stopped) return;
+    // The latest ids were committed with the events: a client that posts again after a restart is
+    // told its re-delivered events are duplicates instead of having them counted twice.
+    for (const id of decodeDedupePosition(resumeFrom).recentIds) this.gate.seen.add(id);
     this.sink = sink;
     await new Promise<void>((resolve) => (this.release = resolve));
     this.sink = null;
@@ -53,7 +57,7 @@ export class HttpIngestSource implements Source {
       }
       this.emitted++;
       result.accepted++;
-      const wait = sink.push(event, null);
+      const wait = sink.push(event, encodeDedupePosition(null, this.gate.seen.latest(RECENT_IDS_KEPT)));
       if (wait) await wait;
     }
     return result;

@@ -3,7 +3,8 @@
  * either of them optionally gzipped. Paced by the events' `meta.dt` scaled by `speed`, or as fast
  * as the engine takes them (`max`). With `loop` it starts over at the end, forever, giving every
  * event a fresh `meta.id` on each later pass so that the passes are new events, not duplicates.
- * The resume position is the number of events consumed, so a restart continues at the next one.
+ * The resume position is the number of events consumed, so a restart continues at the next one,
+ * with the latest `meta.id`s, so a duplicate that straddles a restart is dropped as well.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { eventTime, parseEvent } from './event-schema.js';
 import { ReplayProgress, type ProgressTarget } from './replay-progress.js';
 import { Sleeper } from './sleeper.js';
 import { parseSseText } from './sse-text.js';
+import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
 
 export { eventTime };
@@ -58,7 +60,8 @@ export class ReplaySource implements Source {
     const entries = await readRecording(this.options.file);
     this.total = entries.length;
     const loop = this.options.loop === true && entries.length > 0;
-    let position = resumeFrom === null ? 0 : Math.max(0, Math.floor(Number(resumeFrom)) || 0);
+    const resumed = decodeDedupePosition(resumeFrom);
+    let position = resumed.at === null ? 0 : Math.max(0, Math.floor(Number(resumed.at)) || 0);
     if (!loop) position = Math.min(position, entries.length);
     if (this.options.progress)
       this.progress = new ReplayProgress(
@@ -68,6 +71,7 @@ export class ReplaySource implements Source {
         this.options.progress,
       );
     const gate = new EventGate();
+    for (const id of resumed.recentIds) gate.seen.add(id);
     let clock: { wall: number; recorded: number } | null = null;
     let pass = -1;
     const startedAt = position;
@@ -104,7 +108,7 @@ export class ReplaySource implements Source {
         }
       }
       this.emitted++;
-      await sink.push(event, String(position));
+      await sink.push(event, encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT)));
     }
     this.finished = !this.stopped;
     if (this.finished) this.progress?.finish(position - startedAt);

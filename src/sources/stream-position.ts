@@ -37,3 +37,33 @@ export function decodePosition(stored: string | null): StreamPosition | null {
   }
   return { lastEventId: stored, recentIds: [] };
 }
+
+/**
+ * The resume position of any other source that drops re-delivered `meta.id`s (a replay, a followed
+ * file, POST /api/ingest): its own position (`at`: an event count, `<inode>:<offset>`, or none) with
+ * the latest ids, committed with the events in one transaction, so that a duplicate straddling a
+ * restart is dropped too. Positions stored before the ids travelled (the bare `at`) still resume.
+ */
+export interface DedupePosition {
+  at: string | null;
+  recentIds: string[];
+}
+
+export function encodeDedupePosition(at: string | null, recentIds: string[]): string {
+  return JSON.stringify({ at, recentIds });
+}
+
+export function decodeDedupePosition(stored: string | null): DedupePosition {
+  if (stored === null || stored === '') return { at: null, recentIds: [] };
+  if (stored.startsWith('{')) {
+    try {
+      const value = JSON.parse(stored) as Record<string, unknown>;
+      const at = typeof value['at'] === 'string' ? value['at'] : null;
+      const ids = Array.isArray(value['recentIds']) ? value['recentIds'] : [];
+      return { at, recentIds: ids.filter((id): id is string => typeof id === 'string') };
+    } catch {
+      // not ours: fall through
+    }
+  }
+  return { at: stored, recentIds: [] };
+}

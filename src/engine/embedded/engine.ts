@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { ViewcastError } from '../../core/errors.js';
+import { stringifyJson } from '../../core/exact-json.js';
 import type {
   Column,
   IngestingEngine,
@@ -87,7 +88,7 @@ export class EmbeddedEngine implements IngestingEngine {
   }
 
   async ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
-    const text = JSON.stringify(records);
+    const text = stringifyJson(records); // integers beyond 2^53 arrive as BigInts: written exactly
     const commit = (await this.call({ type: 'ingest', records: text, positions })) as CommitResult;
     return commit.timestamp;
   }
@@ -207,9 +208,7 @@ export class EmbeddedEngine implements IngestingEngine {
     const waiter = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     if (!reply.ok) {
-      waiter?.reject(
-        Object.assign(new ViewcastError(reply.error.code, reply.error.message), { name: reply.error.name }),
-      );
+      waiter?.reject(ViewcastError.relayed(reply.error.code, reply.error.message, reply.error.name));
       return;
     }
     if (waiter?.type === 'ingest') this.publish(reply.result as CommitResult);

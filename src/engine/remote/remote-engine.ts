@@ -29,6 +29,8 @@ export interface RemoteEngineStatus {
   connected: number;
   subscriptions: number;
   restarts: number;
+  /** Subscriptions that ended for good (a changed schema, an unknown view, a protocol error). */
+  failed: number;
   lastError: string | null;
 }
 
@@ -99,6 +101,7 @@ export class RemoteEngine implements Engine {
       connected: all.filter((s) => s.connected).length,
       subscriptions: all.length,
       restarts: all.reduce((sum, s) => sum + s.restarts, 0),
+      failed: all.filter((s) => s.failed).length,
       lastError: all.find((s) => s.lastError)?.lastError ?? null,
     };
   }

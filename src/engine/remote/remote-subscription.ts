@@ -6,13 +6,16 @@
  *
  * When the connection is lost it reconnects with jittered exponential backoff and subscribes again
  * with a snapshot; before the first rows of the new subscription it calls `onRestart`, so the hub
- * replaces the view's state instead of adding to it.
+ * replaces the view's state instead of adding to it. An error that a new connection cannot cure (the
+ * view's columns changed, it no longer exists, a protocol error) ends the subscription instead: it is
+ * logged and reported through `onInterrupted` as fatal, never retried forever (remote-errors.ts).
  */
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage, type ViewcastError } from '../../core/errors.js';
 import type { SubscribeListener, SubscribeOptions, ViewInfo } from '../types.js';
 import { connect, quoteIdent, type RemoteTarget } from './connect.js';
+import { fatalRemoteError } from './remote-errors.js';
 import { SubscribeDecoder } from './subscribe-decoder.js';
 
 export interface RetryPolicy {
@@ -37,6 +40,8 @@ export class RemoteSubscription {
   /** Times the subscription had to start over on a new connection. */
   restarts = 0;
   lastError: string | null = null;
+  /** The error that ended the subscription for good, or null while it runs. */
+  failed: ViewcastError | null = null;
   private closed = false;
   private client: pg.Client | null = null;
   private wake: (() => void) | null = null;
@@ -64,8 +69,14 @@ export class RemoteSubscription {
         await this.follow(() => (failures = 0));
       } catch (error) {
         if (this.closed) return;
-        failures += 1;
         this.lastError = errorMessage(error);
+        const fatal = fatalRemoteError(error, this.view.name, this.settings.target.display);
+        if (fatal) return this.fail(fatal);
+        failures += 1;
+        this.options.onInterrupted?.({
+          fatal: false,
+          error: error instanceof Error ? error : new Error(this.lastError),
+        });
         const wait = backoff(this.settings.retry, failures);
         this.settings.log.warn(
           `engine ${this.settings.target.display}: subscription to ${this.view.name} lost (${this.lastError}); ` +
@@ -129,6 +140,17 @@ export class RemoteSubscription {
       this.client = null;
       await client.end().catch(() => undefined);
     }
+  }
+
+  private fail(error: ViewcastError): void {
+    this.failed = error;
+    this.closed = true;
+    this.setConnected(false);
+    this.settings.log.error(
+      `engine ${this.settings.target.display}: subscription to ${this.view.name} failed for good ` +
+        `(${error.code}): ${error.message}`,
+    );
+    this.options.onInterrupted?.({ fatal: true, error });
   }
 
   private setConnected(connected: boolean): void {

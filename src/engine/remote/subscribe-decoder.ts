@@ -36,7 +36,7 @@ export class SubscribeDecoder {
     const rest = names.slice(3);
     if (rest.join() !== expected.join()) {
       throw new ViewcastError(
-        'VIEWCAST_REMOTE_PROTOCOL',
+        'VIEWCAST_REMOTE_SCHEMA',
         `view ${view} on the remote now has columns (${rest.join(', ')}) instead of (${expected.join(', ')}); restart viewcast to pick up the change.`,
       );
     }

@@ -1,0 +1,145 @@
+/**
+ * Batches are held until every view has progressed past their timestamp and are then published
+ * together as one moment: all views of an engine share timestamps, and a dashboard must never mix
+ * them. A view the health tracker released (stuck past the bound, failed for good) no longer holds
+ * the others back; when it comes back, the changes it sends for moments already published are merged
+ * into its first batch after them, so its clients catch up with one net diff. Held moments are
+ * bounded: past the bound the views holding them back are released.
+ */
+import { consolidate } from '../core/multiset.js';
+import type { Timestamp } from '../engine/types.js';
+import type { Batch } from './batch-builder.js';
+import { Moment } from './moment.js';
+import type { ViewChannel, PublishedBatch } from './view-channel.js';
+import type { ViewHealth } from './view-health.js';
+
+/** A batch, or (after an engine restart) a whole new snapshot that replaces the view's rows. */
+export type HubBatch = Batch & { replaces?: boolean };
+
+export const DEFAULT_MAX_HELD_MOMENTS = 10_000;
+
+export class MomentAssembler {
+  /** Per view: the newest timestamp it is known complete at (its last batch, empty or not). */
+  private readonly known = new Map<string, Timestamp>();
+  /** Batches waiting for the slower views to reach their timestamp. */
+  private readonly pending = new Map<Timestamp, Map<string, HubBatch>>();
+  /** Per returning view: its changes at timestamps already published, for its next batch. */
+  private readonly late = new Map<string, HubBatch>();
+  /** The timestamp of the last published moment. */
+  consistent: Timestamp | null = null;
+  moments = 0;
+
+  constructor(
+    private readonly channels: Map<string, ViewChannel>,
+    private readonly health: ViewHealth,
+    private readonly publish: (moment: Moment) => void,
+    private readonly maxHeld: number,
+    private readonly onReleased: (views: string[], why: string) => void,
+  ) {}
+
+  get held(): number {
+    return this.pending.size;
+  }
+
+  knownAt(view: string): Timestamp | undefined {
+    return this.known.get(view);
+  }
+
+  /** Before every view has its snapshot there is no client to keep consistent: apply at once. */
+  applyNow(channel: ViewChannel, batch: HubBatch): void {
+    this.known.set(channel.name, batch.timestamp);
+    this.applyTo(channel, batch);
+  }
+
+  /** Every view has its snapshot: moments start at the slowest view's timestamp. */
+  begin(): void {
+    this.consistent = this.complete();
+    this.flush();
+  }
+
+  add(channel: ViewChannel, batch: HubBatch): void {
+    const view = channel.name;
+    const wasReleased = this.health.released(view);
+    if (wasReleased && this.consistent !== null && batch.timestamp <= this.consistent) {
+      // Back, but behind the moments already published: keep its changes for its next batch.
+      this.known.set(view, batch.timestamp);
+      this.late.set(view, merge(this.late.get(view), batch));
+      return;
+    }
+    const late = this.late.get(view);
+    if (late) {
+      this.late.delete(view);
+      batch = merge(late, batch);
+    }
+    if (wasReleased) this.health.rejoin(view);
+    this.known.set(view, batch.timestamp);
+    let batches = this.pending.get(batch.timestamp);
+    if (!batches) this.pending.set(batch.timestamp, (batches = new Map()));
+    batches.set(view, batch);
+    if (this.pending.size > this.maxHeld) this.releaseSlowest();
+    this.flush();
+  }
+
+  /** The newest timestamp every view that still holds moments back has reached. */
+  private complete(): Timestamp | null {
+    let min: Timestamp | null = null;
+    for (const name of this.channels.keys()) {
+      if (this.health.released(name)) continue;
+      const known = this.known.get(name);
+      if (known === undefined) return null;
+      min = min === null ? known : Math.min(min, known);
+    }
+    return min;
+  }
+
+  private releaseSlowest(): void {
+    const holding = [...this.channels.keys()].filter((name) => !this.health.released(name));
+    const slowest = Math.min(...holding.map((name) => this.known.get(name) ?? -Infinity));
+    const views = holding.filter((name) => (this.known.get(name) ?? -Infinity) === slowest);
+    for (const view of views) this.health.release(view);
+    this.onReleased(views, `more than ${this.maxHeld} moments were waiting for them`);
+  }
+
+  /** Publishes, oldest first, every held moment that all unreleased views have progressed past. */
+  flush(): void {
+    const complete = this.complete();
+    if (complete === null) return;
+    const due = [...this.pending.keys()].filter((t) => t <= complete).sort((a, b) => a - b);
+    for (const timestamp of due) {
+      const batches = this.pending.get(timestamp) as Map<string, HubBatch>;
+      this.pending.delete(timestamp);
+      const changed: PublishedBatch[] = [];
+      for (const channel of this.channels.values()) {
+        const batch = batches.get(channel.name);
+        if (batch) {
+          const published = this.applyTo(channel, batch);
+          if (published) changed.push(published);
+        } else if (!this.health.released(channel.name)) {
+          channel.advance(timestamp);
+        }
+      }
+      this.consistent = timestamp;
+      this.moments++;
+      this.publish(new Moment(timestamp, changed));
+    }
+  }
+
+  private applyTo(channel: ViewChannel, batch: HubBatch): PublishedBatch | null {
+    if (batch.errors) this.health.setErrors(channel.name, batch.errors);
+    // A replacement is published as the difference to the rows held, like any batch.
+    return batch.replaces ? channel.replace(batch) : channel.apply(batch);
+  }
+}
+
+/** Two consecutive batches of one view as one: a replacement supersedes what came before it. */
+function merge(earlier: HubBatch | undefined, later: HubBatch): HubBatch {
+  if (!earlier || later.replaces) return later;
+  const merged: HubBatch = {
+    timestamp: later.timestamp,
+    changes: consolidate([...earlier.changes, ...later.changes]),
+  };
+  if (earlier.replaces) merged.replaces = true;
+  const errors = later.errors ?? earlier.errors;
+  if (errors) merged.errors = errors;
+  return merged;
+}
