@@ -10,6 +10,7 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'gateway-lag': async () => (await import('./gateway-lag.js')).default,
   'engine-throughput': async () => (await import('./engine-throughput.js')).default,
   'engine-users': async () => (await import('./engine-users.js')).default,
+  'engine-store': async () => (await import('./engine-store.js')).default,
   'engine-event-loop': async () => (await import('./engine-event-loop.js')).default,
   'engine-latency': async () => (await import('./engine-latency.js')).default,
   'subscribe-frames': async () => (await import('./subscribe-frames.js')).default,
