@@ -8,7 +8,7 @@
 import type { Transaction } from '@electric-sql/pglite';
 import { ViewDefinitionError } from '../../core/errors.js';
 import type { Column } from '../types.js';
-import type { ViewStatement } from '../views-file.js';
+import type { ViewStatement } from '../../sql/views-file.js';
 import { installCapture } from './capture.js';
 import {
   isHiddenColumn,

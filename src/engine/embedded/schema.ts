@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import { ViewcastError } from '../../core/errors.js';
 import type { Column } from '../types.js';
-import type { ViewsFile } from '../views-file.js';
+import type { ViewsFile } from '../../sql/views-file.js';
 import { columnsOf, createView } from './create-view.js';
 import { columnsRead } from './input-columns.js';
 import type { ViewKind, ViewPlan } from './view-plan.js';

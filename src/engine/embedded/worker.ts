@@ -8,7 +8,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_ivm } from '@electric-sql/pglite-pg_ivm';
 import { Multiset } from '../../core/multiset.js';
 import { ViewcastError, ViewDefinitionError } from '../../core/errors.js';
-import { parseViewsFile } from '../views-file.js';
+import { loadSqlParser, parseViewsFile } from '../../sql/views-file.js';
 import { commit, evaluate, type EngineState } from './commit.js';
 import { postgresReason } from './create-view.js';
 import type { InitRequest, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
@@ -63,6 +63,7 @@ async function dispatch(request: Request): Promise<unknown> {
 }
 
 async function init(request: InitRequest): Promise<InitResult> {
+  await loadSqlParser();
   const views = parseViewsFile(request.viewsSql, request.viewsFile);
   const db = await PGlite.create({
     ...(request.dataDir ? { dataDir: request.dataDir } : {}),
