@@ -70,7 +70,12 @@ describe('views/examples.sql against the recording', () => {
   const view = async (name: string): Promise<Row[]> =>
     (await getJson<{ rows: Row[] }>(app, `/api/views/${name}`)).rows;
 
-  it('starts without warnings: every example view is maintained incrementally', () => {
+  it('runs every example view on the delta path, without loading PGlite', () => {
+    assert.deepEqual(
+      app.engine.views.filter((v) => v.path !== 'delta').map((v) => [v.name, v.reason]),
+      [],
+    );
+    assert.equal(app.engine.pgliteLoaded, false);
     assert.deepEqual(app.engine.warnings, []);
   });
 

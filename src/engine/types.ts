@@ -66,13 +66,6 @@ export interface SubscribeOptions {
    * replaces everything sent before.
    */
   onRestart?: () => void;
-  /**
-   * Start at this timestamp instead of now (`SUBSCRIBE ... AS OF T`): the snapshot is the view's
-   * contents at `asOf`, followed by every change after it. An engine keeps a bounded history of
-   * recent transactions; a timestamp older than that history, or later than the engine's current
-   * timestamp, makes `subscribe` throw a ViewcastError (`VIEWCAST_AS_OF`) that says what it keeps.
-   */
-  asOf?: Timestamp;
 }
 
 export interface Subscription {

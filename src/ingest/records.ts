@@ -13,9 +13,23 @@ const ALIASES: Record<string, string[]> = { r_ts: ['timestamp'], r_schema: ['$sc
 
 type Coerce = (value: unknown) => unknown;
 
+const INTEGER_BITS: Record<string, number> = {
+  bigint: 64,
+  int8: 64,
+  integer: 32,
+  int4: 32,
+  int: 32,
+  smallint: 16,
+  int2: 16,
+};
+
 function coercerFor(type: string): Coerce {
-  if (/^(bigint|integer|smallint|int\d?)$/.test(type)) {
-    return (v) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+  const bits = INTEGER_BITS[type];
+  if (bits !== undefined) {
+    // Out of the type's range would fail the whole transaction in Postgres: NULL instead. (JSON.parse
+    // has already rounded integers beyond 2^53; 2^63 itself, a rounded int8 maximum, does not fit.)
+    const limit = 2 ** (bits - 1);
+    return (v) => (typeof v === 'number' && Number.isInteger(v) && v >= -limit && v < limit ? v : null);
   }
   if (/^(double precision|real|numeric)/.test(type))
     return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -27,7 +27,13 @@ export interface CreateContext {
   warnings: string[];
 }
 
-export async function createView(ctx: CreateContext, view: ViewStatement, ord: number): Promise<ViewPlan> {
+/** `served`: the engine publishes this view's changes (else it is only read by other PGlite views). */
+export async function createView(
+  ctx: CreateContext,
+  view: ViewStatement,
+  ord: number,
+  served: boolean,
+): Promise<ViewPlan> {
   const { tx } = ctx;
   const name = quoteIdent(view.name);
   const fail = (error: unknown): never => {
@@ -39,7 +45,7 @@ export async function createView(ctx: CreateContext, view: ViewStatement, ord: n
   const immvError = await tryImmv(tx, name, view.query);
   if (immvError === null) {
     const columns = await columnsOf(tx, view.name);
-    await installCapture(tx, view.name, ord, columns);
+    if (served) await installCapture(tx, view.name, ord, columns);
     return { name: view.name, ord, kind: 'immv', columns, evaluate: selectColumns(name, columns) };
   }
   await tx.exec(`CREATE VIEW ${name} AS ${view.query}`).catch(fail);
