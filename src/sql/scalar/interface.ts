@@ -41,6 +41,15 @@ export interface Scope {
   columns: ScopeColumn[];
 }
 
+export interface CompileOptions {
+  /**
+   * Consulted for every node before it is compiled: a scope column index makes the node read that
+   * column instead. The planner maps aggregate calls (`count(*)` in HAVING or a select list) and
+   * GROUP BY expressions to the columns of its own operators this way.
+   */
+  substitute?(node: unknown): number | undefined;
+}
+
 /** Evaluation context: the transaction's timestamp, for `mz_now()` and `now()`. */
 export interface EvalContext {
   timestamp: number;
