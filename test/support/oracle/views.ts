@@ -1,0 +1,244 @@
+/**
+ * Random views from the delta path's grammar, as SQL text: filters and projections, GROUP BY with
+ * every supported aggregate (FILTER, HAVING, expressions over aggregates), a global aggregate,
+ * DISTINCT, top-k, and a top-k over a grouped view. Each view comes with the SQL the oracle runs:
+ * the same query, except that a top-k's ORDER BY is completed with the delta path's documented
+ * tie-break (every output column ascending, NULLs last), so that Postgres's answer is unique.
+ */
+import fc from 'fast-check';
+import { ExpressionGenerator, type Leaf } from './expressions.js';
+import { COLUMN_TYPES, SQL_TYPE_NAME, type ColumnType } from './values.js';
+
+export const INPUT_TABLE = 'events';
+
+export interface InputColumn {
+  name: string;
+  type: ColumnType;
+}
+
+export interface GeneratedView {
+  name: string;
+  /** The view's query as written in the views file. */
+  sql: string;
+  /** The query PGlite evaluates (a top-k with its complete ORDER BY). */
+  oracleSql: string;
+  columns: Leaf[];
+}
+
+export interface Scenario {
+  columns: InputColumn[];
+  views: GeneratedView[];
+}
+
+const PREFIX: Record<ColumnType, string> = {
+  integer: 'i',
+  bigint: 'b',
+  numeric: 'n',
+  text: 's',
+  boolean: 'f',
+  timestamptz: 'ts',
+};
+
+/** One column of every type, and up to three more: a few columns, whatever the draw. */
+export const inputColumns: fc.Arbitrary<InputColumn[]> = fc
+  .array(fc.constantFrom<ColumnType>('integer', 'text', 'bigint', 'numeric'), { maxLength: 3 })
+  .map((extra) => {
+    const counts = new Map<ColumnType, number>();
+    return [...COLUMN_TYPES, ...extra].map((type) => {
+      const n = (counts.get(type) ?? 0) + 1;
+      counts.set(type, n);
+      return { name: `${PREFIX[type]}${n}`, type };
+    });
+  });
+
+/** The columns as leaves of an expression. */
+export function columnLeaves(columns: InputColumn[]): Leaf[] {
+  return columns.map((c) => ({ sql: c.name, type: c.type }));
+}
+
+export function createTableSql(columns: InputColumn[]): string {
+  return `CREATE TABLE ${INPUT_TABLE} (${columns.map((c) => `${c.name} ${SQL_TYPE_NAME[c.type]}`).join(', ')});`;
+}
+
+export function viewsFileSql(scenario: Scenario): string {
+  return [
+    createTableSql(scenario.columns),
+    ...scenario.views.map((v) => `CREATE MATERIALIZED VIEW ${v.name} AS ${v.sql};`),
+  ].join('\n');
+}
+
+interface Body {
+  sql: string;
+  columns: Leaf[];
+}
+
+const optional = (arb: fc.Arbitrary<string>): fc.Arbitrary<string | null> =>
+  fc.option(arb, { nil: null, freq: 2 });
+
+function projection(columns: InputColumn[], distinct: boolean): fc.Arbitrary<Body> {
+  const gen = new ExpressionGenerator(columnLeaves(columns), 2);
+  const item = fc.constantFrom(...gen.types).chain((type) => gen.of(type).map((sql) => ({ sql, type })));
+  return fc
+    .tuple(fc.array(item, { minLength: 1, maxLength: 3 }), optional(gen.condition()))
+    .map(([items, where]) => ({
+      sql:
+        `SELECT ${distinct ? 'DISTINCT ' : ''}${items.map((it, i) => `${it.sql} AS c${i + 1}`).join(', ')} FROM ${INPUT_TABLE}` +
+        (where ? ` WHERE ${where}` : ''),
+      columns: items.map((it, i) => ({ sql: `c${i + 1}`, type: it.type })),
+    }));
+}
+
+type Aggregate = Leaf;
+
+function aggregateCall(gen: ExpressionGenerator): fc.Arbitrary<Aggregate> {
+  const numeric = gen.types.filter((t) => t === 'integer' || t === 'bigint' || t === 'numeric');
+  const ordered = gen.types.filter((t) => t !== 'boolean');
+  const sumType = (t: ColumnType): ColumnType => (t === 'integer' ? 'bigint' : 'numeric');
+  const arg = (types: ColumnType[]): fc.Arbitrary<{ sql: string; type: ColumnType }> =>
+    fc.constantFrom(...types).chain((type) => gen.of(type, 1).map((sql) => ({ sql, type })));
+  const call = fc.oneof(
+    fc.constant({ sql: 'count(*)', type: 'bigint' as ColumnType }),
+    arg(gen.types).map((a) => ({ sql: `count(${a.sql})`, type: 'bigint' as ColumnType })),
+    arg(gen.types).map((a) => ({ sql: `count(DISTINCT ${a.sql})`, type: 'bigint' as ColumnType })),
+    arg(numeric).map((a) => ({ sql: `sum(${a.sql})`, type: sumType(a.type) })),
+    arg(numeric).map((a) => ({ sql: `avg(${a.sql})`, type: 'numeric' as ColumnType })),
+    fc
+      .tuple(fc.constantFrom('min', 'max'), arg(ordered))
+      .map(([fn, a]) => ({ sql: `${fn}(${a.sql})`, type: a.type })),
+  );
+  return fc
+    .tuple(call, optional(gen.condition(1)))
+    .map(([c, filter]) => (filter ? { sql: `${c.sql} FILTER (WHERE ${filter})`, type: c.type } : c));
+}
+
+function grouped(columns: InputColumn[], global: boolean): fc.Arbitrary<Body> {
+  const rows = new ExpressionGenerator(columnLeaves(columns), 1);
+  const key = fc.constantFrom(...rows.types).chain((type) => rows.of(type, 1).map((sql) => ({ sql, type })));
+  const keys = global ? fc.constant([]) : fc.array(key, { minLength: 1, maxLength: 2 });
+  return fc
+    .tuple(
+      keys,
+      fc.array(aggregateCall(rows), { minLength: 1, maxLength: 3 }),
+      fc.boolean(),
+      optional(rows.condition()),
+    )
+    .chain(([keyList, calls, showKeys, where]) => {
+      const overAggregates = new ExpressionGenerator(calls, 1);
+      const item = fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom(...calls) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom(...overAggregates.types)
+            .chain((type) => overAggregates.of(type).map((sql) => ({ sql, type }))),
+        },
+      );
+      return fc
+        .tuple(fc.array(item, { minLength: 1, maxLength: 3 }), optional(overAggregates.condition()))
+        .map(([items, having]) => {
+          const shown = showKeys || keyList.length === 0 ? keyList : [];
+          const select = [
+            ...shown.map((k, i) => `${k.sql} AS g${i + 1}`),
+            ...items.map((it, i) => `${it.sql} AS a${i + 1}`),
+          ];
+          const sql =
+            `SELECT ${select.join(', ')} FROM ${INPUT_TABLE}` +
+            (where ? ` WHERE ${where}` : '') +
+            (keyList.length > 0 ? ` GROUP BY ${keyList.map((k) => k.sql).join(', ')}` : '') +
+            (having ? ` HAVING ${having}` : '');
+          return {
+            sql,
+            columns: [
+              ...shown.map((k, i) => ({ sql: `g${i + 1}`, type: k.type })),
+              ...items.map((it, i) => ({ sql: `a${i + 1}`, type: it.type })),
+            ],
+          };
+        });
+    });
+}
+
+/** `ORDER BY ... LIMIT k OFFSET n` over a body; the oracle's copy appends the tie-break. */
+function topK(body: Body, from?: string): fc.Arbitrary<{ sql: string; oracleSql: string }> {
+  const sortKey = fc.tuple(
+    fc.constantFrom(...body.columns.map((c) => c.sql)),
+    fc.constantFrom('', ' ASC', ' DESC'),
+    fc.constantFrom('', ' NULLS FIRST', ' NULLS LAST'),
+  );
+  return fc
+    .tuple(
+      fc.uniqueArray(sortKey, { minLength: 1, maxLength: 2, selector: (k) => k[0] }),
+      fc.integer({ min: 0, max: 5 }),
+      fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+    )
+    .map(([keys, limit, offset]) => {
+      const base = from ? `SELECT * FROM ${from}` : body.sql;
+      const order = keys.map(([c, dir, nulls]) => `${c}${dir}${nulls}`).join(', ');
+      const tail = ` LIMIT ${limit}${offset === null ? '' : ` OFFSET ${offset}`}`;
+      const tieBreak = body.columns.map((_, i) => `${i + 1} ASC NULLS LAST`).join(', ');
+      return {
+        sql: `${base} ORDER BY ${order}${tail}`,
+        oracleSql: `${base} ORDER BY ${order}, ${tieBreak}${tail}`,
+      };
+    });
+}
+
+type Shape = 'project' | 'group' | 'global' | 'distinct' | 'topk' | 'group-topk' | 'topk-over-view';
+
+const SHAPE: fc.Arbitrary<Shape> = fc.constantFrom<Shape>(
+  'project',
+  'group',
+  'group',
+  'global',
+  'distinct',
+  'topk',
+  'group-topk',
+  'topk-over-view',
+);
+
+function view(
+  columns: InputColumn[],
+  shape: Shape,
+  earlier: GeneratedView[],
+  name: string,
+): fc.Arbitrary<GeneratedView> {
+  const plain = (body: fc.Arbitrary<Body>): fc.Arbitrary<GeneratedView> =>
+    body.map((b) => ({ name, sql: b.sql, oracleSql: b.sql, columns: b.columns }));
+  const limited = (body: fc.Arbitrary<Body>, from?: GeneratedView): fc.Arbitrary<GeneratedView> =>
+    body.chain((b) => topK(b, from?.name).map((q) => ({ name, ...q, columns: b.columns })));
+  switch (shape) {
+    case 'project':
+      return plain(projection(columns, false));
+    case 'distinct':
+      return plain(projection(columns, true));
+    case 'group':
+      return plain(grouped(columns, false));
+    case 'global':
+      return plain(grouped(columns, true));
+    case 'topk':
+      return limited(fc.oneof(projection(columns, false), projection(columns, true)));
+    case 'group-topk':
+      return limited(grouped(columns, false));
+    case 'topk-over-view': {
+      // A grouped view read through a top-k, as wikirecent's top10 reads user_edits.
+      const base = earlier.find((v) => v.name.startsWith('grouped_') && v.sql === v.oracleSql);
+      if (!base) return plain(grouped(columns, false)).map((v) => ({ ...v, name: `grouped_${name}` }));
+      return limited(fc.constant({ sql: '', columns: base.columns }), base);
+    }
+  }
+}
+
+/** A schema and one to three views over it. */
+export const scenario: fc.Arbitrary<Scenario> = inputColumns.chain((columns) =>
+  fc.array(SHAPE, { minLength: 1, maxLength: 3 }).chain((shapes) => {
+    let acc: fc.Arbitrary<GeneratedView[]> = fc.constant([]);
+    shapes.forEach((shape, i) => {
+      acc = acc.chain((views) =>
+        view(columns, shape, views, shape === 'group' ? `grouped_v${i + 1}` : `v${i + 1}`).map((v) => [
+          ...views,
+          v,
+        ]),
+      );
+    });
+    return acc.map((views) => ({ columns, views }));
+  }),
+);
