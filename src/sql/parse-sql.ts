@@ -1,7 +1,7 @@
 /**
  * The Postgres grammar itself (libpg-query: Postgres 18's parser compiled to WebAssembly). The
- * module loads once, asynchronously; every parse after that is synchronous, so the views file and
- * the Postgres-wire SQL can be read without awaiting per statement.
+ * WebAssembly module loads once, when this module is first imported (a top-level await); every
+ * parse after that is synchronous, so the views file and SQL can be read without awaiting.
  *
  * The parser reports locations as UTF-8 byte offsets, but its syntax-error cursor as a character
  * offset: `SourceText` keeps both views of the text so that slices and line numbers stay right
@@ -20,7 +20,7 @@ import { ViewcastError } from '../core/errors.js';
 let loading: Promise<void> | null = null;
 let loaded = false;
 
-/** Loads the parser (once per process). Every sync function of this module needs it first. */
+/** Loads the parser (once per process; importing this module already started it). */
 export function loadSqlParser(): Promise<void> {
   loading ??= loadModule().then(() => {
     loaded = true;
@@ -36,6 +36,9 @@ function ensureLoaded(): void {
     );
   }
 }
+
+// Importers get a parser that is ready: a module graph that reaches this file waits for it.
+await loadSqlParser();
 
 /** A syntax error with the character offset (0-based) where Postgres stopped reading. */
 export class SqlSyntaxError extends Error {
