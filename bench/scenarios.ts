@@ -11,6 +11,8 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'engine-throughput': async () => (await import('./engine-throughput.js')).default,
   'engine-users': async () => (await import('./engine-users.js')).default,
   'engine-store': async () => (await import('./engine-store.js')).default,
+  'engine-transaction': async () => (await import('./engine-transaction.js')).default,
+  'engine-footprint': async () => (await import('./engine-footprint.js')).default,
   'engine-event-loop': async () => (await import('./engine-event-loop.js')).default,
   'engine-latency': async () => (await import('./engine-latency.js')).default,
   'subscribe-frames': async () => (await import('./subscribe-frames.js')).default,

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { ViewcastError } from '../../core/errors.js';
 import { loadSqlParser, parseViewsFile, type ViewsFile } from '../../sql/views-file.js';
-import { buildDeltaGraph } from './delta-graph.js';
+import { buildDeltaGraph } from '../delta/graph.js';
 import type { DeltaGraph, PlannedView, ViewDelta } from '../delta/interface.js';
 import type { EngineStore } from '../store/engine-store.js';
 import type {
