@@ -5,9 +5,12 @@
  * fails the engine at once with the reason; integers beyond 2^53 come out the same on both paths.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
+import { recordMapper } from '../src/ingest/records.js';
 import { Recorder, startEngine, writeViews } from './support/engine.js';
+import { groundTruth2476, projectRoot, recording, RECORDING_2476 } from './support/shared-data.js';
 
 const VIEWS = `
 CREATE TABLE recentchanges ("user" text, wiki text, length_new bigint, bot boolean);
@@ -109,4 +112,35 @@ describe('embedded engine: delta and PGlite paths', { timeout: 120_000 }, () => 
       await engine.close();
     }
   });
+});
+
+describe('the 2,476-event recording on both paths', { timeout: 180_000 }, () => {
+  for (const pgliteOnly of [false, true]) {
+    it(`gives the documented counts ${pgliteOnly ? 'with every view on PGlite' : 'on the delta path'}`, async () => {
+      const engine = await startEngine(`${projectRoot}views/wikirecent.sql`, { pgliteOnly });
+      try {
+        const map = recordMapper(engine.inputColumns);
+        const records = readFileSync(recording(RECORDING_2476), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => map(JSON.parse(line) as Record<string, unknown>));
+        const counter = new Recorder(engine, 'counter');
+        const top10 = new Recorder(engine, 'top10');
+        let last = 0;
+        for (let i = 0; i < records.length; i += 500)
+          last = await engine.ingest(records.slice(i, i + 500), {});
+        await Promise.all([counter.reach(last), top10.reach(last)]);
+        assert.deepEqual(counter.stateAt(last), [[[2476], 1]]);
+        const expected = groundTruth2476()
+          .slice(0, 10)
+          .map(([user, n]): [unknown[], number] => [[user, n], 1]);
+        assert.deepEqual(
+          top10.stateAt(last),
+          expected.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        );
+      } finally {
+        await engine.close();
+      }
+    });
+  }
 });
