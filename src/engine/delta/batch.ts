@@ -9,7 +9,8 @@ import { SqlEvalError } from '../../sql/scalar/interface.js';
 import type { ViewErrorInfo } from './interface.js';
 
 export type DeltaRow = Value[];
-export type RowChange = [row: DeltaRow, diff: number];
+/** `key`: the row's exactKey (row-key.ts), when the operator that made the change computed it. */
+export type RowChange = [row: DeltaRow, diff: number, key?: string];
 export type ErrorChange = [error: ViewErrorInfo, diff: number];
 
 export interface Batch {

@@ -30,23 +30,18 @@ export function buildDeltaGraph(
   store: StateStore,
   options: DeltaGraphOptions = {},
 ): DeltaGraph {
-  const { views, plans } = compilePlans(viewsFile, options);
+  const planned = compilePlans(viewsFile, options);
+  const { views, plans } = planned;
   const pipelines = new Map<string, ViewPipeline>();
-  const reads = new Map<string, Set<string>>();
+  const tables = new Map<string, TableInput>();
   for (const view of views) {
     const plan = plans.get(view.name);
     if (!plan) continue;
     pipelines.set(view.name, new ViewPipeline(plan, store));
-    if (plan.source.kind === 'table') {
-      const columns = reads.get(plan.source.name) ?? new Set<string>();
-      for (const c of plan.reads) columns.add(c);
-      reads.set(plan.source.name, columns);
-    }
-  }
-  const tables = new Map<string, TableInput>();
-  for (const table of viewsFile.tables) {
-    const columns = reads.get(table.name);
-    if (columns) tables.set(table.name, new TableInput(table, columns));
+    const source = plan.source.name;
+    const columns = planned.tables.get(source);
+    if (plan.source.kind === 'table' && columns && !tables.has(source))
+      tables.set(source, new TableInput(columns));
   }
   const graph = new Graph(views, pipelines, tables);
   graph.propagate(new Map(), CREATION, true);

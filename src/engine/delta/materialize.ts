@@ -25,11 +25,11 @@ export class Materialize implements Snapshotting {
 
   apply(input: Batch, _ctx: EvalContext): Batch {
     const changes = new Map<string, RowChange>();
-    for (const [row, diff] of input.rows) {
-      const key = exactKey(row);
+    for (const [row, diff, known] of input.rows) {
+      const key = known ?? exactKey(row);
       const change = changes.get(key);
       if (change) change[1] += diff;
-      else changes.set(key, [row, diff]);
+      else changes.set(key, [row, diff, key]);
     }
     const rows: RowChange[] = [];
     for (const [key, change] of changes) {

@@ -133,13 +133,14 @@ export class Reduce implements Snapshotting {
   }
 
   *contents(): IterableIterator<RowChange> {
-    for (const group of this.groups.values()) if (group.out && 'row' in group.out) yield [group.out.row, 1];
+    for (const group of this.groups.values())
+      if (group.out && 'row' in group.out) yield [group.out.row, 1, group.out.key];
   }
 }
 
 type GroupOutputError = Extract<GroupOutput, { error: unknown }>['error'];
 
 function emit(out: Batch, output: GroupOutput, diff: number): void {
-  if ('row' in output) out.rows.push([output.row, diff]);
+  if ('row' in output) out.rows.push([output.row, diff, output.key]);
   else out.errors.push([output.error, diff]);
 }

@@ -7,7 +7,7 @@
  * that are not output columns); the output drops them.
  */
 import type { TopKStage } from '../../sql/planner/delta-plan.js';
-import type { EvalContext, SqlType } from '../../sql/scalar/interface.js';
+import type { EvalContext, SqlType, Value } from '../../sql/scalar/interface.js';
 import { compareValues } from '../../sql/scalar/values.js';
 import type { Batch, DeltaRow, RowChange, Snapshotting } from './batch.js';
 import type { StateStore } from './interface.js';
@@ -25,7 +25,7 @@ interface Entry {
 type StoredEntry = [row: DeltaRow, count: number];
 
 export class TopK implements Snapshotting {
-  private readonly entries = new Map<string, Entry>();
+  /** The input multiset in order; no hash map beside it: a change finds its entry by one search. */
   private readonly index: SortedList<Entry>;
   /** The current output: visible row key -> [visible row, count]. */
   private window = new Map<string, RowChange>();
@@ -42,9 +42,7 @@ export class TopK implements Snapshotting {
     const loaded: Entry[] = [];
     for (const [key, value] of store.entries(id)) {
       const [row, count] = value as StoredEntry;
-      const entry = { row, key, count };
-      this.entries.set(key, entry);
-      if (count > 0) loaded.push(entry);
+      loaded.push({ row, key, count });
     }
     this.index = SortedList.fromSorted(compare, loaded.sort(compare));
     this.window = this.readWindow();
@@ -52,36 +50,32 @@ export class TopK implements Snapshotting {
 
   apply(input: Batch, _ctx: EvalContext): Batch {
     if (input.rows.length === 0) return { rows: [], errors: input.errors };
-    const index = this.index;
-    let affected = this.boundary === null;
-    const touched = new Map<string, Entry>();
-    for (const [row, diff] of input.rows) {
-      const key = exactKey(row);
-      let entry = this.entries.get(key);
-      if (!entry) this.entries.set(key, (entry = { row, key, count: 0 }));
-      const before = entry.count;
-      entry.count += diff;
-      if (before <= 0 && entry.count > 0) index.insert(entry);
-      else if (before > 0 && entry.count <= 0) index.delete(entry);
-      touched.set(key, entry);
-      if (!affected && this.boundary && this.compare(entry, this.boundary) <= 0) affected = true;
-    }
-    for (const [key, entry] of touched) {
-      if (entry.count === 0) {
-        this.entries.delete(key);
-        this.store.delete(this.id, key);
+    const { index, boundary } = this;
+    let affected = boundary === null;
+    for (const [row, diff, known] of input.rows) {
+      const probe: Entry = { row, key: known ?? exactKey(row), count: diff };
+      const at = index.locate(probe);
+      let entry = at.found ? index.at(at) : undefined;
+      if (entry) {
+        entry.count += diff;
+        if (entry.count === 0) index.removeAt(at);
       } else {
-        this.store.set(this.id, key, [entry.row, entry.count] satisfies StoredEntry);
+        // A retraction may arrive before its insertion within a transaction: keep the negative
+        // count in the index until the insertion cancels it (readWindow skips it meanwhile).
+        index.insertAt(at, (entry = probe));
       }
+      if (entry.count === 0) this.store.delete(this.id, entry.key);
+      else this.store.set(this.id, entry.key, [entry.row, entry.count] satisfies StoredEntry);
+      if (!affected && boundary && this.compare(entry, boundary) <= 0) affected = true;
     }
     if (!affected) return { rows: [], errors: input.errors };
     const next = this.readWindow();
     const rows: RowChange[] = [];
     for (const [key, [row, count]] of next) {
       const diff = count - (this.window.get(key)?.[1] ?? 0);
-      if (diff !== 0) rows.push([row, diff]);
+      if (diff !== 0) rows.push([row, diff, key]);
     }
-    for (const [key, [row, count]] of this.window) if (!next.has(key)) rows.push([row, -count]);
+    for (const [key, [row, count]] of this.window) if (!next.has(key)) rows.push([row, -count, key]);
     this.window = next;
     return { rows, errors: input.errors };
   }
@@ -96,6 +90,7 @@ export class TopK implements Snapshotting {
     if (room <= 0) return window;
     for (const entry of this.index) {
       let count = entry.count;
+      if (count <= 0) continue;
       const skipped = Math.min(skip, count);
       skip -= skipped;
       count -= skipped;
@@ -106,7 +101,7 @@ export class TopK implements Snapshotting {
       const key = visible === types.length ? entry.key : exactKey(row);
       const held = window.get(key);
       if (held) held[1] += taken;
-      else window.set(key, [row, taken]);
+      else window.set(key, [row, taken, key]);
       if (room === 0) {
         this.boundary = entry;
         break;
@@ -122,22 +117,46 @@ export class TopK implements Snapshotting {
 
 /** ORDER BY keys, then every visible column ascending NULLs last, then the rest: a total order. */
 function comparator(spec: TopKSpec): (a: Entry, b: Entry) => number {
-  const { keys, types } = spec;
+  const keys = spec.keys.map((k) => ({ ...k, compare: valueComparator(k.type) }));
+  const ties = spec.types.map(valueComparator);
   return (a, b) => {
-    for (const k of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as (typeof keys)[number];
       const x = a.row[k.column] ?? null;
       const y = b.row[k.column] ?? null;
       if (x === null || y === null) {
         if (x === y) continue;
         return (x === null) === k.nullsFirst ? -1 : 1;
       }
-      const c = compareValues(k.type, x, y);
+      const c = k.compare(x, y);
       if (c !== 0) return k.descending ? -c : c;
     }
-    for (let i = 0; i < types.length; i++) {
-      const c = compareValues(types[i] as SqlType, a.row[i] ?? null, b.row[i] ?? null);
+    for (let i = 0; i < ties.length; i++) {
+      const x = a.row[i] ?? null;
+      const y = b.row[i] ?? null;
+      if (x === y) continue;
+      if (x === null || y === null) return x === null ? 1 : -1;
+      const c = (ties[i] as (x: Value, y: Value) => number)(x, y);
       if (c !== 0) return c;
     }
     return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
   };
+}
+
+/**
+ * compareValues for one type, with a shortcut for integers held as JS numbers (exact below 2^53,
+ * where `<` is Postgres's order). Top-k compares on every index step, so this is its hot loop.
+ */
+function valueComparator(type: SqlType): (x: Value, y: Value) => number {
+  if (type === 'smallint' || type === 'integer' || type === 'bigint') {
+    return (x, y) =>
+      typeof x === 'number' && typeof y === 'number'
+        ? x < y
+          ? -1
+          : x > y
+            ? 1
+            : 0
+        : compareValues(type, x, y);
+  }
+  return (x, y) => compareValues(type, x, y);
 }

@@ -74,8 +74,8 @@ export class ViewPipeline {
   /** Rows of internal values, consolidated, in wire form. */
   wire(rows: Iterable<RowChange>): Change[] {
     const sums = new Map<string, Change>();
-    for (const [row, diff] of rows) {
-      const key = exactKey(row);
+    for (const [row, diff, known] of rows) {
+      const key = known ?? exactKey(row);
       const sum = sums.get(key);
       if (sum) {
         sum[1] += diff;

@@ -10,7 +10,7 @@ import type { ViewsFile, ViewStatement } from '../views-file.js';
 import { walk } from './ast.js';
 import { compileView } from './compile-view.js';
 import type { DeltaViewPlan } from './delta-plan.js';
-import type { Relation } from './source-scope.js';
+import { columnsRead, type Relation } from './source-scope.js';
 
 export interface PlanOptions {
   /** Every view on PGlite (to compare the paths, or to work around a delta-path defect). */
@@ -19,6 +19,11 @@ export interface PlanOptions {
 
 export interface Planned {
   views: PlannedView[];
+  /**
+   * Per table, the columns some view reads, in table order: the rows of a table carry only these
+   * (a 21-column event read by `count(*)` and `GROUP BY "user"` is a row of one value).
+   */
+  tables: Map<string, Array<{ name: string; type: string }>>;
   /** The compiled delta-path views, by name. */
   plans: Map<string, DeltaViewPlan>;
 }
@@ -31,8 +36,14 @@ export function planViews(viewsFile: ViewsFile, options: PlanOptions = {}): Plan
 
 export function compilePlans(viewsFile: ViewsFile, options: PlanOptions = {}): Planned {
   const catalog = new Map<string, Relation>();
+  const tables = new Map<string, Array<{ name: string; type: string }>>();
   for (const table of viewsFile.tables) {
-    catalog.set(table.name, { name: table.name, kind: 'table', path: 'delta', columns: table.columns });
+    const names = table.columns.map((c) => c.name);
+    const read = new Set<string>();
+    for (const view of viewsFile.views) for (const name of columnsRead(view.ast, names)) read.add(name);
+    const columns = table.columns.filter((c) => read.has(c.name));
+    tables.set(table.name, columns);
+    catalog.set(table.name, { name: table.name, kind: 'table', path: 'delta', columns });
   }
   const views: PlannedView[] = [];
   const plans = new Map<string, DeltaViewPlan>();
@@ -47,7 +58,7 @@ export function compilePlans(viewsFile: ViewsFile, options: PlanOptions = {}): P
       columns: planned.view.columns,
     });
   }
-  return { views, plans };
+  return { views, plans, tables };
 }
 
 function planView(

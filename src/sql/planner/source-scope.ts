@@ -52,7 +52,10 @@ export function resolveSource(select: SelectStmt, catalog: Map<string, Relation>
     throw new Unsupported(`reads view "${name}", which runs on PGlite`);
   }
   const alias = String((from['alias'] as AstNode | undefined)?.['aliasname'] ?? name);
-  const reads = columnsRead(select, relation);
+  const reads = columnsRead(
+    select,
+    relation.columns.map((c) => c.name),
+  );
   const scope: Scope = {
     columns: relation.columns.map((c) => {
       const type = baseType(c.type);
@@ -65,7 +68,8 @@ export function resolveSource(select: SelectStmt, catalog: Map<string, Relation>
   return { relation, alias, scope, reads };
 }
 
-function columnsRead(select: SelectStmt, relation: Relation): Set<string> {
+/** Names of the columns the query reads (every one of `columns` for a `*`). */
+export function columnsRead(select: SelectStmt, columns: string[]): Set<string> {
   const reads = new Set<string>();
   let all = false;
   walk(
@@ -79,7 +83,7 @@ function columnsRead(select: SelectStmt, relation: Relation): Set<string> {
       return false;
     },
   );
-  return all ? new Set(relation.columns.map((c) => c.name)) : reads;
+  return all ? new Set(columns) : reads;
 }
 
 /** A copy of the query where `alias.column` reads as `column` (nothing else can be meant). */
