@@ -14,18 +14,29 @@ import type { Compiler } from './compile-expr.js';
 
 type Node = Record<string, unknown>;
 
-/** The common type of `exprs`, or 42804 "<label> types a and b cannot be matched". */
+const PREFERRED: ReadonlySet<SqlType> = new Set<SqlType>([
+  'boolean',
+  'double precision',
+  'text',
+  'timestamp with time zone',
+  'interval',
+]);
+
+/**
+ * select_common_type: the first typed input's type, replaced by a later one that it converts to
+ * implicitly but not back, unless it is its category's preferred type. CASE puts ELSE first.
+ * 42804 "<label> types a and b cannot be matched" when no implicit conversion joins them.
+ */
 export function commonType(exprs: readonly Expr[], label: string): SqlType {
   let type: SqlType = 'unknown';
   for (const e of exprs) {
     if (e.type === 'unknown' || e.type === type) continue;
     if (type === 'unknown') type = e.type;
-    else if (isImplicitCast(type, e.type) && !isImplicitCast(e.type, type)) type = e.type;
-    else if (!isImplicitCast(e.type, type))
+    else if (!isImplicitCast(e.type, type) && !isImplicitCast(type, e.type))
       throw new SqlCompileError('42804', `${label} types ${type} and ${e.type} cannot be matched`);
+    else if (!PREFERRED.has(type) && isImplicitCast(type, e.type) && !isImplicitCast(e.type, type))
+      type = e.type;
   }
-  // text and varchar convert both ways; text is the preferred type of the category.
-  if (type === 'character varying' && exprs.some((e) => e.type === 'text')) type = 'text';
   return type === 'unknown' ? 'text' : type;
 }
 
@@ -51,9 +62,8 @@ function nullif(c: Compiler, n: Node): Expr {
   const left = c.compile(n['lexpr']);
   const right = c.compile(n['rexpr']);
   const [a, b, type] = comparable('=', left, right);
-  const resultType = left.type === 'unknown' ? a.type : left.type;
-  const res = coerce(left, resultType);
-  const re = res.ev;
+  // The result is the first operand as the = operator received it (int = float8 promotes it).
+  const resultType = a.type;
   const ae = a.ev;
   const be = b.ev;
   return fold(
@@ -63,7 +73,7 @@ function nullif(c: Compiler, n: Node): Expr {
         const x = ae(row, ctx);
         const y = be(row, ctx);
         if (x !== null && y !== null && compareValues(type, x, y) === 0) return null;
-        return re(row, ctx);
+        return x;
       },
     },
     [a, b],
@@ -143,7 +153,7 @@ function caseExpr(c: Compiler, n: Node): Expr {
   });
   const results = whens.map((w) => c.compile(w['result']));
   const otherwise = n['defresult'] === undefined ? undefined : c.compile(n['defresult']);
-  const type = commonType(otherwise ? [...results, otherwise] : results, 'CASE');
+  const type = commonType(otherwise ? [otherwise, ...results] : results, 'CASE');
   const conds = conditions.map((e) => e.ev);
   const vals = results.map((e) => coerce(e, type).ev);
   const other = otherwise ? coerce(otherwise, type).ev : undefined;

@@ -253,10 +253,10 @@ export function compileDateTimeFunction(name: string, args: readonly Expr[]): Ex
     case 'date_bin': {
       const [s, x0, o0] = args;
       if (args.length !== 3 || !s || !x0 || !o0) throw noFunctionFor(name, args);
-      const type: SqlType = isTimestamp(x0.type)
-        ? x0.type
-        : isTimestamp(o0.type)
-          ? o0.type
+      // date_bin(interval, timestamp, timestamp) only when neither side is timestamptz (or a date).
+      const type: SqlType =
+        x0.type === 'timestamp without time zone' && o0.type === 'timestamp without time zone'
+          ? 'timestamp without time zone'
           : 'timestamp with time zone';
       const stride = coerce(s, 'interval');
       const x = coerce(x0, type);

@@ -25,7 +25,14 @@ export function addInterval(t: Micros, iv: Interval): Micros {
 function subTimestamps(a: Micros, b: Micros): Interval {
   if ((typeof a === 'number' && !Number.isFinite(a)) || (typeof b === 'number' && !Number.isFinite(b)))
     throw new SqlEvalError('22008', 'cannot subtract infinite timestamps');
-  const diff = typeof a === 'number' && typeof b === 'number' ? a - b : Number(BigInt(a) - BigInt(b));
+  if (typeof a === 'number' && typeof b === 'number') {
+    const diff = a - b;
+    if (Number.isSafeInteger(diff)) return intervalFromMicros(diff);
+  }
+  const diff = BigInt(a) - BigInt(b);
+  // The difference is an int64 of microseconds in Postgres (its extremes mean infinity).
+  if (diff >= 9223372036854775807n || diff <= -9223372036854775808n)
+    throw new SqlEvalError('22008', 'interval out of range');
   return intervalFromMicros(diff);
 }
 
@@ -41,6 +48,9 @@ export function dateTimeArith(op: string, left: Expr, right: Expr): Expr | undef
   // An untyped literal beside a timestamp is an interval for +, and the same type for - (Postgres's choice).
   if (r.type === 'unknown') r = coerce(r, op === '-' && l.type !== 'interval' ? l.type : 'interval');
   if (l.type === 'unknown') l = coerce(l, r.type === 'interval' && op === '+' ? 'interval' : r.type);
+  // date - timestamp (and the reverse) compares instants: the date becomes a timestamp first.
+  if (op === '-' && l.type === 'date' && isTimestamp(r.type)) l = coerce(l, r.type);
+  if (op === '-' && r.type === 'date' && isTimestamp(l.type)) r = coerce(r, l.type);
   const lt = l.type;
   const rt = r.type;
   if (op === '+' && lt === 'interval' && rt !== 'interval') return dateTimeArith(op, r, l);
@@ -66,7 +76,12 @@ export function dateTimeArith(op: string, left: Expr, right: Expr): Expr | undef
         return (a as number) - (b as number);
       });
     if (rt === 'interval' && (op === '+' || op === '-'))
-      return dateTimeArith(op, coerce(l, 'timestamp without time zone'), r);
+      // date_pl_interval: strict in both, so the date becomes a timestamp only when the interval is there.
+      return strict2('timestamp without time zone', l, r, (d, iv) => {
+        const days = d as number;
+        const t = Number.isFinite(days) ? dateToTimestamp(days) : days;
+        return addInterval(t, op === '+' ? (iv as Interval) : intervalNeg(iv as Interval));
+      });
   }
   if (lt === 'interval' && rt === 'interval' && (op === '+' || op === '-'))
     return strict2('interval', l, r, (a, b) =>
@@ -76,7 +91,13 @@ export function dateTimeArith(op: string, left: Expr, right: Expr): Expr | undef
   throw new SqlCompileError('42883', `operator does not exist: ${lt} ${op} ${rt}`);
 }
 
+/** Dates reach further than timestamps: Julian day 0 to 5874897 AD. */
+function dateToTimestamp(days: number): Micros {
+  if (days >= 106741027) throw new SqlEvalError('22008', 'date out of range for timestamp');
+  return joinMicros(days, 0);
+}
+
 function checkDate(d: number): Value {
-  if (d < -2440588 || d > 106741026) throw new SqlEvalError('22008', 'date out of range');
+  if (d < -2440588 || d >= 2145042906) throw new SqlEvalError('22008', 'date out of range');
   return d;
 }

@@ -67,7 +67,7 @@ export function joinMicros(days: number, us: number): Micros {
 }
 
 // Postgres's limits: 4714-11-24 BC (days -2440588 from 1970) to 294276 AD (exclusive).
-const MIN_US = -211813488000000000n;
+const MIN_US = -210866803200000000n;
 const END_US = 9224318016000000000n;
 
 export function checkTimestampRange(t: Micros): void {

@@ -132,9 +132,16 @@ export function intervalNeg(a: Interval): Interval {
 }
 
 /** timestamp - timestamp: whole days plus the rest, with the signs made to agree (justify_hours). */
-export function intervalFromMicros(diff: number): Interval {
-  let days = Math.trunc(diff / US_PER_DAY);
-  let us = diff - days * US_PER_DAY;
+export function intervalFromMicros(diff: number | bigint): Interval {
+  let days: number;
+  let us: number;
+  if (typeof diff === 'bigint') {
+    days = Number(diff / 86_400_000_000n);
+    us = Number(diff % 86_400_000_000n);
+  } else {
+    days = Math.trunc(diff / US_PER_DAY);
+    us = diff - days * US_PER_DAY;
+  }
   if (days > 0 && us < 0) {
     us += US_PER_DAY;
     days--;

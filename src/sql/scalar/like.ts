@@ -12,7 +12,7 @@ import { names } from './compile-expr.js';
 
 type Node = Record<string, unknown>;
 
-const SPECIAL = /[\\^$.*+?()[\]{}|/-]/;
+const SPECIAL = /[\\^$.*+?()[\]{}|/]/;
 
 /**
  * The pattern as a regular expression. A pattern that ends with the default escape fails only if

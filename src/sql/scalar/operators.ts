@@ -11,6 +11,7 @@ import { checkFloat } from './floats.js';
 import { isNumericFamily, isTextType, isTimestamp, numericResult } from './types.js';
 import { compareValues, formatOutput } from './values.js';
 import { dateTimeArith } from './datetime-ops.js';
+import { joinMicros } from './datetime.js';
 
 export function noOperator(op: string, a: SqlType, b: SqlType): SqlCompileError {
   return new SqlCompileError('42883', `operator does not exist: ${a} ${op} ${b}`);
@@ -121,7 +122,29 @@ export function comparable(op: string, left: Expr, right: Expr): [Expr, Expr, Sq
   if (!type || type === 'jsonb') throw noOperator(op === '!=' ? '<>' : op, left.type, right.type);
   // Integer operands of different widths are compared as they are (both are exact numbers).
   const keep = isIntType(left.type) && isIntType(right.type);
-  return [keep ? left : coerce(left, type), keep ? right : coerce(right, type), type];
+  const side = (e: Expr): Expr =>
+    keep ? e : e.type === 'date' && isTimestamp(type) ? dateAsInstant(e, type) : coerce(e, type);
+  return [side(left), side(right), type];
+}
+
+/** Days from 1970 of 294277-01-01: the first date no timestamp can hold. */
+const TIMESTAMP_END_DAYS = 106741027;
+
+/**
+ * A date compared with a timestamp: Postgres's cross-type operators never fail, a date past the
+ * timestamps' range compares as infinity (date2timestamp_no_overflow).
+ */
+function dateAsInstant(e: Expr, type: SqlType): Expr {
+  const ev = e.ev;
+  return {
+    type,
+    ev: (row, ctx) => {
+      const d = ev(row, ctx) as number | null;
+      if (d === null || !Number.isFinite(d)) return d;
+      return d >= TIMESTAMP_END_DAYS ? Infinity : joinMicros(d, 0);
+    },
+    ...(e.constant ? { constant: true } : {}),
+  };
 }
 
 /** = <> != < <= > >= */

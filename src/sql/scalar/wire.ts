@@ -90,7 +90,7 @@ function floatText(v: string): number | string {
  * `parsers` for `PGlite.create` (keyed by type OID) that make PGlite's rows come out in the wire
  * form above, so that the PGlite path and the delta path emit the same values for the same SQL.
  */
-export const PGLITE_PARSERS: Record<number, (value: string, typeId: number) => unknown> = {
+export const PGLITE_PARSERS: Record<number, (value: string) => unknown> = {
   [types.BOOL]: (v) => v === 't',
   [types.INT2]: (v) => Number(v),
   [types.INT4]: (v) => Number(v),
