@@ -23,6 +23,7 @@ import type {
 } from '../types.js';
 import { inputColumnsRead } from './columns-read.js';
 import { openEngineStore } from './open-store.js';
+import { applySliced } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
 
@@ -121,7 +122,8 @@ export class EmbeddedEngine implements IngestingEngine {
     this.inFlight = true;
     try {
       const table = parsed.inputTable.name;
-      const deltas = graph.apply(
+      const deltas = await applySliced(
+        graph,
         records.map((row) => ({ table, row, diff: 1 })),
         timestamp,
       );
