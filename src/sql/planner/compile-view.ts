@@ -91,8 +91,10 @@ interface Body {
 function plainStages(source: Source, targets: Target[], sorts: SortItem[], where: CompiledExpr | null): Body {
   const project = targets.map((t) => compileExpr(t.node, source.scope));
   for (const sort of sorts) if (sort.column === null) project.push(compileExpr(sort.node, source.scope));
+  // `SELECT *` (or every column in order) without hidden ORDER BY columns: rows pass unchanged.
   const identity =
-    project.length === source.scope.columns.length &&
+    project.length === targets.length &&
+    targets.length === source.scope.columns.length &&
     targets.every(
       (t, i) =>
         exprKey(t.node) ===
