@@ -171,7 +171,14 @@ function outputColumns(view: ViewStatement, targets: Target[], types: SqlType[])
   if (names.length > targets.length) {
     throw new SqlCompileError('42601', 'CREATE VIEW specifies more column names than columns');
   }
-  return targets.map((t, i) => ({ name: names[i] ?? t.name, type: types[i] as SqlType }));
+  const columns = targets.map((t, i) => ({ name: names[i] ?? t.name, type: types[i] as SqlType }));
+  // A SELECT may repeat an output name, but a view's columns are a relation's: Postgres refuses.
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) throw new SqlCompileError('42701', `column "${c.name}" specified more than once`);
+    seen.add(c.name);
+  }
+  return columns;
 }
 
 /** SELECT DISTINCT: a reduce whose key is the whole row and whose output is the key. */
