@@ -60,7 +60,7 @@ function columnRef(scope: Scope, fields: string[]): Expr {
   if (matches.length > 1) throw new SqlCompileError('42702', `column reference "${shown}" is ambiguous`);
   const index = matches[0] ?? 0;
   const col = scope.columns[index];
-  return { type: col?.type ?? 'text', ev: (row) => row[index] ?? null };
+  return { type: col?.type ?? 'text', ev: (row) => row[index] ?? null, column: index };
 }
 
 function constant(c: Node): Expr {
@@ -155,7 +155,7 @@ export function compileExpr(node: unknown, scope: Scope, options: CompileOptions
       if (index !== undefined) {
         const col = scope.columns[index];
         if (!col) throw new SqlCompileError('XX000', `substituted column ${index} is not in the scope`);
-        return { type: col.type, ev: (row) => row[index] ?? null };
+        return { type: col.type, ev: (row) => row[index] ?? null, column: index };
       }
       const [kind, body] = nodeKind(n);
       switch (kind) {

@@ -16,6 +16,8 @@ export interface Expr {
   literal?: string;
   /** True when the value does not depend on the row or the context: it is folded at compile time. */
   constant?: boolean;
+  /** The scope index when the expression is a bare column reference (for the fast paths). */
+  column?: number;
 }
 
 const NO_ROW: readonly Value[] = [];

@@ -4,7 +4,7 @@
  * literal takes the other side's type, and a pair without an operator is 42883.
  */
 import { SqlCompileError, SqlEvalError, type SqlType, type Value } from './interface.js';
-import { coerce, strict2, type Expr } from './expr.js';
+import { coerce, fold, strict2, type Ev, type Expr } from './expr.js';
 import { intAdd, intDiv, intMod, intMul, intSub, isIntType, type Int8, type IntType } from './integers.js';
 import { numericAdd, numericDiv, numericMod, numericMul, numericSub } from './numeric.js';
 import { checkFloat } from './floats.js';
@@ -12,6 +12,7 @@ import { isNumericFamily, isTextType, isTimestamp, numericResult } from './types
 import { compareValues, formatOutput } from './values.js';
 import { dateTimeArith } from './datetime-ops.js';
 import { joinMicros } from './datetime.js';
+import { fastComparison } from './fast-paths.js';
 
 export function noOperator(op: string, a: SqlType, b: SqlType): SqlCompileError {
   return new SqlCompileError('42883', `operator does not exist: ${a} ${op} ${b}`);
@@ -45,9 +46,43 @@ function divisionByZero(): SqlEvalError {
   return new SqlEvalError('22012', 'division by zero');
 }
 
-function intOp(op: string, type: IntType): (a: Value, b: Value) => Value {
-  const fn = op === '+' ? intAdd : op === '-' ? intSub : op === '*' ? intMul : op === '/' ? intDiv : intMod;
-  return (a, b) => fn(type, a as Int8, b as Int8);
+/** One closure literal per operator keeps each call site monomorphic (integers are the hot case). */
+function intArithmetic(op: string, type: IntType, a: Expr, b: Expr): Expr {
+  const ae = a.ev;
+  const be = b.ev;
+  let ev: Ev;
+  switch (op) {
+    case '+':
+      ev = (row, ctx) => {
+        const x = ae(row, ctx);
+        const y = be(row, ctx);
+        return x === null || y === null ? null : intAdd(type, x as Int8, y as Int8);
+      };
+      break;
+    case '-':
+      ev = (row, ctx) => {
+        const x = ae(row, ctx);
+        const y = be(row, ctx);
+        return x === null || y === null ? null : intSub(type, x as Int8, y as Int8);
+      };
+      break;
+    case '*':
+      ev = (row, ctx) => {
+        const x = ae(row, ctx);
+        const y = be(row, ctx);
+        return x === null || y === null ? null : intMul(type, x as Int8, y as Int8);
+      };
+      break;
+    default: {
+      const fn = op === '/' ? intDiv : intMod;
+      ev = (row, ctx) => {
+        const x = ae(row, ctx);
+        const y = be(row, ctx);
+        return x === null || y === null ? null : fn(type, x as Int8, y as Int8);
+      };
+    }
+  }
+  return fold({ type, ev }, [a, b]);
 }
 
 function numericOp(op: string): (a: Value, b: Value) => Value {
@@ -76,7 +111,7 @@ export function arithmetic(op: string, left: Expr, right: Expr): Expr {
   if (op === '%' && (type === 'real' || type === 'double precision')) throw noOperator(op, l.type, r.type);
   const a = coerce(l, type);
   const b = coerce(r, type);
-  if (isIntType(type)) return strict2(type, a, b, intOp(op, type));
+  if (isIntType(type)) return intArithmetic(op, type, a, b);
   if (type === 'numeric') return strict2(type, a, b, numericOp(op));
   return strict2(type, a, b, floatOp(op, type === 'real'));
 }
@@ -152,6 +187,8 @@ export function comparison(op: string, left: Expr, right: Expr): Expr {
   const test = TESTS[op];
   if (!test) throw noOperator(op, left.type, right.type);
   const [a, b, type] = comparable(op, left, right);
+  const fast = fastComparison(op, a, b, type);
+  if (fast) return fast;
   if (
     op === '=' &&
     (isIntType(type) || isTextType(type) || type === 'boolean' || type === 'date' || isTimestamp(type))
