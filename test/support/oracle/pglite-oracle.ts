@@ -4,9 +4,12 @@
  * rows through the scalar library's parsers, in exactly the wire form the delta path emits.
  */
 import { PGlite, type ParserOptions } from '@electric-sql/pglite';
+import { typeName } from '../../../src/core/pg-types.js';
 import { PGLITE_PARSERS } from './parsers.js';
 
-export type Evaluation = { rows: unknown[][] } | { error: { sqlstate: string; message: string } };
+/** Rows as arrays of wire values with their columns' type names, or the error Postgres raised. */
+export type Evaluation =
+  { rows: unknown[][]; types: string[] } | { error: { sqlstate: string; message: string } };
 
 const SCHEMA = 'oracle';
 
@@ -41,7 +44,7 @@ export class PgliteOracle {
   async evaluate(query: string): Promise<Evaluation> {
     try {
       const result = await this.pg.query<unknown[]>(query, [], { rowMode: 'array' });
-      return { rows: result.rows };
+      return { rows: result.rows, types: result.fields.map((f) => typeName(f.dataTypeID)) };
     } catch (error) {
       const e = error as { code?: unknown; message?: unknown };
       if (typeof e.code !== 'string') throw error;

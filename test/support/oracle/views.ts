@@ -22,6 +22,13 @@ export interface GeneratedView {
   sql: string;
   /** The query PGlite evaluates (a top-k with its complete ORDER BY). */
   oracleSql: string;
+  /**
+   * A top-k's query without LIMIT and OFFSET. Postgres stops reading a LIMIT's input once it has
+   * its rows (and never starts for LIMIT 0), so an error in a row it did not reach is not raised;
+   * the delta path, like Materialize, keeps the errors of every input row. An error the delta path
+   * reports is confirmed against this query instead.
+   */
+  unlimitedSql?: string;
   columns: Leaf[];
 }
 
@@ -157,10 +164,21 @@ function grouped(columns: InputColumn[], global: boolean): fc.Arbitrary<Body> {
     });
 }
 
-/** `ORDER BY ... LIMIT k OFFSET n` over a body; the oracle's copy appends the tie-break. */
-function topK(body: Body, from?: string): fc.Arbitrary<{ sql: string; oracleSql: string }> {
+/**
+ * `ORDER BY ... LIMIT k OFFSET n` over a body; the oracle's copy appends the tie-break. Sort keys
+ * are output columns by name or position, or (`hidden`) input columns the output does not show.
+ */
+function topK(
+  body: Body,
+  from?: string,
+  hidden: string[] = [],
+): fc.Arbitrary<{ sql: string; oracleSql: string }> {
   const sortKey = fc.tuple(
-    fc.constantFrom(...body.columns.map((c) => c.sql)),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...body.columns.map((c) => c.sql)) },
+      { weight: 1, arbitrary: fc.constantFrom(...body.columns.map((_, i) => String(i + 1))) },
+      ...(hidden.length > 0 ? [{ weight: 1, arbitrary: fc.constantFrom(...hidden) }] : []),
+    ),
     fc.constantFrom('', ' ASC', ' DESC'),
     fc.constantFrom('', ' NULLS FIRST', ' NULLS LAST'),
   );
@@ -178,6 +196,7 @@ function topK(body: Body, from?: string): fc.Arbitrary<{ sql: string; oracleSql:
       return {
         sql: `${base} ORDER BY ${order}${tail}`,
         oracleSql: `${base} ORDER BY ${order}, ${tieBreak}${tail}`,
+        unlimitedSql: base,
       };
     });
 }
@@ -215,7 +234,16 @@ function view(
     case 'global':
       return plain(grouped(columns, true));
     case 'topk':
-      return limited(fc.oneof(projection(columns, false), projection(columns, true)));
+      return fc.oneof(
+        projection(columns, false).chain((b) =>
+          topK(
+            b,
+            undefined,
+            columns.map((c) => c.name),
+          ).map((q) => ({ name, ...q, columns: b.columns })),
+        ),
+        limited(projection(columns, true)),
+      );
     case 'group-topk':
       return limited(grouped(columns, false));
     case 'topk-over-view': {
