@@ -92,6 +92,23 @@ describe('errors are data on the delta path', { timeout: 30_000 }, () => {
     assert.deepEqual(g.snapshot('ratio'), [[[0], 1]]);
   });
 
+  it('a row that FILTER excludes never evaluates the aggregate argument, so it cannot fail', () => {
+    const g = graphOf('CREATE VIEW f AS SELECT sum(10 / v) FILTER (WHERE v <> 0) AS s FROM t;');
+    apply(g, [
+      ['a', 0],
+      ['b', 5],
+    ]);
+    assert.deepEqual(g.errors('f'), []);
+    assert.deepEqual(g.snapshot('f'), [[['2'], 1]]);
+  });
+
+  it('LIMIT 0 reads nothing, as in Postgres: it is empty and never in error', () => {
+    const g = graphOf('CREATE VIEW none AS SELECT 10 / v AS q FROM t ORDER BY q LIMIT 0;');
+    apply(g, [['a', 0]]);
+    assert.deepEqual(g.errors('none'), []);
+    assert.deepEqual(g.snapshot('none'), []);
+  });
+
   it('errors survive a restart: the store holds them like any other state', () => {
     const store = memoryStateStore();
     const parsed = parseViewsFile(`${TABLE}\nCREATE VIEW inv AS SELECT 10 / v AS q FROM t;`, 'test.sql');

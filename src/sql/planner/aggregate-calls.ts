@@ -65,12 +65,13 @@ export function layoutAggregates(calls: AggregateCall[], scope: Scope, first: nu
     const star = body['agg_star'] === true;
     const distinct = body['agg_distinct'] === true;
     let filter: number | null = null;
+    let where: CompiledExpr | null = null;
     if (body['agg_filter']) {
-      const expr = compileExpr(body['agg_filter'], scope);
-      if (expr.type !== 'boolean') {
-        throw new SqlCompileError('42804', `argument of FILTER must be type boolean, not type ${expr.type}`);
+      where = compileExpr(body['agg_filter'], scope);
+      if (where.type !== 'boolean') {
+        throw new SqlCompileError('42804', `argument of FILTER must be type boolean, not type ${where.type}`);
       }
-      filter = column(expr);
+      filter = column(where);
     }
     if (star) {
       const def = aggregate(name, 'bigint', { star: true });
@@ -85,7 +86,7 @@ export function layoutAggregates(calls: AggregateCall[], scope: Scope, first: nu
     }
     const arg = compileExpr(args[0], scope);
     const def = aggregate(name, arg.type, { distinct });
-    const argColumn = column(arg);
+    const argColumn = column(where ? onlyWhere(where, arg) : arg);
     if (def.kind === 'hierarchical') {
       specs.push({
         kind: 'hierarchical',
@@ -100,4 +101,12 @@ export function layoutAggregates(calls: AggregateCall[], scope: Scope, first: nu
     }
   }
   return { specs, inputs };
+}
+
+/**
+ * The argument evaluated only for rows that pass FILTER, as Postgres does: a row FILTER excludes
+ * cannot make the aggregate fail (`sum(x::bigint) FILTER (WHERE small)`).
+ */
+function onlyWhere(where: CompiledExpr, arg: CompiledExpr): CompiledExpr {
+  return { type: arg.type, eval: (row, ctx) => (where.eval(row, ctx) === true ? arg.eval(row, ctx) : null) };
 }
