@@ -156,6 +156,10 @@ describe('planner', { timeout: 60_000 }, () => {
     );
     refused('CREATE VIEW bad AS SELECT k FROM nowhere;', /relation "nowhere" does not exist/);
     refused(
+      'CREATE VIEW bad AS SELECT k AS key FROM t GROUP BY k HAVING key > 1;',
+      /column "key" does not exist/,
+    );
+    refused(
       'CREATE VIEW bad AS SELECT k FROM t WHERE count(*) > 1;',
       /aggregate functions are not allowed in WHERE/,
     );

@@ -131,7 +131,7 @@ function groupedStages(
     ],
   };
   const compileGrouped = (node: unknown): CompiledExpr => {
-    checkGrouped(node, slots, source.alias);
+    checkGrouped(node, slots, source.alias, inputColumns);
     return compileExpr(node, scope, { substitute: (n) => slots.get(exprKey(n)) });
   };
   const having = select.havingClause ? booleanExpr(compileGrouped(select.havingClause), 'HAVING') : null;
@@ -152,11 +152,18 @@ function groupedStages(
 }
 
 /** Postgres's error for a column that is neither grouped nor inside an aggregate. */
-function checkGrouped(node: unknown, slots: Map<string, number>, alias: string): void {
+function checkGrouped(
+  node: unknown,
+  slots: Map<string, number>,
+  alias: string,
+  inputColumns: Set<string>,
+): void {
   walk([node], (kind, body, wrapper) => {
     if (slots.has(exprKey(wrapper))) return false;
     if (kind === 'ColumnRef') {
       const name = nameList(body['fields']).join('.');
+      // A name that is no input column is Postgres's "does not exist", which compiling raises.
+      if (!inputColumns.has(name)) return false;
       throw new SqlCompileError(
         '42803',
         `column "${alias}.${name}" must appear in the GROUP BY clause or be used in an aggregate function`,
