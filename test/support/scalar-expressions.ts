@@ -33,6 +33,7 @@ export const COLUMNS: ColumnSpec[] = [
   { name: 'tn1', type: 'timestamp without time zone' },
   { name: 'dt1', type: 'date' },
   { name: 'iv1', type: 'interval' },
+  { name: 'j1', type: 'jsonb' },
 ];
 
 const US_SAFE = 2n ** 53n - 1n;
@@ -154,6 +155,8 @@ export function valueText(type: SqlType): fc.Arbitrary<string> {
       return days.map((d) => formatOutput('date', d));
     case 'interval':
       return interval.map((iv) => formatOutput('interval', iv));
+    case 'jsonb':
+      return fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v).split('\\u0000').join(''));
     default:
       return text;
   }
@@ -294,6 +297,25 @@ export const expr = fc.letrec<{
       .tuple(fc.constantFrom('COALESCE', 'NULLIF', 'GREATEST'), tie('text'), tie('text'))
       .map(([f, a, b]) => `${f}(${a}, ${b})`),
     fc.tuple(tie('text'), fc.constantFrom('varchar(2)', 'varchar')).map(([a, t]) => `(${a})::${t}`),
+    fc.constantFrom('(j1)::text', '(t1)::jsonb::text', 'COALESCE(j1, \'{"b": 1, "a": [1.50, null]}\')::text'),
+    fc
+      .tuple(
+        cols('t1', 't2', 'v1'),
+        fc.constantFrom(
+          'integer',
+          'bigint',
+          'numeric',
+          'real',
+          'double precision',
+          'boolean',
+          'timestamptz',
+          'timestamp',
+          'date',
+          'interval',
+          'numeric(5,1)',
+        ),
+      )
+      .map(([a, t]) => `((${a})::${t})::text`),
   ),
   ts: fc.oneof(
     DEPTH,

@@ -62,8 +62,11 @@ function nullif(c: Compiler, n: Node): Expr {
   const left = c.compile(n['lexpr']);
   const right = c.compile(n['rexpr']);
   const [a, b, type] = comparable('=', left, right);
-  // The result is the first operand as the = operator received it (int = float8 promotes it).
-  const resultType = a.type;
+  // The result is the first operand as the = operator received it: int = float8 promotes it, but
+  // real = double is a cross-type operator (float48eq) that leaves a real as it is.
+  const first = left.type === 'real' && a.type === 'double precision' ? left : a;
+  const resultType = first.type;
+  const fe = first.ev;
   const ae = a.ev;
   const be = b.ev;
   return fold(
@@ -73,7 +76,7 @@ function nullif(c: Compiler, n: Node): Expr {
         const x = ae(row, ctx);
         const y = be(row, ctx);
         if (x !== null && y !== null && compareValues(type, x, y) === 0) return null;
-        return x;
+        return first === a ? x : fe(row, ctx);
       },
     },
     [a, b],

@@ -4,7 +4,7 @@
  * timestamp and timestamptz share every computation.
  */
 import { SqlEvalError, type SqlType, type Value } from './interface.js';
-import { coerce, strict2, strict1, type Expr } from './expr.js';
+import { strict2, strict1, type Expr } from './expr.js';
 import {
   civilFromDays,
   daysFromCivil,
@@ -17,7 +17,7 @@ import {
 import { isTimestamp } from './types.js';
 import { fromDec, numericToFloat, parseNumericText } from './numeric.js';
 import type { Interval } from './interval.js';
-import { noFunctionFor } from './function-errors.js';
+import { argAs, noFunctionFor } from './function-args.js';
 
 const UNIT_ALIASES: Record<string, string> = {
   microsecond: 'microseconds',
@@ -244,9 +244,9 @@ export function compileDateTimeFunction(name: string, args: readonly Expr[]): Ex
     case 'date_trunc': {
       const [u, x0] = args;
       if (args.length !== 2 || !u || !x0) throw noFunctionFor(name, args);
-      const x = isTimestamp(x0.type) ? x0 : coerce(x0, 'timestamp with time zone');
+      const x = isTimestamp(x0.type) ? x0 : argAs(x0, 'timestamp with time zone', name, args);
       const type = x.type;
-      return strict2(type, coerce(u, 'text'), x, (unit, t) =>
+      return strict2(type, argAs(u, 'text', name, args), x, (unit, t) =>
         truncTimestamp(unitOf(unit as string, type), type, t as Micros),
       );
     }
@@ -258,9 +258,9 @@ export function compileDateTimeFunction(name: string, args: readonly Expr[]): Ex
         x0.type === 'timestamp without time zone' && o0.type === 'timestamp without time zone'
           ? 'timestamp without time zone'
           : 'timestamp with time zone';
-      const stride = coerce(s, 'interval');
-      const x = coerce(x0, type);
-      const o = coerce(o0, type);
+      const stride = argAs(s, 'interval', name, args);
+      const x = argAs(x0, type, name, args);
+      const o = argAs(o0, type, name, args);
       const se = stride.ev;
       const xe = x.ev;
       const oe = o.ev;
@@ -279,7 +279,7 @@ export function compileDateTimeFunction(name: string, args: readonly Expr[]): Ex
     case 'to_timestamp': {
       const [x0] = args;
       if (args.length !== 1 || !x0) throw noFunctionFor(name, args);
-      return strict1('timestamp with time zone', coerce(x0, 'double precision'), (v) =>
+      return strict1('timestamp with time zone', argAs(x0, 'double precision', name, args), (v) =>
         toTimestamp(v as number),
       );
     }
@@ -288,13 +288,13 @@ export function compileDateTimeFunction(name: string, args: readonly Expr[]): Ex
       const [u, x0] = args;
       if (args.length !== 2 || !u || !x0) throw noFunctionFor(name, args);
       const isDate = x0.type === 'date';
-      const x = isDate || isTimestamp(x0.type) ? x0 : coerce(x0, 'timestamp with time zone');
+      const x = isDate || isTimestamp(x0.type) ? x0 : argAs(x0, 'timestamp with time zone', name, args);
       const type = x.type;
       const toTs = isDate
         ? (v: Value): Micros => (Number.isFinite(v as number) ? (v as number) * US_PER_DAY : (v as number))
         : (v: Value) => v as Micros;
       const numeric = name === 'extract';
-      return strict2(numeric ? 'numeric' : 'double precision', coerce(u, 'text'), x, (unit, v) => {
+      return strict2(numeric ? 'numeric' : 'double precision', argAs(u, 'text', name, args), x, (unit, v) => {
         const text = extractField(unitOf(unit as string, type), type, toTs(v), isDate);
         if (text === null) return null;
         return numeric ? parseNumericText(text) : numericToFloat(text);

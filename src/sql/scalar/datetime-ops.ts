@@ -3,7 +3,7 @@
  * days, then microseconds, as Postgres does), timestamp - timestamp, date ± integer, date - date,
  * date + interval, interval ± interval, unary minus of an interval.
  */
-import { SqlCompileError, SqlEvalError, type SqlType, type Value } from './interface.js';
+import { SqlEvalError, Unsupported, type SqlType, type Value } from './interface.js';
 import { coerce, strict2, type Expr } from './expr.js';
 import { addMicros, addMonthsToDays, joinMicros, splitMicros, US_PER_DAY, type Micros } from './datetime.js';
 import { intervalAdd, intervalFromMicros, intervalNeg, type Interval } from './interval.js';
@@ -88,7 +88,8 @@ export function dateTimeArith(op: string, left: Expr, right: Expr): Expr | undef
       intervalAdd(a as Interval, op === '+' ? (b as Interval) : intervalNeg(b as Interval)),
     );
   if (isIntType(lt) && rt === 'date' && op === '+') return dateTimeArith(op, r, l);
-  throw new SqlCompileError('42883', `operator does not exist: ${lt} ${op} ${rt}`);
+  // Postgres has more date/time operators (interval * float8, time types, ...): let PGlite run them.
+  throw new Unsupported(`operator ${lt} ${op} ${rt} is not supported on the delta path`);
 }
 
 /** Dates reach further than timestamps: Julian day 0 to 5874897 AD. */

@@ -13,7 +13,7 @@ import { pgLower, pgUpper } from './text-functions.js';
 import { isNumericFamily, isTextType } from './types.js';
 import { compileDateTimeFunction } from './datetime-functions.js';
 import { names, type Compiler } from './compile-expr.js';
-import { noFunctionFor } from './function-errors.js';
+import { argAs, noFunctionFor } from './function-args.js';
 
 type Node = Record<string, unknown>;
 
@@ -81,7 +81,7 @@ function round(args: readonly Expr[]): Expr {
     )
       throw noFunctionFor('round', args);
     const x = coerce(x0, 'numeric');
-    const n = coerce(n0, 'integer', 'round precision');
+    const n = argAs(n0, 'integer', 'round', args);
     return strict2('numeric', x, n, (v, d) => numericRound(v as string, d as number));
   }
   const x = x0.type === 'unknown' ? coerce(x0, 'double precision') : x0;

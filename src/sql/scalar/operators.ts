@@ -118,7 +118,8 @@ export function arithmetic(op: string, left: Expr, right: Expr): Expr {
 
 /** The type two operands are compared in, or undefined when Postgres has no comparison for the pair. */
 export function comparisonType(a: SqlType, b: SqlType): SqlType | undefined {
-  if (a === b) return a === 'unknown' ? 'text' : a;
+  // varchar has no operators of its own: it compares as text.
+  if (a === b) return a === 'unknown' || a === 'character varying' ? 'text' : a;
   if (a === 'unknown') return b;
   if (b === 'unknown') return a;
   if (isNumericFamily(a) && isNumericFamily(b)) {

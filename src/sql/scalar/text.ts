@@ -2,11 +2,8 @@
  * Text under collation "C" (the engine's): strings order by Unicode code point, which is UTF-8 byte
  * order. JavaScript's `<` compares UTF-16 units and puts astral characters (surrogates, 0xD800..)
  * before U+E000..U+FFFF, so the first differing unit decides only outside the surrogate range.
- * Also jsonb's text form, which Postgres normalizes (keys sorted by length then bytes, one space
- * after ':' and ',').
  */
 import { SqlEvalError } from './interface.js';
-import { parseNumericText } from './numeric.js';
 
 export function compareText(a: string, b: string): number {
   if (a === b) return 0;
@@ -41,48 +38,4 @@ export function checkText(s: string): string {
   if (s.includes('\u0000'))
     throw new SqlEvalError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
   return s;
-}
-
-function jsonString(s: string): string {
-  checkText(s);
-  // JSON.stringify escapes exactly what Postgres's escape_json does, except lone surrogates (refused above).
-  return JSON.stringify(s);
-}
-
-function jsonbKeyOrder(a: string, b: string): number {
-  const la = Buffer.byteLength(a);
-  const lb = Buffer.byteLength(b);
-  return la !== lb ? la - lb : compareText(a, b);
-}
-
-/** The canonical jsonb text of a JSON-like JavaScript value (numbers as Postgres numeric text). */
-export function jsonbText(v: unknown): string {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'number':
-      if (!Number.isFinite(v)) throw new SqlEvalError('22P02', 'invalid input syntax for type json');
-      return parseNumericText(String(v));
-    case 'bigint':
-      return v.toString();
-    case 'string':
-      return jsonString(v);
-    default:
-      break;
-  }
-  if (Array.isArray(v)) return `[${v.map(jsonbText).join(', ')}]`;
-  const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => jsonbKeyOrder(a, b));
-  return `{${entries.map(([k, x]) => `${jsonString(k)}: ${jsonbText(x)}`).join(', ')}}`;
-}
-
-/** jsonb input from text. Numbers go through JavaScript doubles: digits beyond 17 are not kept. */
-export function parseJsonbText(text: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SqlEvalError('22P02', 'invalid input syntax for type json');
-  }
-  return jsonbText(parsed);
 }

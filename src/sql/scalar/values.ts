@@ -21,7 +21,8 @@ import { SqlEvalError, type SqlType, type Value } from './interface.js';
 import { compareInt, isIntType, parseIntText, toIntType, type Int8 } from './integers.js';
 import { compareNumeric, numericKey, parseNumericText } from './numeric.js';
 import { compareFloat, floatKey, formatFloat, parseFloatText } from './floats.js';
-import { compareText, checkText, jsonbText, parseJsonbText } from './text.js';
+import { compareText, checkText } from './text.js';
+import { jsonbText, parseJsonbText } from './json.js';
 import {
   compareMicros,
   formatDate,
