@@ -48,9 +48,10 @@ export function jsonbText(v: unknown): string {
 }
 
 // JSON forbids raw control characters inside strings: the class must name them.
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex */
 const TOKEN =
   /\s*(?:(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|("(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*")|(true|false|null)|([[\]{}:,]))/y;
+/* eslint-enable no-control-regex */
 
 /** jsonb input from text, numbers kept exact. */
 export function parseJsonbText(text: string): string {
