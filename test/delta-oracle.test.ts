@@ -16,11 +16,12 @@ import { resolve, transactions } from './support/oracle/transactions.js';
 import { scenario, viewsFileSql } from './support/oracle/views.js';
 
 const cases: fc.Arbitrary<ReproCase> = scenario.chain((s) =>
-  transactions(s.columns).map((steps) => ({
+  fc.tuple(transactions(s.columns), fc.boolean()).map(([steps, consolidated]) => ({
     columns: s.columns,
     views: s.views,
     transactions: resolve(steps),
     viewsSql: viewsFileSql(s),
+    consolidated,
   })),
 );
 

@@ -247,16 +247,18 @@ export class ExpressionGenerator {
       choices.push({ weight, arbitrary });
     };
     push(
-      4,
+      20,
       typed((t) =>
         fc
           .tuple(first(t), fc.constantFrom('=', '<>', '<', '<=', '>', '>='), other(t))
           .map(([a, op, b]) => `(${a} ${op} ${b})`),
       ),
     );
-    // Postgres splits a top-level AND of a WHERE into quals it reorders by cost, so which operand
-    // runs first (and whether an error is raised) is not defined there: keep AND below the top.
-    if (ctx === 'value')
+    // Postgres splits the top-level AND of a WHERE or HAVING into quals it reorders by cost, so
+    // which operand runs first (and whether an error is raised) is not defined there: no AND at
+    // the top, nor what Postgres rewrites into one (BETWEEN, NOT over an OR).
+    const top = ctx === 'qual';
+    if (!top)
       push(
         10,
         fc.tuple(first('boolean'), other('boolean')).map(([a, b]) => `(${a} AND ${b})`),
@@ -265,16 +267,17 @@ export class ExpressionGenerator {
       10,
       fc.tuple(first('boolean'), other('boolean')).map(([a, b]) => `(${a} OR ${b})`),
     );
-    push(
-      5,
-      first('boolean').map((a) => `(NOT ${a})`),
-    );
+    if (!top)
+      push(
+        5,
+        first('boolean').map((a) => `(NOT ${a})`),
+      );
     push(
       5,
       typed((t) => fc.tuple(first(t), fc.boolean()).map(([a, not]) => `(${a} IS ${not ? 'NOT ' : ''}NULL)`)),
     );
     push(
-      2,
+      10,
       typed((t) =>
         fc
           .tuple(first(t), fc.boolean(), fc.array(literal(t), { minLength: 1, maxLength: 3 }), fc.boolean())
@@ -284,20 +287,21 @@ export class ExpressionGenerator {
           ),
       ),
     );
-    push(
-      1,
-      typed((t) =>
-        fc
-          .tuple(first(t), fc.boolean(), other(t), other(t))
-          .map(([a, not, lo, hi]) => `(${a} ${not ? 'NOT BETWEEN' : 'BETWEEN'} ${lo} AND ${hi})`),
-      ),
-    );
+    if (!top)
+      push(
+        5,
+        typed((t) =>
+          fc
+            .tuple(first(t), fc.boolean(), other(t), other(t))
+            .map(([a, not, lo, hi]) => `(${a} ${not ? 'NOT BETWEEN' : 'BETWEEN'} ${lo} AND ${hi})`),
+        ),
+      );
     if (this.can('text')) {
       const pattern = fc
         .array(fc.constantFrom(...LIKE_PARTS), { minLength: 0, maxLength: 4 })
         .map((p) => `'${p.join('')}'`);
       push(
-        2,
+        10,
         fc
           .tuple(first('text'), fc.constantFrom('LIKE', 'ILIKE', 'NOT LIKE', 'NOT ILIKE'), pattern)
           .map(([a, op, p]) => `(${a} ${op} ${p})`),

@@ -29,8 +29,8 @@ export async function compareView(
   after: number,
   /** Accept numerics that differ only in display scale (see `pickedRepresentative`). */
   anyScale = false,
-  /** A top-k's query without its LIMIT, where the delta path's errors are confirmed. */
-  unlimitedSql?: string,
+  /** Where the delta path's errors are confirmed when Postgres raises none (see GeneratedView). */
+  errorProbeSql?: string,
 ): Promise<Disagreement | null> {
   const snapshot = countChanges(graph.snapshot(view));
   const errors = graph.errors(view);
@@ -59,11 +59,9 @@ export async function compareView(
   const expected = countRows(evaluation.rows);
   const postgres = listing(expected);
   if (errors.length > 0) {
-    const unlimited = unlimitedSql === undefined ? null : await oracle.evaluate(unlimitedSql);
+    const probe = errorProbeSql === undefined ? null : await oracle.evaluate(errorProbeSql);
     const confirmed =
-      unlimited !== null &&
-      'error' in unlimited &&
-      errors.some((e) => e.sqlstate === unlimited.error.sqlstate);
+      probe !== null && 'error' in probe && errors.some((e) => e.sqlstate === probe.error.sqlstate);
     if (!confirmed)
       return { after, view, what: 'the delta path reports an error, Postgres raises none', postgres, delta };
     return null;
@@ -141,7 +139,7 @@ export async function firstDisagreement(oracle: PgliteOracle, c: ReproCase): Pro
       const tx = c.transactions[i - 1] ?? [];
       let deltas;
       try {
-        deltas = graph.apply(inputChanges(c.columns, tx), FIRST_TIMESTAMP + i);
+        deltas = graph.apply(inputChanges(c.columns, tx, c.consolidated), FIRST_TIMESTAMP + i);
       } catch (error) {
         return {
           after: i,
@@ -170,7 +168,7 @@ export async function firstDisagreement(oracle: PgliteOracle, c: ReproCase): Pro
         running.get(v.name) ?? new Map(),
         i,
         anyScale,
-        v.unlimitedSql,
+        v.errorProbeSql,
       );
       if (found) return found;
     }

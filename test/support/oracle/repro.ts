@@ -22,6 +22,8 @@ export interface ReproCase {
   transactions: RowChange[][];
   /** The views file as given to the delta path. */
   viewsSql: string;
+  /** The delta path gets each transaction's changes consolidated (diffs of ±n). */
+  consolidated?: boolean;
 }
 
 export function formatRepro(c: ReproCase, d: Disagreement): string {
@@ -35,7 +37,7 @@ export function formatRepro(c: ReproCase, d: Disagreement): string {
   return [
     `delta path and Postgres disagree on view ${d.view} ${d.after === 0 ? 'before any transaction' : `after transaction ${d.after}`}: ${d.what}`,
     '',
-    '-- views file (delta path):',
+    `-- views file (delta path${c.consolidated ? ', fed consolidated changes: equal rows of a transaction as one diff of ±n' : ''}):`,
     c.viewsSql,
     '',
     '-- psql reproduction (plain Postgres):',

@@ -68,14 +68,28 @@ export function transactionSql(columns: InputColumn[], changes: RowChange[]): st
   return ['BEGIN;', ...changes.map((c) => changeSql(columns, c)), 'COMMIT;'].join('\n');
 }
 
+/**
+ * The delta path's input for one transaction. `consolidated`: equal rows summed into one change of
+ * diff ±n (and dropped when they cancel), as a batch that consolidates its input would send.
+ */
 export function inputChanges(
   columns: InputColumn[],
   changes: RowChange[],
+  consolidated = false,
   table = INPUT_TABLE,
 ): InputChange[] {
-  return changes.map(({ row, diff }) => ({
+  const toInput = (row: CellValue[], diff: number): InputChange => ({
     table,
     row: Object.fromEntries(columns.map((c, i) => [c.name, inputValue(c.type, row[i] ?? null)])),
     diff,
-  }));
+  });
+  if (!consolidated) return changes.map(({ row, diff }) => toInput(row, diff));
+  const sums = new Map<string, { row: CellValue[]; diff: number }>();
+  for (const { row, diff } of changes) {
+    const key = JSON.stringify(row);
+    const entry = sums.get(key) ?? { row, diff: 0 };
+    entry.diff += diff;
+    sums.set(key, entry);
+  }
+  return [...sums.values()].filter((e) => e.diff !== 0).map((e) => toInput(e.row, e.diff));
 }

@@ -23,12 +23,13 @@ export interface GeneratedView {
   /** The query PGlite evaluates (a top-k with its complete ORDER BY). */
   oracleSql: string;
   /**
-   * A top-k's query without LIMIT and OFFSET. Postgres stops reading a LIMIT's input once it has
-   * its rows (and never starts for LIMIT 0), so an error in a row it did not reach is not raised;
-   * the delta path, like Materialize, keeps the errors of every input row. An error the delta path
-   * reports is confirmed against this query instead.
+   * Where an error the delta path reports, and Postgres does not, is confirmed. Postgres stops
+   * reading a LIMIT's input once it has its rows (and never starts for LIMIT 0), and computes only
+   * the columns of a view that a query over it reads; the delta path, like Materialize, keeps the
+   * errors of every input row and every column. So a top-k is confirmed by its query without
+   * LIMIT, and a view over a view by the view it reads.
    */
-  unlimitedSql?: string;
+  errorProbeSql?: string;
   columns: Leaf[];
 }
 
@@ -82,14 +83,14 @@ interface Body {
 const optional = (arb: fc.Arbitrary<string>): fc.Arbitrary<string | null> =>
   fc.option(arb, { nil: null, freq: 2 });
 
-function projection(columns: InputColumn[], distinct: boolean): fc.Arbitrary<Body> {
-  const gen = new ExpressionGenerator(columnLeaves(columns), 2);
+function projection(leaves: Leaf[], distinct: boolean, from = INPUT_TABLE): fc.Arbitrary<Body> {
+  const gen = new ExpressionGenerator(leaves, 2);
   const item = fc.constantFrom(...gen.types).chain((type) => gen.of(type).map((sql) => ({ sql, type })));
   return fc
     .tuple(fc.array(item, { minLength: 1, maxLength: 3 }), optional(gen.condition()))
     .map(([items, where]) => ({
       sql:
-        `SELECT ${distinct ? 'DISTINCT ' : ''}${items.map((it, i) => `${it.sql} AS c${i + 1}`).join(', ')} FROM ${INPUT_TABLE}` +
+        `SELECT ${distinct ? 'DISTINCT ' : ''}${items.map((it, i) => `${it.sql} AS c${i + 1}`).join(', ')} FROM ${from}` +
         (where ? ` WHERE ${where}` : ''),
       columns: items.map((it, i) => ({ sql: `c${i + 1}`, type: it.type })),
     }));
@@ -103,23 +104,30 @@ function aggregateCall(gen: ExpressionGenerator): fc.Arbitrary<Aggregate> {
   const sumType = (t: ColumnType): ColumnType => (t === 'integer' ? 'bigint' : 'numeric');
   const arg = (types: ColumnType[]): fc.Arbitrary<{ sql: string; type: ColumnType }> =>
     fc.constantFrom(...types).chain((type) => gen.of(type, 1).map((sql) => ({ sql, type })));
-  const call = fc.oneof(
+  const calls: Array<fc.Arbitrary<Aggregate>> = [
     fc.constant({ sql: 'count(*)', type: 'bigint' as ColumnType }),
     arg(gen.types).map((a) => ({ sql: `count(${a.sql})`, type: 'bigint' as ColumnType })),
     arg(gen.types).map((a) => ({ sql: `count(DISTINCT ${a.sql})`, type: 'bigint' as ColumnType })),
-    arg(numeric).map((a) => ({ sql: `sum(${a.sql})`, type: sumType(a.type) })),
-    arg(numeric).map((a) => ({ sql: `avg(${a.sql})`, type: 'numeric' as ColumnType })),
-    fc
-      .tuple(fc.constantFrom('min', 'max'), arg(ordered))
-      .map(([fn, a]) => ({ sql: `${fn}(${a.sql})`, type: a.type })),
-  );
+  ];
+  if (numeric.length > 0) {
+    calls.push(arg(numeric).map((a) => ({ sql: `sum(${a.sql})`, type: sumType(a.type) })));
+    calls.push(arg(numeric).map((a) => ({ sql: `avg(${a.sql})`, type: 'numeric' as ColumnType })));
+  }
+  if (ordered.length > 0) {
+    calls.push(
+      fc
+        .tuple(fc.constantFrom('min', 'max'), arg(ordered))
+        .map(([fn, a]) => ({ sql: `${fn}(${a.sql})`, type: a.type })),
+    );
+  }
+  const call = fc.oneof(...calls);
   return fc
     .tuple(call, optional(gen.condition(1)))
     .map(([c, filter]) => (filter ? { sql: `${c.sql} FILTER (WHERE ${filter})`, type: c.type } : c));
 }
 
-function grouped(columns: InputColumn[], global: boolean): fc.Arbitrary<Body> {
-  const rows = new ExpressionGenerator(columnLeaves(columns), 1);
+function grouped(leaves: Leaf[], global: boolean, from = INPUT_TABLE): fc.Arbitrary<Body> {
+  const rows = new ExpressionGenerator(leaves, 1);
   const key = fc.constantFrom(...rows.types).chain((type) => rows.of(type, 1).map((sql) => ({ sql, type })));
   const keys = global ? fc.constant([]) : fc.array(key, { minLength: 1, maxLength: 2 });
   return fc
@@ -149,7 +157,7 @@ function grouped(columns: InputColumn[], global: boolean): fc.Arbitrary<Body> {
             ...items.map((it, i) => `${it.sql} AS a${i + 1}`),
           ];
           const sql =
-            `SELECT ${select.join(', ')} FROM ${INPUT_TABLE}` +
+            `SELECT ${select.join(', ')} FROM ${from}` +
             (where ? ` WHERE ${where}` : '') +
             (keyList.length > 0 ? ` GROUP BY ${keyList.map((k) => k.sql).join(', ')}` : '') +
             (having ? ` HAVING ${having}` : '');
@@ -196,12 +204,13 @@ function topK(
       return {
         sql: `${base} ORDER BY ${order}${tail}`,
         oracleSql: `${base} ORDER BY ${order}, ${tieBreak}${tail}`,
-        unlimitedSql: base,
+        errorProbeSql: base,
       };
     });
 }
 
-type Shape = 'project' | 'group' | 'global' | 'distinct' | 'topk' | 'group-topk' | 'topk-over-view';
+type Shape =
+  'project' | 'group' | 'global' | 'distinct' | 'topk' | 'group-topk' | 'topk-over-view' | 'over-view';
 
 const SHAPE: fc.Arbitrary<Shape> = fc.constantFrom<Shape>(
   'project',
@@ -212,6 +221,7 @@ const SHAPE: fc.Arbitrary<Shape> = fc.constantFrom<Shape>(
   'topk',
   'group-topk',
   'topk-over-view',
+  'over-view',
 );
 
 function view(
@@ -220,37 +230,48 @@ function view(
   earlier: GeneratedView[],
   name: string,
 ): fc.Arbitrary<GeneratedView> {
-  const plain = (body: fc.Arbitrary<Body>): fc.Arbitrary<GeneratedView> =>
-    body.map((b) => ({ name, sql: b.sql, oracleSql: b.sql, columns: b.columns }));
-  const limited = (body: fc.Arbitrary<Body>, from?: GeneratedView): fc.Arbitrary<GeneratedView> =>
-    body.chain((b) => topK(b, from?.name).map((q) => ({ name, ...q, columns: b.columns })));
+  const input = columnLeaves(columns);
+  const plain = (body: fc.Arbitrary<Body>, errorProbeSql?: string): fc.Arbitrary<GeneratedView> =>
+    body.map((b) => ({ name, sql: b.sql, oracleSql: b.sql, columns: b.columns, errorProbeSql }));
+  const limited = (
+    body: fc.Arbitrary<Body>,
+    from?: string,
+    hidden: string[] = [],
+  ): fc.Arbitrary<GeneratedView> =>
+    body.chain((b) => topK(b, from, hidden).map((q) => ({ name, ...q, columns: b.columns })));
+  // A grouped view read by another, as wikirecent's top10 reads user_edits.
+  const base = earlier.find((v) => v.name.startsWith('grouped_') && v.sql === v.oracleSql);
   switch (shape) {
     case 'project':
-      return plain(projection(columns, false));
+      return plain(projection(input, false));
     case 'distinct':
-      return plain(projection(columns, true));
+      return plain(projection(input, true));
     case 'group':
-      return plain(grouped(columns, false));
+      return plain(grouped(input, false));
     case 'global':
-      return plain(grouped(columns, true));
+      return plain(grouped(input, true));
     case 'topk':
       return fc.oneof(
-        projection(columns, false).chain((b) =>
-          topK(
-            b,
-            undefined,
-            columns.map((c) => c.name),
-          ).map((q) => ({ name, ...q, columns: b.columns })),
+        limited(
+          projection(input, false),
+          undefined,
+          columns.map((c) => c.name),
         ),
-        limited(projection(columns, true)),
+        limited(projection(input, true)),
       );
     case 'group-topk':
-      return limited(grouped(columns, false));
-    case 'topk-over-view': {
-      // A grouped view read through a top-k, as wikirecent's top10 reads user_edits.
-      const base = earlier.find((v) => v.name.startsWith('grouped_') && v.sql === v.oracleSql);
-      if (!base) return plain(grouped(columns, false)).map((v) => ({ ...v, name: `grouped_${name}` }));
-      return limited(fc.constant({ sql: '', columns: base.columns }), base);
+      return limited(grouped(input, false));
+    case 'topk-over-view':
+      if (!base) return plain(grouped(input, false)).map((v) => ({ ...v, name: `grouped_${name}` }));
+      return limited(fc.constant({ sql: '', columns: base.columns }), base.name);
+    case 'over-view': {
+      if (!base) return plain(grouped(input, false)).map((v) => ({ ...v, name: `grouped_${name}` }));
+      const probe = `SELECT * FROM ${base.name}`;
+      return fc.oneof(
+        plain(projection(base.columns, false, base.name), probe),
+        plain(projection(base.columns, true, base.name), probe),
+        plain(grouped(base.columns, false, base.name), probe),
+      );
     }
   }
 }
