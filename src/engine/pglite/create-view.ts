@@ -49,10 +49,12 @@ export async function createView(
     return { name: view.name, ord, kind: 'immv', columns, evaluate: selectColumns(name, columns) };
   }
   await tx.exec(`CREATE VIEW ${name} AS ${view.query}`).catch(fail);
-  ctx.warnings.push(
-    `view "${view.name}" is re-evaluated in full on every transaction because pg_ivm cannot maintain it ` +
-      `(${postgresReason(immvError)}); its cost grows with the size of its inputs.`,
-  );
+  // A view only read by other PGlite views is never evaluated on its own: nothing to warn about.
+  if (served)
+    ctx.warnings.push(
+      `view "${view.name}" is re-evaluated in full on every transaction because pg_ivm cannot maintain it ` +
+        `(${postgresReason(immvError)}); its cost grows with the size of its inputs.`,
+    );
   const columns = await columnsOf(tx, view.name);
   return { name: view.name, ord, kind: 'reevaluate', columns, evaluate: selectColumns(name, columns) };
 }
