@@ -33,6 +33,7 @@ describe('planner', { timeout: 60_000 }, () => {
       'SELECT k, v FROM t ORDER BY v DESC NULLS LAST, 1 LIMIT 10 OFFSET 5',
       'SELECT k FROM t GROUP BY k ORDER BY count(*) DESC LIMIT 3',
       'SELECT k FROM t ORDER BY v',
+      'SELECT (v IN (1, 2)) AS small, count(*) FROM t GROUP BY (v IN (1, 2))',
     ]) {
       assert.equal(pathOf(query), 'delta', query);
     }

@@ -37,7 +37,8 @@ export function buildDeltaGraph(
   for (const view of views) {
     const plan = plans.get(view.name);
     if (!plan) continue;
-    pipelines.set(view.name, new ViewPipeline(plan, store));
+    const upstream = plan.source.kind === 'view' ? (pipelines.get(plan.source.name) ?? null) : null;
+    pipelines.set(view.name, new ViewPipeline(plan, store, upstream));
     const source = plan.source.name;
     const columns = planned.tables.get(source);
     if (plan.source.kind === 'table' && columns && !tables.has(source))

@@ -12,9 +12,12 @@ export function kindOf(node: unknown): [string, AstNode] {
   return entry ? [entry[0], (entry[1] ?? {}) as AstNode] : ['', {}];
 }
 
+/** Fields that say where something was written (`location`, `rexpr_list_start`, ...), not what. */
+const POSITION = /(^|_)location$|(^|_)list_(start|end)$/;
+
 /** A key equal for expressions that differ only in where they were written. */
 export function exprKey(node: unknown): string {
-  return JSON.stringify(node, (key, value: unknown) => (key === 'location' ? undefined : value));
+  return JSON.stringify(node, (key, value: unknown) => (POSITION.test(key) ? undefined : value));
 }
 
 /** The `sval` strings of a name list; `*` for A_Star. */
