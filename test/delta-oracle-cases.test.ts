@@ -288,6 +288,27 @@ const TRAPS: TrapCase[] = [
     views: ['SELECT (- (b1 + b1)) + (b1 + NULL::bigint) AS x, length(s1 || NULL::text) AS y FROM events'],
     transactions: [[['+', { b1: '-9223372036854775808', s1: 'a' }]]],
   },
+  {
+    // Postgres folds `x OR TRUE` to TRUE (and `x AND FALSE` to FALSE) while planning: the
+    // aggregate inside x is never computed, so its overflow is never raised.
+    name: 'x OR TRUE is TRUE without evaluating x',
+    views: [
+      'SELECT b1, ((count(i1 + i1) IS NULL) OR TRUE) AS t, ((i1 + i1 > 0) AND FALSE) AS f FROM events GROUP BY b1, i1',
+    ],
+    transactions: [[['+', { i1: '-2147483648', b1: '12' }]]],
+  },
+  {
+    name: 'GROUP BY an IN list, shown in the select list',
+    views: ['SELECT (i1 IN (1, 2)) AS small, count(*) AS n FROM events GROUP BY (i1 IN (1, 2))'],
+    transactions: [
+      [
+        ['+', { i1: '1' }],
+        ['+', { i1: '3' }],
+        ['+', {}],
+      ],
+      [['-', { i1: '3' }]],
+    ],
+  },
 ];
 
 describe('delta path traps against Postgres', { timeout: 300_000 }, () => {
