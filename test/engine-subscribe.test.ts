@@ -1,13 +1,12 @@
 /**
  * The embedded engine keeps the SUBSCRIBE contract of DESIGN.md: progress rows, a snapshot at the
  * first timestamp (or none), consolidated diffs of any size per row and timestamp, strictly
- * increasing timestamps shared by all views, and AS OF from a bounded history. Real PGlite + pg_ivm
- * in its worker, on a views file that exercises each kind of view.
+ * increasing timestamps shared by all views. On the delta path (the default), on a views file that
+ * exercises each kind of view; AS OF is the hub's (its retention log), not the engine's.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
-import { ViewcastError } from '../src/core/errors.js';
 import { recordMapper } from '../src/ingest/records.js';
 import { Recorder, startEngine, writeViews } from './support/engine.js';
 
@@ -19,20 +18,18 @@ CREATE MATERIALIZED VIEW per_user AS SELECT "user", count(*) AS n FROM recentcha
 CREATE MATERIALIZED VIEW wikis AS SELECT wiki FROM recentchanges WHERE wiki IS NOT NULL;
 CREATE MATERIALIZED VIEW longest AS
   SELECT "user", max(length_new) AS longest FROM recentchanges WHERE "user" LIKE 'long%' GROUP BY "user";
--- pg_ivm cannot maintain an expression over an aggregate: re-evaluated and diffed.
+-- An expression over an aggregate.
 CREATE MATERIALIZED VIEW busy AS
   SELECT (count(*) >= 2) AS busy FROM recentchanges WHERE "user" LIKE 'pair%' GROUP BY "user";
 CREATE MATERIALIZED VIEW top2 AS SELECT * FROM per_user ORDER BY n DESC LIMIT 2;
 `;
-
-const HISTORY = 8;
 
 describe('embedded engine: SUBSCRIBE semantics', () => {
   let engine: EmbeddedEngine;
   const streams: Record<string, Recorder> = {};
 
   before(async () => {
-    engine = await startEngine(writeViews(VIEWS), { history: { maxCommits: HISTORY } });
+    engine = await startEngine(writeViews(VIEWS));
     for (const view of ['counter', 'per_user', 'wikis', 'longest', 'busy', 'top2'])
       streams[view] = new Recorder(engine, view);
     await Promise.all(Object.values(streams).map((s) => s.when((r) => r.frontier >= 0)));
@@ -44,9 +41,13 @@ describe('embedded engine: SUBSCRIBE semantics', () => {
 
   const stream = (view: string): Recorder => streams[view] as Recorder;
 
-  it('warns at start-up about the view it must re-evaluate, by name', () => {
-    assert.equal(engine.warnings.length, 1);
-    assert.match(engine.warnings[0] ?? '', /view "busy" is re-evaluated in full on every transaction/);
+  it('runs every view on the delta path, without loading PGlite', () => {
+    assert.deepEqual(
+      engine.views.map((v) => [v.name, v.path]),
+      ['counter', 'per_user', 'wikis', 'longest', 'busy', 'top2'].map((name) => [name, 'delta']),
+    );
+    assert.equal(engine.pgliteLoaded, false);
+    assert.deepEqual(engine.warnings, []);
   });
 
   it('fills only the input columns some view reads', () => {
@@ -118,7 +119,7 @@ describe('embedded engine: SUBSCRIBE semantics', () => {
   it('sends nothing for a row deleted and inserted again in the same transaction', async () => {
     const t1 = await engine.ingest([{ user: 'long-dan', length_new: 100 }], {});
     assert.deepEqual(stream('longest').at(t1), [[['long-dan', 100], 1]]);
-    // pg_ivm rewrites the group's row (delete + insert of the same values): the diffs cancel out.
+    // The group's row is unchanged (its max stays 100): nothing is sent for it.
     const t2 = await engine.ingest([{ user: 'long-dan', length_new: 50 }], {});
     assert.deepEqual(stream('longest').at(t2), []);
     assert.equal(stream('counter').at(t2).length, 2);
@@ -191,41 +192,6 @@ describe('embedded engine: SUBSCRIBE semantics', () => {
     ]);
     const t = await engine.ingest([{ user: 'yan' }], {});
     assert.deepEqual(late.at(t), [[['yan', 1], 1]]);
-  });
-
-  it('answers AS OF a recent timestamp: the state then, and every change since at its own timestamp', async () => {
-    const asOf = await engine.ingest([{ user: 'asof-1' }], {});
-    const t2 = await engine.ingest([{ user: 'asof-1' }, { user: 'asof-2' }], {});
-    const t3 = await engine.ingest([{ user: 'asof-2' }], {});
-    for (const snapshot of [true, false]) {
-      const past = new Recorder(engine, 'per_user', { asOf, snapshot });
-      await past.reach(t3);
-      assert.deepEqual(past.rows[0], { progressed: true, timestamp: asOf });
-      assert.deepEqual(past.stateAt(asOf), snapshot ? stream('per_user').stateAt(asOf) : []);
-      assert.deepEqual(past.at(t2), stream('per_user').at(t2));
-      assert.deepEqual(past.at(t3), stream('per_user').at(t3));
-      assert.deepEqual(past.dataTimestamps.slice(snapshot ? 1 : 0), [t2, t3]);
-    }
-  });
-
-  it('refuses AS OF older than the kept history, or later than now, saying what it keeps', async () => {
-    const old = await engine.ingest([{ user: 'old' }], {});
-    for (let i = 0; i <= HISTORY; i++) await engine.ingest([{ user: 'newer' }], {});
-    assert.throws(
-      () => engine.subscribe('per_user', { asOf: old }, () => undefined),
-      (error: unknown) =>
-        error instanceof ViewcastError &&
-        error.code === 'VIEWCAST_AS_OF' &&
-        /older than the engine's history, which reaches back to \d+/.test(error.message),
-    );
-    assert.throws(
-      () => engine.subscribe('per_user', { asOf: engine.timestamp + 60_000 }, () => undefined),
-      /later than the engine's current timestamp/,
-    );
-    // The oldest timestamp it names still works.
-    const edge = new Recorder(engine, 'per_user', { asOf: engine.historyFloor });
-    await edge.reach(engine.timestamp);
-    assert.deepEqual(edge.stateAt(engine.timestamp), stream('per_user').stateAt(engine.timestamp));
   });
 });
 

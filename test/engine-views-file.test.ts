@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ViewcastError } from '../src/core/errors.js';
 import { runCli } from './support/cli.js';
-import { startEngine, tempDir, writeViews } from './support/engine.js';
+import { Recorder, startEngine, tempDir, writeViews } from './support/engine.js';
 
 const TABLE = `CREATE TABLE recentchanges ("user" text, wiki text, bot boolean);`;
 
@@ -48,18 +48,32 @@ describe('views files', () => {
     assert.doesNotMatch(server.stderr, /at .*\.js:\d+/, 'no stack trace for a user error');
   });
 
-  it('names the view that fails when it first runs, not only when it is created', async () => {
+  it('keeps serving a view whose SQL fails on its input: the error is data, naming the view', async () => {
     const file = writeViews(
       `${TABLE}\nCREATE VIEW ratio AS SELECT count(*) FILTER (WHERE bot) / count(*) AS r FROM recentchanges;\n`,
       dir(),
     );
-    await assert.rejects(
-      startEngine(file),
-      (error: unknown) =>
-        error instanceof ViewcastError &&
-        error.code === 'VIEWCAST_BAD_VIEW' &&
-        /View "ratio" \(.*, line 2\) cannot be created: division by zero/.test(error.message),
-    );
+    const engine = await startEngine(file);
+    try {
+      // No rows yet: 0 / 0 is a division by zero, as Postgres says; the engine still starts.
+      const ratio = new Recorder(engine, 'ratio');
+      await ratio.when((r) => r.frontier >= 0);
+      const errors = ratio.rows.flatMap((row) => ('errors' in row ? [row.errors] : []));
+      assert.equal(errors.length, 1);
+      assert.deepEqual(
+        errors[0]?.map((e) => [e.view, e.sqlstate, e.message]),
+        [['ratio', '22012', 'division by zero']],
+      );
+      const t = await engine.ingest([{ user: 'ann', bot: true }], {});
+      await ratio.reach(t);
+      assert.deepEqual(
+        ratio.rows.filter((row) => row.timestamp === t && 'errors' in row),
+        [{ progressed: false, timestamp: t, errors: [] }],
+      );
+      assert.deepEqual(ratio.at(t), [[[1], 1]]);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('refuses a statement that is not a view, with its line', async () => {

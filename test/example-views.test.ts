@@ -70,7 +70,12 @@ describe('views/examples.sql against the recording', () => {
   const view = async (name: string): Promise<Row[]> =>
     (await getJson<{ rows: Row[] }>(app, `/api/views/${name}`)).rows;
 
-  it('starts without warnings: every example view is maintained incrementally', () => {
+  it('runs every example view on the delta path, without loading PGlite', () => {
+    assert.deepEqual(
+      app.engine.views.filter((v) => v.path !== 'delta').map((v) => [v.name, v.reason]),
+      [],
+    );
+    assert.equal(app.engine.pgliteLoaded, false);
     assert.deepEqual(app.engine.warnings, []);
   });
 
@@ -111,5 +116,99 @@ describe('views/examples.sql against the recording', () => {
       ).values(),
     ].map(({ item, n }): [string | null, number] => [item.user ?? null, n]);
     assert.deepEqual(sorted(await view('top_creators')), sorted(topK(created, 5)));
+  });
+});
+
+describe('views/dashboard.sql against the recording', () => {
+  let app: App;
+  const events = readFileSync(recording(RECORDING_2476), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Event & { length?: { new?: number; old?: number } });
+
+  before(async () => {
+    app = await startTestApp([
+      '--views',
+      `${projectRoot}views/dashboard.sql`,
+      '--source',
+      `replay:${recording(RECORDING_2476)}`,
+      '--speed',
+      'max',
+      '--memory',
+    ]);
+    await app.sourcesDone;
+  });
+
+  after(async () => {
+    await app?.close();
+  });
+
+  const view = async (name: string): Promise<Row[]> =>
+    (await getJson<{ rows: Row[] }>(app, `/api/views/${name}`)).rows;
+
+  it('runs all twelve views on the delta path, without loading PGlite', () => {
+    assert.equal(app.engine.views.length, 12);
+    assert.deepEqual(
+      app.engine.views.filter((v) => v.path !== 'delta').map((v) => [v.name, v.reason]),
+      [],
+    );
+    assert.equal(app.engine.pgliteLoaded, false);
+  });
+
+  it('counts the events and the events per type of the recording', async () => {
+    assert.deepEqual(await view('events'), [[2476]]);
+    assert.deepEqual(
+      sorted(await view('events_per_type')),
+      sorted([
+        ['categorize', 1266],
+        ['edit', 937],
+        ['log', 153],
+        ['new', 120],
+      ]),
+    );
+    const perMinute = await view('events_per_minute');
+    assert.equal(
+      perMinute.reduce((sum, row) => sum + Number(row[1]), 0),
+      2476,
+    );
+    const creations = await view('creations_per_5_minutes');
+    assert.equal(
+      creations.reduce((sum, row) => sum + Number(row[1]), 0),
+      120,
+    );
+  });
+
+  it('sums the bytes page edits added per wiki', async () => {
+    const expected = new Map<string, [number, number | null]>();
+    for (const e of events.filter((e) => e.type === 'edit')) {
+      const [edits, bytes] = expected.get(e.wiki ?? '') ?? [0, null];
+      const change =
+        e.length?.new !== undefined && e.length.old !== undefined ? e.length.new - e.length.old : null;
+      expected.set(e.wiki ?? '', [edits + 1, change === null ? bytes : (bytes ?? 0) + change]);
+    }
+    const rows = await view('bytes_per_wiki');
+    assert.equal(rows.length, expected.size);
+    for (const [wiki, edits, bytes] of rows) {
+      const [n, sum] = expected.get(wiki as string) ?? [];
+      assert.equal(Number(edits), n, `${String(wiki)} edits`);
+      assert.equal(bytes === null ? null : Number(bytes), sum, `${String(wiki)} bytes`);
+    }
+  });
+
+  it('keeps the ten most active human editors and bots', async () => {
+    const by = (bot: boolean, type?: string): Array<[string | null, number]> =>
+      [
+        ...countBy(
+          events.filter((e) => e.bot === bot && (type === undefined || e.type === type)),
+          (e) => e.user ?? '\0',
+        ).values(),
+      ].map(({ item, n }): [string | null, number] => [item.user ?? null, n]);
+    assert.deepEqual(sorted(await view('top_humans')), sorted(topK(by(false, 'edit'), 10)));
+    const bots = await view('top_bots');
+    assert.deepEqual(sorted(bots), sorted(topK(by(true), 10)));
+    assert.deepEqual(
+      bots.find((row) => row[0] === 'SuperGrey-bot'),
+      ['SuperGrey-bot', 430],
+    );
   });
 });

@@ -176,10 +176,12 @@ describe('data directory unwritable or full', { timeout: 300_000 }, () => {
       return;
     }
     const mountPoint = mkdtempSync(join(root, 'tmpfs-'));
-    // 80 MiB holds the ~40 MB data directory with less than the 64 MiB the engine asks to have free.
+    // Room for the data directory plus 32 MiB: less than the 64 MiB the engine asks to have free.
+    const usedKiB = Number(spawnSync('du', ['-sk', dataDir], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
+    const sizeMiB = Math.ceil(usedKiB / 1024) + 32;
     const script = [
       'set -e',
-      `mount -t tmpfs -o size=80m viewcast-test "${mountPoint}"`,
+      `mount -t tmpfs -o size=${sizeMiB}m viewcast-test "${mountPoint}"`,
       `cp -a "${dataDir}" "${mountPoint}/data"`,
       `(cd "${mountPoint}/data" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "${mountPoint}/before"`,
       `set +e; "$@" --data-dir "${mountPoint}/data"; echo "exit=$?"; set -e`,

@@ -19,16 +19,22 @@ export function recordingLines(count: number): string[] {
   return Array.from({ length: count }, (_, i) => lines[i % lines.length] as string);
 }
 
+/** A views file of the project by name (`wikirecent`, `dashboard`, `examples`). */
+export function viewsFile(name: string): string {
+  return `${projectRoot}views/${name}.sql`;
+}
+
 export async function startEngine(
-  views = `${projectRoot}views/wikirecent.sql`,
+  views = viewsFile('wikirecent'),
   dataDir: string | null = null,
+  pgliteOnly = false,
 ): Promise<EmbeddedEngine> {
-  const engine = new EmbeddedEngine({ viewsFile: views, dataDir });
+  const engine = new EmbeddedEngine({ viewsFile: views, dataDir, pgliteOnly });
   await engine.start();
   return engine;
 }
 
-/** CPU time of the whole process (main thread and the engine worker), in ms. */
+/** CPU time of the whole process (main thread and the PGlite worker, if any), in ms. */
 export function cpuMs(since?: NodeJS.CpuUsage): number {
   const usage = process.cpuUsage(since);
   return (usage.user + usage.system) / 1000;

@@ -62,9 +62,17 @@ export async function startApp(
   // Unwritable, full or in use by another viewcast is refused here, before the engine opens it.
   const lock = options.dataDir ? await prepareDataDir(options.dataDir) : null;
   const chosen = await chooseSources(options, log);
-  const engine = new EmbeddedEngine({ viewsFile: options.views, dataDir: options.dataDir });
+  const engine = new EmbeddedEngine({
+    viewsFile: options.views,
+    dataDir: options.dataDir,
+    pgliteOnly: options.pgliteOnly,
+    onFailure: (error) => {
+      log.error(`the engine stopped: ${error.message}`);
+      onFatal(error);
+    },
+  });
   log.info(
-    `engine: embedded PGlite + pg_ivm, ${options.dataDir ? `data in ${options.dataDir}` : 'in memory (--memory)'}`,
+    `engine: embedded${options.pgliteOnly ? ' (--pglite-only)' : ''}, ${options.dataDir ? `data in ${options.dataDir}` : 'in memory (--memory)'}`,
   );
   try {
     await engine.start();
@@ -73,8 +81,15 @@ export async function startApp(
     lock?.release();
     throw error;
   }
+  log.info(`views from ${options.views}:`);
+  for (const view of engine.views)
+    log.info(`  view ${view.name}: ${view.path ?? 'delta'}${view.reason ? ` (${view.reason})` : ''}`);
   for (const warning of engine.warnings) log.warn(warning);
-  log.info(`views from ${options.views}: ${engine.views.map((v) => v.name).join(', ')}`);
+  log.info(
+    engine.pgliteLoaded
+      ? 'PGlite loaded for the views above that need it'
+      : 'PGlite not loaded: every view runs on the delta path',
+  );
 
   const hub = new Hub(engine, { retention: options.retention });
   await hub.start();

@@ -22,6 +22,8 @@ export interface ServeOptions {
   /** Password for Postgres-wire clients; null trusts loopback clients only. */
   pgPassword: string | null;
   engine: string;
+  /** Every view on the PGlite path (`--pglite-only`), to compare it with the delta path. */
+  pgliteOnly: boolean;
   batchSize: number;
   batchMs: number;
   /** Sources (see src/sources). Durations in ms. */
@@ -108,6 +110,8 @@ Flags (default in brackets):
                          without one only clients on this machine may connect
   --engine ENGINE      embedded, or a remote engine to serve the views of (Materialize or another
                          viewcast): postgres://user@host:port/db[?views=a,b] [embedded]
+  --pglite-only        run every view on PGlite instead of the delta operators (to compare the
+                         two paths; slower)
   --batch-size N       most events in one engine transaction [1000]
   --batch-ms N         longest wait before a transaction closes, in ms [2]
 
@@ -189,6 +193,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'pg-port': { type: 'string', default: SERVE_DEFAULTS['pg-port'] },
       'pg-password': { type: 'string' },
       engine: { type: 'string', default: SERVE_DEFAULTS.engine },
+      'pglite-only': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
       loop: { type: 'boolean', default: false },
@@ -227,6 +232,10 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       '--source does not go with a remote --engine: the remote engine owns ingest. Feed it instead (viewcast forward, or its own sources).',
     );
   }
+  if (remote && values['pglite-only'])
+    throw new UsageError(
+      '--pglite-only is for the embedded engine; a remote --engine runs the views itself.',
+    );
   const sources = values.source?.length ? values.source : [SERVE_DEFAULTS.source];
   const ingestToken = values['ingest-token'] ?? null;
   if (ingestToken === '') throw new UsageError('--ingest-token must not be empty.');
@@ -246,6 +255,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     pgPort: integer('pg-port', values['pg-port'], 0, 65535),
     pgPassword: values['pg-password'] ?? process.env['VIEWCAST_PG_PASSWORD'] ?? null,
     engine: values.engine,
+    pgliteOnly: values['pglite-only'],
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),
     batchMs: integer('batch-ms', values['batch-ms'], 0, 60_000),
     loop: values.loop,

@@ -67,13 +67,6 @@ export interface SubscribeOptions {
    */
   onRestart?: () => void;
   /**
-   * Start at this timestamp instead of now (`SUBSCRIBE ... AS OF T`): the snapshot is the view's
-   * contents at `asOf`, followed by every change after it. An engine keeps a bounded history of
-   * recent transactions; a timestamp older than that history, or later than the engine's current
-   * timestamp, makes `subscribe` throw a ViewcastError (`VIEWCAST_AS_OF`) that says what it keeps.
-   */
-  asOf?: Timestamp;
-  /**
    * Called when the subscription is interrupted. `fatal: false`: it is being set up again (rows
    * resume, after `onRestart`); `fatal: true`: it gave up for good (the view's columns changed, a
    * protocol error, an unknown view) and no more rows follow. The error's code says which.

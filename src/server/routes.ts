@@ -90,7 +90,14 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     return sendJson(
       res,
       200,
-      context.hub.views.map((c) => ({ name: c.name, columns: c.info.columns, timestamp: c.timestamp })),
+      context.hub.views.map(({ name, info, timestamp }) => ({
+        name,
+        columns: info.columns,
+        timestamp,
+        // Which engine path maintains the view, and why when it is not the delta path.
+        path: info.path ?? 'delta',
+        ...(info.path !== undefined && info.path !== 'delta' && info.reason ? { reason: info.reason } : {}),
+      })),
     );
   }
   const view = viewName(pathname, '/api/views/');

@@ -1,233 +1,252 @@
 /**
- * The embedded engine as the rest of viewcast sees it: SUBSCRIBE semantics on top of a PGlite
- * worker. Commits and snapshots come back from the worker in the order they happened there, which
- * is what makes a snapshot followed by later commits exact.
+ * The embedded engine as the rest of viewcast sees it: SUBSCRIBE semantics over two paths. Every view
+ * the delta path supports runs as incremental operators on this thread; the others run in a PGlite
+ * worker, started only when some view needs it. One ingest transaction is one timestamp for both
+ * paths: the delta graph applies it, the store commits its state with the sources' positions
+ * (durably), PGlite commits it, and only then are the changes of every view published.
  */
 import { readFile } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import { ViewcastError } from '../../core/errors.js';
-import { stringifyJson } from '../../core/exact-json.js';
+import { loadSqlParser, parseViewsFile, type ViewsFile } from '../../sql/views-file.js';
+import { buildDeltaGraph } from '../delta/graph.js';
+import type { DeltaGraph, PlannedView, ViewDelta } from '../delta/interface.js';
+import type { EngineStore } from '../store/engine-store.js';
 import type {
   Column,
   IngestingEngine,
   InputRecord,
   SubscribeListener,
   SubscribeOptions,
-  SubscribeRow,
   Subscription,
   Timestamp,
   ViewInfo,
 } from '../types.js';
-import { CommitHistory, HISTORY_DEFAULTS, type HistoryLimits } from './history.js';
-import type { CommitResult, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
+import { inputColumnsRead } from './columns-read.js';
+import { openEngineStore } from './open-store.js';
+import { applySliced } from './sliced-apply.js';
+import { PglitePath } from '../pglite/pglite-path.js';
+import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
 
 export interface EmbeddedEngineOptions {
   viewsFile: string;
   /** Null keeps everything in memory. */
   dataDir: string | null;
-  /** How much recent history `AS OF` can reach back into. */
-  history?: Partial<HistoryLimits>;
+  /** Runs every view on PGlite (`--pglite-only`), to compare the two paths. */
+  pgliteOnly?: boolean;
+  /** Called once when the engine cannot go on (its PGlite worker died, a commit failed). */
+  onFailure?: (error: Error) => void;
 }
-
-interface Subscriber {
-  view: string;
-  listener: SubscribeListener;
-  /** False until the snapshot arrived: commits before it are already part of the snapshot. */
-  live: boolean;
-  closed: boolean;
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class EmbeddedEngine implements IngestingEngine {
   views: ViewInfo[] = [];
   inputColumns: Column[] = [];
-  /** Start-up warnings, e.g. views that are re-evaluated in full on every transaction. */
+  /** Start-up warnings, e.g. PGlite views that are re-evaluated in full on every transaction. */
   warnings: string[] = [];
-  /** The timestamp of the last commit. */
+  /** The timestamp of the last published transaction. */
   timestamp: Timestamp = 0;
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<
-    number,
-    { type: Request['type']; resolve: (value: unknown) => void; reject: (error: Error) => void }
-  >();
-  private readonly subscribers = new Set<Subscriber>();
+  private parsed: ViewsFile | null = null;
+  private graph: DeltaGraph | null = null;
+  private store: EngineStore | null = null;
+  private pglite: PglitePath | null = null;
+  private readonly subscribers = new Subscribers();
+  /** Delta-path subscribers waiting for the transaction in flight to be published. */
+  private waiting: Subscriber[] = [];
+  private inFlight = false;
+  private queue: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
-  private history: CommitHistory | null = null;
-  private readonly historyLimits: HistoryLimits;
+  private closed = false;
 
-  constructor(private readonly options: EmbeddedEngineOptions) {
-    this.historyLimits = { ...HISTORY_DEFAULTS, ...options.history };
+  constructor(private readonly options: EmbeddedEngineOptions) {}
+
+  /** True when some view runs on PGlite (and the PGlite worker was started). */
+  get pgliteLoaded(): boolean {
+    return this.pglite !== null;
   }
 
   async start(): Promise<void> {
-    const viewsSql = await readFile(this.options.viewsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    const { viewsFile, dataDir } = this.options;
+    const viewsSql = await readFile(viewsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new ViewcastError(
         'VIEWCAST_VIEWS_FILE',
-        `Cannot read the views file ${this.options.viewsFile}: ${error.code ?? error.message}.`,
+        `Cannot read the views file ${viewsFile}: ${error.code ?? error.message}.`,
       );
     });
-    this.worker = new Worker(new URL('./worker.js', import.meta.url));
-    this.worker.on('message', (reply: Reply) => this.onReply(reply));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) =>
-      this.fail(new ViewcastError('VIEWCAST_ENGINE', `the engine worker exited (code ${code})`)),
-    );
-    const result = (await this.call({
-      type: 'init',
-      dataDir: this.options.dataDir,
-      viewsSql,
-      viewsFile: this.options.viewsFile,
-    })) as InitResult;
-    this.views = result.views;
-    this.inputColumns = result.inputColumns;
-    this.warnings = result.warnings;
-    this.timestamp = result.timestamp;
-    this.history = new CommitHistory(result.timestamp, this.historyLimits);
+    await loadSqlParser();
+    const parsed = parseViewsFile(viewsSql, viewsFile);
+    this.parsed = parsed;
+    const store = openEngineStore(dataDir, viewsSql, viewsFile);
+    this.store = store;
+    try {
+      const graph = buildDeltaGraph(parsed, store, { forcePglite: this.options.pgliteOnly ?? false });
+      this.graph = graph;
+      const input = parsed.tables[0];
+      if (!input) throw new ViewcastError('VIEWCAST_BAD_VIEWS_FILE', `${viewsFile}: no input table`);
+      this.inputColumns = inputColumnsRead(parsed.views, input);
+      const columns = new Map<string, Column[]>();
+      if (graph.views.some((v) => v.path === 'pglite')) {
+        this.pglite = await PglitePath.start({
+          parsed,
+          planned: graph.views,
+          viewsSql,
+          dataDir,
+          store,
+          onDeath: (error) => this.fail(error),
+        });
+        this.warnings.push(...this.pglite.warnings);
+        for (const [name, cols] of Object.entries(this.pglite.columns)) columns.set(name, cols);
+      }
+      this.views = graph.views.map((v) => viewInfo(v, columns.get(v.name)));
+      // The state is valid now: nothing has changed since the last commit.
+      this.timestamp = Math.max(store.lastTimestamp, Date.now());
+      checkPaths(store, graph.views, dataDir);
+      // A new data directory remembers its views file from the start (no transaction yet: timestamp 0).
+      if (store.created) await store.commit(0, {}, null);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
-  async ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
-    const text = stringifyJson(records); // integers beyond 2^53 arrive as BigInts: written exactly
-    const commit = (await this.call({ type: 'ingest', records: text, positions })) as CommitResult;
-    return commit.timestamp;
+  ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
+    const run = this.queue.then(() => this.commit(records, positions));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  /** The oldest timestamp `AS OF` can still be answered for. */
-  get historyFloor(): Timestamp {
-    return this.history?.floor ?? this.timestamp;
+  private async commit(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
+    if (this.failure) throw this.failure;
+    const { graph, store, parsed } = this;
+    if (this.closed || !graph || !store || !parsed)
+      throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running');
+    const timestamp = Math.max(Date.now(), this.timestamp + 1);
+    this.inFlight = true;
+    try {
+      const table = parsed.inputTable.name;
+      const deltas = await applySliced(
+        graph,
+        records.map((row) => ({ table, row, diff: 1 })),
+        timestamp,
+      );
+      const pglite = this.pglite;
+      const pending = pglite ? pglite.pendingOf(records, timestamp) : null;
+      await store.commit(timestamp, positions, pending);
+      if (pglite && pending) {
+        await pglite.commit(pending, (views) => this.publish(timestamp, deltas, views));
+      } else this.publish(timestamp, deltas, []);
+      return timestamp;
+    } catch (error) {
+      // The operators' memory may now be ahead of what is stored: the engine cannot go on.
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.fail(failure);
+      throw failure;
+    }
+  }
+
+  private publish(
+    timestamp: Timestamp,
+    deltas: ViewDelta[],
+    pglite: Array<{ view: string; changes: ViewDelta['changes'] }>,
+  ): void {
+    const views = new Map<string, PublishedView>();
+    for (const delta of deltas) {
+      const view: PublishedView = { changes: delta.changes };
+      if (delta.errors.length > 0) view.errors = this.graph?.errors(delta.view) ?? [];
+      views.set(delta.view, view);
+    }
+    for (const { view, changes } of pglite) views.set(view, { changes });
+    this.timestamp = timestamp;
+    this.inFlight = false;
+    this.subscribers.publish(timestamp, views);
+    for (const subscriber of this.waiting.splice(0)) this.openDelta(subscriber);
   }
 
   async resumePosition(source: string): Promise<string | null> {
-    return (await this.call({ type: 'position', source })) as string | null;
+    return Promise.resolve(this.store?.position(source) ?? null);
   }
 
   subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription {
-    if (!this.views.some((v) => v.name === view)) {
+    const info = this.views.find((v) => v.name === view);
+    if (!info) {
       throw new ViewcastError(
         'VIEWCAST_UNKNOWN_VIEW',
         `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
       );
     }
-    const asOf = options.asOf;
-    if (asOf !== undefined) this.checkAsOf(asOf);
-    const subscriber: Subscriber = { view, listener, live: false, closed: false };
-    this.subscribers.add(subscriber);
-    // Pinned until the snapshot arrives: the history must still reach back to `asOf` then.
-    const unpin = asOf !== undefined && this.history ? this.history.pin() : () => undefined;
-    void this.call({ type: 'snapshot', view }).then(
-      (result) => {
-        unpin();
-        if (subscriber.closed) return;
-        const snapshot = result as SnapshotResult;
-        subscriber.live = true;
-        listener(this.opening(view, snapshot, options));
-      },
-      () => {
-        unpin();
-        this.subscribers.delete(subscriber);
-      },
-    );
-    return {
-      close: () => {
-        subscriber.closed = true;
-        unpin();
-        this.subscribers.delete(subscriber);
-      },
+    const subscriber: Subscriber = {
+      view,
+      listener,
+      snapshot: options.snapshot !== false,
+      live: false,
+      closed: false,
     };
-  }
-
-  /**
-   * The rows a subscription starts with: a progress row at its first timestamp, the snapshot (unless
-   * SNAPSHOT is off), then, for AS OF, every change since, each timestamp closed by a progress row.
-   */
-  private opening(view: string, snapshot: SnapshotResult, options: SubscribeOptions): SubscribeRow[] {
-    const start = options.asOf ?? snapshot.timestamp;
-    const rows =
-      options.asOf === undefined || !this.history
-        ? snapshot.rows
-        : [...this.history.rollBack(view, snapshot.rows, start).counted()];
-    const out: SubscribeRow[] = [{ progressed: true, timestamp: start }];
-    if (options.snapshot !== false)
-      for (const [row, diff] of rows) out.push({ progressed: false, timestamp: start, diff, row });
-    out.push({ progressed: true, timestamp: start + 1 });
-    if (options.asOf !== undefined && this.history) {
-      for (const commit of this.history.after(start)) out.push(...this.rowsOf(view, commit));
-    }
-    return out;
-  }
-
-  private rowsOf(view: string, commit: CommitResult): SubscribeRow[] {
-    const out: SubscribeRow[] = [];
-    for (const [row, diff] of commit.views.find((v) => v.view === view)?.changes ?? [])
-      out.push({ progressed: false, timestamp: commit.timestamp, diff, row });
-    out.push({ progressed: true, timestamp: commit.timestamp + 1 });
-    return out;
-  }
-
-  private checkAsOf(asOf: Timestamp): void {
-    if (!Number.isSafeInteger(asOf)) {
-      throw new ViewcastError('VIEWCAST_AS_OF', `AS OF needs a whole-number timestamp, not ${asOf}.`);
-    }
-    if (asOf > this.timestamp) {
-      throw new ViewcastError(
-        'VIEWCAST_AS_OF',
-        `AS OF ${asOf} is later than the engine's current timestamp ${this.timestamp}; subscribe without AS OF to start now.`,
+    const remove = this.subscribers.add(subscriber);
+    if (info.path === 'pglite' && this.pglite) {
+      // Replies come in the worker's order: this snapshot sits exactly between two published commits.
+      this.pglite.snapshot(view).then(
+        (rows) => this.subscribers.open(subscriber, this.timestamp, rows, []),
+        () => remove(),
       );
+    } else {
+      // Never synchronously: the caller has not got its Subscription yet.
+      queueMicrotask(() => {
+        if (this.inFlight) this.waiting.push(subscriber);
+        else this.openDelta(subscriber);
+      });
     }
-    if (asOf < this.historyFloor) {
-      throw new ViewcastError(
-        'VIEWCAST_AS_OF',
-        `AS OF ${asOf} is older than the engine's history, which reaches back to ${this.historyFloor} ` +
-          `(the last ${this.historyLimits.maxAgeMs / 1000} s, at most ${this.historyLimits.maxCommits} transactions and ${this.historyLimits.maxRows} changed rows). ` +
-          `Subscribe without AS OF for the current state, or AS OF a timestamp from ${this.historyFloor} on.`,
-      );
-    }
+    return { close: remove };
+  }
+
+  /** A delta-path view's opening rows, at the last published timestamp. */
+  private openDelta(subscriber: Subscriber): void {
+    const graph = this.graph;
+    if (!graph || subscriber.closed) return;
+    this.subscribers.open(
+      subscriber,
+      this.timestamp,
+      graph.snapshot(subscriber.view),
+      graph.errors(subscriber.view),
+    );
   }
 
   async close(): Promise<void> {
-    if (!this.worker) return;
-    const worker = this.worker;
-    await this.call({ type: 'close' }).catch(() => undefined);
-    this.worker = null;
-    await worker.terminate();
-  }
-
-  private call(request: DistributiveOmit<Request, 'id'>): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const worker = this.worker;
-    if (!worker) return Promise.reject(new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { type: request.type, resolve, reject });
-      worker.postMessage({ ...request, id });
-    });
-  }
-
-  private onReply(reply: Reply): void {
-    const waiter = this.pending.get(reply.id);
-    this.pending.delete(reply.id);
-    if (!reply.ok) {
-      waiter?.reject(ViewcastError.relayed(reply.error.code, reply.error.message, reply.error.name));
-      return;
-    }
-    if (waiter?.type === 'ingest') this.publish(reply.result as CommitResult);
-    waiter?.resolve(reply.result);
-  }
-
-  /** Called in the worker's message order, before any later snapshot reply is handled. */
-  private publish(commit: CommitResult): void {
-    this.timestamp = commit.timestamp;
-    this.history?.add(commit);
-    for (const subscriber of this.subscribers) {
-      if (subscriber.live) subscriber.listener(this.rowsOf(subscriber.view, commit));
-    }
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    this.subscribers.clear();
+    await this.pglite?.close();
+    this.pglite = null;
+    await this.store?.close();
+    this.store = null;
   }
 
   private fail(error: Error): void {
-    if (!this.worker) return;
-    this.failure ??= error;
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
+    if (this.failure) return;
+    this.failure = error;
+    this.options.onFailure?.(error);
   }
+}
+
+/**
+ * The stored state belongs to the paths the views ran on: a data directory made with --pglite-only
+ * holds no delta state, and one made without it no PGlite state for those views.
+ */
+function checkPaths(store: EngineStore, planned: PlannedView[], dataDir: string | null): void {
+  const paths = planned.map((v) => `${v.name}:${v.path}`).join(',');
+  if (store.created) {
+    store.setMeta('paths', paths);
+    return;
+  }
+  if (store.meta('paths') === paths) return;
+  throw new ViewcastError(
+    'VIEWCAST_DATA_DIR_MISMATCH',
+    `The data directory ${dataDir ?? ''} was made with its views on other paths (${store.meta('paths') ?? '?'}; ` +
+      `now ${paths}), for example with or without --pglite-only. Start as it was made, point --data-dir at a new ` +
+      `directory, or delete it to start over.`,
+  );
+}
+
+function viewInfo(view: PlannedView, pgliteColumns: Column[] | undefined): ViewInfo {
+  const info: ViewInfo = { name: view.name, columns: pgliteColumns ?? view.columns, path: view.path };
+  if (view.reason !== undefined) info.reason = view.reason;
+  return info;
 }

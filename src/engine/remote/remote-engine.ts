@@ -131,6 +131,7 @@ export class RemoteEngine implements Engine {
         views.push({
           name,
           columns: result.fields.map((f) => ({ name: f.name, type: typeName(f.dataTypeID) })),
+          path: 'remote',
         });
       }
       return views;

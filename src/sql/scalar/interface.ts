@@ -6,6 +6,15 @@
  * Values inside the delta path ("internal values") are chosen by the scalar library; other code only
  * moves them around, compares them with `compareValues`, hashes them with `valueKey`, and converts
  * them at the edges with `fromInput` and `toWire`.
+ *
+ * The implementations are exported by `index.ts`: `compileExpr(node, scope, options?)`,
+ * `aggregate(name, argType, {distinct, star})`, `compareValues(type, a, b)` (NULLs last),
+ * `valueKey(type, v)` and `valuesKey(types, values)`, `fromInput(type, json)`, `parseInput` /
+ * `formatOutput` (Postgres's text), `toWire` / `fromWire` and `PGLITE_PARSERS` (wire.ts has the
+ * table of wire forms; values.ts the table of internal values).
+ *
+ * Additions since the first version of this contract: `CompileOptions.substitute` (the planner
+ * maps aggregate calls and GROUP BY expressions to its own columns), `valuesKey`, `NULL_KEY`.
  */
 
 /** Type names exactly as Postgres's `format_type` prints them (what `ViewInfo.columns[].type` holds). */
@@ -39,6 +48,15 @@ export interface ScopeColumn {
 
 export interface Scope {
   columns: ScopeColumn[];
+}
+
+export interface CompileOptions {
+  /**
+   * Consulted for every node before it is compiled: a scope column index makes the node read that
+   * column instead. The planner maps aggregate calls (`count(*)` in HAVING or a select list) and
+   * GROUP BY expressions to the columns of its own operators this way.
+   */
+  substitute?(node: unknown): number | undefined;
 }
 
 /** Evaluation context: the transaction's timestamp, for `mz_now()` and `now()`. */

@@ -7,6 +7,8 @@
  * - `reevaluate`: anything else; evaluated per transaction and diffed, at a cost that grows with
  *   its inputs, which is why start-up warns about it.
  */
+import type { ScanToken, SelectStmt } from 'libpg-query';
+import { parseSql, scanSql, SourceText } from '../../sql/parse-sql.js';
 import type { Column } from '../types.js';
 
 export type ViewKind = 'immv' | 'topk' | 'reevaluate';
@@ -21,9 +23,6 @@ export interface ViewPlan {
   evaluate: string;
 }
 
-const TOP_K = /^([\s\S]*?)\s+ORDER\s+BY\s+([\s\S]+?)\s+LIMIT\s+(\d+)\s*$/i;
-const SINGLE_SOURCE = /^SELECT\s+\*\s+FROM\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$.]*)\s*$/i;
-
 export interface TopK {
   /** The query without ORDER BY / LIMIT. */
   body: string;
@@ -33,16 +32,54 @@ export interface TopK {
   source: string | null;
 }
 
+/**
+ * `... ORDER BY ... LIMIT k` (no OFFSET), read from the parse tree; the body and the ORDER BY are
+ * cut from the text at the top-level `ORDER` and `LIMIT` tokens (parentheses excluded, so a
+ * window's `OVER (ORDER BY ...)` or a subquery's own ORDER BY is never taken for the view's).
+ */
 export function parseTopK(query: string): TopK | null {
-  const match = TOP_K.exec(query.trim());
-  if (!match?.[1] || !match[2] || !match[3]) return null;
-  const body = match[1].trim();
+  const node = parseSql(query).stmts?.[0]?.stmt;
+  const select = node && 'SelectStmt' in node ? node.SelectStmt : null;
+  const limit =
+    select?.limitCount && 'A_Const' in select.limitCount ? select.limitCount.A_Const.ival?.ival : undefined;
+  if (!select?.sortClause?.length || limit === undefined || select.limitOffset) return null;
+  if (select.limitOption !== 'LIMIT_OPTION_COUNT') return null;
+  let depth = 0;
+  let order: ScanToken | undefined;
+  let by: ScanToken | undefined;
+  let limitToken: ScanToken | undefined;
+  const tokens = scanSql(query) ?? [];
+  for (const [i, token] of tokens.entries()) {
+    if (token.text === '(') depth++;
+    else if (token.text === ')') depth--;
+    else if (depth === 0 && token.text.toUpperCase() === 'ORDER') [order, by] = [token, tokens[i + 1]];
+    else if (depth === 0 && token.text.toUpperCase() === 'LIMIT') limitToken = token;
+  }
+  if (!order || !by || !limitToken || limitToken.start < by.end) return null;
+  const text = new SourceText(query);
   return {
-    body,
-    orderBy: match[2].trim(),
-    limit: Number(match[3]),
-    source: SINGLE_SOURCE.exec(body)?.[1] ?? null,
+    body: text.slice(0, order.start).trim(),
+    orderBy: text.slice(by.end, limitToken.start).trim(),
+    limit,
+    source: singleSource(select),
   };
+}
+
+/** `SELECT * FROM relation` and nothing else: the relation, quoted. */
+function singleSource(select: SelectStmt): string | null {
+  const targets = select.targetList ?? [];
+  const from = select.fromClause ?? [];
+  if (targets.length !== 1 || from.length !== 1) return null;
+  if (select.whereClause || select.groupClause || select.havingClause || select.distinctClause) return null;
+  const target = targets[0];
+  const ref = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
+  const fields = ref && 'ColumnRef' in ref ? ref.ColumnRef.fields : undefined;
+  if (fields?.length !== 1 || !fields[0] || !('A_Star' in fields[0])) return null;
+  const range = from[0] && 'RangeVar' in from[0] ? from[0].RangeVar : null;
+  if (!range?.relname || range.alias) return null;
+  return range.schemaname
+    ? `${quoteIdent(range.schemaname)}.${quoteIdent(range.relname)}`
+    : quoteIdent(range.relname);
 }
 
 /**

@@ -1,20 +1,23 @@
 /**
- * The PGlite worker: every SQL statement of the embedded engine runs here, off the thread that
- * serves sockets. Requests are handled one at a time, in order, so a snapshot always sits exactly
- * between two commits.
+ * The PGlite worker: every SQL statement of the PGlite path runs here, off the thread that serves
+ * sockets. It creates only the views the engine asks for (the PGlite-path views and the views they
+ * read), commits each transaction at the timestamp the engine gives it, and reports the changes of
+ * the views it serves. Requests are handled one at a time, in order, so a snapshot always sits
+ * exactly between two commits.
  */
 import { parentPort } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type ParserOptions } from '@electric-sql/pglite';
 import { pg_ivm } from '@electric-sql/pglite-pg_ivm';
 import { Multiset } from '../../core/multiset.js';
 import { ViewcastError, ViewDefinitionError } from '../../core/errors.js';
-import { parseViewsFile } from '../views-file.js';
+import { PGLITE_PARSERS } from '../../sql/scalar/wire.js';
+import { loadSqlParser, parseViewsFile } from '../../sql/views-file.js';
 import { commit, evaluate, type EngineState } from './commit.js';
 import { postgresReason } from './create-view.js';
 import type { InitRequest, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
 import { openSchema } from './schema.js';
 
-if (!parentPort) throw new Error('the engine worker must run in a worker thread');
+if (!parentPort) throw new Error('the PGlite worker must run in a worker thread');
 const port = parentPort;
 
 let state: EngineState | null = null;
@@ -42,19 +45,12 @@ async function handle(request: Request): Promise<void> {
 async function dispatch(request: Request): Promise<unknown> {
   if (request.type === 'init') return init(request);
   const s = state;
-  if (!s) throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not started');
+  if (!s) throw new ViewcastError('VIEWCAST_ENGINE', 'the PGlite worker is not started');
   switch (request.type) {
     case 'ingest':
-      return commit(s, request.records, request.positions);
+      return commit(s, request.records, request.timestamp);
     case 'snapshot':
       return snapshot(s, request.view);
-    case 'position': {
-      const result = await s.db.query<{ position: string }>(
-        `SELECT position FROM _viewcast.positions WHERE source = $1`,
-        [request.source],
-      );
-      return result.rows[0]?.position ?? null;
-    }
     case 'close':
       await s.db.close();
       state = null;
@@ -63,23 +59,28 @@ async function dispatch(request: Request): Promise<unknown> {
 }
 
 async function init(request: InitRequest): Promise<InitResult> {
-  const views = parseViewsFile(request.viewsSql, request.viewsFile);
+  await loadSqlParser();
+  const parsed = parseViewsFile(request.viewsSql, request.viewsFile);
+  const views = { ...parsed, views: parsed.views.filter((v) => request.create.includes(v.name)) };
   const db = await PGlite.create({
     ...(request.dataDir ? { dataDir: request.dataDir } : {}),
     extensions: { pg_ivm },
+    // The same wire form as the delta path: exact bigints and numerics, Postgres's text for times.
+    parsers: PGLITE_PARSERS as ParserOptions,
   });
   try {
-    const opened = await openSchema(db, views, request.viewsSql, request.dataDir);
+    const serve = new Set(request.serve);
+    const opened = await openSchema(db, views, request.viewsSql, request.dataDir, serve);
     const s: EngineState = {
       db,
       plans: opened.plans,
+      serve,
       inputTable: opened.inputTable,
-      // The state is valid now: nothing has changed since the last commit.
-      lastTimestamp: Math.max(opened.lastTimestamp, Date.now()),
+      lastTimestamp: opened.lastTimestamp,
       evaluated: new Map(),
     };
     for (const plan of s.plans) {
-      if (plan.kind === 'immv') continue;
+      if (plan.kind === 'immv' || !serve.has(plan.name)) continue;
       // A view can be created and still fail when it runs (say, a division by zero): name it.
       const rows = await evaluate(db, plan).catch((error: unknown) => {
         const line = views.views.find((v) => v.name === plan.name)?.line ?? 0;
@@ -88,12 +89,10 @@ async function init(request: InitRequest): Promise<InitResult> {
       s.evaluated.set(plan.name, rows);
     }
     state = s;
-    return {
-      views: s.plans.map(({ name, columns }) => ({ name, columns })),
-      inputColumns: opened.inputColumns,
-      warnings: opened.warnings,
-      timestamp: s.lastTimestamp,
-    };
+    const columns = Object.fromEntries(
+      s.plans.filter((p) => serve.has(p.name)).map((p) => [p.name, p.columns]),
+    );
+    return { columns, timestamp: s.lastTimestamp, warnings: opened.warnings };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;
@@ -102,7 +101,7 @@ async function init(request: InitRequest): Promise<InitResult> {
 
 async function snapshot(s: EngineState, view: string): Promise<SnapshotResult> {
   const plan = s.plans.find((p) => p.name === view);
-  if (!plan) throw new ViewcastError('VIEWCAST_UNKNOWN_VIEW', `unknown view "${view}"`);
+  if (!plan || !s.serve.has(view)) throw new ViewcastError('VIEWCAST_UNKNOWN_VIEW', `unknown view "${view}"`);
   const rows: Multiset = s.evaluated.get(view) ?? (await evaluate(s.db, plan));
   return { timestamp: s.lastTimestamp, rows: [...rows.counted()] };
 }

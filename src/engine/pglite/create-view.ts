@@ -8,7 +8,7 @@
 import type { Transaction } from '@electric-sql/pglite';
 import { ViewDefinitionError } from '../../core/errors.js';
 import type { Column } from '../types.js';
-import type { ViewStatement } from '../views-file.js';
+import type { ViewStatement } from '../../sql/views-file.js';
 import { installCapture } from './capture.js';
 import {
   isHiddenColumn,
@@ -27,7 +27,13 @@ export interface CreateContext {
   warnings: string[];
 }
 
-export async function createView(ctx: CreateContext, view: ViewStatement, ord: number): Promise<ViewPlan> {
+/** `served`: the engine publishes this view's changes (else it is only read by other PGlite views). */
+export async function createView(
+  ctx: CreateContext,
+  view: ViewStatement,
+  ord: number,
+  served: boolean,
+): Promise<ViewPlan> {
   const { tx } = ctx;
   const name = quoteIdent(view.name);
   const fail = (error: unknown): never => {
@@ -39,14 +45,16 @@ export async function createView(ctx: CreateContext, view: ViewStatement, ord: n
   const immvError = await tryImmv(tx, name, view.query);
   if (immvError === null) {
     const columns = await columnsOf(tx, view.name);
-    await installCapture(tx, view.name, ord, columns);
+    if (served) await installCapture(tx, view.name, ord, columns);
     return { name: view.name, ord, kind: 'immv', columns, evaluate: selectColumns(name, columns) };
   }
   await tx.exec(`CREATE VIEW ${name} AS ${view.query}`).catch(fail);
-  ctx.warnings.push(
-    `view "${view.name}" is re-evaluated in full on every transaction because pg_ivm cannot maintain it ` +
-      `(${postgresReason(immvError)}); its cost grows with the size of its inputs.`,
-  );
+  // A view only read by other PGlite views is never evaluated on its own: nothing to warn about.
+  if (served)
+    ctx.warnings.push(
+      `view "${view.name}" is re-evaluated in full on every transaction because pg_ivm cannot maintain it ` +
+        `(${postgresReason(immvError)}); its cost grows with the size of its inputs.`,
+    );
   const columns = await columnsOf(tx, view.name);
   return { name: view.name, ord, kind: 'reevaluate', columns, evaluate: selectColumns(name, columns) };
 }

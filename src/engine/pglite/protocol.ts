@@ -1,21 +1,26 @@
 /** Messages between the embedded engine (main thread) and its PGlite worker. */
 import type { Change } from '../../core/multiset.js';
-import type { Column, Timestamp, ViewInfo } from '../types.js';
+import type { Column, Timestamp } from '../types.js';
 
 export interface InitRequest {
   type: 'init';
-  /** Null keeps everything in memory. */
+  /** Where PGlite keeps its database; null keeps it in memory. */
   dataDir: string | null;
   viewsSql: string;
   viewsFile: string;
+  /** The views to create, in file order: the PGlite-path views and the views they read. */
+  create: string[];
+  /** The views whose changes and snapshots the worker serves (the PGlite-path ones). */
+  serve: string[];
+  /** The input columns the created views read: the only ones ingest sends. */
+  inputColumns: string[];
 }
 
 export type Request =
   | ({ id: number } & InitRequest)
-  /** `records`: a JSON array of input rows (objects keyed by column), serialized once on the main thread. */
-  | { id: number; type: 'ingest'; records: string; positions: Record<string, string> }
+  /** `records`: a JSON array of input rows (objects keyed by column), serialized on the main thread. */
+  | { id: number; type: 'ingest'; records: string; timestamp: Timestamp }
   | { id: number; type: 'snapshot'; view: string }
-  | { id: number; type: 'position'; source: string }
   | { id: number; type: 'close' };
 
 export interface ViewChanges {
@@ -24,10 +29,12 @@ export interface ViewChanges {
 }
 
 export interface InitResult {
-  views: ViewInfo[];
-  inputColumns: Column[];
-  warnings: string[];
+  /** The served views' columns, as Postgres reports them. */
+  columns: Record<string, Column[]>;
+  /** The timestamp of PGlite's last commit (0 for a new database). */
   timestamp: Timestamp;
+  /** Start-up warnings, e.g. views that are re-evaluated in full on every transaction. */
+  warnings: string[];
 }
 
 export interface CommitResult {

@@ -1,7 +1,8 @@
 /**
- * One ingest transaction: the events, the sources' positions and the timestamp are written together,
- * then every view's changes are collected: captured rows for IMMVs, an evaluation diffed against the
- * previous result for top-k and re-evaluated views. Either all of it commits or none of it does.
+ * One ingest transaction on the PGlite path: the events and the engine's timestamp are written
+ * together, then the served views' changes are collected: captured rows for IMMVs, an evaluation
+ * diffed against the previous result for top-k and re-evaluated views. Either all of it commits or
+ * none of it does. (The sources' positions live in the engine's store, committed before this.)
  */
 import type { PGlite } from '@electric-sql/pglite';
 import { consolidate, difference, Multiset, type Change, type Row } from '../../core/multiset.js';
@@ -12,6 +13,8 @@ import { quoteIdent, type ViewPlan } from './view-plan.js';
 export interface EngineState {
   db: PGlite;
   plans: ViewPlan[];
+  /** The views whose changes the engine publishes; the others are only read by them. */
+  serve: Set<string>;
   inputTable: string;
   lastTimestamp: number;
   /** Current results of views that are diffed in JS (top-k and re-evaluated ones). */
@@ -20,23 +23,13 @@ export interface EngineState {
 
 const ARRAYS = { rowMode: 'array' } as const;
 
-/** Timestamps only grow: the wall clock in milliseconds, bumped by one when it has not moved on. */
-function nextTimestamp(s: EngineState): number {
-  return Math.max(Date.now(), s.lastTimestamp + 1);
-}
-
 /**
  * `records` is a JSON array of objects keyed by input column; the main thread serializes it, which
  * costs less there than cloning the objects across threads would. The whole transaction is one
  * multi-statement round trip into PGlite: each round trip costs about 0.2-0.4 ms of CPU whatever
  * it carries, and a transaction used to take eight of them (see BENCHMARKS.md).
  */
-export async function commit(
-  s: EngineState,
-  records: string,
-  positions: Record<string, string>,
-): Promise<CommitResult> {
-  const timestamp = nextTimestamp(s);
+export async function commit(s: EngineState, records: string, timestamp: number): Promise<CommitResult> {
   const input = quoteIdent(s.inputTable);
   const statements = ['BEGIN'];
   if (records !== '[]') {
@@ -44,14 +37,10 @@ export async function commit(
       `INSERT INTO ${input} SELECT * FROM json_populate_recordset(null::${input}, ${dollarQuote(records)})`,
     );
   }
-  statements.push(
-    `WITH p AS (
-       INSERT INTO _viewcast.positions SELECT key, value FROM json_each_text(${dollarQuote(JSON.stringify(positions))}::json)
-       ON CONFLICT (source) DO UPDATE SET position = EXCLUDED.position)
-     UPDATE _viewcast.meta SET value = '${timestamp}' WHERE key = 'last_timestamp'`,
-  );
+  statements.push(`UPDATE _viewcast.meta SET value = '${timestamp}' WHERE key = 'last_timestamp'`);
   const first = statements.length;
-  for (const plan of s.plans) statements.push(plan.kind === 'immv' ? takeChanges(plan.ord) : plan.evaluate);
+  const served = s.plans.filter((plan) => s.serve.has(plan.name));
+  for (const plan of served) statements.push(plan.kind === 'immv' ? takeChanges(plan.ord) : plan.evaluate);
   statements.push('COMMIT');
   let results: Array<{ rows: unknown[] }>;
   try {
@@ -62,7 +51,7 @@ export async function commit(
   }
   const views: ViewChanges[] = [];
   const evaluated = new Map<string, Multiset>();
-  for (const [i, plan] of s.plans.entries()) {
+  for (const [i, plan] of served.entries()) {
     const rows = (results[first + i]?.rows ?? []) as unknown[][];
     if (plan.kind === 'immv') {
       const changes = rows.map((r): Change => [r.slice(1) as Row, r[0] as number]);

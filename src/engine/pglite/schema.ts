@@ -1,23 +1,21 @@
 /**
- * Creates (or reopens) the engine's database: the input table, one object per view, the change
- * capture, and the bookkeeping that makes ingest exactly-once (`_viewcast.positions`).
+ * Creates (or reopens) the PGlite path's database: the input table, one object per view it was asked
+ * to create, the change capture of the views it serves, and its bookkeeping (the timestamp of its
+ * last commit, which the engine compares with its store at start).
  */
 import { createHash } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import { ViewcastError } from '../../core/errors.js';
-import type { Column } from '../types.js';
-import type { ViewsFile } from '../views-file.js';
+import type { ViewsFile } from '../../sql/views-file.js';
 import { columnsOf, createView } from './create-view.js';
-import { columnsRead } from './input-columns.js';
 import type { ViewKind, ViewPlan } from './view-plan.js';
 
 /** Bumped whenever the layout of `_viewcast` changes: an older data directory is refused. */
-export const DATA_FORMAT = '2';
+export const DATA_FORMAT = '3';
 
 const BOOKKEEPING = `
 CREATE SCHEMA _viewcast;
 CREATE TABLE _viewcast.meta (key text PRIMARY KEY, value text NOT NULL);
-CREATE TABLE _viewcast.positions (source text PRIMARY KEY, position text NOT NULL);
 CREATE TABLE _viewcast.views (ord int PRIMARY KEY, name text NOT NULL, kind text NOT NULL, evaluate text NOT NULL);
 `;
 
@@ -30,8 +28,6 @@ export interface OpenedSchema {
   warnings: string[];
   lastTimestamp: number;
   inputTable: string;
-  /** The input columns that some view reads, in table order: the only ones ingest fills. */
-  inputColumns: Column[];
 }
 
 export async function openSchema(
@@ -39,6 +35,7 @@ export async function openSchema(
   views: ViewsFile,
   viewsSql: string,
   dataDir: string | null,
+  serve: Set<string>,
 ): Promise<OpenedSchema> {
   const existing = await db
     .query<{ key: string; value: string }>(`SELECT key, value FROM _viewcast.meta`)
@@ -66,16 +63,13 @@ export async function openSchema(
   }
   const warnings: string[] = [];
   const inputTable = views.inputTable.name;
-  const { plans, read } = await db.transaction(async (tx) => {
+  const plans = await db.transaction(async (tx) => {
     await tx.exec(`CREATE EXTENSION IF NOT EXISTS pg_ivm;`);
     await tx.exec(BOOKKEEPING);
     await tx.exec(views.inputTable.sql);
     const created: ViewPlan[] = [];
-    const read = new Set<string>();
-    for (const [ord, view] of views.views.entries()) {
-      created.push(await createView({ tx, file: views.file, warnings }, view, ord));
-      for (const column of await columnsRead(tx, view.query, inputTable)) read.add(column);
-    }
+    for (const [ord, view] of views.views.entries())
+      created.push(await createView({ tx, file: views.file, warnings }, view, ord, serve.has(view.name)));
     for (const plan of created) {
       await tx.query(`INSERT INTO _viewcast.views VALUES ($1, $2, $3, $4)`, [
         plan.ord,
@@ -85,13 +79,12 @@ export async function openSchema(
       ]);
     }
     await tx.query(
-      `INSERT INTO _viewcast.meta VALUES ('format', $1), ('views_hash', $2), ('last_timestamp', '0'), ('input_columns', $3), ('warnings', $4)`,
-      [DATA_FORMAT, hash, JSON.stringify([...read]), JSON.stringify(warnings)],
+      `INSERT INTO _viewcast.meta VALUES ('format', $1), ('views_hash', $2), ('last_timestamp', '0'), ('warnings', $3)`,
+      [DATA_FORMAT, hash, JSON.stringify(warnings)],
     );
-    return { plans: created, read };
+    return created;
   });
-  const inputColumns = (await columnsOf(db, inputTable)).filter((c) => read.has(c.name));
-  return { plans, warnings, lastTimestamp: 0, inputTable, inputColumns };
+  return { plans, warnings, lastTimestamp: 0, inputTable };
 }
 
 async function reopen(db: PGlite, inputTable: string, meta: Map<string, string>): Promise<OpenedSchema> {
@@ -100,12 +93,10 @@ async function reopen(db: PGlite, inputTable: string, meta: Map<string, string>)
   );
   const plans: ViewPlan[] = [];
   for (const row of rows.rows) plans.push({ ...row, columns: await columnsOf(db, row.name) });
-  const read = new Set(JSON.parse(meta.get('input_columns') ?? '[]') as string[]);
   return {
     plans,
     warnings: JSON.parse(meta.get('warnings') ?? '[]') as string[],
     lastTimestamp: Number(meta.get('last_timestamp') ?? 0),
     inputTable,
-    inputColumns: (await columnsOf(db, inputTable)).filter((c) => read.has(c.name)),
   };
 }

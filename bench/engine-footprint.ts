@@ -1,0 +1,176 @@
+/**
+ * The engine's footprint in a real `viewcast serve` (a child process pinned to one core with
+ * taskset, data in a data directory as by default), on both paths: the delta path (default) and
+ * every view on PGlite (`--pglite-only`, the same-run baseline):
+ * - start to listening, on a new data directory and on the same directory again (existing state);
+ * - RSS right after start, and after 1,000,000 events (`--quick`: 200,000; on PGlite 200,000, whose
+ *   ingest is too slow for a million in a benchmark run) of the recording replayed in a loop at full
+ *   speed, with the default views;
+ * - CPU share of a core at 40 events/s (the simulator) with views/dashboard.sql (12 views) and
+ *   views/wikirecent.sql (3 views).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { canPin, processCpuSeconds, processRssBytes, SERVER_CPU } from './support/processes.js';
+import { projectRoot, RECORDING, viewsFile } from './support/recording.js';
+import { fmt, loadAverage, log, printTable } from './support/stats.js';
+import { printResult, type Scenario } from './result.js';
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+async function serve(args: string[]): Promise<Server> {
+  const bin = `${projectRoot}bin/viewcast.js`;
+  const command = canPin ? 'taskset' : process.execPath;
+  const argv = [
+    ...(canPin ? ['-c', String(SERVER_CPU), process.execPath] : []),
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--pg-port',
+    '0',
+    ...args,
+  ];
+  const start = performance.now();
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`viewcast serve exited (${code}): ${stderr}`)));
+  });
+  const startMs = performance.now() - start;
+  return {
+    child,
+    url,
+    startMs,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function eventsApplied(url: string): Promise<number> {
+  const status = (await (await fetch(`${url}/api/status`)).json()) as { sources: Array<{ events: number }> };
+  return status.sources.reduce((sum, s) => sum + s.events, 0);
+}
+
+const mib = (bytes: number): string => fmt(bytes / (1024 * 1024), 1);
+
+const scenario: Scenario = async ({ quick }) => {
+  const deltaEvents = quick ? 200_000 : 1_000_000;
+  const cpuSeconds = quick ? 10 : 30;
+  log(`load average ${loadAverage()}; ${canPin ? `server pinned to cpu ${SERVER_CPU}` : 'not pinned'}`);
+  const rows: Array<Array<string | number>> = [];
+  const figures = new Map<string, number>();
+  for (const pglite of [false, true]) {
+    const path = pglite ? 'PGlite (--pglite-only)' : 'delta';
+    const flag = pglite ? ['--pglite-only'] : [];
+    const million = pglite ? 200_000 : deltaEvents;
+    const dir = mkdtempSync(join(tmpdir(), 'viewcast-footprint-'));
+    try {
+      const dataDir = ['--data-dir', join(dir, 'data')];
+      // New data directory, then the same one again.
+      let server = await serve([...flag, ...dataDir, '--source', `replay:${RECORDING}`, '--speed', 'max']);
+      const startNew = server.startMs;
+      const rssStart = processRssBytes(server.child.pid ?? 0);
+      await server.stop();
+      server = await serve([...flag, ...dataDir, '--source', `replay:${RECORDING}`, '--speed', 'max']);
+      const startExisting = server.startMs;
+      await server.stop();
+
+      // RSS after a million events, default views, replayed in a loop at full speed.
+      server = await serve([
+        ...flag,
+        '--data-dir',
+        join(dir, 'loop'),
+        '--source',
+        `replay:${RECORDING}`,
+        '--loop',
+        '--speed',
+        'max',
+      ]);
+      const loopStart = performance.now();
+      let applied = 0;
+      while ((applied = await eventsApplied(server.url)) < million) await sleep(500);
+      const rssAfter = processRssBytes(server.child.pid ?? 0);
+      const loopS = (performance.now() - loopStart) / 1000;
+      await server.stop();
+
+      // CPU at 40 events/s.
+      const cpu: string[] = [];
+      for (const views of ['dashboard', 'wikirecent']) {
+        server = await serve([
+          ...flag,
+          '--views',
+          viewsFile(views),
+          '--data-dir',
+          join(dir, views),
+          '--source',
+          'simulate',
+          '--rate',
+          '40',
+        ]);
+        await sleep(2000); // past start-up work
+        const pid = server.child.pid ?? 0;
+        const cpu0 = processCpuSeconds(pid);
+        await sleep(cpuSeconds * 1000);
+        const share = (processCpuSeconds(pid) - cpu0) / cpuSeconds;
+        figures.set(`cpu ${views} ${path}`, share);
+        cpu.push(`${fmt(share * 100, 1)}%`);
+        await server.stop();
+      }
+      figures.set(`rss ${path}`, rssAfter);
+      figures.set(`start ${path}`, startNew);
+      rows.push([
+        path,
+        fmt(startNew, 0),
+        fmt(startExisting, 0),
+        mib(rssStart),
+        `${mib(rssAfter)} (${fmt(applied, 0)} events in ${fmt(loopS, 0)} s)`,
+        cpu[0] ?? '-',
+        cpu[1] ?? '-',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  printTable(
+    [
+      'path',
+      'start to listening, new data dir ms',
+      'existing data dir ms',
+      'RSS after start MiB',
+      'RSS after the events MiB',
+      'CPU at 40 events/s, dashboard.sql (12 views)',
+      'wikirecent.sql (3 views)',
+    ],
+    rows,
+  );
+  const ours = figures.get('cpu dashboard delta') ?? NaN;
+  const base = figures.get('cpu dashboard PGlite (--pglite-only)') ?? NaN;
+  printResult({
+    scenario: 'engine-footprint',
+    metric: 'CPU share of a core at 40 events/s, dashboard.sql (12 views), delta path',
+    value: Number((ours * 100).toFixed(2)),
+    unit: '% of a core',
+    baseline: Number((base * 100).toFixed(2)),
+    ratio: Number((ours / base).toFixed(3)),
+    goal: '<= 2% of a core',
+  });
+};
+
+export default scenario;

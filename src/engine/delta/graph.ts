@@ -1,0 +1,109 @@
+/**
+ * The delta graph: every delta-path view of a views file as a pipeline of operators, wired so that
+ * a view over a view takes its changes, in file order (a view reads only views defined before
+ * it). One `apply` is one transaction: the input changes go in, each view's consolidated changes
+ * and error changes come out; operator state is reported to the StateStore as it changes.
+ */
+import { ViewcastError } from '../../core/errors.js';
+import { compilePlans, type PlanOptions } from '../../sql/planner/plan-views.js';
+import type { ViewsFile } from '../../sql/views-file.js';
+import { emptyBatch, type Batch } from './batch.js';
+import type {
+  DeltaGraph,
+  InputChange,
+  PlannedView,
+  StateStore,
+  ViewDelta,
+  ViewErrorInfo,
+} from './interface.js';
+import { TableInput } from './table-input.js';
+import { ViewPipeline } from './view-pipeline.js';
+import type { Change } from '../../core/multiset.js';
+
+export type DeltaGraphOptions = PlanOptions;
+
+/** Evaluation time of what operators produce at creation (a global aggregate's first row). */
+const CREATION = { timestamp: 0 };
+
+export function buildDeltaGraph(
+  viewsFile: ViewsFile,
+  store: StateStore,
+  options: DeltaGraphOptions = {},
+): DeltaGraph {
+  const planned = compilePlans(viewsFile, options);
+  const { views, plans } = planned;
+  const pipelines = new Map<string, ViewPipeline>();
+  const tables = new Map<string, TableInput>();
+  for (const view of views) {
+    const plan = plans.get(view.name);
+    if (!plan) continue;
+    const upstream = plan.source.kind === 'view' ? (pipelines.get(plan.source.name) ?? null) : null;
+    pipelines.set(view.name, new ViewPipeline(plan, store, upstream));
+    const source = plan.source.name;
+    const columns = planned.tables.get(source);
+    if (plan.source.kind === 'table' && columns && !tables.has(source))
+      tables.set(source, new TableInput(columns));
+  }
+  const graph = new Graph(views, pipelines, tables);
+  graph.propagate(new Map(), CREATION, true);
+  return graph;
+}
+
+class Graph implements DeltaGraph {
+  constructor(
+    readonly views: PlannedView[],
+    private readonly pipelines: Map<string, ViewPipeline>,
+    private readonly tables: Map<string, TableInput>,
+  ) {}
+
+  apply(changes: InputChange[], timestamp: number): ViewDelta[] {
+    const inputs = new Map<string, Batch>();
+    const byTable = new Map<string, InputChange[]>();
+    for (const change of changes) {
+      if (change.diff === 0) continue;
+      let list = byTable.get(change.table);
+      if (!list) byTable.set(change.table, (list = []));
+      list.push(change);
+    }
+    for (const [name, list] of byTable) {
+      const table = this.tables.get(name);
+      if (!table) continue; // no delta-path view reads it
+      const batch = emptyBatch();
+      table.convert(list, batch);
+      inputs.set(name, batch);
+    }
+    return this.propagate(inputs, { timestamp }, false);
+  }
+
+  /** Runs every pipeline whose source changed, in file order; returns the views' changes. */
+  propagate(inputs: Map<string, Batch>, ctx: { timestamp: number }, initial: boolean): ViewDelta[] {
+    const deltas: ViewDelta[] = [];
+    for (const pipeline of this.pipelines.values()) {
+      const input = inputs.get(pipeline.plan.source.name);
+      if (!initial && (!input || (input.rows.length === 0 && input.errors.length === 0))) continue;
+      const { output, errors } = pipeline.run(input ?? emptyBatch(), ctx, initial);
+      inputs.set(pipeline.name, output);
+      const changes = pipeline.wire(output.rows);
+      if (changes.length > 0 || errors.length > 0) deltas.push({ view: pipeline.name, changes, errors });
+    }
+    return deltas;
+  }
+
+  private pipeline(view: string): ViewPipeline {
+    const pipeline = this.pipelines.get(view);
+    if (pipeline) return pipeline;
+    const planned = this.views.find((v) => v.name === view);
+    throw new ViewcastError(
+      'VIEWCAST_NOT_DELTA',
+      planned ? `view "${view}" runs on ${planned.path}, not on the delta path` : `no view "${view}"`,
+    );
+  }
+
+  snapshot(view: string): Change[] {
+    return this.pipeline(view).contents();
+  }
+
+  errors(view: string): ViewErrorInfo[] {
+    return this.pipelines.get(view)?.currentErrors() ?? [];
+  }
+}

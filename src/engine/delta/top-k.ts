@@ -1,0 +1,164 @@
+/**
+ * ORDER BY ... LIMIT k [OFFSET n]: keeps its input multiset in an ordered index (sorted-list.ts),
+ * so a change costs O(log n) whatever the input's size, and emits only the changes of the window
+ * of rows offset+1 .. offset+k. Rows that compare equal on the ORDER BY keys are ordered by every
+ * output column ascending, NULLs last (the documented tie-break), so the same input always gives
+ * the same rows. Input rows may carry hidden columns after the visible ones (ORDER BY expressions
+ * that are not output columns); the output drops them.
+ */
+import type { TopKStage } from '../../sql/planner/delta-plan.js';
+import type { EvalContext, SqlType, Value } from '../../sql/scalar/interface.js';
+import { compareValues } from '../../sql/scalar/values.js';
+import type { Batch, DeltaRow, RowChange, Snapshotting } from './batch.js';
+import type { StateStore } from './interface.js';
+import { exactKey } from './row-key.js';
+import { SortedList } from './sorted-list.js';
+
+export type TopKSpec = Omit<TopKStage, 'op'>;
+
+interface Entry {
+  row: DeltaRow;
+  key: string;
+  count: number;
+}
+
+type StoredEntry = [row: DeltaRow, count: number];
+
+export class TopK implements Snapshotting {
+  /** The input multiset in order; no hash map beside it: a change finds its entry by one search. */
+  private readonly index: SortedList<Entry>;
+  /** The current output: visible row key -> [visible row, count]. */
+  private window = new Map<string, RowChange>();
+  /** The last entry inside the window when the window is full: changes after it cannot enter. */
+  private boundary: Entry | null = null;
+  private readonly compare: (a: Entry, b: Entry) => number;
+
+  constructor(
+    readonly id: string,
+    private readonly spec: TopKSpec,
+    private readonly store: StateStore,
+  ) {
+    const compare = (this.compare = comparator(spec));
+    const loaded: Entry[] = [];
+    for (const [key, value] of store.entries(id)) {
+      const [row, count] = value as StoredEntry;
+      loaded.push({ row, key, count });
+    }
+    this.index = SortedList.fromSorted(compare, loaded.sort(compare));
+    this.window = this.readWindow();
+  }
+
+  apply(input: Batch, _ctx: EvalContext): Batch {
+    // LIMIT 0 reads nothing in Postgres: its input is never evaluated, so it never fails either.
+    if (this.spec.limit === 0) return { rows: [], errors: [] };
+    if (input.rows.length === 0) return { rows: [], errors: input.errors };
+    const { index, boundary } = this;
+    let affected = boundary === null;
+    for (const [row, diff, known] of input.rows) {
+      const probe: Entry = { row, key: known ?? exactKey(row), count: diff };
+      const at = index.locate(probe);
+      let entry = at.found ? index.at(at) : undefined;
+      if (entry) {
+        entry.count += diff;
+        if (entry.count === 0) index.removeAt(at);
+      } else {
+        // A retraction may arrive before its insertion within a transaction: keep the negative
+        // count in the index until the insertion cancels it (readWindow skips it meanwhile).
+        index.insertAt(at, (entry = probe));
+      }
+      if (entry.count === 0) this.store.delete(this.id, entry.key);
+      else this.store.set(this.id, entry.key, [entry.row, entry.count] satisfies StoredEntry);
+      if (!affected && boundary && this.compare(entry, boundary) <= 0) affected = true;
+    }
+    if (!affected) return { rows: [], errors: input.errors };
+    const next = this.readWindow();
+    const rows: RowChange[] = [];
+    for (const [key, [row, count]] of next) {
+      const diff = count - (this.window.get(key)?.[1] ?? 0);
+      if (diff !== 0) rows.push([row, diff, key]);
+    }
+    for (const [key, [row, count]] of this.window) if (!next.has(key)) rows.push([row, -count, key]);
+    this.window = next;
+    return { rows, errors: input.errors };
+  }
+
+  /** Walks the index to the end of the window: O(offset + limit). */
+  private readWindow(): Map<string, RowChange> {
+    const { limit, offset, visible, types } = this.spec;
+    const window = new Map<string, RowChange>();
+    this.boundary = null;
+    let skip = offset;
+    let room = limit;
+    if (room <= 0) return window;
+    for (const entry of this.index) {
+      let count = entry.count;
+      if (count <= 0) continue;
+      const skipped = Math.min(skip, count);
+      skip -= skipped;
+      count -= skipped;
+      if (count <= 0) continue;
+      const taken = Math.min(room, count);
+      room -= taken;
+      const row = visible === types.length ? entry.row : entry.row.slice(0, visible);
+      const key = visible === types.length ? entry.key : exactKey(row);
+      const held = window.get(key);
+      if (held) held[1] += taken;
+      else window.set(key, [row, taken, key]);
+      if (room === 0) {
+        this.boundary = entry;
+        break;
+      }
+    }
+    return window;
+  }
+
+  *contents(): IterableIterator<RowChange> {
+    yield* this.window.values();
+  }
+}
+
+/** ORDER BY keys, then every visible column ascending NULLs last, then the rest: a total order. */
+function comparator(spec: TopKSpec): (a: Entry, b: Entry) => number {
+  const keys = spec.keys.map((k) => ({ ...k, compare: valueComparator(k.type) }));
+  const ties = spec.types.map(valueComparator);
+  return (a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as (typeof keys)[number];
+      const x = a.row[k.column] ?? null;
+      const y = b.row[k.column] ?? null;
+      if (x === null || y === null) {
+        if (x === y) continue;
+        return (x === null) === k.nullsFirst ? -1 : 1;
+      }
+      const c = k.compare(x, y);
+      if (c !== 0) return k.descending ? -c : c;
+    }
+    for (let i = 0; i < ties.length; i++) {
+      const x = a.row[i] ?? null;
+      const y = b.row[i] ?? null;
+      if (x === y) continue;
+      if (x === null || y === null) return x === null ? 1 : -1;
+      const c = (ties[i] as (x: Value, y: Value) => number)(x, y);
+      if (c !== 0) return c;
+    }
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  };
+}
+
+/**
+ * compareValues for one type, with a shortcut for integers held as JS numbers (exact below 2^53,
+ * where `<` is Postgres's order). Top-k compares on every index step, so this is its hot loop.
+ */
+function valueComparator(type: SqlType): (x: Value, y: Value) => number {
+  if (type === 'smallint' || type === 'integer' || type === 'bigint') {
+    return (x, y) =>
+      typeof x === 'number' && typeof y === 'number'
+        ? x < y
+          ? -1
+          : x > y
+            ? 1
+            : 0
+        : compareValues(type, x, y);
+  }
+  return (x, y) => compareValues(type, x, y);
+}

@@ -1,0 +1,69 @@
+/**
+ * Opens the engine's store: LMDB in `<data-dir>/state`, or memory only with `--memory`. A data
+ * directory remembers the data format and the views file it was made with; started with another
+ * one, it is refused untouched, since the stored operator state belongs to those exact views.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ViewcastError } from '../../core/errors.js';
+import type { EngineStore } from '../store/engine-store.js';
+import { LmdbEngineStore } from '../store/lmdb-store.js';
+import { MemoryEngineStore } from '../store/memory-store.js';
+
+/** Bumped whenever the layout of the data directory changes: an older one is refused. */
+export const DATA_FORMAT = '3';
+
+export function viewsHash(viewsSql: string): string {
+  return createHash('sha256').update(viewsSql).digest('hex');
+}
+
+/** Where the PGlite path keeps its database inside a data directory. */
+export function pgliteDir(dataDir: string): string {
+  return join(dataDir, 'pglite');
+}
+
+function formatMismatch(dataDir: string, found: string): ViewcastError {
+  return new ViewcastError(
+    'VIEWCAST_DATA_DIR_MISMATCH',
+    `The data directory ${dataDir} was written by another version of viewcast (data format ${found}, ` +
+      `this version reads ${DATA_FORMAT}). Point --data-dir at a new directory, or delete ${dataDir} ` +
+      `to start over (its views are rebuilt from the source).`,
+  );
+}
+
+export function openEngineStore(dataDir: string | null, viewsSql: string, viewsFile: string): EngineStore {
+  const hash = viewsHash(viewsSql);
+  if (dataDir === null) {
+    const store = new MemoryEngineStore();
+    store.setMeta('views_hash', hash);
+    return store;
+  }
+  // Data format 2 kept PGlite's files at the directory's root.
+  if (existsSync(join(dataDir, 'PG_VERSION'))) throw formatMismatch(dataDir, '2');
+  const path = join(dataDir, 'state');
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const store = new LmdbEngineStore(path);
+  if (store.created) {
+    store.setMeta('format', DATA_FORMAT);
+    store.setMeta('views_hash', hash);
+    return store;
+  }
+  const format = store.meta('format') ?? '?';
+  const error =
+    format !== DATA_FORMAT
+      ? formatMismatch(dataDir, format)
+      : store.meta('views_hash') !== hash
+        ? new ViewcastError(
+            'VIEWCAST_DATA_DIR_MISMATCH',
+            `The data directory ${dataDir} was created with a different views file than ${viewsFile}. ` +
+              `Start with the views file it was made with, point --data-dir at a new directory, or delete ` +
+              `${dataDir} to start over.`,
+          )
+        : null;
+  if (error) {
+    void store.close();
+    throw error;
+  }
+  return store;
+}

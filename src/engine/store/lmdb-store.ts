@@ -1,0 +1,121 @@
+/**
+ * The durable engine store on LMDB (chosen by measurement: BENCHMARKS.md, "Engine store"). One
+ * LMDB environment in `<data-dir>/state`; every ingest transaction is one LMDB write transaction
+ * holding the operators' changed entries, the sources' positions, the timestamp and the PGlite
+ * path's pending input, and `commit` resolves only once LMDB reports it flushed to the disk.
+ *
+ * Keys are strings: `s\0<op>\0=<key>` for an entry (`s\0<op>\0#<sha1>` with `[key, value]` for a
+ * key too long for LMDB), `p\0<source>` for a position, `m\0<name>` for bookkeeping, `t` for the
+ * timestamp and `q` for the pending transaction. Values are msgpack with bigints kept exact.
+ */
+import { createHash } from 'node:crypto';
+import { open, type RootDatabase } from 'lmdb';
+import type { Timestamp } from '../types.js';
+import { DELETED, WriteSet, type EngineStore, type PendingTransaction } from './engine-store.js';
+
+/** LMDB refuses keys above 1,978 bytes; longer entry keys are stored under their hash. */
+const MAX_PLAIN_KEY_BYTES = 1000;
+
+/**
+ * `async`: the write runs in LMDB's writer thread and is awaited with `flushed` (the main thread is
+ * never blocked on the disk); `sync`: `transactionSync` on the calling thread (measured, not used).
+ */
+export type CommitMode = 'async' | 'sync';
+
+function entryKey(op: string, key: string): { key: string; long: boolean } {
+  if (key.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(key) <= MAX_PLAIN_KEY_BYTES)
+    return { key: `s\0${op}\0=${key}`, long: false };
+  return { key: `s\0${op}\0#${createHash('sha1').update(key).digest('base64')}`, long: true };
+}
+
+export class LmdbEngineStore implements EngineStore {
+  private readonly db: RootDatabase;
+  private writes = new WriteSet();
+  private metaWrites = new Map<string, string>();
+  readonly created: boolean;
+  lastTimestamp: Timestamp;
+  pending: PendingTransaction | null;
+
+  constructor(
+    path: string,
+    private readonly mode: CommitMode = 'async',
+  ) {
+    this.db = open({ path, encoder: { useBigIntExtension: true } as never, compression: false });
+    const stored = this.db.get('t') as number | undefined;
+    this.created = stored === undefined;
+    this.lastTimestamp = stored ?? 0;
+    this.pending = (this.db.get('q') as PendingTransaction | undefined) ?? null;
+  }
+
+  *entries(op: string): Iterable<[string, unknown]> {
+    const prefix = `s\0${op}\0`;
+    for (const { key, value } of this.db.getRange({ start: prefix, end: `s\0${op}\u0001` })) {
+      const rest = (key as string).slice(prefix.length);
+      if (rest.startsWith('=')) yield [rest.slice(1), value];
+      else yield value as [string, unknown];
+    }
+  }
+
+  set(op: string, key: string, value: unknown): void {
+    this.writes.set(op, key, value);
+  }
+
+  delete(op: string, key: string): void {
+    this.writes.set(op, key, DELETED);
+  }
+
+  position(source: string): string | null {
+    return (this.db.get(`p\0${source}`) as string | undefined) ?? null;
+  }
+
+  meta(key: string): string | undefined {
+    return this.metaWrites.get(key) ?? (this.db.get(`m\0${key}`) as string | undefined);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.metaWrites.set(key, value);
+  }
+
+  async commit(
+    timestamp: Timestamp,
+    positions: Record<string, string>,
+    pending: PendingTransaction | null,
+  ): Promise<void> {
+    // The writes are taken now: entries set while this commit is in flight belong to the next one.
+    const writes = this.writes;
+    const metaWrites = this.metaWrites;
+    this.writes = new WriteSet();
+    this.metaWrites = new Map();
+    const write = (): void => {
+      const db = this.db;
+      for (const [op, entries] of writes.ops) {
+        for (const [key, value] of entries) {
+          const stored = entryKey(op, key);
+          if (value === DELETED) void db.remove(stored.key);
+          else void db.put(stored.key, stored.long ? [key, value] : value);
+        }
+      }
+      for (const [source, position] of Object.entries(positions)) void db.put(`p\0${source}`, position);
+      for (const [key, value] of metaWrites) void db.put(`m\0${key}`, value);
+      void db.put('t', timestamp);
+      if (pending) void db.put('q', pending);
+      else if (this.pending) void db.remove('q');
+    };
+    if (this.mode === 'sync') this.db.transactionSync(write);
+    else {
+      await this.db.transaction(write);
+      await this.db.flushed;
+    }
+    this.lastTimestamp = timestamp;
+    this.pending = pending;
+  }
+
+  /** Entries currently stored for `op` (used by the restart benchmark). */
+  count(op: string): number {
+    return this.db.getKeysCount({ start: `s\0${op}\0`, end: `s\0${op}\u0001` });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Compiles one view whose shape the delta path supports (see shape.ts) into stages: a map (WHERE
+ * and the projection), then for a grouped query a reduce (GROUP BY, aggregates, HAVING and the
+ * select list over them), then DISTINCT, then top-k for ORDER BY ... LIMIT. ORDER BY without LIMIT
+ * does not change a view (a view is a multiset), so it only has to compile.
+ */
+import type { ViewStatement } from '../views-file.js';
+import {
+  compileExpr,
+  SqlCompileError,
+  Unsupported,
+  type CompiledExpr,
+  type Scope,
+  type SqlType,
+} from '../scalar/index.js';
+import { exprKey, kindOf, nameList, walk } from './ast.js';
+import { collectAggregates, containsAggregate, layoutAggregates } from './aggregate-calls.js';
+import { groupKeys, limits, sortItems, type SortItem, type Target } from './clauses.js';
+import { columnName } from './column-names.js';
+import type { DeltaViewPlan, PlanColumn, Stage, TopKStage } from './delta-plan.js';
+import { unsupportedShape } from './shape.js';
+import { resolveSource, unqualified, type Relation, type Source } from './source-scope.js';
+
+export function compileView(view: ViewStatement, catalog: Map<string, Relation>): DeltaViewPlan {
+  const reason = unsupportedShape(view.ast);
+  if (reason) throw new Unsupported(reason);
+  const source = resolveSource(view.ast, catalog);
+  const select = unqualified(view.ast, source.alias);
+  const targets = expandTargets(select.targetList ?? [], source);
+  const distinct = (select.distinctClause?.length ?? 0) > 0;
+  const sorts = sortItems(select.sortClause ?? [], targets, distinct);
+  const { limit, offset } = limits(select.limitCount, select.limitOffset);
+  let where: CompiledExpr | null = null;
+  if (select.whereClause) {
+    if (containsAggregate(select.whereClause)) {
+      throw new SqlCompileError('42803', 'aggregate functions are not allowed in WHERE');
+    }
+    where = booleanExpr(compileExpr(select.whereClause, source.scope), 'WHERE');
+  }
+  const grouped =
+    (select.groupClause?.length ?? 0) > 0 ||
+    select.havingClause !== undefined ||
+    containsAggregate([select.targetList, sorts.map((s) => s.node)]);
+  const body = grouped
+    ? groupedStages(select, source, targets, sorts, where)
+    : plainStages(source, targets, sorts, where);
+  const stages: Stage[] = body.stages;
+  const columns = outputColumns(view, targets, body.types);
+  if (distinct) stages.push(distinctStage(columns.map((c) => c.type)));
+  if (limit !== null) stages.push(topK(sorts, body.types, targets.length, limit, offset));
+  return {
+    name: view.name,
+    source: { kind: source.relation.kind, name: source.relation.name },
+    reads: source.reads,
+    stages,
+    columns,
+  };
+}
+
+/** `*` becomes every column of the source, in order. */
+function expandTargets(list: unknown[], source: Source): Target[] {
+  const targets: Target[] = [];
+  for (const item of list) {
+    const [, target] = kindOf(item);
+    const val = target['val'];
+    const [kind, ref] = kindOf(val);
+    if (kind === 'ColumnRef' && nameList(ref['fields']).at(-1) === '*') {
+      for (const c of source.scope.columns) {
+        targets.push({ node: { ColumnRef: { fields: [{ String: { sval: c.name } }] } }, name: c.name });
+      }
+      continue;
+    }
+    targets.push({ node: val, name: columnName(target['name'] as string | undefined, val) });
+  }
+  return targets;
+}
+
+function booleanExpr(expr: CompiledExpr, clause: string): CompiledExpr {
+  if (expr.type !== 'boolean') {
+    throw new SqlCompileError('42804', `argument of ${clause} must be type boolean, not type ${expr.type}`);
+  }
+  return expr;
+}
+
+interface Body {
+  stages: Stage[];
+  /** Types of the last stage's columns: the outputs, then hidden ORDER BY columns. */
+  types: SqlType[];
+}
+
+function plainStages(source: Source, targets: Target[], sorts: SortItem[], where: CompiledExpr | null): Body {
+  const project = targets.map((t) => compileExpr(t.node, source.scope));
+  for (const sort of sorts) if (sort.column === null) project.push(compileExpr(sort.node, source.scope));
+  // `SELECT *` (or every column in order) without hidden ORDER BY columns: rows pass unchanged.
+  const identity =
+    project.length === targets.length &&
+    targets.length === source.scope.columns.length &&
+    targets.every(
+      (t, i) =>
+        exprKey(t.node) ===
+        exprKey({ ColumnRef: { fields: [{ String: { sval: source.scope.columns[i]?.name } }] } }),
+    );
+  return {
+    stages: [{ op: 'map', where, project: identity ? null : project }],
+    types: project.map((e) => e.type),
+  };
+}
+
+function groupedStages(
+  select: ViewStatement['ast'],
+  source: Source,
+  targets: Target[],
+  sorts: SortItem[],
+  where: CompiledExpr | null,
+): Body {
+  const inputColumns = new Set(source.scope.columns.map((c) => c.name));
+  const keyNodes = groupKeys(select.groupClause ?? [], targets, inputColumns);
+  const keys = keyNodes.map((node) => compileExpr(node, source.scope));
+  const hidden = sorts.filter((s) => s.column === null).map((s) => s.node);
+  const calls = collectAggregates([targets.map((t) => t.node), select.havingClause, hidden]);
+  const layout = layoutAggregates(calls, source.scope, keys.length);
+  // Over the reduce's rows [...keys, ...aggregate values]: substitution maps the key expressions
+  // and the aggregate calls to those columns; any other column reference is not grouped.
+  const slots = new Map<string, number>();
+  keyNodes.forEach((node, i) => slots.set(exprKey(node), i));
+  calls.forEach((call, i) => slots.set(call.key, keys.length + i));
+  const scope: Scope = {
+    columns: [
+      ...keys.map((k, i) => ({ name: ` key ${i}`, type: k.type })),
+      ...layout.specs.map((s, i) => ({ name: ` aggregate ${i}`, type: s.def.resultType })),
+    ],
+  };
+  const compileGrouped = (node: unknown): CompiledExpr => {
+    checkGrouped(node, slots, source.alias, inputColumns);
+    return compileExpr(node, scope, { substitute: (n) => slots.get(exprKey(n)) });
+  };
+  const having = select.havingClause ? booleanExpr(compileGrouped(select.havingClause), 'HAVING') : null;
+  const output = [...targets.map((t) => compileGrouped(t.node)), ...hidden.map(compileGrouped)];
+  const stages: Stage[] = [
+    { op: 'map', where, project: [...keys, ...layout.inputs] },
+    {
+      op: 'reduce',
+      role: 'reduce',
+      keyTypes: keys.map((k) => k.type),
+      aggregates: layout.specs,
+      having,
+      output,
+      global: keyNodes.length === 0,
+    },
+  ];
+  return { stages, types: output.map((e) => e.type) };
+}
+
+/** Postgres's error for a column that is neither grouped nor inside an aggregate. */
+function checkGrouped(
+  node: unknown,
+  slots: Map<string, number>,
+  alias: string,
+  inputColumns: Set<string>,
+): void {
+  walk([node], (kind, body, wrapper) => {
+    if (slots.has(exprKey(wrapper))) return false;
+    if (kind === 'ColumnRef') {
+      const name = nameList(body['fields']).join('.');
+      // A name that is no input column is Postgres's "does not exist", which compiling raises.
+      if (!inputColumns.has(name)) return false;
+      throw new SqlCompileError(
+        '42803',
+        `column "${alias}.${name}" must appear in the GROUP BY clause or be used in an aggregate function`,
+      );
+    }
+    return true;
+  });
+}
+
+function outputColumns(view: ViewStatement, targets: Target[], types: SqlType[]): PlanColumn[] {
+  const names = view.columnNames ?? [];
+  if (names.length > targets.length) {
+    throw new SqlCompileError('42601', 'CREATE VIEW specifies more column names than columns');
+  }
+  const columns = targets.map((t, i) => ({ name: names[i] ?? t.name, type: types[i] as SqlType }));
+  // A SELECT may repeat an output name, but a view's columns are a relation's: Postgres refuses.
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) throw new SqlCompileError('42701', `column "${c.name}" specified more than once`);
+    seen.add(c.name);
+  }
+  return columns;
+}
+
+/** SELECT DISTINCT: a reduce whose key is the whole row and whose output is the key. */
+function distinctStage(types: SqlType[]): Stage {
+  const output = types.map((type, i): CompiledExpr => ({ type, eval: (row) => row[i] ?? null }));
+  return {
+    op: 'reduce',
+    role: 'distinct',
+    keyTypes: types,
+    aggregates: [],
+    having: null,
+    output,
+    global: false,
+  };
+}
+
+function topK(
+  sorts: SortItem[],
+  types: SqlType[],
+  visible: number,
+  limit: number,
+  offset: number,
+): TopKStage {
+  let hidden = visible;
+  const keys = sorts.map((s) => {
+    const column = s.column ?? hidden++;
+    return { column, type: types[column] as SqlType, descending: s.descending, nullsFirst: s.nullsFirst };
+  });
+  return { op: 'top-k', keys, types, visible, limit, offset };
+}
