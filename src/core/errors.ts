@@ -164,6 +164,84 @@ export const ERROR_CODES = {
     retryable: false,
     action: 'Point --state at a readable JSON file written by viewcast forward, or delete it to start over.',
   },
+  VIEWCAST_PG_LOGIN: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Fix the user or password in the --source postgres:// URL, or allow the login in pg_hba.conf.',
+  },
+  VIEWCAST_PG_DATABASE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Name an existing database in the --source postgres:// URL.',
+  },
+  VIEWCAST_PG_FAILED: {
+    category: 'transport',
+    retryable: true,
+    action: 'Check that the upstream Postgres server is running and reachable at the --source URL.',
+  },
+  VIEWCAST_PG_WAL_LEVEL: {
+    category: 'configuration',
+    retryable: false,
+    action:
+      'Set wal_level = logical in the upstream postgresql.conf and restart Postgres (see docs/POSTGRES.md).',
+  },
+  VIEWCAST_PG_PRIVILEGE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Grant the --source user REPLICATION and SELECT on the replicated tables (see docs/POSTGRES.md).',
+  },
+  VIEWCAST_PG_TABLE: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Create the table upstream, or remove its CREATE TABLE from the views file.',
+  },
+  VIEWCAST_PG_COLUMNS: {
+    category: 'configuration',
+    retryable: false,
+    action: "Make the CREATE TABLE in the views file list the upstream table's columns and types.",
+  },
+  VIEWCAST_PG_REPLICA_IDENTITY: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Run ALTER TABLE ... REPLICA IDENTITY FULL upstream on the named table.',
+  },
+  VIEWCAST_PG_PUBLICATION: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Create the publication named by --pg-publication for the declared tables, or omit the flag.',
+  },
+  VIEWCAST_PG_SLOT: {
+    category: 'configuration',
+    retryable: false,
+    action: 'Create the slot named by --pg-slot with the pgoutput plugin, or omit the flag.',
+  },
+  VIEWCAST_PG_SLOT_LOST: {
+    category: 'engine',
+    retryable: false,
+    action: 'The replication slot was dropped or invalidated upstream: start over with a new data directory.',
+  },
+  VIEWCAST_PG_SCHEMA_CHANGED: {
+    category: 'configuration',
+    retryable: false,
+    action:
+      'A replicated table changed upstream: update its CREATE TABLE in the views file and start with a new data directory.',
+  },
+  VIEWCAST_PG_TRUNCATE: {
+    category: 'input',
+    retryable: false,
+    action: 'A replicated table was truncated upstream: start over with a new data directory.',
+  },
+  VIEWCAST_PG_POSITION: {
+    category: 'engine',
+    retryable: false,
+    action: 'The stored replication position is unreadable: start over with a new data directory.',
+  },
+  VIEWCAST_PG_PROTOCOL: {
+    category: 'transport',
+    retryable: true,
+    action:
+      'Upstream sent a replication message viewcast cannot read: check the server is Postgres 13 or later.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /**
