@@ -9,43 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { firstDisagreement } from './support/oracle/harness.js';
 import { PgliteOracle } from './support/oracle/pglite-oracle.js';
-import { formatRepro, type ReproCase } from './support/oracle/repro.js';
-import type { RowChange } from './support/oracle/transactions.js';
-import type { CellValue } from './support/oracle/values.js';
-import { viewsFileSql, type GeneratedView, type InputColumn } from './support/oracle/views.js';
-
-const COLUMNS: InputColumn[] = [
-  { name: 'i1', type: 'integer' },
-  { name: 'i2', type: 'integer' },
-  { name: 'b1', type: 'bigint' },
-  { name: 'n1', type: 'numeric' },
-  { name: 's1', type: 'text' },
-  { name: 'f1', type: 'boolean' },
-  { name: 'ts1', type: 'timestamptz' },
-];
-
-type Cells = Partial<Record<'i1' | 'i2' | 'b1' | 'n1' | 's1' | 'f1' | 'ts1', string>>;
-type Tx = Array<['+' | '-', Cells]>;
-
-interface TrapCase {
-  name: string;
-  /** Views as `[query, oracle query]` when a top-k needs its complete ORDER BY, else the query. */
-  views: Array<string | [string, string]>;
-  transactions: Tx[];
-}
-
-const row = (cells: Cells): CellValue[] => COLUMNS.map((c) => cells[c.name as keyof Cells] ?? null);
-
-function reproCase(trap: TrapCase): ReproCase {
-  const views: GeneratedView[] = trap.views.map((v, i) => {
-    const [sql, oracleSql] = typeof v === 'string' ? [v, v] : v;
-    return { name: `v${i + 1}`, sql, oracleSql, columns: [] };
-  });
-  const transactions: RowChange[][] = trap.transactions.map((tx) =>
-    tx.map(([sign, cells]) => ({ row: row(cells), diff: sign === '+' ? 1 : -1 })),
-  );
-  return { columns: COLUMNS, views, transactions, viewsSql: viewsFileSql({ columns: COLUMNS, views }) };
-}
+import { formatRepro } from './support/oracle/repro.js';
+import { reproCase, type TrapCase } from './support/oracle/trap-case.js';
 
 const TRAPS: TrapCase[] = [
   {

@@ -146,8 +146,13 @@ describe('views/dashboard.sql against the recording', () => {
   const view = async (name: string): Promise<Row[]> =>
     (await getJson<{ rows: Row[] }>(app, `/api/views/${name}`)).rows;
 
-  it('runs all twelve views on the delta path, without loading PGlite', () => {
+  it('runs all twelve views on the delta path, without loading PGlite, and says so in /api/views', async () => {
     assert.equal(app.engine.views.length, 12);
+    const listed = await getJson<Array<{ name: string; path: string; reason?: string }>>(app, '/api/views');
+    assert.deepEqual(
+      listed.map((v) => [v.name, v.path, v.reason]),
+      app.engine.views.map((v) => [v.name, 'delta', undefined]),
+    );
     assert.deepEqual(
       app.engine.views.filter((v) => v.path !== 'delta').map((v) => [v.name, v.reason]),
       [],

@@ -1,7 +1,7 @@
 /**
- * Checks the data directory before the engine opens it. Postgres inside PGlite reacts badly to a
- * directory it cannot write (an opaque "failed to initialize") and worse to a full disk (a write
- * error aborts or hangs it), so both are caught here, at start, with a message that says what to do,
+ * Checks the data directory before the engine opens it. The engine's stores react badly to a
+ * directory they cannot write (PGlite, when a view needs it, with an opaque "failed to initialize")
+ * and worse to a full disk (a write error aborts or hangs it), so both are caught here, at start, with a message that says what to do,
  * and nothing in the directory is touched beyond a probe file that is removed again.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,8 +11,9 @@ import { ViewcastError } from '../core/errors.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /**
- * Less free space than this refuses the start: a new data directory takes about 40 MB, and the
- * write-ahead log grows in 16 MiB segments.
+ * Less free space than this refuses the start: LMDB grows its file as state grows, and a PGlite
+ * database (only when some view runs on PGlite) takes about 40 MB and grows its write-ahead log in
+ * 16 MiB segments.
  */
 export const MIN_FREE_BYTES = 64 * 1024 * 1024;
 

@@ -140,10 +140,8 @@ export function storedGroup(group: Group): StoredGroup {
 /** Rebuilds the groups from the store's entries (in any order). */
 export function loadGroups(
   aggregates: AggregateSpec[],
-  keyTypes: readonly SqlType[],
   entries: Iterable<[string, unknown]>,
   outKey: (out: { r: DeltaRow } | { e: ErrorChange[0] }) => string,
-  keyOf: (types: readonly SqlType[], key: Value[]) => string,
 ): Map<string, Group> {
   const groups = new Map<string, Group>();
   const values: StoredValue[] = [];
@@ -153,7 +151,7 @@ export function loadGroups(
       continue;
     }
     const stored = value as StoredGroup;
-    const keyStr = keyOf(keyTypes, stored.k);
+    const keyStr = key.slice(1); // the entry's key is groupEntryKey(keyStr)
     const group = newGroup(aggregates, stored.k, keyStr);
     group.rows = stored.n;
     group.accs = stored.a.slice();

@@ -52,7 +52,7 @@ export class Reduce implements Snapshotting {
   ) {
     const outKey = (o: { r: DeltaRow } | { e: GroupOutputError }): string =>
       'r' in o ? exactKey(o.r) : `E${errorKey(o.e)}`;
-    this.groups = loadGroups(spec.aggregates, spec.keyTypes, store.entries(id), outKey, valuesKey);
+    this.groups = loadGroups(spec.aggregates, store.entries(id), outKey);
     if (spec.global && !this.groups.has('')) {
       const group = newGroup(spec.aggregates, [], '');
       this.groups.set('', group);

@@ -26,7 +26,7 @@ type StoredEntry = [row: DeltaRow, count: number];
 
 export class TopK implements Snapshotting {
   /** The input multiset in order; no hash map beside it: a change finds its entry by one search. */
-  private readonly index: SortedList<Entry>;
+  private index: SortedList<Entry>;
   /** The current output: visible row key -> [visible row, count]. */
   private window = new Map<string, RowChange>();
   /** The last entry inside the window when the window is full: changes after it cannot enter. */
@@ -38,13 +38,27 @@ export class TopK implements Snapshotting {
     private readonly spec: TopKSpec,
     private readonly store: StateStore,
   ) {
-    const compare = (this.compare = comparator(spec));
+    this.compare = comparator(spec);
     const loaded: Entry[] = [];
     for (const [key, value] of store.entries(id)) {
       const [row, count] = value as StoredEntry;
       loaded.push({ row, key, count });
     }
-    this.index = SortedList.fromSorted(compare, loaded.sort(compare));
+    this.index = SortedList.fromSorted(this.compare, loaded.sort(this.compare));
+    this.window = this.readWindow();
+  }
+
+  /** Builds the index from a whole input at once (a start seeded from the view it reads): one sort. */
+  seed(rows: Iterable<RowChange>): void {
+    const entries = new Map<string, Entry>();
+    for (const [row, diff, known] of rows) {
+      const key = known ?? exactKey(row);
+      const entry = entries.get(key);
+      if (entry) entry.count += diff;
+      else entries.set(key, { row, key, count: diff });
+    }
+    const loaded = [...entries.values()].filter((e) => e.count !== 0);
+    this.index = SortedList.fromSorted(this.compare, loaded.sort(this.compare));
     this.window = this.readWindow();
   }
 

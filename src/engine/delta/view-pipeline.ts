@@ -49,7 +49,8 @@ export class ViewPipeline {
       if (producer) {
         let seed: Batch = { rows: [...producer.contents()], errors: [] };
         for (const map of maps) seed = map.apply(seed, START);
-        op.apply({ rows: seed.rows, errors: [] }, START);
+        if (op instanceof TopK) op.seed(seed.rows);
+        else op.apply({ rows: seed.rows, errors: [] }, START);
         this.seeded.add(op);
       }
       this.operators.push(op);

@@ -93,7 +93,13 @@ export class PgliteWorker {
       );
       return;
     }
-    waiter.onReply?.(reply.result);
+    try {
+      waiter.onReply?.(reply.result);
+    } catch (error) {
+      // Publishing failed: the caller learns it from its promise, not as an uncaught exception.
+      waiter.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     waiter.resolve(reply.result);
   }
 

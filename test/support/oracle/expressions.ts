@@ -9,6 +9,15 @@
  */
 import fc from 'fast-check';
 import { constantValue, typedLiteral, type ColumnType } from './values.js';
+import {
+  BIN_ORIGINS,
+  BIN_STRIDES,
+  CONVERSIONS,
+  EXTRACT_FIELDS,
+  LIKE_PARTS,
+  ORDERABLE,
+  TRUNC_UNITS,
+} from './vocabulary.js';
 
 /** Something an expression can read: a column, a grouping key or an aggregate call. */
 export interface Leaf {
@@ -20,32 +29,6 @@ export type Scope = readonly Leaf[];
 
 /** A boolean at the top of a WHERE, HAVING or FILTER: never a bare AND (see `build`). */
 export type BoolContext = 'value' | 'qual';
-
-const ORDERABLE: readonly ColumnType[] = ['integer', 'bigint', 'numeric', 'text', 'boolean', 'timestamptz'];
-const BIN_STRIDES = ['15 minutes', '1 hour', '90 seconds', '1 day', '7 days', '1 millisecond'];
-const BIN_ORIGINS = ['2001-01-01 00:00:00+00', '1970-01-01 00:00:00+00', '2026-05-05 12:34:56.789+00'];
-const TRUNC_UNITS = ['second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
-const EXTRACT_FIELDS = ['epoch', 'year', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'dow'];
-const LIKE_PARTS = ['%', '_', 'a', 'A', 'b', 'ß', 'é', '😀', '\\%', '\\_', 'e\u0301', 'SS', ' '];
-
-/** Ways to make a value of `type` from a leaf of another type, when the scope has none of `type`. */
-const CONVERSIONS: Record<ColumnType, Array<[from: ColumnType, make: (x: string) => string]>> = {
-  integer: [
-    ['text', (x) => `length(${x})`],
-    ['bigint', (x) => `(${x} % 1000)::integer`],
-  ],
-  bigint: [
-    ['integer', (x) => `(${x})::bigint`],
-    ['numeric', (x) => `round(${x})::bigint`],
-  ],
-  numeric: [
-    ['bigint', (x) => `(${x})::numeric`],
-    ['integer', (x) => `(${x})::numeric`],
-  ],
-  text: ORDERABLE.filter((t) => t !== 'text').map((t) => [t, (x: string) => `(${x})::text`]),
-  boolean: ORDERABLE.map((t) => [t, (x: string) => `(${x} IS NULL)`]),
-  timestamptz: [['integer', (x) => `to_timestamp(${x})`]],
-};
 
 export class ExpressionGenerator {
   private readonly cache = new Map<string, fc.Arbitrary<string>>();

@@ -3,9 +3,9 @@
  * transaction (and before the first): each view's snapshot, the running sum of the changes
  * `apply` returned, and its errors, as multisets of wire rows. Returns the first disagreement.
  */
-import type { DeltaGraph } from '../../../src/engine/delta/interface.js';
+import type { DeltaGraph, ViewErrorInfo } from '../../../src/engine/delta/interface.js';
 import { buildGraph } from './delta-side.js';
-import { addTo, countChanges, countRows, differences, listing, type Counted } from './multisets.js';
+import { addTo, countChanges, countRows, differences, listing, rowKey, type Counted } from './multisets.js';
 import type { PgliteOracle } from './pglite-oracle.js';
 import type { Disagreement, ReproCase } from './repro.js';
 import { inputChanges, transactionSql } from './transactions.js';
@@ -99,6 +99,29 @@ function byValue(counted: Counted): Counted {
   return out;
 }
 
+function errorKey(e: ViewErrorInfo): string {
+  return JSON.stringify([e.view, e.sqlstate, e.message, e.value ?? null]);
+}
+
+function errorSet(errors: ViewErrorInfo[]): Counted {
+  const out: Counted = new Map();
+  for (const e of errors) out.set(rowKey([errorKey(e)]), 1);
+  return out;
+}
+
+/** Whether the error changes `apply` returned add up to the errors `errors()` reports. */
+function errorStreamDrift(current: ViewErrorInfo[], running: Counted): string | null {
+  const negative = [...running].filter(([, n]) => n < 0);
+  const reported = new Set(current.map((e) => rowKey([errorKey(e)])));
+  const summed = new Set(running.keys());
+  const same = reported.size === summed.size && [...reported].every((k) => summed.has(k));
+  if (negative.length === 0 && same) return null;
+  return (
+    `the error changes apply() returned do not add up to errors():\n-- errors():\n${[...reported].join('\n')}` +
+    `\n-- sum of error changes:\n${listing(running)}`
+  );
+}
+
 /** The first disagreement between the delta path and Postgres on `c`, or null when they agree. */
 export async function firstDisagreement(oracle: PgliteOracle, c: ReproCase): Promise<Disagreement | null> {
   await oracle.load(
@@ -134,6 +157,7 @@ export async function firstDisagreement(oracle: PgliteOracle, c: ReproCase): Pro
     }
   }
   const running = new Map(c.views.map((v) => [v.name, countChanges(graph.snapshot(v.name))]));
+  const runningErrors = new Map(c.views.map((v) => [v.name, errorSet(graph.errors(v.name))]));
   for (let i = 0; i <= c.transactions.length; i++) {
     if (i > 0) {
       const tx = c.transactions[i - 1] ?? [];
@@ -152,10 +176,14 @@ export async function firstDisagreement(oracle: PgliteOracle, c: ReproCase): Pro
       for (const d of deltas) {
         const sum = running.get(d.view);
         if (sum) for (const [row, diff] of d.changes) addTo(sum, row, diff);
+        const errs = runningErrors.get(d.view);
+        if (errs) for (const [e, diff] of d.errors) addTo(errs, [errorKey(e)], diff);
       }
       await oracle.run(transactionSql(c.columns, tx));
     }
     for (const v of c.views) {
+      const stream = errorStreamDrift(graph.errors(v.name), runningErrors.get(v.name) ?? new Map());
+      if (stream) return { after: i, view: v.name, what: stream, postgres: '(not consulted)', delta: '' };
       const anyScale =
         pickedRepresentative(v.sql) ||
         c.views.some(
