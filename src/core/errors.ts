@@ -242,6 +242,17 @@ export const ERROR_CODES = {
     action:
       'Upstream sent a replication message viewcast cannot read: check the server is Postgres 13 or later.',
   },
+  VIEWCAST_INTERNAL: {
+    category: 'engine',
+    retryable: false,
+    action: 'A bug in viewcast: report it with the message and the views file.',
+  },
+  VIEWCAST_NOT_DELTA: {
+    category: 'engine',
+    retryable: false,
+    action:
+      'A bug in viewcast (a view was asked of the delta path that runs elsewhere): report it with the views file.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /**
