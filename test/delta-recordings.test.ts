@@ -72,7 +72,7 @@ describe(
           await loadViewsFile(oracle, file, new Map(graph.views.map((v) => [v.name, v.columns.length])));
           const table = file.inputTable.name;
           const map = recordMapper(file.tables[0]?.columns ?? []);
-          const records: InputRecord[] = (await events(recordingName)).map(map);
+          const records: InputRecord[] = (await events(recordingName)).map((event) => map(event));
           const running = new Map<string, Counted>(
             graph.views.map((v) => [v.name, countChanges(graph.snapshot(v.name))]),
           );
