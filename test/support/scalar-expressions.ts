@@ -298,6 +298,7 @@ export const expr = fc.letrec<{
       .map(([f, a, b]) => `${f}(${a}, ${b})`),
     fc.tuple(tie('text'), fc.constantFrom('varchar(2)', 'varchar')).map(([a, t]) => `(${a})::${t}`),
     fc.constantFrom('(j1)::text', '(t1)::jsonb::text', 'COALESCE(j1, \'{"b": 1, "a": [1.50, null]}\')::text'),
+    // Text to date/time casts are left out: the delta path reads the ISO forms only (see VIEWS.md).
     fc
       .tuple(
         cols('t1', 't2', 'v1'),
@@ -308,10 +309,6 @@ export const expr = fc.letrec<{
           'real',
           'double precision',
           'boolean',
-          'timestamptz',
-          'timestamp',
-          'date',
-          'interval',
           'numeric(5,1)',
         ),
       )
@@ -345,7 +342,7 @@ export const expr = fc.letrec<{
       .tuple(tie('iv'), fc.constantFrom('ts1', 'tn1'), fc.constantFrom('ts2', 'tn1'))
       .map(([s, a, o]) => `date_bin(${s}, ${a}, ${o})`),
     tie('number').map((a) => `to_timestamp(${a})`),
-    fc.tuple(tie('any'), fc.constantFrom('timestamptz', 'timestamp', 'date')).map(([a, t]) => `(${a})::${t}`),
+    fc.tuple(tie('ts'), fc.constantFrom('timestamptz', 'timestamp', 'date')).map(([a, t]) => `(${a})::${t}`),
   ),
   iv: fc.oneof(
     DEPTH,

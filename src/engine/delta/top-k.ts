@@ -20,6 +20,8 @@ interface Entry {
   row: DeltaRow;
   key: string;
   count: number;
+  /** The first ORDER BY value, kept in the entry: most comparisons end here, without reading the row. */
+  first: Value;
 }
 
 type StoredEntry = [row: DeltaRow, count: number];
@@ -42,10 +44,15 @@ export class TopK implements Snapshotting {
     const loaded: Entry[] = [];
     for (const [key, value] of store.entries(id)) {
       const [row, count] = value as StoredEntry;
-      loaded.push({ row, key, count });
+      loaded.push(this.entry(row, key, count));
     }
     this.index = SortedList.fromSorted(this.compare, loaded.sort(this.compare));
     this.window = this.readWindow();
+  }
+
+  private entry(row: DeltaRow, key: string, count: number): Entry {
+    const first = this.spec.keys[0];
+    return { row, key, count, first: first ? (row[first.column] ?? null) : null };
   }
 
   /** Builds the index from a whole input at once (a start seeded from the view it reads): one sort. */
@@ -55,7 +62,7 @@ export class TopK implements Snapshotting {
       const key = known ?? exactKey(row);
       const entry = entries.get(key);
       if (entry) entry.count += diff;
-      else entries.set(key, { row, key, count: diff });
+      else entries.set(key, this.entry(row, key, diff));
     }
     const loaded = [...entries.values()].filter((e) => e.count !== 0);
     this.index = SortedList.fromSorted(this.compare, loaded.sort(this.compare));
@@ -69,7 +76,7 @@ export class TopK implements Snapshotting {
     const { index, boundary } = this;
     let affected = boundary === null;
     for (const [row, diff, known] of input.rows) {
-      const probe: Entry = { row, key: known ?? exactKey(row), count: diff };
+      const probe = this.entry(row, known ?? exactKey(row), diff);
       const at = index.locate(probe);
       let entry = at.found ? index.at(at) : undefined;
       if (entry) {
@@ -138,8 +145,8 @@ function comparator(spec: TopKSpec): (a: Entry, b: Entry) => number {
   return (a, b) => {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as (typeof keys)[number];
-      const x = a.row[k.column] ?? null;
-      const y = b.row[k.column] ?? null;
+      const x = i === 0 ? a.first : (a.row[k.column] ?? null);
+      const y = i === 0 ? b.first : (b.row[k.column] ?? null);
       if (x === null || y === null) {
         if (x === y) continue;
         return (x === null) === k.nullsFirst ? -1 : 1;

@@ -94,11 +94,9 @@ function plainStages(source: Source, targets: Target[], sorts: SortItem[], where
   // `SELECT *` (or every column in order) without hidden ORDER BY columns: rows pass unchanged.
   const identity =
     project.length === targets.length &&
-    targets.length === source.scope.columns.length &&
-    targets.every(
-      (t, i) =>
-        exprKey(t.node) ===
-        exprKey({ ColumnRef: { fields: [{ String: { sval: source.scope.columns[i]?.name } }] } }),
+    isIdentity(
+      targets.map((t) => t.node),
+      source,
     );
   return {
     stages: [{ op: 'map', where, project: identity ? null : project }],
@@ -137,7 +135,17 @@ function groupedStages(
   const having = select.havingClause ? booleanExpr(compileGrouped(select.havingClause), 'HAVING') : null;
   const output = [...targets.map((t) => compileGrouped(t.node)), ...hidden.map(compileGrouped)];
   const stages: Stage[] = [
-    { op: 'map', where, project: [...keys, ...layout.inputs] },
+    // Rows that already are [...keys] (`GROUP BY "user"` over a row of "user"), or that the reduce
+    // does not read (count(*) alone), pass unchanged: no array per event.
+    {
+      op: 'map',
+      where,
+      project:
+        (layout.inputs.length === 0 && isIdentity(keyNodes, source)) ||
+        keys.length + layout.inputs.length === 0
+          ? null
+          : [...keys, ...layout.inputs],
+    },
     {
       op: 'reduce',
       role: 'reduce',
@@ -215,4 +223,16 @@ function topK(
     return { column, type: types[column] as SqlType, descending: s.descending, nullsFirst: s.nullsFirst };
   });
   return { op: 'top-k', keys, types, visible, limit, offset };
+}
+
+/** True when `nodes` are exactly the source's columns, in order. */
+function isIdentity(nodes: unknown[], source: Source): boolean {
+  const columns = source.scope.columns;
+  return (
+    nodes.length === columns.length &&
+    nodes.every(
+      (node, i) =>
+        exprKey(node) === exprKey({ ColumnRef: { fields: [{ String: { sval: columns[i]?.name } }] } }),
+    )
+  );
 }

@@ -15,7 +15,7 @@ import {
   type Micros,
 } from './datetime.js';
 import { isTimestamp } from './types.js';
-import { fromDec, numericToFloat, parseNumericText } from './numeric.js';
+import { fromDec, numericDiv, numericRound, numericToFloat, parseNumericText } from './numeric.js';
 import type { Interval } from './interval.js';
 import { argAs, noFunctionFor } from './function-args.js';
 
@@ -185,7 +185,7 @@ function extractField(unit: string, type: SqlType, t: Micros, isDate: boolean): 
       return String(iy > 0 ? iy : iy - 1);
     }
     case 'epoch':
-      return isDate ? String(BigInt(days) * 86400n) : fromDec(typeof t === 'bigint' ? t : BigInt(t), 6);
+      return isDate ? String(BigInt(days) * 86400n) : epochSeconds(typeof t === 'bigint' ? t : BigInt(t));
     case 'julian':
       return isDate ? String(days + 2440588) : Unsupported();
     default:
@@ -198,7 +198,18 @@ function Unsupported(): never {
   throw new SqlEvalError('0A000', 'extract(julian from timestamp) is not supported on the delta path');
 }
 
+/**
+ * Seconds since 1970 at scale 6. Past int64 microseconds from 1970 (the last days before 294277)
+ * Postgres divides as numeric instead, at select_div_scale's scale 4, then rounds to 6: so do we.
+ */
+function epochSeconds(us: bigint): string {
+  if (us < 9223372036854775807n) return fromDec(us, 6);
+  return numericRound(numericDiv(us.toString(), '1000000'), 6);
+}
+
 function dateBin(stride: Interval, t: Micros, origin: Micros): Micros {
+  if (!Number.isFinite(stride[0]))
+    throw new SqlEvalError('22008', 'timestamps cannot be binned into infinite intervals');
   if (stride[0] !== 0)
     throw new SqlEvalError('0A000', 'timestamps cannot be binned into intervals containing months or years');
   const strideUs = BigInt(stride[1]) * BigInt(US_PER_DAY) + BigInt(stride[2]);
@@ -207,6 +218,8 @@ function dateBin(stride: Interval, t: Micros, origin: Micros): Micros {
   if (typeof origin === 'number' && !Number.isFinite(origin))
     throw new SqlEvalError('22008', 'origin out of range');
   const diff = BigInt(t) - BigInt(origin);
+  if (diff > 9223372036854775807n || diff < -9223372036854775808n)
+    throw new SqlEvalError('22008', 'interval out of range');
   const mod = diff % strideUs;
   let r = BigInt(origin) + diff - mod;
   if (mod < 0n) r -= strideUs;

@@ -5,12 +5,33 @@
  */
 import { SqlEvalError, Unsupported, type SqlType, type Value } from './interface.js';
 import { coerce, strict2, type Expr } from './expr.js';
-import { addMicros, addMonthsToDays, joinMicros, splitMicros, US_PER_DAY, type Micros } from './datetime.js';
-import { intervalAdd, intervalFromMicros, intervalNeg, type Interval } from './interval.js';
+import {
+  addMicros,
+  addMonthsToDays,
+  joinMicros,
+  splitMicros,
+  TIMESTAMP_END_DAYS,
+  US_PER_DAY,
+  type Micros,
+} from './datetime.js';
+import {
+  INFINITE_INTERVAL,
+  NEG_INFINITE_INTERVAL,
+  intervalAdd,
+  intervalFromMicros,
+  intervalNeg,
+  isInfiniteInterval,
+  type Interval,
+} from './interval.js';
 import { isTimestamp } from './types.js';
 import { isIntType } from './integers.js';
 
 export function addInterval(t: Micros, iv: Interval): Micros {
+  if (isInfiniteInterval(iv)) {
+    if (typeof t === 'number' && !Number.isFinite(t) && Math.sign(t) !== Math.sign(iv[0]))
+      throw new SqlEvalError('22008', 'timestamp out of range');
+    return iv[0];
+  }
   if (typeof t === 'number' && !Number.isFinite(t)) return t;
   let r = t;
   if (iv[0] !== 0) {
@@ -23,8 +44,13 @@ export function addInterval(t: Micros, iv: Interval): Micros {
 }
 
 function subTimestamps(a: Micros, b: Micros): Interval {
-  if ((typeof a === 'number' && !Number.isFinite(a)) || (typeof b === 'number' && !Number.isFinite(b)))
-    throw new SqlEvalError('22008', 'cannot subtract infinite timestamps');
+  // Postgres 17+: an infinite timestamp minus a finite one (or the opposite infinity) is an infinite interval.
+  const ia = typeof a === 'number' && !Number.isFinite(a) ? Math.sign(a) : 0;
+  const ib = typeof b === 'number' && !Number.isFinite(b) ? Math.sign(b) : 0;
+  if (ia !== 0 || ib !== 0) {
+    if (ia !== 0 && ia === ib) throw new SqlEvalError('22008', 'interval out of range');
+    return (ia !== 0 ? ia : -ib) > 0 ? INFINITE_INTERVAL : NEG_INFINITE_INTERVAL;
+  }
   if (typeof a === 'number' && typeof b === 'number') {
     const diff = a - b;
     if (Number.isSafeInteger(diff)) return intervalFromMicros(diff);
@@ -94,7 +120,7 @@ export function dateTimeArith(op: string, left: Expr, right: Expr): Expr | undef
 
 /** Dates reach further than timestamps: Julian day 0 to 5874897 AD. */
 function dateToTimestamp(days: number): Micros {
-  if (days >= 106741027) throw new SqlEvalError('22008', 'date out of range for timestamp');
+  if (days >= TIMESTAMP_END_DAYS) throw new SqlEvalError('22008', 'date out of range for timestamp');
   return joinMicros(days, 0);
 }
 

@@ -70,6 +70,9 @@ export function joinMicros(days: number, us: number): Micros {
 const MIN_US = -210866803200000000n;
 const END_US = 9224318016000000000n;
 
+/** Days from 1970 of 294277-01-01: the first date no timestamp can hold. */
+export const TIMESTAMP_END_DAYS = 106762940;
+
 export function checkTimestampRange(t: Micros): void {
   const b = typeof t === 'bigint' ? t : BigInt(t);
   if (b < MIN_US || b >= END_US) throw new SqlEvalError('22008', 'timestamp out of range');

@@ -9,11 +9,27 @@ import { SqlEvalError } from './interface.js';
 /** The double whose shortest text equals the real's shortest text (what a client parses). */
 export function realAsDouble(v: number): number {
   if (!Number.isFinite(v) || v === 0) return v;
+  // Postgres's Ryu never prints a decimal that lies exactly halfway to a neighbouring real.
+  const [below, above] = realNeighbours(v);
   for (let p = 1; p <= 9; p++) {
     const d = Number(v.toPrecision(p));
-    if (Math.fround(d) === v) return d;
+    if (Math.fround(d) === v && d !== (v + below) / 2 && d !== (v + above) / 2) return d;
   }
   return v;
+}
+
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+
+/** The reals just below and just above a finite nonzero real. */
+function realNeighbours(v: number): [number, number] {
+  F32[0] = v;
+  const bits = I32[0] as number;
+  I32[0] = bits - 1;
+  const towardZero = F32[0] as number;
+  I32[0] = bits + 1;
+  const awayFromZero = F32[0] as number;
+  return v > 0 ? [towardZero, awayFromZero] : [awayFromZero, towardZero];
 }
 
 /** Postgres's float text: shortest digits, exponent form below 1e-4 or from 1e15 (real: 1e6... as %g). */
@@ -55,13 +71,17 @@ export function parseFloatText(text: string, real: boolean): number {
   return r;
 }
 
-/** Checks an arithmetic result as float8pl and friends do: overflow and underflow are 22003. */
-export function checkFloat(r: number, a: number, b: number, real: boolean): number {
-  const type = real ? 'real' : 'double precision';
+/**
+ * Checks an arithmetic result as float8pl and friends do: an infinite result from finite inputs
+ * overflows; a zero product or quotient of a nonzero operand (and, for the product, a nonzero
+ * other operand) underflows. Both are 22003.
+ */
+export function checkFloat(r: number, a: number, b: number, real: boolean, op = '+'): number {
   const v = real ? Math.fround(r) : r;
   if (!Number.isFinite(v) && Number.isFinite(a) && Number.isFinite(b))
-    throw new SqlEvalError('22003', `value out of range: overflow`);
-  void type;
+    throw new SqlEvalError('22003', 'value out of range: overflow');
+  if (v === 0 && a !== 0 && ((op === '*' && b !== 0) || (op === '/' && Number.isFinite(b))))
+    throw new SqlEvalError('22003', 'value out of range: underflow');
   return v;
 }
 

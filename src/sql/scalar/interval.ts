@@ -8,6 +8,18 @@ import { US_PER_DAY, US_PER_SEC } from './datetime.js';
 
 export type Interval = [months: number, days: number, us: number];
 
+/** Postgres 17+ has infinite intervals (the difference of infinite timestamps): all three fields ±Infinity. */
+export const INFINITE_INTERVAL: Interval = [Infinity, Infinity, Infinity];
+export const NEG_INFINITE_INTERVAL: Interval = [-Infinity, -Infinity, -Infinity];
+
+export function isInfiniteInterval(v: Interval): boolean {
+  return !Number.isFinite(v[0]);
+}
+
+function outOfRange(): SqlEvalError {
+  return new SqlEvalError('22008', 'interval out of range');
+}
+
 const UNITS: Record<string, [field: 'months' | 'days' | 'us', factor: number]> = {};
 function unit(names: string[], field: 'months' | 'days' | 'us', factor: number): void {
   for (const n of names) UNITS[n] = [field, factor];
@@ -37,6 +49,9 @@ export function parseIntervalText(text: string): Interval {
   let us = 0;
   let seen = false;
   let ago = false;
+  const special = text.trim().toLowerCase();
+  if (special === 'infinity' || special === '+infinity') return INFINITE_INTERVAL;
+  if (special === '-infinity') return NEG_INFINITE_INTERVAL;
   TOKEN.lastIndex = 0;
   const src = text.trimEnd();
   if (src.trim().startsWith('@')) return parseIntervalText(src.trim().slice(1));
@@ -92,6 +107,7 @@ function plural(n: number, unit: string, state: { zero: boolean; before: boolean
 
 /** Postgres's default output (IntervalStyle postgres): '1 year 2 mons 3 days 04:05:06.5', '-00:05:00'. */
 export function formatInterval(v: Interval): string {
+  if (isInfiniteInterval(v)) return v[0] > 0 ? 'infinity' : '-infinity';
   const [months, days, us] = v;
   const state = { zero: true, before: false };
   const years = Math.trunc(months / 12);
@@ -113,6 +129,7 @@ export function formatInterval(v: Interval): string {
 
 /** The linear span in microseconds (as a BigInt: 30-day months overflow doubles' exact range). */
 export function intervalSpan(v: Interval): bigint {
+  if (isInfiniteInterval(v)) return v[0] > 0 ? 2n ** 64n : -(2n ** 64n);
   return (BigInt(v[0]) * 30n + BigInt(v[1])) * 86_400_000_000n + BigInt(v[2]);
 }
 
@@ -124,6 +141,10 @@ export function compareInterval(a: Interval, b: Interval): number {
 }
 
 export function intervalAdd(a: Interval, b: Interval): Interval {
+  if (isInfiniteInterval(a) || isInfiniteInterval(b)) {
+    if (isInfiniteInterval(a) && isInfiniteInterval(b) && a[0] !== b[0]) throw outOfRange();
+    return isInfiniteInterval(a) ? a : b;
+  }
   return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 }
 

@@ -1,7 +1,8 @@
 /**
  * LIKE / ILIKE / NOT LIKE / NOT ILIKE with `\` as the default escape and `ESCAPE 'c'` (or '' for
  * none). A pattern becomes a regular expression once; a pattern that changes per row is cached by
- * its text. ILIKE folds both sides with lower(), as Postgres does in UTF-8.
+ * its text. ILIKE folds both sides with lower(), as Postgres does in UTF-8. A pattern that ends with
+ * its escape character is an error only when matching reaches that end with text left, as in Postgres.
  */
 import { SqlCompileError, SqlEvalError, type Value } from './interface.js';
 import { coerce, fold, type Expr } from './expr.js';
@@ -86,8 +87,6 @@ export function compileLike(c: Compiler, n: Node): Expr {
         if (key !== cachedKey) {
           const escape = escapeOf(e);
           cached = likeRegex(p as string, escape, insensitive);
-          // An explicit ESCAPE goes through like_escape(), which refuses a dangling escape at once.
-          if (cached.dangling && ee) throw danglingEscape();
           cachedKey = key;
         }
         const re = cached as { full: RegExp; dangling?: RegExp };

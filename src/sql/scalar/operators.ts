@@ -11,7 +11,7 @@ import { checkFloat } from './floats.js';
 import { isNumericFamily, isTextType, isTimestamp, numericResult } from './types.js';
 import { compareValues, formatOutput } from './values.js';
 import { dateTimeArith } from './datetime-ops.js';
-import { joinMicros } from './datetime.js';
+import { joinMicros, TIMESTAMP_END_DAYS } from './datetime.js';
 import { fastComparison } from './fast-paths.js';
 
 export function noOperator(op: string, a: SqlType, b: SqlType): SqlCompileError {
@@ -33,10 +33,10 @@ function floatOp(op: string, real: boolean): (a: Value, b: Value) => Value {
       case '-':
         return checkFloat(x - y, x, y, real);
       case '*':
-        return checkFloat(x * y, x, y, real);
+        return checkFloat(x * y, x, y, real, '*');
       default:
         if (y === 0) throw divisionByZero();
-        return checkFloat(x / y, x, y, real);
+        return checkFloat(x / y, x, y, real, '/');
     }
   };
   return f as (a: Value, b: Value) => Value;
@@ -162,9 +162,6 @@ export function comparable(op: string, left: Expr, right: Expr): [Expr, Expr, Sq
     keep ? e : e.type === 'date' && isTimestamp(type) ? dateAsInstant(e, type) : coerce(e, type);
   return [side(left), side(right), type];
 }
-
-/** Days from 1970 of 294277-01-01: the first date no timestamp can hold. */
-const TIMESTAMP_END_DAYS = 106741027;
 
 /**
  * A date compared with a timestamp: Postgres's cross-type operators never fail, a date past the

@@ -26,6 +26,11 @@ export interface TrapCase {
   /** Views as `[query, oracle query]` when a top-k needs its complete ORDER BY, else the query. */
   views: Array<string | [string, string]>;
   transactions: Tx[];
+  /**
+   * A disagreement found and reported but not fixed yet: the case still runs and prints its
+   * reproduction, as a node:test `todo` that does not fail the suite. Remove once it passes.
+   */
+  open?: string;
 }
 
 const row = (cells: Cells): CellValue[] => TRAP_COLUMNS.map((c) => cells[c.name as keyof Cells] ?? null);
