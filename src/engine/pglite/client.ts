@@ -88,9 +88,7 @@ export class PgliteWorker {
     this.pending.delete(reply.id);
     if (!waiter) return;
     if (!reply.ok) {
-      waiter.reject(
-        ViewcastError.relayed(reply.error.code, reply.error.message, reply.error.name),
-      );
+      waiter.reject(ViewcastError.relayed(reply.error.code, reply.error.message, reply.error.name));
       return;
     }
     try {

@@ -111,4 +111,3 @@ export class PglitePath {
     return this.worker.close();
   }
 }
-
