@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SseParser } from '../src/client/sse-parser.js';
+import { SseParser } from '../src/core/sse-parser.js';
 import { toVegaChangeset, type Datum } from '../src/client/vega-changeset.js';
 
 describe('SSE framing', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { SseParser, type SseMessage } from '../src/sources/sse-parser.js';
+import { SseParser, type SseMessage } from '../src/core/sse-parser.js';
 import { parseSseText } from '../src/sources/sse-text.js';
 import { mulberry32 } from '../src/sources/simulate-events.js';
 import { recording } from './support/shared-data.js';

@@ -11,7 +11,7 @@ import { basename, dirname } from 'node:path';
 import { EventGate } from './event-gate.js';
 import { parseEvent } from './event-schema.js';
 import { Sleeper } from './sleeper.js';
-import { SseParser, type SseMessage } from './sse-parser.js';
+import { SseParser, type SseMessage } from '../core/sse-parser.js';
 import type { EventSink, Source, SourceLog, SourceStatus } from './types.js';
 
 export interface FileTailOptions {
