@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { SseParser } from '../src/core/sse-parser.js';
 import { toVegaChangeset, type Datum } from '../src/client/vega-changeset.js';
 
-describe('SSE framing', () => {
+describe('SSE framing', { timeout: 120_000 }, () => {
   const text =
     ': keep-alive\n\nevent: snapshot\nid: 10\ndata: {"a":\ndata: 1}\n\r\nevent: progress\r\ndata: {"timestamp":11}\r\n\r\n';
 
@@ -42,7 +42,7 @@ class RecordingChangeset {
   }
 }
 
-describe('Vega changeset adapter', () => {
+describe('Vega changeset adapter', { timeout: 120_000 }, () => {
   const columns = ['user', 'count'];
 
   it('removes exactly one of two equal rows, and removes the very objects the chart holds', () => {

@@ -81,7 +81,7 @@ function expected(events: SentEvent[]): Fields[] {
   });
 }
 
-describe('SSE text parser under arbitrary input', () => {
+describe('SSE text parser under arbitrary input', { timeout: 120_000 }, () => {
   it('never throws, and never yields a CR in data, a line break in event or id, or NUL in id', () => {
     fc.assert(
       fc.property(textWith(SSE_TOKENS), (text) => {

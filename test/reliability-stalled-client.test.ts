@@ -55,7 +55,7 @@ function until(socket: WebSocket, done: () => boolean): Promise<void> {
   });
 }
 
-describe('a stalled client among live ones', () => {
+describe('a stalled client among live ones', { timeout: 120_000 }, () => {
   let app: App;
   let users = 0;
   const commit = (): Promise<number> =>

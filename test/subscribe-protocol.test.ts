@@ -24,7 +24,7 @@ interface Snapshot {
   rows: unknown[][];
 }
 
-describe('multiplexed subscribe, SSE and the fan-out policies', () => {
+describe('multiplexed subscribe, SSE and the fan-out policies', { timeout: 120_000 }, () => {
   let app: App;
   let release!: () => void;
   let dashboard: MuxClient;
