@@ -8,6 +8,7 @@
  * with a snapshot; before the first rows of the new subscription it calls `onRestart`, so the hub
  * replaces the view's state instead of adding to it.
  */
+import { backoffDelay } from '../../core/backoff.js';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
 import { errorMessage } from '../../core/errors.js';
@@ -136,8 +137,7 @@ export class RemoteSubscription {
   }
 }
 
-/** Jittered exponential backoff: between half and all of initial * 2^(n-1), capped at max. */
+/** Jittered exponential backoff after `failures` failures (core/backoff.ts). */
 export function backoff(policy: RetryPolicy, failures: number): number {
-  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, failures - 1));
-  return ceiling / 2 + (Math.random() * ceiling) / 2;
+  return backoffDelay(failures - 1, policy);
 }
