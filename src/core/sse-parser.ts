@@ -41,8 +41,14 @@ export class SseParser {
 
   private collected: SseMessage[] | null = null;
 
-  /** `onMessage` gets every message as it completes; without one, `push` returns them. */
-  constructor(private readonly onMessage: (message: SseMessage) => void = () => undefined) {}
+  /**
+   * `onMessage` gets every message as it completes (without one, `push` returns them); `onComment`
+   * every comment line's text (keep-alives, a server's greeting).
+   */
+  constructor(
+    private readonly onMessage: (message: SseMessage) => void = () => undefined,
+    private readonly onComment: (text: string) => void = () => undefined,
+  ) {}
 
   /** Feeds text (a stream already decoded); returns the messages it completed. */
   push(text: string): SseMessage[] {
@@ -138,7 +144,10 @@ export class SseParser {
       this.dispatch();
       return;
     }
-    if (text.charCodeAt(0) === 0x3a) return; // ':' starts a comment (keep-alives)
+    if (text.charCodeAt(0) === 0x3a) {
+      this.onComment(text.slice(1).trim()); // ':' starts a comment (keep-alives)
+      return;
+    }
     const colon = text.indexOf(':');
     const field = colon === -1 ? text : text.slice(0, colon);
     let value = colon === -1 ? '' : text.slice(colon + 1);
