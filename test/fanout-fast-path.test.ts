@@ -138,7 +138,8 @@ describe('a client whose send throws', { timeout: 120_000 }, () => {
     for (let i = 0; i < 3; i++) stamps.push(await app.engine.ingest([{ user: `u${i}`, type: 'edit' }], {}));
     await healthy.reach(stamps.at(-1) ?? 0, ['counter']);
     const seen = healthy.batches().map((f) => f.timestamp);
-    for (const stamp of stamps) assert.ok(seen.includes(stamp), `batch at ${stamp} reached the healthy client`);
+    for (const stamp of stamps)
+      assert.ok(seen.includes(stamp), `batch at ${stamp} reached the healthy client`);
     assert.equal(fanout.sessions.has(broken), false, 'the broken client left the fan-out');
     assert.equal(fanout.counters.sendFailures, 1);
     healthy.close();

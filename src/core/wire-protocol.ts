@@ -120,4 +120,3 @@ export type ClientMessage = SubscribeRequest | UnsubscribeRequest;
 export const SSE_EVENTS = ['hello', 'snapshot', 'batch', 'reset', 'progress', 'error'] as const;
 
 export type FrameKind = (typeof SSE_EVENTS)[number];
-

@@ -80,6 +80,11 @@ export class ClientSession {
     this.peakBuffered = Math.max(this.peakBuffered, this.sink.buffered);
   }
 
+  /** Bytes queued for the client and not yet written to the network. */
+  get buffered(): number {
+    return this.sink.buffered;
+  }
+
   /** Ends the client's connection (its transport failed). */
   close(): void {
     this.sink.close();
@@ -240,6 +245,7 @@ export class ClientSession {
 /** `progress` frames, one buffer per timestamp however many clients are told. */
 let progressCache: { timestamp: Timestamp; frame: Buffer } | null = null;
 function progressBuffer(timestamp: Timestamp): Buffer {
-  if (progressCache?.timestamp !== timestamp) progressCache = { timestamp, frame: Buffer.from(progressFrame(timestamp)) };
+  if (progressCache?.timestamp !== timestamp)
+    progressCache = { timestamp, frame: Buffer.from(progressFrame(timestamp)) };
   return progressCache.frame;
 }

@@ -28,7 +28,12 @@ export interface FanoutCounters {
 
 const perTransport = (): Record<TransportName, number> => ({ subscribe: 0, stream: 0, sse: 0 });
 
-export class Fanout extends EventEmitter<{ behind: [ClientSession]; 'caught-up': [ClientSession] }> {
+export class Fanout extends EventEmitter<{
+  behind: [ClientSession];
+  'caught-up': [ClientSession];
+  /** A moment went out to every session, this many seconds after the fan-out got it. */
+  'fanned-out': [number];
+}> {
   readonly sessions = new Map<ClientSession, TransportName>();
   readonly counters: FanoutCounters = {
     connections: perTransport(),
@@ -40,6 +45,7 @@ export class Fanout extends EventEmitter<{ behind: [ClientSession]; 'caught-up':
     sendFailures: 0,
   };
   private readonly stopMoments: () => void;
+  private readonly streams = new Set<{ readonly bufferedAmount: number }>();
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
@@ -48,7 +54,9 @@ export class Fanout extends EventEmitter<{ behind: [ClientSession]; 'caught-up':
   ) {
     super();
     this.stopMoments = hub.onMoment((moment) => {
+      const started = performance.now();
       for (const session of this.sessions.keys()) this.isolated(session, () => session.onMoment(moment));
+      this.emit('fanned-out', (performance.now() - started) / 1000);
     });
     this.ticker = setInterval(
       () => {
@@ -75,6 +83,18 @@ export class Fanout extends EventEmitter<{ behind: [ClientSession]; 'caught-up':
         // Already broken: it is out of the fan-out, which is all that matters here.
       }
     }
+  }
+
+  /** Follows a connection outside the sessions (an `/api/stream` socket) for its buffered bytes. */
+  trackBuffered(connection: { readonly bufferedAmount: number }): () => void {
+    this.streams.add(connection);
+    return () => this.streams.delete(connection);
+  }
+
+  /** Bytes queued and not yet written, per connected client. */
+  *bufferedPerClient(): Iterable<number> {
+    for (const session of this.sessions.keys()) yield session.buffered;
+    for (const stream of this.streams) yield stream.bufferedAmount;
   }
 
   /** Whether another connection may open; counts the refusal when not. */

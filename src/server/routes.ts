@@ -3,13 +3,14 @@
  * static files. `/api/*` and `/metrics` need the token when the server has one; the page, its assets
  * and the health checks do not.
  */
+import { PATHS } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '../hub/hub.js';
 import type { Fanout } from './fanout.js';
 import { checkAccess, refuseRequest } from './guards.js';
 import { handleIngest, type IngestEndpoint } from './ingest-route.js';
 import type { Heartbeat } from './heartbeat.js';
-import { renderMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
 import type { ServerOptions } from './server-options.js';
 import { serveSse } from './sse.js';
@@ -19,6 +20,7 @@ export interface RouteContext {
   hub: Hub;
   fanout: Fanout;
   heartbeat: Heartbeat;
+  metrics: ServerMetrics;
   options: ServerOptions;
   status: () => unknown;
   ready: () => boolean;
@@ -57,20 +59,20 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
   const { pathname } = url;
   setSecurityHeaders(res);
   // Ingest has its own token (--ingest-token): whoever may write need not be able to read.
-  if (pathname === '/api/ingest') return handleIngest(context.ingest, req, res);
+  if (pathname === PATHS.ingest) return handleIngest(context.ingest, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, {
       error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${pathname}` },
     });
     return;
   }
-  if (pathname === '/healthz') return sendText(res, 200, 'ok\n');
-  if (pathname === '/readyz') {
+  if (pathname === PATHS.healthz) return sendText(res, 200, 'ok\n');
+  if (pathname === PATHS.readyz) {
     return context.ready() ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'not ready\n');
   }
-  const isApi = pathname.startsWith('/api/');
-  if (isApi || pathname === '/metrics') {
-    const isSse = pathname === '/api/sse' || pathname.startsWith('/api/sse/');
+  const isApi = pathname.startsWith(PATHS.api);
+  if (isApi || pathname === PATHS.metrics) {
+    const isSse = pathname === PATHS.sse || pathname.startsWith(PATHS.ssePrefix);
     const refused = checkAccess(req, url, context.options, isSse);
     if (refused) {
       context.fanout.refuse(refused.code.toLowerCase());
@@ -78,22 +80,16 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     }
     if (isSse) return serveSse(context, req, res, pathname, url);
   }
-  if (pathname === '/metrics') {
-    return sendText(
-      res,
-      200,
-      renderMetrics(context.hub, context.fanout, context.heartbeat),
-      'text/plain; version=0.0.4; charset=utf-8',
-    );
-  }
-  if (pathname === '/api/views') {
+  if (pathname === PATHS.metrics)
+    return sendText(res, 200, await context.metrics.render(), context.metrics.contentType);
+  if (pathname === PATHS.views) {
     return sendJson(
       res,
       200,
       context.hub.views.map((c) => ({ name: c.name, columns: c.info.columns, timestamp: c.timestamp })),
     );
   }
-  const view = viewName(pathname, '/api/views/');
+  const view = viewName(pathname, PATHS.viewPrefix);
   if (view !== null) {
     const channel = context.hub.channel(view);
     if (!channel) {
@@ -106,7 +102,7 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
       rows: channel.rows.rows(),
     });
   }
-  if (pathname === '/api/status') return sendJson(res, 200, context.status());
+  if (pathname === PATHS.status) return sendJson(res, 200, context.status());
   if (isApi) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } });
   if (await serveStatic(req, res, pathname)) return;
   sendText(res, 404, 'not found\n');

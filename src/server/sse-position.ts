@@ -28,7 +28,10 @@ export function encodeSseId(views: readonly string[], positions: Positions): str
  * The positions a `Last-Event-ID` stands for over `views`: one timestamp for all, or one per view
  * (null: nothing yet). Null when the id is missing or is not one this server sent.
  */
-export function decodeSseId(id: string | undefined, views: readonly string[]): Map<string, Timestamp | null> | null {
+export function decodeSseId(
+  id: string | undefined,
+  views: readonly string[],
+): Map<string, Timestamp | null> | null {
   if (id === undefined || id.trim() === '') return null;
   const parts = id.split(SEPARATOR);
   if (parts.length === 1) {

@@ -4,6 +4,7 @@
  * browser's EventSource resumes by itself with `Last-Event-ID`. Read-only: what to follow is fixed
  * by the URL.
  */
+import { PATHS } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
@@ -24,12 +25,12 @@ export interface SseContext {
 
 /** The views named by the path (`/api/sse/top10`) or the query (`/api/sse?views=a,b`). */
 function requestedViews(pathname: string, url: URL): string[] | null {
-  if (pathname === '/api/sse') {
+  if (pathname === PATHS.sse) {
     const list = url.searchParams.get('views') ?? url.searchParams.get('view');
     if (!list) return null;
     return [...new Set(list.split(',').map((v) => v.trim()))].filter((v) => v.length > 0);
   }
-  const name = pathname.slice('/api/sse/'.length);
+  const name = pathname.slice(PATHS.ssePrefix.length);
   if (!name || name.includes('/')) return null;
   try {
     return [decodeURIComponent(name)];
