@@ -81,6 +81,7 @@ async function run(clients: number, moments: number, perClient: boolean): Promis
     for (let i = 0; i < clients; i++) {
       const session = fanout.createSession('subscribe', {
         send: (_kind, frame) => (bytes += frame.length),
+        close: () => undefined,
         buffered: 0,
       });
       session.subscribe([...(subsets[i % 2] ?? [])], null);

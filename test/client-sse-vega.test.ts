@@ -4,17 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SseParser } from '../src/client/sse-parser.js';
+import { SseParser } from '../src/core/sse-parser.js';
 import { toVegaChangeset, type Datum } from '../src/client/vega-changeset.js';
 
-describe('SSE framing', () => {
+describe('SSE framing', { timeout: 120_000 }, () => {
   const text =
     ': keep-alive\n\nevent: snapshot\nid: 10\ndata: {"a":\ndata: 1}\n\r\nevent: progress\r\ndata: {"timestamp":11}\r\n\r\n';
 
   it('reads events, joined data lines, ids and both line endings, split anywhere', () => {
     for (let cut = 0; cut <= text.length; cut++) {
       const parser = new SseParser();
-      const events = [...parser.push(text.slice(0, cut)), ...parser.push(text.slice(cut))];
+      const events = [...parser.push(text.slice(0, cut)), ...parser.push(text.slice(cut))].map(
+        ({ event, data, id }) => ({ event, data, id }),
+      );
       assert.deepEqual(
         events,
         [
@@ -42,7 +44,7 @@ class RecordingChangeset {
   }
 }
 
-describe('Vega changeset adapter', () => {
+describe('Vega changeset adapter', { timeout: 120_000 }, () => {
   const columns = ['user', 'count'];
 
   it('removes exactly one of two equal rows, and removes the very objects the chart holds', () => {

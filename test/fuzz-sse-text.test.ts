@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SseParser, type SseMessage } from '../src/sources/sse-parser.js';
+import { SseParser, type SseMessage } from '../src/core/sse-parser.js';
 import { parseSseText } from '../src/sources/sse-text.js';
 import { fuzz, textWith } from './support/fuzz.js';
 import { recording } from './support/shared-data.js';
@@ -81,7 +81,7 @@ function expected(events: SentEvent[]): Fields[] {
   });
 }
 
-describe('SSE text parser under arbitrary input', () => {
+describe('SSE text parser under arbitrary input', { timeout: 120_000 }, () => {
   it('never throws, and never yields a CR in data, a line break in event or id, or NUL in id', () => {
     fc.assert(
       fc.property(textWith(SSE_TOKENS), (text) => {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { App } from '../src/cli/app.js';
 import { LiveView, type StreamMessage } from '../src/client/live-view.js';
-import type { Session } from '../src/server/session.js';
+import type { ClientSession } from '../src/server/client-session.js';
 import { compareRows, MuxClient } from './support/mux-client.js';
 import { startTestApp } from './support/server.js';
 import { recording } from './support/shared-data.js';
@@ -55,7 +55,7 @@ function until(socket: WebSocket, done: () => boolean): Promise<void> {
   });
 }
 
-describe('a stalled client among live ones', () => {
+describe('a stalled client among live ones', { timeout: 120_000 }, () => {
   let app: App;
   let users = 0;
   const commit = (): Promise<number> =>
@@ -89,7 +89,7 @@ describe('a stalled client among live ones', () => {
     const stalledMux = await MuxClient.open(app.url);
     stalledMux.subscribe(['user_edits']);
     await stalledMux.until(() => stalledMux.views.size === 1);
-    const behind = new Promise<Session>((resolve) => app.server.fanout.once('behind', resolve));
+    const behind = new Promise<ClientSession>((resolve) => app.server.fanout.once('behind', resolve));
     stalledStream.socket.pause();
     stalledMux.socket.pause();
 

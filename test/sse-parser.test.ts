@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { SseParser, type SseMessage } from '../src/sources/sse-parser.js';
+import { SseParser, type SseMessage } from '../src/core/sse-parser.js';
 import { parseSseText } from '../src/sources/sse-text.js';
 import { mulberry32 } from '../src/sources/simulate-events.js';
 import { recording } from './support/shared-data.js';
@@ -36,7 +36,7 @@ function expectedFromLines(text: string): Array<{ id: string; data: string }> {
 const simplify = (messages: SseMessage[]): Array<{ id: string | null; data: string }> =>
   messages.map((m) => ({ id: m.id, data: m.data }));
 
-describe('SSE parser on the raw 384-event recording', () => {
+describe('SSE parser on the raw 384-event recording', { timeout: 120_000 }, () => {
   const bytes = new Uint8Array(readFileSync(recording(SSE_384)));
   const text = Buffer.from(bytes).toString('utf8');
   const expected = expectedFromLines(text);
@@ -93,7 +93,7 @@ describe('SSE parser on the raw 384-event recording', () => {
   });
 });
 
-describe('SSE parser, the EventSource rules', () => {
+describe('SSE parser, the EventSource rules', { timeout: 120_000 }, () => {
   const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
 
   it('accepts CRLF, CR and LF line ends, even a CRLF cut between chunks', () => {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../src/cli/app.js';
-import type { Session } from '../src/server/session.js';
+import type { ClientSession } from '../src/server/client-session.js';
 import { compareRows, MuxClient, upgradeStatus, wsUrl, type Frame } from './support/mux-client.js';
 import { projectRoot, recording, RECORDING_2476 } from './support/shared-data.js';
 import { startTestApp } from './support/server.js';
@@ -24,7 +24,7 @@ interface Snapshot {
   rows: unknown[][];
 }
 
-describe('multiplexed subscribe, SSE and the fan-out policies', () => {
+describe('multiplexed subscribe, SSE and the fan-out policies', { timeout: 120_000 }, () => {
   let app: App;
   let release!: () => void;
   let dashboard: MuxClient;
@@ -176,8 +176,8 @@ describe('multiplexed subscribe, SSE and the fan-out policies', () => {
     const slow = await open();
     slow.subscribe(views);
     await Promise.all([fast, slow].map((c) => c.until(() => c.views.size === 1)));
-    const fellBehind = new Promise<Session>((resolve) => app.server.fanout.once('behind', resolve));
-    const caughtUp = new Promise<Session>((resolve) => app.server.fanout.once('caught-up', resolve));
+    const fellBehind = new Promise<ClientSession>((resolve) => app.server.fanout.once('behind', resolve));
+    const caughtUp = new Promise<ClientSession>((resolve) => app.server.fanout.once('caught-up', resolve));
     slow.socket.pause();
     // The slow client asks for the top10 snapshot over and over but reads nothing: the kernel's
     // socket buffers fill, then the server's, up to the limit; from then on nothing is queued for it.
@@ -230,8 +230,10 @@ describe('multiplexed subscribe, SSE and the fan-out policies', () => {
       sse.messages.map((m) => m.event),
       ['snapshot', 'snapshot'],
     );
-    const at = Number(sse.messages[0]?.id);
+    // Once both snapshots are out the id is the timestamp; between them it says counter only.
+    const at = Number(sse.messages[1]?.id);
     assert.equal(JSON.parse(sse.messages[0]?.data ?? '').timestamp, at);
+    assert.equal(sse.messages[0]?.id, `${at},`);
     sse.close();
     const missed = [await commit(), await commit()];
     const resumed = await SseReader.open(`${app.url}/api/sse/counter`, {

@@ -5,7 +5,7 @@ import { copyValue, dataLine, progressLine } from '../src/cli/copy-text.js';
 import { parseClientMessage, parseSince } from '../src/server/client-messages.js';
 import { sseFrame, sseJsonHead } from '../src/server/sse-framing.js';
 
-describe('SSE framing', () => {
+describe('SSE framing', { timeout: 120_000 }, () => {
   it('splits data on every kind of line break into data: lines', () => {
     assert.equal(
       sseFrame({ event: 'batch', id: '42', data: 'a\nb\r\nc\rd' }),
@@ -24,7 +24,7 @@ describe('SSE framing', () => {
   });
 });
 
-describe('client messages', () => {
+describe('client messages', { timeout: 120_000 }, () => {
   it('accepts "view" for a single view and removes duplicates', () => {
     assert.deepEqual(parseClientMessage('{"type":"subscribe","view":"top10","since":"17","ref":"r"}'), {
       type: 'subscribe',
@@ -63,7 +63,7 @@ describe('client messages', () => {
   });
 });
 
-describe('tail lines in COPY text format', () => {
+describe('tail lines in COPY text format', { timeout: 120_000 }, () => {
   it('escapes tabs, newlines and backslashes, writes NULL as \\N and booleans as t/f', () => {
     assert.equal(copyValue('a\tb\nc\\d\re'), 'a\\tb\\nc\\\\d\\re');
     assert.equal(copyValue(null), '\\N');

@@ -32,6 +32,7 @@ function key(frame: string): string {
 /** Sends frame i at `offsets[i]` ms after the start: the moments viewcast published them. */
 async function broadcastFrames(frames: string[], offsets: number[]): Promise<void> {
   const cpu = process.cpuUsage();
+  let sendCpuSeconds = 0;
   const sendTimes: Record<string, number> = {};
   const start = nowMs();
   for (let i = 0; i < frames.length; i++) {
@@ -39,10 +40,13 @@ async function broadcastFrames(frames: string[], offsets: number[]): Promise<voi
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const frame = frames[i] as string;
     sendTimes[key(frame)] = nowMs();
+    const before = process.cpuUsage();
     broadcast(frame);
+    const sending = process.cpuUsage(before);
+    sendCpuSeconds += (sending.user + sending.system) / 1e6;
   }
   const used = process.cpuUsage(cpu);
-  reply({ type: 'driven', sendTimes, cpuSeconds: (used.user + used.system) / 1e6 });
+  reply({ type: 'driven', sendTimes, cpuSeconds: (used.user + used.system) / 1e6, sendCpuSeconds });
 }
 
 async function driveCounter(rate: number, durationMs: number): Promise<void> {

@@ -89,7 +89,18 @@ const pipeline = new IngestPipeline(app.engine, {
 const sink: EventSink = pipeline.sinkFor('bench');
 
 /** Publish times and frames of one view's batches, recorded by the first listener of the view. */
-const tracked = { sendTimes: {} as Record<string, number>, frames: [] as string[] };
+const tracked = { sendTimes: {} as Record<string, number>, frames: [] as string[], sendCpuSeconds: 0 };
+/**
+ * CPU of the sends alone: from the tracked view's first listener (added before any client, so it
+ * runs before every client's send) to the hub's moment listeners (which run after all of them).
+ */
+let sendCpuStart: NodeJS.CpuUsage | null = null;
+app.hub.onMoment(() => {
+  if (!sendCpuStart) return;
+  const used = process.cpuUsage(sendCpuStart);
+  tracked.sendCpuSeconds += (used.user + used.system) / 1e6;
+  sendCpuStart = null;
+});
 
 function counterValue(): number {
   const row = app.hub.channel('counter')?.rows.rows()[0];
@@ -169,6 +180,7 @@ lines.on('line', (line) => {
     else if (c.cmd === 'track') {
       const channel = app.hub.require(String(c['view']));
       channel.listen((batch) => {
+        sendCpuStart = process.cpuUsage();
         tracked.sendTimes[String(batch.timestamp)] = nowMs();
         tracked.frames.push(batch.streamFrame);
       });

@@ -100,7 +100,10 @@ export async function startApp(
       log.error(`a transaction failed and its events were not applied: ${error.message}`);
       onFatal(error);
     },
+    // Commits before the server listens are not measured (there is no /metrics yet).
+    onCommit: (timestamp, startedAtMs, seconds) => server?.metrics.committed(timestamp, startedAtMs, seconds),
   });
+  let server: RunningServer | undefined;
 
   const states = new Map<Source, { done: boolean; error: string | null }>();
   const runs = chosen.map(async ({ source, reason }) => {
@@ -171,7 +174,7 @@ export async function startApp(
           },
         }
       : null;
-  const server = await startServer(
+  server = await startServer(
     { hub, status, ingest, options: options.server },
     options.host,
     options.port,

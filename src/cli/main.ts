@@ -24,7 +24,7 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(SERVE_HELP);
     return;
   }
-  const log = consoleLogger();
+  const log = consoleLogger(false, options.logFormat);
   let stopping = false;
   const app = isRemoteEngine(options.engine)
     ? await startRemoteApp(options, log)

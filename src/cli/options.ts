@@ -2,6 +2,7 @@
  * The `viewcast serve` flags, their defaults, and their validation. Every default is a flag; a bad
  * value stops the command with a message naming the flag and what it accepts.
  */
+import { isLogFormat, type LogFormat } from '../core/log.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
@@ -40,6 +41,8 @@ export interface ServeOptions {
   server: ServerOptions;
   /** Per view: how many recent batches are kept for clients that resume with `since`. */
   retention: RetentionLimits;
+  /** `text` lines for people, or one JSON object per line for log collectors. */
+  logFormat: LogFormat;
 }
 
 export const SERVE_DEFAULTS = {
@@ -128,6 +131,7 @@ Clients (WebSocket, SSE; see docs/PROTOCOL.md):
   --retention-bytes N  encoded bytes kept per view for resuming clients [8388608]
   --progress-ms N      least interval between progress messages to an idle client [1000]
   --heartbeat-ms N     WebSocket ping and SSE keep-alive interval [15000]
+  --log-format FORMAT  text, or json: one JSON object per line on stderr [text]
   -h, --help           this help
 `;
 
@@ -214,10 +218,13 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'retention-bytes': { type: 'string', default: SERVE_DEFAULTS['retention-bytes'] },
       'progress-ms': { type: 'string', default: SERVE_DEFAULTS['progress-ms'] },
       'heartbeat-ms': { type: 'string', default: SERVE_DEFAULTS['heartbeat-ms'] },
+      'log-format': { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
+  const logFormat = values['log-format'];
+  if (!isLogFormat(logFormat)) throw new UsageError(`--log-format takes text or json, not "${logFormat}".`);
   if (values.memory && values['data-dir'] !== undefined) {
     throw new UsageError('--memory and --data-dir exclude each other: --memory keeps nothing on disk.');
   }
@@ -280,5 +287,6 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       batches: integer('retention-batches', values['retention-batches'], 0, 10_000_000),
       bytes: integer('retention-bytes', values['retention-bytes'], 0, 2 ** 40),
     },
+    logFormat,
   };
 }

@@ -9,10 +9,10 @@ export {
   type TransportKind,
   type TransportPreference,
 } from './connection-machine.js';
-export { LiveView, type StreamMessage, type ViewChange } from './live-view.js';
+export { LiveView, type ViewChange } from './live-view.js';
 export * from './protocol.js';
 export { StreamClient, type StreamClientOptions, type ViewUpdate } from './stream-client.js';
-export { SseParser, type SseEvent } from './sse-parser.js';
+export { SseParser, type SseMessage } from '../core/sse-parser.js';
 export { endpoint } from './transports.js';
 export {
   changesetParts,

@@ -3,12 +3,9 @@
  * updating are one operation: the first message of a stream is the whole state, applied to empty.
  */
 import { consolidate, difference, Multiset, type Change, type Row } from '../core/multiset.js';
+import type { StreamMessage } from '../core/wire-protocol.js';
 
-export interface StreamMessage {
-  inserted: Row[];
-  deleted: Row[];
-  timestamp: number;
-}
+export type { StreamMessage };
 
 /** A net change to one view: apply `deleted` (one equal row per entry, by value), then `inserted`. */
 export interface ViewChange {

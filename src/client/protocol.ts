@@ -1,98 +1,10 @@
 /**
- * The wire of docs/PROTOCOL.md version 1, as types and constants: every path, message type and code
- * the client sends or matches lives here, so a protocol change is a change to one file.
+ * The client's side of the wire: the shared protocol (src/core/wire-protocol.ts) and the parsing of
+ * server frames, which refuses anything that is not a protocol message.
  */
-import type { Row } from '../core/multiset.js';
+import { SSE_EVENTS, type ServerMessage } from '../core/wire-protocol.js';
 
-export const PROTOCOL_VERSION = 1;
-
-export const PATHS = {
-  subscribe: '/api/subscribe',
-  sse: '/api/sse',
-  views: '/api/views',
-  status: '/api/status',
-} as const;
-
-/** Engine timestamps: integers (ms since the epoch) that only grow, shared by all views of a server. */
-export type Timestamp = number;
-
-export interface HelloMessage {
-  type: 'hello';
-  protocol: number;
-  views: string[];
-  timestamp: Timestamp | null;
-}
-
-export interface SnapshotMessage {
-  type: 'snapshot';
-  view: string;
-  timestamp: Timestamp;
-  columns: string[];
-  rows: Row[];
-}
-
-export interface ResetMessage {
-  type: 'reset';
-  view: string;
-  timestamp: Timestamp;
-  columns: string[];
-  rows: Row[];
-  reason?: string;
-}
-
-export interface ViewDiff {
-  inserted: Row[];
-  deleted: Row[];
-}
-
-export interface BatchMessage {
-  type: 'batch';
-  timestamp: Timestamp;
-  views: Record<string, ViewDiff>;
-  /** How many batches the server merged into this one because the client fell behind. */
-  merged?: number;
-}
-
-export interface ProgressMessage {
-  type: 'progress';
-  timestamp: Timestamp;
-}
-
-export type ServerErrorCode =
-  | 'BAD_MESSAGE'
-  | 'UNKNOWN_VIEW'
-  | 'TOO_MANY_SUBSCRIPTIONS'
-  | 'NOT_SUBSCRIBED'
-  | (string & NonNullable<unknown>);
-
-export interface ErrorMessage {
-  type: 'error';
-  code: ServerErrorCode;
-  message: string;
-  ref?: string;
-  view?: string;
-}
-
-export type ServerMessage =
-  HelloMessage | SnapshotMessage | ResetMessage | BatchMessage | ProgressMessage | ErrorMessage;
-
-export interface SubscribeRequest {
-  type: 'subscribe';
-  views: string[];
-  since?: Timestamp;
-  ref?: string;
-}
-
-export interface UnsubscribeRequest {
-  type: 'unsubscribe';
-  views: string[];
-  ref?: string;
-}
-
-export type ClientMessage = SubscribeRequest | UnsubscribeRequest;
-
-/** SSE event names; their `data:` is the same JSON as the socket's frames. */
-export const SSE_EVENTS = ['hello', 'snapshot', 'batch', 'reset', 'progress', 'error'] as const;
+export * from '../core/wire-protocol.js';
 
 const TYPES = new Set<string>(SSE_EVENTS);
 

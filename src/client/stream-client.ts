@@ -5,7 +5,7 @@
  */
 import { LiveView, type StreamMessage } from './live-view.js';
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface StreamClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8875`; defaults to the page's origin. */
@@ -23,13 +23,13 @@ export interface ViewUpdate {
 
 export class StreamClient {
   readonly view = new LiveView();
-  state: ConnectionState = 'connecting';
+  state: StreamState = 'connecting';
   private socket: WebSocket | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly listeners = new Set<(update: ViewUpdate) => void>();
-  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  private readonly stateListeners = new Set<(state: StreamState) => void>();
 
   constructor(
     readonly name: string,
@@ -43,7 +43,7 @@ export class StreamClient {
     return () => this.listeners.delete(listener);
   }
 
-  onState(listener: (state: ConnectionState) => void): () => void {
+  onState(listener: (state: StreamState) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
   }
@@ -83,7 +83,7 @@ export class StreamClient {
     };
   }
 
-  private setState(state: ConnectionState): void {
+  private setState(state: StreamState): void {
     if (this.state === state) return;
     this.state = state;
     for (const listener of this.stateListeners) listener(state);

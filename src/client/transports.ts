@@ -11,7 +11,7 @@ import {
   type ServerMessage,
   type Timestamp,
 } from './protocol.js';
-import { SseParser } from './sse-parser.js';
+import { SseParser, type SseMessage } from '../core/sse-parser.js';
 
 export interface TransportHandlers {
   onOpen(): void;
@@ -98,12 +98,14 @@ export function openSse(
     const response = await fetch(url, { headers, signal: abort.signal, cache: 'no-store' });
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
     handlers.onOpen();
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    const parser = new SseParser();
+    const reader = response.body.getReader();
+    const received: SseMessage[] = [];
+    const parser = new SseParser((message) => received.push(message));
     for (;;) {
       const { value, done: ended } = await reader.read();
       if (ended) break;
-      for (const event of parser.push(value)) {
+      parser.feed(value);
+      for (const event of received.splice(0)) {
         if (done) return;
         handlers.onMessage(parseServerMessage(event.data, event.event));
       }

@@ -38,6 +38,11 @@ export type CatchUp =
   | { kind: 'diff'; fragment: string; rows: number }
   | { kind: 'snapshot'; reason: ResetReason };
 
+/** What a client at an older timestamp is sent: the batches it missed, or a snapshot. */
+export type Replay =
+  | { kind: 'batches'; batches: PublishedBatch[] }
+  | { kind: 'snapshot'; reason: ResetReason };
+
 interface StateFrames {
   timestamp: Timestamp;
   body: string;
@@ -200,9 +205,21 @@ export class ViewChannel {
     return plan;
   }
 
-  private planCatchUp(since: Timestamp): CatchUp {
+  /**
+   * The one way to catch a client up from `since` (every transport and the Postgres-wire feed use
+   * it): the batches after `since` from the retention log, oldest first, or a snapshot with its
+   * reason when `since` is ahead of the view or the log no longer reaches back to it.
+   */
+  replayFrom(since: Timestamp): Replay {
+    if (since > (this.timestamp ?? 0)) return { kind: 'snapshot', reason: 'since-ahead' };
     const batches = this.log?.since(since);
-    if (!batches) return { kind: 'snapshot', reason: 'since-not-retained' };
+    return batches ? { kind: 'batches', batches } : { kind: 'snapshot', reason: 'since-not-retained' };
+  }
+
+  private planCatchUp(since: Timestamp): CatchUp {
+    const replay = this.replayFrom(since);
+    if (replay.kind === 'snapshot') return replay;
+    const { batches } = replay;
     if (batches.length === 0) return { kind: 'current' };
     const changes: Change[] =
       batches.length === 1

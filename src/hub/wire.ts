@@ -10,13 +10,10 @@
  */
 import { stringifyJson } from '../core/exact-json.js';
 import type { Change, Row } from '../core/multiset.js';
+import type { ResetReason, StreamMessage } from '../core/wire-protocol.js';
 import type { Column, Timestamp } from '../engine/types.js';
 
-export interface StreamMessage {
-  inserted: Row[];
-  deleted: Row[];
-  timestamp: Timestamp;
-}
+export type { ResetReason, StreamMessage };
 
 export function toStreamMessage(changes: Iterable<Change>, timestamp: Timestamp): StreamMessage {
   const inserted: Row[] = [];
@@ -58,9 +55,6 @@ export function stateBody(timestamp: Timestamp, columns: Column[], rows: Row[]):
 export function snapshotFrame(view: string, body: string): string {
   return `{"type":"snapshot","view":${JSON.stringify(view)},${body}}`;
 }
-
-/** Why a view was reset; stable strings that clients may match on. */
-export type ResetReason = 'since-not-retained' | 'since-ahead' | 'behind';
 
 export function resetFrame(view: string, body: string, reason: ResetReason): string {
   return `{"type":"reset","view":${JSON.stringify(view)},${body},"reason":"${reason}"}`;

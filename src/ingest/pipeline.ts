@@ -16,6 +16,8 @@ export interface PipelineOptions {
   batchMs: number;
   /** Called when a transaction fails: the events of that batch were not applied. */
   onError: (error: Error) => void;
+  /** Called after each commit: its timestamp, when it was handed to the engine (ms), its duration (s). */
+  onCommit?: (timestamp: number, startedAtMs: number, seconds: number) => void;
 }
 
 export interface SourceCounters {
@@ -139,10 +141,13 @@ export class IngestPipeline {
       perSource.set(source, (perSource.get(source) ?? 0) + 1);
     }
     try {
-      await this.engine.ingest(
+      const startedAtMs = Date.now();
+      const started = performance.now();
+      const timestamp = await this.engine.ingest(
         batch.map((p) => p.record),
         positions,
       );
+      this.options.onCommit?.(timestamp, startedAtMs, (performance.now() - started) / 1000);
       this.commits++;
       this.applied += batch.length;
       for (const [source, n] of perSource) {

@@ -46,7 +46,8 @@ export class SubscriptionFeed {
    * current state without the later batches), then every later batch at its own timestamp.
    */
   private replay(current: Timestamp): void {
-    const later = this.channel.retained?.since(this.asOf) ?? [];
+    const replay = this.channel.replayFrom(this.asOf);
+    const later = replay.kind === 'batches' ? replay.batches : [];
     const undo = consolidate(later.flatMap((b) => b.changes)).map(([r, d]): Change => [r, -d]);
     this.start(consolidate([...this.channel.rows.counted(), ...undo]));
     for (const batch of later) {

@@ -6,7 +6,7 @@ import type { Timestamp } from '../engine/types.js';
 
 export type ErrorCode = 'BAD_MESSAGE' | 'UNKNOWN_VIEW' | 'TOO_MANY_SUBSCRIPTIONS' | 'NOT_SUBSCRIBED';
 
-export type ClientMessage =
+export type ValidRequest =
   | { type: 'subscribe'; views: string[]; since: Timestamp | null; ref: unknown }
   | { type: 'unsubscribe'; views: string[]; ref: unknown };
 
@@ -17,7 +17,7 @@ export interface Refusal {
   view?: string;
 }
 
-export function isRefusal(value: ClientMessage | Refusal): value is Refusal {
+export function isRefusal(value: ValidRequest | Refusal): value is Refusal {
   return 'code' in value;
 }
 
@@ -29,7 +29,7 @@ export function parseSince(value: unknown): Timestamp | null | undefined {
   return number;
 }
 
-export function parseClientMessage(text: string): ClientMessage | Refusal {
+export function parseClientMessage(text: string): ValidRequest | Refusal {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

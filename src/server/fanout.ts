@@ -6,28 +6,35 @@
 import { EventEmitter } from 'node:events';
 import type { Hub } from '../hub/hub.js';
 import type { ServerOptions } from './server-options.js';
-import { Session, type FrameSink } from './session.js';
+import { ClientSession, type FrameSink } from './client-session.js';
 
-export type Transport = 'subscribe' | 'stream' | 'sse';
+export type TransportName = 'subscribe' | 'stream' | 'sse';
 
-export const TRANSPORTS: Transport[] = ['subscribe', 'stream', 'sse'];
+export const TRANSPORTS: TransportName[] = ['subscribe', 'stream', 'sse'];
 
 export interface FanoutCounters {
-  connections: Record<Transport, number>;
-  framesSent: Record<Transport, number>;
-  bytesSent: Record<Transport, number>;
+  connections: Record<TransportName, number>;
+  framesSent: Record<TransportName, number>;
+  bytesSent: Record<TransportName, number>;
   /** Batches that went out merged into another one because their client fell behind. */
   mergedBatches: number;
   /** Times a client fell behind. */
   slowClients: number;
   /** Refused connections and requests, by reason. */
   refused: Record<string, number>;
+  /** Clients dropped because sending to them threw. */
+  sendFailures: number;
 }
 
-const perTransport = (): Record<Transport, number> => ({ subscribe: 0, stream: 0, sse: 0 });
+const perTransport = (): Record<TransportName, number> => ({ subscribe: 0, stream: 0, sse: 0 });
 
-export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Session] }> {
-  readonly sessions = new Map<Session, Transport>();
+export class Fanout extends EventEmitter<{
+  behind: [ClientSession];
+  'caught-up': [ClientSession];
+  /** A moment went out to every session, this many seconds after the fan-out got it. */
+  'fanned-out': [number];
+}> {
+  readonly sessions = new Map<ClientSession, TransportName>();
   readonly counters: FanoutCounters = {
     connections: perTransport(),
     framesSent: perTransport(),
@@ -35,8 +42,10 @@ export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Sess
     mergedBatches: 0,
     slowClients: 0,
     refused: {},
+    sendFailures: 0,
   };
   private readonly stopMoments: () => void;
+  private readonly streams = new Set<{ readonly bufferedAmount: number }>();
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
@@ -45,15 +54,47 @@ export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Sess
   ) {
     super();
     this.stopMoments = hub.onMoment((moment) => {
-      for (const session of this.sessions.keys()) session.onMoment(moment);
+      const started = performance.now();
+      for (const session of this.sessions.keys()) this.isolated(session, () => session.onMoment(moment));
+      this.emit('fanned-out', (performance.now() - started) / 1000);
     });
     this.ticker = setInterval(
       () => {
-        for (const session of this.sessions.keys()) session.tick();
+        for (const session of this.sessions.keys()) this.isolated(session, () => session.tick());
       },
       Math.max(10, Math.min(options.progressMs, 250)),
     );
     this.ticker.unref();
+  }
+
+  /**
+   * Runs one client's share of the work; a client whose transport throws is dropped alone and
+   * counted, and every other client goes on.
+   */
+  isolated(session: ClientSession, work: () => void): void {
+    try {
+      work();
+    } catch {
+      this.counters.sendFailures++;
+      this.remove(session);
+      try {
+        session.close();
+      } catch {
+        // Already broken: it is out of the fan-out, which is all that matters here.
+      }
+    }
+  }
+
+  /** Follows a connection outside the sessions (an `/api/stream` socket) for its buffered bytes. */
+  trackBuffered(connection: { readonly bufferedAmount: number }): () => void {
+    this.streams.add(connection);
+    return () => this.streams.delete(connection);
+  }
+
+  /** Bytes queued and not yet written, per connected client. */
+  *bufferedPerClient(): Iterable<number> {
+    for (const session of this.sessions.keys()) yield session.buffered;
+    for (const stream of this.streams) yield stream.bufferedAmount;
   }
 
   /** Whether another connection may open; counts the refusal when not. */
@@ -68,7 +109,7 @@ export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Sess
     this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
   }
 
-  opened(transport: Transport): () => void {
+  opened(transport: TransportName): () => void {
     this.counters.connections[transport]++;
     let closed = false;
     return () => {
@@ -79,13 +120,13 @@ export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Sess
   }
 
   /** Counts a frame sent outside a session (the `/api/stream` transport). */
-  sent(transport: Transport, bytes: number): void {
+  sent(transport: TransportName, bytes: number): void {
     this.counters.framesSent[transport]++;
     this.counters.bytesSent[transport] += bytes;
   }
 
-  createSession(transport: Transport, sink: FrameSink): Session {
-    const session = new Session(
+  createSession(transport: TransportName, sink: FrameSink): ClientSession {
+    const session = new ClientSession(
       this.hub,
       sink,
       { clientBufferBytes: this.options.clientBufferBytes, progressMs: this.options.progressMs },
@@ -103,7 +144,7 @@ export class Fanout extends EventEmitter<{ behind: [Session]; 'caught-up': [Sess
     return session;
   }
 
-  remove(session: Session): void {
+  remove(session: ClientSession): void {
     this.sessions.delete(session);
   }
 

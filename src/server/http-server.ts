@@ -3,6 +3,7 @@
  * free of framework overhead. Every check of an upgrade (path, origin, token) happens before a
  * WebSocket exists, answered with an HTTP status.
  */
+import { PATHS } from '../core/wire-protocol.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -10,6 +11,7 @@ import type { Hub } from '../hub/hub.js';
 import { Fanout } from './fanout.js';
 import { checkAccess, refuseUpgrade } from './guards.js';
 import { Heartbeat } from './heartbeat.js';
+import { ServerMetrics } from './metrics.js';
 import type { IngestEndpoint } from './ingest-route.js';
 import { route, sendJson, viewName, type RouteContext } from './routes.js';
 import { SERVER_DEFAULTS, type ServerOptions } from './server-options.js';
@@ -31,6 +33,8 @@ export interface RunningServer {
   url: string;
   fanout: Fanout;
   heartbeat: Heartbeat;
+  /** The Prometheus registry behind /metrics; the app reports commits to it. */
+  metrics: ServerMetrics;
   close(): Promise<void>;
 }
 
@@ -46,11 +50,13 @@ export async function startServer(
   const { hub } = context;
   const fanout = new Fanout(hub, options);
   const heartbeat = new Heartbeat(options.heartbeatMs);
+  const metrics = new ServerMetrics(hub, fanout, heartbeat);
   let closing = false;
   const routes: RouteContext = {
     hub,
     fanout,
     heartbeat,
+    metrics,
     options,
     status: context.status,
     ingest: context.ingest ?? null,
@@ -65,8 +71,8 @@ export async function startServer(
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const view = viewName(url.pathname, '/api/stream/');
-    if (view === null && url.pathname !== '/api/subscribe') {
+    const view = viewName(url.pathname, PATHS.streamPrefix);
+    if (view === null && url.pathname !== PATHS.subscribe) {
       refuseUpgrade(socket, { status: 404, code: 'NOT_FOUND', message: `no WebSocket at ${url.pathname}` });
       return;
     }
@@ -88,7 +94,11 @@ export async function startServer(
         return;
       }
       const closed = fanout.opened('stream');
-      ws.on('close', closed);
+      const untrack = fanout.trackBuffered(ws);
+      ws.on('close', () => {
+        closed();
+        untrack();
+      });
       serveStream(ws, hub, view, (bytes) => fanout.sent('stream', bytes), options.clientBufferBytes);
     });
   });
@@ -103,9 +113,11 @@ export async function startServer(
     url: `http://${shownHost}:${address.port}`,
     fanout,
     heartbeat,
+    metrics,
     close: async () => {
       closing = true;
       fanout.close();
+      metrics.close();
       heartbeat.close();
       for (const client of sockets.clients) client.terminate();
       sockets.close();

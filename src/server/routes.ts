@@ -3,6 +3,7 @@
  * static files. `/api/*` and `/metrics` need the token when the server has one; the page, its assets
  * and the health checks do not.
  */
+import { PATHS } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringifyJson } from '../core/exact-json.js';
 import type { Hub } from '../hub/hub.js';
@@ -11,7 +12,7 @@ import type { Fanout } from './fanout.js';
 import { checkAccess, refuseRequest } from './guards.js';
 import { handleIngest, type IngestEndpoint } from './ingest-route.js';
 import type { Heartbeat } from './heartbeat.js';
-import { renderMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
 import type { ServerOptions } from './server-options.js';
 import { serveSse } from './sse.js';
@@ -21,6 +22,7 @@ export interface RouteContext {
   hub: Hub;
   fanout: Fanout;
   heartbeat: Heartbeat;
+  metrics: ServerMetrics;
   options: ServerOptions;
   status: () => unknown;
   ready: () => boolean;
@@ -59,18 +61,18 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
   const { pathname } = url;
   setSecurityHeaders(res);
   // Ingest has its own token (--ingest-token): whoever may write need not be able to read.
-  if (pathname === '/api/ingest') return handleIngest(context.ingest, req, res);
+  if (pathname === PATHS.ingest) return handleIngest(context.ingest, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, {
       error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${pathname}` },
     });
     return;
   }
-  if (pathname === '/healthz') return sendText(res, 200, 'ok\n');
-  if (pathname === '/readyz') return readyz(context, res);
-  const isApi = pathname.startsWith('/api/');
-  if (isApi || pathname === '/metrics') {
-    const isSse = pathname === '/api/sse' || pathname.startsWith('/api/sse/');
+  if (pathname === PATHS.healthz) return sendText(res, 200, 'ok\n');
+  if (pathname === PATHS.readyz) return readyz(context, res);
+  const isApi = pathname.startsWith(PATHS.api);
+  if (isApi || pathname === PATHS.metrics) {
+    const isSse = pathname === PATHS.sse || pathname.startsWith(PATHS.ssePrefix);
     const refused = checkAccess(req, url, context.options, isSse);
     if (refused) {
       context.fanout.refuse(refused.code.toLowerCase());
@@ -78,15 +80,9 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     }
     if (isSse) return serveSse(context, req, res, pathname, url);
   }
-  if (pathname === '/metrics') {
-    return sendText(
-      res,
-      200,
-      renderMetrics(context.hub, context.fanout, context.heartbeat),
-      'text/plain; version=0.0.4; charset=utf-8',
-    );
-  }
-  if (pathname === '/api/views') {
+  if (pathname === PATHS.metrics)
+    return sendText(res, 200, await context.metrics.render(), context.metrics.contentType);
+  if (pathname === PATHS.views) {
     return sendJson(
       res,
       200,
@@ -100,7 +96,7 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
       })),
     );
   }
-  const view = viewName(pathname, '/api/views/');
+  const view = viewName(pathname, PATHS.viewPrefix);
   if (view !== null) {
     const channel = context.hub.channel(view);
     if (!channel) {
@@ -119,7 +115,7 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
       rows: channel.rows.rows(),
     });
   }
-  if (pathname === '/api/status') {
+  if (pathname === PATHS.status) {
     const status = context.status();
     const views = summarizeHealth(context.hub.statuses());
     return sendJson(

@@ -5,7 +5,7 @@
  */
 import { ViewcastError } from '../core/errors.js';
 
-export interface SseEvent {
+export interface OutgoingSseEvent {
   event?: string;
   id?: string;
   data: string;
@@ -20,7 +20,7 @@ function field(name: string, value: string): string {
   return `${name}: ${value}\n`;
 }
 
-export function sseFrame({ event, id, data }: SseEvent): string {
+export function sseFrame({ event, id, data }: OutgoingSseEvent): string {
   let frame = '';
   if (event !== undefined) frame += field('event', event);
   if (id !== undefined) frame += field('id', id);
@@ -38,4 +38,19 @@ export function sseJsonHead(event: string, id: string | null): string {
 
 export function sseComment(text: string): string {
   return `: ${text.replace(/\r\n|\r|\n/g, ' ')}\n\n`;
+}
+
+const EVENT_END = Buffer.from('\n\n');
+const chunks = new WeakMap<Buffer, { event: string; id: string | null; chunk: Buffer }>();
+
+/**
+ * One whole event whose data is the JSON `frame`, encoded once per frame and id: every client at
+ * the same moment is written the very same buffer.
+ */
+export function sseChunk(event: string, id: string | null, frame: Buffer): Buffer {
+  const cached = chunks.get(frame);
+  if (cached?.id === id && cached.event === event) return cached.chunk;
+  const chunk = Buffer.concat([Buffer.from(sseJsonHead(event, id)), frame, EVENT_END]);
+  chunks.set(frame, { event, id, chunk });
+  return chunk;
 }

@@ -4,14 +4,17 @@
  * browser's EventSource resumes by itself with `Last-Event-ID`. Read-only: what to follow is fixed
  * by the URL.
  */
+import { PATHS } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import { parseSince } from './client-messages.js';
 import type { Fanout } from './fanout.js';
 import { refuseRequest } from './guards.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { ServerOptions } from './server-options.js';
-import { sseComment, sseJsonHead } from './sse-framing.js';
+import { sseChunk, sseComment } from './sse-framing.js';
+import { decodeSseId, encodeSseId, type Positions } from './sse-position.js';
 
 export interface SseContext {
   hub: Hub;
@@ -22,12 +25,12 @@ export interface SseContext {
 
 /** The views named by the path (`/api/sse/top10`) or the query (`/api/sse?views=a,b`). */
 function requestedViews(pathname: string, url: URL): string[] | null {
-  if (pathname === '/api/sse') {
+  if (pathname === PATHS.sse) {
     const list = url.searchParams.get('views') ?? url.searchParams.get('view');
     if (!list) return null;
     return [...new Set(list.split(',').map((v) => v.trim()))].filter((v) => v.length > 0);
   }
-  const name = pathname.slice('/api/sse/'.length);
+  const name = pathname.slice(PATHS.ssePrefix.length);
   if (!name || name.includes('/')) return null;
   try {
     return [decodeURIComponent(name)];
@@ -72,13 +75,16 @@ export function serveSse(
     });
     return;
   }
-  // EventSource sends Last-Event-ID by itself on reconnects; `?since=` serves a first connection.
+  // EventSource sends Last-Event-ID by itself on reconnects (one position per view, see
+  // sse-position.ts); `?since=` serves a first connection. An id we never sent starts over.
   const header = req.headers['last-event-id'];
-  let since = parseSince(typeof header === 'string' ? header : undefined);
-  if (since === undefined) since = null; // an id we never sent: start over with a snapshot
+  let since: Timestamp | null | Positions = decodeSseId(
+    typeof header === 'string' ? header : undefined,
+    views,
+  );
   if (since === null && url.searchParams.has('since')) {
-    since = parseSince(url.searchParams.get('since'));
-    if (since === undefined) {
+    const asked = parseSince(url.searchParams.get('since'));
+    if (asked === undefined) {
       refuseRequest(res, {
         status: 400,
         code: 'BAD_REQUEST',
@@ -86,6 +92,7 @@ export function serveSse(
       });
       return;
     }
+    since = asked;
   }
   if (!fanout.admit()) {
     refuseRequest(res, {
@@ -104,14 +111,19 @@ export function serveSse(
   res.write(sseComment(`viewcast protocol 1, views ${views.join(',')}`));
   const closed = fanout.opened('sse');
   const session = fanout.createSession('sse', {
-    send: (kind, frame, timestamp) => {
+    send: (kind, frame, timestamp, positions) => {
       if (res.writableEnded || res.destroyed) return;
-      res.cork();
-      res.write(sseJsonHead(kind, timestamp === null ? null : String(timestamp)));
-      res.write(frame);
-      res.write('\n\n');
-      res.uncork();
+      res.write(sseChunk(kind, timestamp === null ? null : encodeSseId(views, positions), frame));
     },
+    corked: (write) => {
+      res.cork();
+      try {
+        write();
+      } finally {
+        res.uncork();
+      }
+    },
+    close: () => res.destroy(),
     get buffered() {
       return res.writableLength;
     },

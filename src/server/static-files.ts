@@ -1,52 +1,62 @@
 /**
- * Serves the dashboard: the page and its locally bundled assets (no CDN, it must work offline).
- * Only files inside the asset directories are served; paths are resolved and checked.
+ * Serves the dashboard from dist/web, as built by scripts/build-web.js (everything local, no CDN),
+ * through `sirv`: assets have content-hashed names and are cached for a year as immutable; the pages
+ * (and the client library's stable alias) are revalidated with ETag and answered 304 when unchanged;
+ * every text file is sent as the brotli or gzip file made at build time when the browser takes it.
+ * Only files that the build wrote are served (sirv indexes the folder once; nothing else is reachable).
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sirv from 'sirv';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json',
-  '.json': 'application/json',
-};
-
-/** `dist/web` holds the bundle built by `npm run build`; `web/` the hand-written page and styles. */
 const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const ROOTS = [join(projectRoot, 'dist', 'web'), join(projectRoot, 'web')];
+const WEB_ROOT = join(projectRoot, 'dist', 'web');
+/** `app-ZIVTTBF5.js`, `style-88341EC2.css`: esbuild's and the build script's content hashes. */
+const HASHED = /-[A-Z0-9]{8}\.[a-z]+$/;
+const YEAR_SECONDS = 31_536_000;
 
-export async function serveStatic(
-  req: IncomingMessage,
-  res: ServerResponse,
-  pathname: string,
-): Promise<boolean> {
-  const relative =
-    pathname === '/'
-      ? 'index.html'
-      : pathname === '/views' || pathname.startsWith('/views/')
-        ? 'view.html'
-        : pathname.slice(1);
-  for (const root of ROOTS) {
-    const file = resolve(root, normalize(relative));
-    if (!file.startsWith(root + sep)) return false;
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) continue;
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-      'Cache-Control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=300',
+type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+let handler: Handler | null = null;
+
+/** The handler, made at the first request once the build exists (sirv indexes the folder then). */
+function staticHandler(): Handler | null {
+  if (handler) return handler;
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) return null;
+  handler = sirv(WEB_ROOT, {
+    etag: true,
+    brotli: true,
+    gzip: true,
+    dotfiles: false,
+    setHeaders: (res, pathname) => {
+      res.setHeader(
+        'Cache-Control',
+        HASHED.test(pathname) ? `public, max-age=${YEAR_SECONDS}, immutable` : 'no-cache',
+      );
+    },
+  }) as Handler;
+  return handler;
+}
+
+/** The file a path stands for: the pages have friendly paths, assets their own names. */
+function filePath(pathname: string): string {
+  if (pathname === '/') return '/index.html';
+  if (pathname === '/views' || pathname.startsWith('/views/')) return '/view.html';
+  return pathname;
+}
+
+/** Answers from the built dashboard; resolves false (nothing sent) when no file matches. */
+export function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
+  const serve = staticHandler();
+  if (!serve) return Promise.resolve(false);
+  const original = req.url;
+  req.url = filePath(pathname);
+  return new Promise((resolve) => {
+    serve(req, res, () => {
+      req.url = original;
+      resolve(false);
     });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
-    return true;
-  }
-  return false;
+    if (res.headersSent || res.writableEnded) resolve(true);
+  });
 }

@@ -5,21 +5,36 @@
  *
  * A client that stops reading must not grow the server's memory: once its unsent bytes pass the
  * limit it is sent nothing more; when it has drained below half the limit it gets one message with
- * the net change since the last one it was sent, merged from the view's retention log. This
- * protocol has no way to say "start over", so when the log no longer reaches back the socket is
- * closed (1008) and the client reconnects for the whole state.
+ * the net change since the last one it was sent (the view's one catch-up, `ViewChannel.catchUp`).
+ * This protocol has no way to say "start over", so when a snapshot is due instead (the log no
+ * longer reaches back, or the change is larger than the view) the socket is closed (1008) and the
+ * client reconnects for the whole state.
  */
 import type { WebSocket } from 'ws';
-import { consolidate } from '../core/multiset.js';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
-import { toStreamMessage } from '../hub/wire.js';
+import type { PublishedBatch } from '../hub/view-channel.js';
+import { streamFrameFrom } from '../hub/wire.js';
+import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW } from '../core/wire-protocol.js';
+import { writeText } from './ws-frames.js';
 
-/** Close codes in the 4000-4999 range that applications may use. */
-export const CLOSE_UNKNOWN_VIEW = 4404;
-const CLOSE_POLICY = 1008;
 /** How often a client that fell behind is checked for having drained. */
 const DRAIN_CHECK_MS = 100;
+
+/** Each batch's message as bytes, encoded once for every stream socket of its view. */
+const encodedBatches = new WeakMap<PublishedBatch, Buffer>();
+function batchBytes(batch: PublishedBatch): Buffer {
+  let bytes = encodedBatches.get(batch);
+  if (!bytes) encodedBatches.set(batch, (bytes = Buffer.from(batch.streamFrame)));
+  return bytes;
+}
+
+/** The snapshot message as bytes, re-encoded only when the view's cached snapshot text changes. */
+let snapshotCache: { text: string; bytes: Buffer } | null = null;
+function snapshotBytes(text: string): Buffer {
+  if (snapshotCache?.text !== text) snapshotCache = { text, bytes: Buffer.from(text) };
+  return snapshotCache.bytes;
+}
 
 export function serveStream(
   socket: WebSocket,
@@ -36,41 +51,52 @@ export function serveStream(
   /** The timestamp of the last message sent: the client's state once it reads everything. */
   let sentAt: Timestamp = channel.timestamp ?? 0;
   let drainCheck: NodeJS.Timeout | null = null;
-  const send = (frame: string, timestamp: Timestamp): void => {
-    socket.send(frame);
+  const send = (frame: Buffer, timestamp: Timestamp): void => {
+    writeText(socket, frame);
     sentAt = timestamp;
-    sent(Buffer.byteLength(frame));
+    sent(frame.length);
   };
   const catchUp = (): void => {
     if (socket.readyState !== socket.OPEN || socket.bufferedAmount > bufferLimit / 2) return;
     if (drainCheck) clearInterval(drainCheck);
     drainCheck = null;
     const now = channel.timestamp ?? 0;
-    if (now === sentAt) return;
-    const batches = channel.retained?.since(sentAt);
-    if (!batches) {
+    const plan = channel.catchUp(sentAt);
+    if (plan.kind === 'snapshot') {
       socket.close(CLOSE_POLICY, 'fell behind further than the server keeps; reconnect for the whole state');
       return;
     }
-    const changes = consolidate(batches.flatMap((b) => b.changes));
-    if (changes.length === 0) sentAt = now;
-    else send(JSON.stringify(toStreamMessage(changes, now)), now);
+    if (plan.kind === 'current') sentAt = now;
+    else send(Buffer.from(streamFrameFrom(plan.fragment, now)), now);
   };
-  send(channel.snapshotFrame(), channel.timestamp ?? 0);
-  const stop = channel.listen((batch) => {
-    if (socket.readyState !== socket.OPEN) return;
-    if (drainCheck) return; // behind: the catch-up sends the net change later
-    if (socket.bufferedAmount > bufferLimit) {
-      drainCheck = setInterval(catchUp, DRAIN_CHECK_MS);
-      return;
-    }
-    send(batch.streamFrame, batch.timestamp);
-  });
+  /** A socket whose send throws is closed alone: the view's other clients never notice. */
+  const guarded =
+    (work: () => void): (() => void) =>
+    () => {
+      try {
+        work();
+      } catch {
+        finish();
+        socket.terminate();
+      }
+    };
+  const stop = channel.listen((batch) =>
+    guarded(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (drainCheck) return; // behind: the catch-up sends the net change later
+      if (socket.bufferedAmount > bufferLimit) {
+        drainCheck = setInterval(guarded(catchUp), DRAIN_CHECK_MS);
+        return;
+      }
+      send(batchBytes(batch), batch.timestamp);
+    })(),
+  );
   const finish = (): void => {
     stop();
     if (drainCheck) clearInterval(drainCheck);
     drainCheck = null;
   };
+  guarded(() => send(snapshotBytes(channel.snapshotFrame()), channel.timestamp ?? 0))();
   socket.on('close', finish);
   socket.on('error', finish);
 }

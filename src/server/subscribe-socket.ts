@@ -1,14 +1,15 @@
 /**
  * `GET /api/subscribe` over WebSocket: the multiplexed protocol of docs/PROTOCOL.md. This file is
- * the transport and the request checks; what is sent when lives in Session.
+ * the transport and the request checks; what is sent when lives in ClientSession.
  */
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Hub } from '../hub/hub.js';
 import { errorFrame, helloFrame } from '../hub/wire.js';
 import { isRefusal, parseClientMessage, type Refusal } from './client-messages.js';
 import type { Fanout } from './fanout.js';
 import type { ServerOptions } from './server-options.js';
-import type { Session } from './session.js';
+import type { ClientSession } from './client-session.js';
+import { corked, writeText } from './ws-frames.js';
 
 /** Policy violation: the client sends requests but does not read the answers. */
 const CLOSE_POLICY = 1008;
@@ -16,9 +17,9 @@ const CLOSE_POLICY = 1008;
 export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, options: ServerOptions): void {
   const closed = fanout.opened('subscribe');
   const session = fanout.createSession('subscribe', {
-    send: (_kind, frame) => {
-      if (socket.readyState === socket.OPEN) socket.send(frame, { binary: false });
-    },
+    send: (_kind, frame) => writeText(socket, frame),
+    corked: (write) => corked(socket, write),
+    close: () => socket.terminate(),
     get buffered() {
       return socket.bufferedAmount;
     },
@@ -29,8 +30,11 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
   };
   socket.on('close', finish);
   socket.on('error', finish);
-  session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp)));
-  socket.on('message', (data, isBinary) => {
+  fanout.isolated(session, () =>
+    session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp))),
+  );
+  socket.on('message', (data, isBinary) => fanout.isolated(session, () => onMessage(data, isBinary)));
+  const onMessage = (data: RawData, isBinary: boolean): void => {
     const refusal = isBinary
       ? { code: 'BAD_MESSAGE' as const, message: 'messages must be JSON text frames, not binary' }
       : handle(String(data), hub, session, options);
@@ -42,10 +46,10 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
     }
     const { code, message, ...extra } = refusal;
     session.sendRaw('error', Buffer.from(errorFrame(code, message, extra)));
-  });
+  };
 }
 
-function handle(text: string, hub: Hub, session: Session, options: ServerOptions): Refusal | null {
+function handle(text: string, hub: Hub, session: ClientSession, options: ServerOptions): Refusal | null {
   const message = parseClientMessage(text);
   if (isRefusal(message)) return message;
   const ref = message.ref === undefined ? {} : { ref: message.ref };

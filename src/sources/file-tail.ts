@@ -12,7 +12,7 @@ import { basename, dirname } from 'node:path';
 import { EventGate } from './event-gate.js';
 import { parseEvent } from './event-schema.js';
 import { Sleeper } from './sleeper.js';
-import { SseParser, type SseMessage } from './sse-parser.js';
+import { SseParser, type SseMessage } from '../core/sse-parser.js';
 import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, Source, SourceLog, SourceStatus } from './types.js';
 

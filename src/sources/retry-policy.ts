@@ -4,31 +4,16 @@
  * anything; every other failure waits a jittered, exponentially growing delay, so that many clients
  * dropped at once do not come back at once.
  */
+import type { BackoffOptions } from '../core/backoff.js';
 
-export interface BackoffSettings {
-  /** The first delay, in ms. */
-  initialMs: number;
-  /** The longest delay, in ms. */
-  maxMs: number;
-}
+/** Backoff comes from core/backoff.ts (one implementation for the whole project). */
+export { backoffDelay } from '../core/backoff.js';
+export type BackoffSettings = BackoffOptions;
 
 export const DEFAULT_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 60_000 };
 
 /** The longest `Retry-After` honoured, so a bad header cannot park the source for days. */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
-
-/**
- * The delay before attempt `attempt` (0 for the first retry): a random point between half and all
- * of `initial * 2^attempt`, capped at `max` ("equal jitter": never zero, never in lockstep).
- */
-export function backoffDelay(
-  attempt: number,
-  settings: BackoffSettings,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(settings.maxMs, settings.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 /** `Retry-After` as ms from `now`: delta-seconds or an HTTP date; null when absent or unreadable. */
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | null {

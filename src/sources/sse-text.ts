@@ -1,5 +1,5 @@
 /** Parses a whole Server-Sent Events text or buffer (a recording) with the streaming parser. */
-import { SseParser, type SseMessage } from './sse-parser.js';
+import { SseParser, type SseMessage } from '../core/sse-parser.js';
 
 export type { SseMessage };
 

@@ -9,7 +9,7 @@ import { EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
 import { backoffDelay, judgeResponse, type BackoffSettings } from './retry-policy.js';
 import { Sleeper } from './sleeper.js';
-import { SseParser, type SseMessage } from './sse-parser.js';
+import { SseParser, type SseMessage } from '../core/sse-parser.js';
 import { decodePosition, encodePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, Source, SourceLog, SourceStatus } from './types.js';
 

@@ -1,4 +1,5 @@
-/** Reads a Server-Sent Events stream with fetch and parses it the way EventSource does. */
+/** Reads a Server-Sent Events stream with fetch and parses it with the project's one SSE parser. */
+import { SseParser } from '../../src/core/sse-parser.js';
 
 export interface SseMessage {
   event: string;
@@ -10,7 +11,6 @@ export class SseReader {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
   private readonly waiters = new Set<() => void>();
-  private buffer = '';
   private done = false;
 
   constructor(
@@ -29,36 +29,19 @@ export class SseReader {
   private async pump(): Promise<void> {
     const body = this.response.body;
     if (!body) return;
-    const decoder = new TextDecoder();
+    const parser = new SseParser(
+      (message) => this.messages.push({ event: message.event, id: message.id, data: message.data }),
+      (comment) => this.comments.push(comment),
+    );
     try {
       for await (const chunk of body) {
-        this.buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        this.parse();
+        parser.feed(chunk as Uint8Array);
+        for (const waiter of [...this.waiters]) waiter();
       }
     } catch {
       // aborted
     }
     this.done = true;
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
-  private parse(): void {
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      const message: SseMessage = { event: 'message', id: null, data: '' };
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-        else if (line.startsWith('event: ')) message.event = line.slice(7);
-        else if (line.startsWith('id: ')) message.id = line.slice(4);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (data.length === 0) continue;
-      message.data = data.join('\n');
-      this.messages.push(message);
-    }
     for (const waiter of [...this.waiters]) waiter();
   }
 

@@ -10,6 +10,7 @@
  * view's columns changed, it no longer exists, a protocol error) ends the subscription instead: it is
  * logged and reported through `onInterrupted` as fatal, never retried forever (remote-errors.ts).
  */
+import { backoffDelay } from '../../core/backoff.js';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
 import { errorMessage, type ViewcastError } from '../../core/errors.js';
@@ -158,8 +159,7 @@ export class RemoteSubscription {
   }
 }
 
-/** Jittered exponential backoff: between half and all of initial * 2^(n-1), capped at max. */
+/** Jittered exponential backoff after `failures` failures (core/backoff.ts). */
 export function backoff(policy: RetryPolicy, failures: number): number {
-  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, failures - 1));
-  return ceiling / 2 + (Math.random() * ceiling) / 2;
+  return backoffDelay(failures - 1, policy);
 }

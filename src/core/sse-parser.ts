@@ -7,6 +7,9 @@
  * tail resumes there. Field handling follows the WHATWG EventSource rules: `data` lines are joined
  * with LF, `id` persists across messages (and is ignored when it contains NUL), `retry` takes
  * digits only, lines starting with `:` are comments, and an event with no data is not dispatched.
+ *
+ * The one SSE parser of viewcast: the sources read the Wikimedia stream and recordings with it, and
+ * the browser client reads the server's SSE transport with it (no Node imports).
  */
 
 export interface SseMessage {
@@ -19,6 +22,7 @@ export interface SseMessage {
   end: number;
 }
 
+const ENCODER = new TextEncoder();
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -35,7 +39,28 @@ export class SseParser {
   /** The reconnection time the server asked for with `retry:`, in ms. */
   retry: number | null = null;
 
-  constructor(private readonly onMessage: (message: SseMessage) => void) {}
+  private collected: SseMessage[] | null = null;
+
+  /**
+   * `onMessage` gets every message as it completes (without one, `push` returns them); `onComment`
+   * every comment line's text (keep-alives, a server's greeting).
+   */
+  constructor(
+    private readonly onMessage: (message: SseMessage) => void = () => undefined,
+    private readonly onComment: (text: string) => void = () => undefined,
+  ) {}
+
+  /** Feeds text (a stream already decoded); returns the messages it completed. */
+  push(text: string): SseMessage[] {
+    const messages: SseMessage[] = [];
+    this.collected = messages;
+    try {
+      this.feed(ENCODER.encode(text));
+    } finally {
+      this.collected = null;
+    }
+    return messages;
+  }
 
   /** The id of the last dispatched or parsed message, to send back as `Last-Event-ID`. */
   get lastEventId(): string | null {
@@ -119,7 +144,10 @@ export class SseParser {
       this.dispatch();
       return;
     }
-    if (text.charCodeAt(0) === 0x3a) return; // ':' starts a comment (keep-alives)
+    if (text.charCodeAt(0) === 0x3a) {
+      this.onComment(text.slice(1).trim()); // ':' starts a comment (keep-alives)
+      return;
+    }
     const colon = text.indexOf(':');
     const field = colon === -1 ? text : text.slice(0, colon);
     let value = colon === -1 ? '' : text.slice(colon + 1);
@@ -155,6 +183,7 @@ export class SseParser {
     };
     this.data = [];
     this.eventType = '';
+    this.collected?.push(message);
     this.onMessage(message);
   }
 }

@@ -8,18 +8,24 @@
  * merged from the hub's retention log (or a `reset` when that log no longer reaches back or a snapshot
  * is smaller), closed by one `batch` frame that says how many batches were merged.
  */
+import type { FrameKind } from '../core/wire-protocol.js';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import type { Moment } from '../hub/moment.js';
 import type { ViewChannel } from '../hub/view-channel.js';
-import { batchFrame, progressFrame } from '../hub/wire.js';
+import { batchFrame, progressFrame, type ResetReason } from '../hub/wire.js';
+import type { Positions } from './sse-position.js';
 
-export type FrameKind = 'hello' | 'snapshot' | 'batch' | 'reset' | 'progress' | 'error';
+export type { FrameKind };
 
 /** What a transport offers a session. */
 export interface FrameSink {
   /** Queues one frame; `timestamp` is set on frames that carry one (SSE uses it as the event id). */
-  send(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null): void;
+  send(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null, positions: Positions): void;
+  /** Runs `write` with the transport corked, so that several frames leave together. */
+  corked?(write: () => void): void;
+  /** Ends the connection after a send failed (the other clients go on). */
+  close(): void;
   /** Bytes queued and not yet written to the network. */
   readonly buffered: number;
 }
@@ -32,12 +38,15 @@ export interface SessionLimits {
 export interface SessionEvents {
   sent(bytes: number): void;
   merged(batches: number): void;
-  behind(session: Session): void;
-  caughtUp(session: Session): void;
+  behind(session: ClientSession): void;
+  caughtUp(session: ClientSession): void;
 }
 
-export class Session {
-  /** Per followed view: the timestamp the client has it at, or null while it has nothing yet. */
+export class ClientSession {
+  /**
+   * Per followed view: the timestamp the client has it at once it reads what was sent (moved with
+   * every frame, so an SSE id can say it exactly), or null while it has nothing yet.
+   */
   readonly views = new Map<string, Timestamp | null>();
   /** The followed views' names, sorted: the key under which a moment caches this client's frame. */
   private viewsKey = '';
@@ -61,7 +70,7 @@ export class Session {
   ) {}
 
   private emit(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null): void {
-    this.sink.send(kind, frame, timestamp);
+    this.sink.send(kind, frame, timestamp, this.views);
     this.frames++;
     this.bytes += frame.length;
     this.events.sent(frame.length);
@@ -69,6 +78,16 @@ export class Session {
     if (timestamp !== null && (this.lastTimestamp === null || timestamp > this.lastTimestamp))
       this.lastTimestamp = timestamp;
     this.peakBuffered = Math.max(this.peakBuffered, this.sink.buffered);
+  }
+
+  /** Bytes queued for the client and not yet written to the network. */
+  get buffered(): number {
+    return this.sink.buffered;
+  }
+
+  /** Ends the client's connection (its transport failed). */
+  close(): void {
+    this.sink.close();
   }
 
   sendRaw(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null = null): void {
@@ -80,15 +99,23 @@ export class Session {
   }
 
   /**
-   * Follows `views` (all known to the hub). Without `since` each gets a snapshot; with it, the batches
-   * after `since` from the retention log, or a reset when the log does not reach back.
+   * Follows `views` (all known to the hub). Without `since` each gets a snapshot; with it (one
+   * timestamp for all, or one per view as an SSE id gives), the batches after it from the retention
+   * log, or a reset when the log does not reach back.
    */
-  subscribe(views: string[], since: Timestamp | null): void {
-    this.subscribeViews(views, since);
+  subscribe(views: string[], since: Timestamp | null | Positions): void {
+    const sinceOf = (view: string): Timestamp | null =>
+      since !== null && typeof since === 'object' ? (since.get(view) ?? null) : since;
+    this.corked(() => this.subscribeViews(views, sinceOf));
     this.rekey();
   }
 
-  private subscribeViews(views: string[], since: Timestamp | null): void {
+  private corked(write: () => void): void {
+    if (this.sink.corked) this.sink.corked(write);
+    else write();
+  }
+
+  private subscribeViews(views: string[], sinceOf: (view: string) => Timestamp | null): void {
     const now = this.hub.timestamp ?? 0;
     // A client that asks for snapshots but does not read them must not grow the server's memory.
     if (!this.behind && this.sink.buffered > this.limits.clientBufferBytes) {
@@ -96,42 +123,47 @@ export class Session {
       this.events.behind(this);
     }
     if (this.behind) {
-      for (const view of views) this.views.set(view, since);
-      return;
-    }
-    if (since === null) {
-      for (const view of views) {
-        this.views.set(view, now);
-        this.emit('snapshot', this.channel(view).subscribeSnapshot(), now);
-      }
+      for (const view of views) this.views.set(view, sinceOf(view));
       return;
     }
     const replay = new Map<Timestamp, Array<[string, string]>>();
-    const resets: Buffer[] = [];
-    let resumed = 0;
+    const fresh: Array<{ channel: ViewChannel; reason: ResetReason | null }> = [];
+    const resumed: string[] = [];
+    let oldest: Timestamp | null = null;
     // Hub order, so that frames list views the same way as live batches do.
     for (const channel of this.hub.views) {
       if (!views.includes(channel.name)) continue;
-      this.views.set(channel.name, now);
-      const batches = since > now ? null : (channel.retained?.since(since) ?? null);
-      if (!batches) {
-        resets.push(channel.resetFrame(since > now ? 'since-ahead' : 'since-not-retained'));
+      const since = sinceOf(channel.name);
+      const plan = since === null ? null : channel.replayFrom(since);
+      if (since === null || plan === null || plan.kind === 'snapshot') {
+        // Until its snapshot or reset is sent, a resuming client still needs one for this view.
+        this.views.set(channel.name, since === null ? null : since);
+        fresh.push({ channel, reason: plan?.kind === 'snapshot' ? plan.reason : null });
         continue;
       }
-      resumed++;
-      for (const batch of batches) {
+      this.views.set(channel.name, since);
+      resumed.push(channel.name);
+      oldest = oldest === null ? since : Math.min(oldest, since);
+      for (const batch of plan.batches) {
         let parts = replay.get(batch.timestamp);
         if (!parts) replay.set(batch.timestamp, (parts = []));
         parts.push([channel.name, batch.fragment]);
       }
     }
-    for (const timestamp of [...replay.keys()].sort((a, b) => a - b))
+    for (const timestamp of [...replay.keys()].sort((a, b) => a - b)) {
+      for (const view of resumed) this.views.set(view, Math.max(this.views.get(view) ?? 0, timestamp));
       this.emit('batch', Buffer.from(batchFrame(timestamp, replay.get(timestamp) ?? [])), timestamp);
-    for (const frame of resets) this.emit('reset', frame, now);
-    // Some views reset to `now`, others resumed from the log: say at once that those are at `now`
-    // too, so a client holding the reset back for one moment across its views can apply it.
-    if (resets.length > 0 && resumed > 0) this.emit('progress', Buffer.from(progressFrame(now)), now);
-    if (resets.length === 0 && this.lastTimestamp === null) this.lastTimestamp = since;
+    }
+    for (const view of resumed) this.views.set(view, now);
+    for (const { channel, reason } of fresh) {
+      this.views.set(channel.name, now);
+      if (reason === null) this.emit('snapshot', channel.subscribeSnapshot(), now);
+      else this.emit('reset', channel.resetFrame(reason), now);
+    }
+    // Some views start over at `now`, others resumed from the log: say at once that those are at
+    // `now` too, so a client holding the reset back for one moment across its views can apply it.
+    if (fresh.length > 0 && resumed.length > 0) this.emit('progress', progressBuffer(now), now);
+    if (fresh.length === 0 && this.lastTimestamp === null) this.lastTimestamp = oldest;
   }
 
   unsubscribe(views: string[]): void {
@@ -169,25 +201,36 @@ export class Session {
     if (this.views.size === 0 || now === null) return;
     if (this.lastTimestamp !== null && now <= this.lastTimestamp) return;
     if (this.now() - this.lastSentAt < this.limits.progressMs) return;
-    this.emit('progress', Buffer.from(progressFrame(now)), now);
+    for (const view of this.views.keys()) this.views.set(view, now);
+    this.emit('progress', progressBuffer(now), now);
   }
 
   private tryCatchUp(): void {
     if (this.sink.buffered > this.limits.clientBufferBytes / 2) return;
+    this.corked(() => this.catchUp());
+  }
+
+  /** One net diff per view (or a snapshot or reset), each view's position moving with its frame. */
+  private catchUp(): void {
     const now = this.hub.timestamp ?? 0;
     const parts: Array<[string, string]> = [];
     for (const channel of this.hub.views) {
       if (!this.views.has(channel.name)) continue;
       const at = this.views.get(channel.name) ?? null;
-      this.views.set(channel.name, now);
       if (at === null) {
+        this.views.set(channel.name, now);
         this.emit('snapshot', channel.subscribeSnapshot(), now);
         continue;
       }
       const plan = channel.catchUp(at);
-      if (plan.kind === 'diff') parts.push([channel.name, plan.fragment]);
-      else if (plan.kind === 'snapshot') this.emit('reset', channel.resetFrame('behind'), now);
+      if (plan.kind === 'diff') {
+        parts.push([channel.name, plan.fragment]);
+        continue;
+      }
+      this.views.set(channel.name, now);
+      if (plan.kind === 'snapshot') this.emit('reset', channel.resetFrame('behind'), now);
     }
+    for (const [view] of parts) this.views.set(view, now);
     const merged = this.merged;
     if (merged > 0 || parts.length > 0) {
       this.emit('batch', Buffer.from(batchFrame(now, parts, Math.max(merged, 1))), now);
@@ -197,4 +240,12 @@ export class Session {
     this.behind = false;
     this.events.caughtUp(this);
   }
+}
+
+/** `progress` frames, one buffer per timestamp however many clients are told. */
+let progressCache: { timestamp: Timestamp; frame: Buffer } | null = null;
+function progressBuffer(timestamp: Timestamp): Buffer {
+  if (progressCache?.timestamp !== timestamp)
+    progressCache = { timestamp, frame: Buffer.from(progressFrame(timestamp)) };
+  return progressCache.frame;
 }

@@ -1,0 +1,122 @@
+/**
+ * The wire of docs/PROTOCOL.md version 1, as types and constants shared by the server and the
+ * browser client: every path, frame type, close code and message shape lives here, so a protocol
+ * change is a change to one file. Browser-safe (types and constants only).
+ */
+import type { Row } from './multiset.js';
+import type { Timestamp } from '../engine/types.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Every path the server answers (prefixes end with `/` and take a view name). */
+export const PATHS = {
+  subscribe: '/api/subscribe',
+  sse: '/api/sse',
+  ssePrefix: '/api/sse/',
+  streamPrefix: '/api/stream/',
+  views: '/api/views',
+  viewPrefix: '/api/views/',
+  status: '/api/status',
+  ingest: '/api/ingest',
+  api: '/api/',
+  metrics: '/metrics',
+  healthz: '/healthz',
+  readyz: '/readyz',
+} as const;
+
+/** The `/api/stream/:view` close code for a view the server does not have (4000-4999: ours). */
+export const CLOSE_UNKNOWN_VIEW = 4404;
+/** WebSocket close code for a client that broke a limit (RFC 6455 "policy violation"). */
+export const CLOSE_POLICY = 1008;
+
+/** Engine timestamps: integers (ms since the epoch) that only grow, shared by all views of a server. */
+export type { Timestamp };
+
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  views: string[];
+  timestamp: Timestamp | null;
+}
+
+export interface SnapshotMessage {
+  type: 'snapshot';
+  view: string;
+  timestamp: Timestamp;
+  columns: string[];
+  rows: Row[];
+}
+
+export interface ResetMessage {
+  type: 'reset';
+  view: string;
+  timestamp: Timestamp;
+  columns: string[];
+  rows: Row[];
+  /** A `ResetReason` from this server; clients tolerate others. */
+  reason?: string;
+}
+
+/** Why a view was reset; stable strings that clients may match on. */
+export type ResetReason = 'since-not-retained' | 'since-ahead' | 'behind';
+
+export interface ViewDiff {
+  inserted: Row[];
+  deleted: Row[];
+}
+
+/** A message of the seed-compatible `/api/stream/:view`: one view's diff at one timestamp. */
+export interface StreamMessage extends ViewDiff {
+  timestamp: Timestamp;
+}
+
+export interface BatchMessage {
+  type: 'batch';
+  timestamp: Timestamp;
+  views: Record<string, ViewDiff>;
+  /** How many batches the server merged into this one because the client fell behind. */
+  merged?: number;
+}
+
+export interface ProgressMessage {
+  type: 'progress';
+  timestamp: Timestamp;
+}
+
+export type ServerErrorCode =
+  | 'BAD_MESSAGE'
+  | 'UNKNOWN_VIEW'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'NOT_SUBSCRIBED'
+  | (string & NonNullable<unknown>);
+
+export interface ErrorMessage {
+  type: 'error';
+  code: ServerErrorCode;
+  message: string;
+  ref?: string;
+  view?: string;
+}
+
+export type ServerMessage =
+  HelloMessage | SnapshotMessage | ResetMessage | BatchMessage | ProgressMessage | ErrorMessage;
+
+export interface SubscribeRequest {
+  type: 'subscribe';
+  views: string[];
+  since?: Timestamp;
+  ref?: string;
+}
+
+export interface UnsubscribeRequest {
+  type: 'unsubscribe';
+  views: string[];
+  ref?: string;
+}
+
+export type ClientMessage = SubscribeRequest | UnsubscribeRequest;
+
+/** Frame types, which are also the SSE event names; their `data:` is the same JSON as the socket's frames. */
+export const SSE_EVENTS = ['hello', 'snapshot', 'batch', 'reset', 'progress', 'error'] as const;
+
+export type FrameKind = (typeof SSE_EVENTS)[number];
