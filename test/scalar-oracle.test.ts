@@ -113,7 +113,7 @@ describe('scalar expressions against Postgres', { timeout: 240_000 }, () => {
         rowArb,
         async (sql, row) => (await disagreement(sql, row)) === undefined,
       );
-      const result = await fc.check(property, fuzz(300));
+      const result = await fc.check(property, fuzz(200));
       if (result.failed && result.counterexample) {
         const [sql, row] = result.counterexample as [string, Array<string | null>];
         assert.fail(

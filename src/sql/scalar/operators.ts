@@ -3,7 +3,7 @@
  * int4 and overflows as int4; int + numeric is numeric; int + real is double precision), an untyped
  * literal takes the other side's type, and a pair without an operator is 42883.
  */
-import { SqlCompileError, SqlEvalError, type SqlType, type Value } from './interface.js';
+import { SqlCompileError, SqlEvalError, Unsupported, type SqlType, type Value } from './interface.js';
 import { coerce, fold, strict2, type Ev, type Expr } from './expr.js';
 import { intAdd, intDiv, intMod, intMul, intSub, isIntType, type Int8, type IntType } from './integers.js';
 import { numericAdd, numericDiv, numericMod, numericMul, numericSub } from './numeric.js';
@@ -155,7 +155,8 @@ export function isComparison(op: string): boolean {
 /** Both operands coerced to their comparison type. */
 export function comparable(op: string, left: Expr, right: Expr): [Expr, Expr, SqlType] {
   const type = comparisonType(left.type, right.type);
-  if (!type || type === 'jsonb') throw noOperator(op === '!=' ? '<>' : op, left.type, right.type);
+  if (type === 'jsonb') throw new Unsupported('comparing jsonb values is not supported on the delta path');
+  if (!type) throw noOperator(op === '!=' ? '<>' : op, left.type, right.type);
   // Integer operands of different widths are compared as they are (both are exact numbers).
   const keep = isIntType(left.type) && isIntType(right.type);
   const side = (e: Expr): Expr =>
