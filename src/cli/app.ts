@@ -15,6 +15,7 @@ import { withSkipLog } from '../sources/skip-log.js';
 import type { Source } from '../sources/types.js';
 import type { Logger } from '../core/log.js';
 import type { ServeOptions } from './options.js';
+import { describePosition } from '../sources/stream-position.js';
 
 export interface App {
   url: string;
@@ -93,6 +94,8 @@ export async function startApp(
 
   const hub = new Hub(engine, { retention: options.retention });
   await hub.start();
+  // The server starts after the pipeline: commits before it listens are not measured.
+  const listening: { server?: RunningServer } = {};
   const pipeline = new IngestPipeline(engine, {
     batchSize: options.batchSize,
     batchMs: options.batchMs,
@@ -100,11 +103,9 @@ export async function startApp(
       log.error(`a transaction failed and its events were not applied: ${error.message}`);
       onFatal(error);
     },
-    // Commits before the server listens are not measured (there is no /metrics yet).
-    onCommit: (timestamp, startedAtMs, seconds) => server?.metrics.committed(timestamp, startedAtMs, seconds),
+    onCommit: (timestamp, startedAtMs, seconds) =>
+      listening.server?.metrics.committed(timestamp, startedAtMs, seconds),
   });
-  let server: RunningServer | undefined;
-
   const states = new Map<Source, { done: boolean; error: string | null }>();
   const runs = chosen.map(async ({ source, reason }) => {
     const state = { done: false, error: null as string | null };
@@ -113,7 +114,7 @@ export async function startApp(
     const sink = withSkipLog(pipeline.sinkFor(source.id), log, source.id);
     await hooks.holdSources;
     const resume = await engine.resumePosition(source.id);
-    if (resume !== null) log.info(`source ${source.id}: resuming after position ${resume}`);
+    if (resume !== null) log.info(`source ${source.id}: resuming after position ${describePosition(resume)}`);
     try {
       await source.run(sink, resume);
       await pipeline.drain();
@@ -174,11 +175,12 @@ export async function startApp(
           },
         }
       : null;
-  server = await startServer(
+  const server = await startServer(
     { hub, status, ingest, options: options.server },
     options.host,
     options.port,
   );
+  listening.server = server;
   const pg = await startPgWire(hub, options, log);
   let closing: Promise<void> | null = null;
   return {

@@ -12,6 +12,7 @@ import { WebhookForwarder } from '../forward/webhook-forwarder.js';
 import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
 import type { Logger } from '../core/log.js';
 import { SERVE_DEFAULTS } from './options.js';
+import { describePosition } from '../sources/stream-position.js';
 
 /** The sources' own settings come from `serve`'s: a new source flag reaches both commands. */
 export interface ForwardOptions extends Omit<SourceSettings, 'log' | 'progress' | 'filePollMs'> {
@@ -138,7 +139,7 @@ export async function startForward(options: ForwardOptions, log: Logger): Promis
   const runs = chosen.map(async ({ source, reason }) => {
     log.info(`forward: ${source.describe()}${reason ? ` (${reason})` : ''} to ${options.to}`);
     const resume = positions[source.id] ?? null;
-    if (resume !== null) log.info(`source ${source.id}: resuming after position ${resume}`);
+    if (resume !== null) log.info(`source ${source.id}: resuming after position ${describePosition(resume)}`);
     await source.run(forwarder.sinkFor(source.id), resume);
   });
   // A webhook that refuses for good stops every source (a live one would otherwise reconnect

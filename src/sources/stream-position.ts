@@ -67,3 +67,11 @@ export function decodeDedupePosition(stored: string | null): DedupePosition {
   }
   return { at: stored, recentIds: [] };
 }
+
+/** A stored position as a log line shows it: the replay count, file offset or SSE id, without the ids. */
+export function describePosition(stored: string): string {
+  if (!stored.startsWith('{')) return stored;
+  const dedupe = decodeDedupePosition(stored);
+  if (dedupe.at !== null) return dedupe.at;
+  return decodePosition(stored)?.lastEventId ?? stored;
+}
