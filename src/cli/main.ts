@@ -1,12 +1,11 @@
 /** The `viewcast` command. */
 import { errorMessage, UsageError, ViewcastError } from '../core/errors.js';
-import { isRemoteEngine } from '../engine/remote/connect.js';
-import { startApp } from './app.js';
-import { FORWARD_HELP, parseForwardOptions, startForward } from './forward-command.js';
 import { consoleLogger } from '../core/log.js';
-import { startRemoteApp } from './remote-app.js';
+import { isRemoteEngine } from '../engine/remote/remote-url.js';
 import { parseServeOptions, SERVE_HELP } from './options.js';
-import { tail } from './tail.js';
+
+// Each command's modules load only when that command runs: the remote engine's (node-postgres),
+// `forward`'s and `tail`'s graphs would otherwise add to every `serve`'s start.
 
 const HELP = `Usage: viewcast <command> [flags]
 
@@ -27,8 +26,10 @@ async function serve(argv: string[]): Promise<void> {
   const log = consoleLogger(false, options.logFormat);
   let stopping = false;
   const app = isRemoteEngine(options.engine)
-    ? await startRemoteApp(options, log)
-    : await startApp(options, log, () => {
+    ? await (await import('./remote-app.js')).startRemoteApp(options, log)
+    : await (
+        await import('./app.js')
+      ).startApp(options, log, () => {
         if (!stopping) void shutdown(1);
       });
   log.info(`listening on ${app.url}`);
@@ -44,6 +45,7 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 async function forward(argv: string[]): Promise<void> {
+  const { FORWARD_HELP, parseForwardOptions, startForward } = await import('./forward-command.js');
   const options = parseForwardOptions(argv);
   if (options === 'help') {
     process.stdout.write(FORWARD_HELP);
@@ -67,7 +69,7 @@ export async function main(argv: string[]): Promise<void> {
     } else if (command === 'forward') {
       await forward(rest);
     } else if (command === 'tail') {
-      await tail(rest);
+      await (await import('./tail.js')).tail(rest);
       process.exit(0);
     } else if (command === 'help') {
       process.stdout.write(HELP);

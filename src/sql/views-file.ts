@@ -209,7 +209,13 @@ function readView(
     query: queryText(statement, source),
     line: statement.line,
     ast: query.SelectStmt,
-    fingerprint: fingerprintSql(statement.text),
+    // Computed when first read: the parser's fingerprint took about 1 s of every start (its
+    // WebAssembly code compiled on first use) and nothing on the serving path reads it.
+    get fingerprint(): string {
+      const value = fingerprintSql(statement.text);
+      Object.defineProperty(this, 'fingerprint', { value, enumerable: true });
+      return value;
+    },
   };
   if (columnNames.length > 0) view.columnNames = columnNames;
   return view;

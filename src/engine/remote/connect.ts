@@ -29,9 +29,7 @@ export interface RemoteTarget {
   views: string[] | null;
 }
 
-export function isRemoteEngine(engine: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(engine);
-}
+export { isRemoteEngine } from './remote-url.js';
 
 export function parseRemoteTarget(engine: string): RemoteTarget {
   let url: URL;
