@@ -1,21 +1,23 @@
 /**
- * The Postgres-wire SUBSCRIBE server: connection start-up (SSL and GSSAPI refusal, the startup
- * message, password exchange, cancel requests), then every message goes to the connection's Session.
- * Messages are (de)serialized with node-postgres' pg-protocol reader and writer. (pg-gateway was
- * the first choice for start-up, but its stable 0.2 release slices every message after the first
- * in a TCP packet wrongly, which breaks pipelining clients such as psycopg and node-postgres.)
+ * The Postgres-wire SUBSCRIBE server: connection start-up (TLS on SSLRequest when a certificate is
+ * set, GSSAPI refusal, the startup message, the password exchange, cancel requests), then every
+ * message goes to the connection's Session. Messages are (de)serialized with node-postgres'
+ * pg-protocol reader and writer. (pg-gateway was the first choice for start-up, but its stable 0.2
+ * release slices every message after the first in a TCP packet wrongly, which breaks pipelining
+ * clients such as psycopg and node-postgres.)
  *
- * Who may connect: with `--pg-password`, anyone who gives it (MD5 exchange); without one, only
- * clients on the loopback interface (trust), so that `--host 0.0.0.0` never opens the views to the
- * network by accident.
+ * Who may connect: with `--pg-password`, anyone who gives it (SCRAM-SHA-256, or MD5 with
+ * `--pg-auth md5`); without one, only clients on the loopback interface (trust), so that
+ * `--host 0.0.0.0` never opens the views to the network by accident. At most
+ * `--pg-max-connections` at once; a connection idle for `--pg-idle-timeout` is closed.
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../core/log.js';
 import type { Hub } from '../hub/hub.js';
 import { errorMessage, ViewcastError } from '../core/errors.js';
 import {
-  authenticationMd5,
   authenticationOk,
   backendKeyData,
   errorResponse,
@@ -24,7 +26,14 @@ import {
 } from './backend-messages.js';
 import { MAX_MESSAGE_BYTES, MessageFramer } from './message-framer.js';
 import { PgError, SQLSTATE } from './pg-error.js';
-import { Session } from './session.js';
+import { PG_DEFAULTS, type PgLimits, type PgSecurity } from './pg-options.js';
+import { md5Exchange, scramExchange, scramSecret, type PasswordExchange, type ScramSecret } from './password-auth.js';
+import { QueryService, type RemoteQueries } from './query-service.js';
+import { grammarLoaded } from './query-analysis.js';
+import { ReevaluatedQueries } from './query-views.js';
+import { Session, type SessionContext } from './session.js';
+
+export { md5Password } from './password-auth.js';
 
 export interface PgServerOptions {
   hub: Hub;
@@ -33,6 +42,12 @@ export interface PgServerOptions {
   /** Null: trust loopback clients and refuse all others. */
   password: string | null;
   log: Logger;
+  /** Limits and security; each missing field takes its PG_DEFAULTS value. */
+  settings?: Partial<PgLimits & PgSecurity>;
+  /** The relation events enter through, and the sources viewcast runs (for set-up scripts' notices). */
+  setup?: { inputRelation?: string; sources?: string[] };
+  /** On a gateway: SELECTs are answered by the remote engine. */
+  remote?: RemoteQueries;
 }
 
 export interface RunningPgServer {
@@ -59,18 +74,37 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 export async function startPgServer(options: PgServerOptions): Promise<RunningPgServer> {
-  const sessions = new Map<number, { session: Session; secret: number }>();
+  await grammarLoaded;
+  const settings = { ...PG_DEFAULTS, ...options.settings };
+  const sessions: Sessions = new Map();
   const sockets = new Set<Socket>();
   const waiters = new Set<() => void>();
   let nextProcessId = 1;
+  const queries = new QueryService(options.hub, settings, options.remote ?? null);
+  const onInternalError = (error: unknown): void => options.log.error(`pg wire: ${errorMessage(error)}`);
+  const shared: Shared = {
+    options,
+    settings,
+    sessions,
+    sockets,
+    scram: options.password !== null && settings.auth === 'scram-sha-256' ? scramSecret(options.password) : null,
+    tls: settings.tls ? createSecureContext({ cert: settings.tls.cert, key: settings.tls.key }) : null,
+    context: {
+      hub: options.hub,
+      limits: settings,
+      queries,
+      maintainer: new ReevaluatedQueries(options.hub, queries, onInternalError),
+      setup: options.setup ?? {},
+      onInternalError,
+    },
+  };
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000); // a client that vanished without a FIN still frees its subscriptions
     socket.on('error', () => undefined); // a client that vanished; 'close' cleans up
-    const connection = new Connection(socket, options, sessions, nextProcessId++);
-    socket.on('data', (chunk: Buffer) => connection.receive(chunk));
+    const connection = new Connection(socket, shared, nextProcessId++);
     socket.on('close', () => {
       sockets.delete(socket);
       connection.close();
@@ -113,35 +147,67 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
         for (const { session } of sessions.values()) session.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
+        void queries.close();
       }),
   };
 }
 
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 type Sessions = Map<number, { session: Session; secret: number }>;
 
-/** One socket from its first byte: start-up and authentication, then its Session. */
+interface Shared {
+  options: PgServerOptions;
+  settings: PgLimits & PgSecurity;
+  sessions: Sessions;
+  sockets: Set<Socket>;
+  scram: ScramSecret | null;
+  tls: SecureContext | null;
+  context: SessionContext;
+}
+
+/** One socket from its first byte: TLS, start-up and authentication, then its Session. */
 class Connection {
   private readonly framer = new MessageFramer();
   private session: Session | null = null;
-  private salt: Buffer | null = null;
+  private exchange: PasswordExchange | null = null;
   private user = '';
   private parameters: Record<string, string> = {};
   private readonly secret = randomInt(0, 2 ** 31);
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly socket: Socket,
-    private readonly options: PgServerOptions,
-    private readonly sessions: Sessions,
+    private socket: Socket,
+    private readonly shared: Shared,
     private readonly processId: number,
-  ) {}
+  ) {
+    this.listen(socket);
+    this.armIdle();
+  }
+
+  private listen(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+  }
+
+  /** Closes the connection once it has been idle (no message, no statement running) for the limit. */
+  private armIdle(): void {
+    const ms = this.shared.settings.idleTimeoutMs;
+    if (ms <= 0) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.session?.busy) return this.armIdle();
+      this.socket.end(
+        errorResponse(
+          new PgError(SQLSTATE.idleSessionTimeout, 'terminating connection due to idle-session timeout', {
+            severity: 'FATAL',
+            hint: `connections idle for ${ms / 1000} s are closed (--pg-idle-timeout).`,
+          }),
+        ),
+      );
+    }, ms);
+    this.idleTimer.unref();
+  }
 
   receive(chunk: Buffer): void {
+    this.armIdle();
     try {
       let messages = this.framer.push(chunk);
       while (messages.length > 0) {
@@ -160,17 +226,20 @@ class Connection {
   }
 
   close(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.session?.close();
-    this.sessions.delete(this.processId);
+    this.shared.sessions.delete(this.processId);
   }
 
   private startUp(message: Buffer): void {
     if (!this.framer.started) {
       const code = message.readInt32BE(4);
-      if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      if (code === SSL_REQUEST && this.shared.tls && !(this.socket instanceof TLSSocket)) {
+        this.startTls(this.shared.tls);
+      } else if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
         this.socket.write('N'); // no encryption here: the client goes on with a plain startup message
       } else if (code === CANCEL_REQUEST && message.length >= 16) {
-        const target = this.sessions.get(message.readInt32BE(8));
+        const target = this.shared.sessions.get(message.readInt32BE(8));
         if (target && target.secret === message.readInt32BE(12)) target.session.cancel();
         this.socket.end();
       } else if (code === PROTOCOL_3) {
@@ -185,15 +254,24 @@ class Connection {
       }
       return;
     }
-    if (this.salt && message[0] === 'p'.charCodeAt(0)) {
-      const given = message.subarray(5, message.indexOf(0, 5)).toString('utf8');
-      const expected = md5Password(this.user, this.options.password ?? '', this.salt);
-      if (!equal(given, expected))
-        fatal(SQLSTATE.invalidPassword, `password authentication failed for user "${this.user}"`);
-      this.ready();
+    if (this.exchange && message[0] === 'p'.charCodeAt(0)) {
+      const step = this.exchange.step(message.subarray(5));
+      for (const reply of step.reply) this.socket.write(reply);
+      if (step.done) this.ready();
       return;
     }
     fatal(SQLSTATE.protocolViolation, 'expected a password message');
+  }
+
+  /** 'S', then the same connection speaks TLS: the client sends its startup message encrypted. */
+  private startTls(context: SecureContext): void {
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.write('S');
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+    secure.on('error', () => raw.destroy());
+    this.socket = secure;
+    this.listen(secure);
   }
 
   private readStartup(message: Buffer): void {
@@ -201,11 +279,20 @@ class Connection {
     for (let i = 0; i + 1 < fields.length && fields[i] !== ''; i += 2)
       this.parameters[fields[i] as string] = fields[i + 1] as string;
     this.user = this.parameters['user'] ?? '';
+    const { options, settings, sockets } = this.shared;
+    if (sockets.size > settings.maxConnections)
+      fatal(
+        SQLSTATE.tooManyConnections,
+        'sorry, too many clients already',
+        `at most ${settings.maxConnections} Postgres-wire connections are open at once (--pg-max-connections).`,
+      );
     if (!this.user)
       fatal(SQLSTATE.invalidAuthorization, 'no user name given', 'connect as any user, e.g. materialize');
-    if (this.options.password !== null) {
-      this.salt = randomBytes(4);
-      this.socket.write(authenticationMd5(this.salt));
+    if (options.password !== null) {
+      this.exchange = this.shared.scram
+        ? scramExchange(this.user, this.shared.scram)
+        : md5Exchange(this.user, options.password);
+      this.socket.write(this.exchange.begin());
     } else if (!isLoopback(this.socket.remoteAddress)) {
       fatal(
         SQLSTATE.invalidAuthorization,
@@ -242,23 +329,11 @@ class Connection {
       database: client['database'] ?? this.user,
     };
     for (const [name, value] of Object.entries(parameters)) shown[name.toLowerCase()] = value;
-    this.session = new Session(this.options.hub, this.socket, shown, (error) =>
-      this.options.log.error(`pg wire: ${errorMessage(error)}`),
-    );
-    this.sessions.set(this.processId, { session: this.session, secret: this.secret });
+    this.session = new Session(this.shared.context, this.socket, shown);
+    this.shared.sessions.set(this.processId, { session: this.session, secret: this.secret });
   }
 }
 
 function fatal(sqlstate: PgError['sqlstate'], message: string, hint?: string): never {
   throw new PgError(sqlstate, message, { severity: 'FATAL', ...(hint ? { hint } : {}) });
-}
-
-/** The MD5 exchange: 'md5' + md5(md5(password + user) + salt), in hex. */
-export function md5Password(user: string, password: string, salt: Buffer): string {
-  const inner = createHash('md5')
-    .update(password + user)
-    .digest('hex');
-  return `md5${createHash('md5')
-    .update(Buffer.concat([Buffer.from(inner), salt]))
-    .digest('hex')}`;
 }
