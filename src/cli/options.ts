@@ -8,6 +8,7 @@ import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
 import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
 import type { RetentionLimits } from '../hub/retention-log.js';
 import type { ServerOptions } from '../server/server-options.js';
+import { PG_FLAGS, PG_HELP, pgSettings, type PgLimits, type PgSecurity } from '../pgwire/pg-options.js';
 
 export interface ServeOptions {
   sources: string[];
@@ -21,6 +22,8 @@ export interface ServeOptions {
   pgPort: number;
   /** Password for Postgres-wire clients; null trusts loopback clients only. */
   pgPassword: string | null;
+  /** Limits and security of the Postgres-wire server (--pg-*). */
+  pg: PgLimits & PgSecurity;
   engine: string;
   batchSize: number;
   batchMs: number;
@@ -106,7 +109,7 @@ Flags (default in brackets):
   --pg-port N          Postgres-wire SUBSCRIBE port; 0 turns it off [6875]
   --pg-password PW     password for Postgres-wire clients (also VIEWCAST_PG_PASSWORD);
                          without one only clients on this machine may connect
-  --engine ENGINE      embedded, or a remote engine to serve the views of (Materialize or another
+${PG_HELP}  --engine ENGINE      embedded, or a remote engine to serve the views of (Materialize or another
                          viewcast): postgres://user@host:port/db[?views=a,b] [embedded]
   --batch-size N       most events in one engine transaction [1000]
   --batch-ms N         longest wait before a transaction closes, in ms [2]
@@ -188,6 +191,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       host: { type: 'string', default: SERVE_DEFAULTS.host },
       'pg-port': { type: 'string', default: SERVE_DEFAULTS['pg-port'] },
       'pg-password': { type: 'string' },
+      ...PG_FLAGS,
       engine: { type: 'string', default: SERVE_DEFAULTS.engine },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
@@ -245,6 +249,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     host: values.host,
     pgPort: integer('pg-port', values['pg-port'], 0, 65535),
     pgPassword: values['pg-password'] ?? process.env['VIEWCAST_PG_PASSWORD'] ?? null,
+    pg: pgSettings(values),
     engine: values.engine,
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),
     batchMs: integer('batch-ms', values['batch-ms'], 0, 60_000),
