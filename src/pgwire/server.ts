@@ -61,8 +61,12 @@ export interface RunningPgServer {
   close(): Promise<void>;
 }
 
-/** What Materialize reports, so that tools written for it see the same server. */
-const SERVER_VERSION = '9.5.0';
+/**
+ * The version of the catalog that answers catalog queries (PGlite's Postgres 18), so that psql
+ * and GUI tools send catalog queries it understands (for 9.5, which Materialize reports, psql's
+ * \d asks for pg_class.relhasoids, which Postgres 12 removed).
+ */
+const SERVER_VERSION = '18.6';
 const PROTOCOL_3 = 196608;
 const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
