@@ -38,7 +38,10 @@ describe('SELECT through a gateway', { timeout: 180_000 }, () => {
   });
 
   it('passes SELECT to the remote engine, with its types', async () => {
-    const result = await client.query('SELECT count(*) AS n, max(count) > 0 AS positive FROM top10 WHERE count > $1', [0]);
+    const result = await client.query(
+      'SELECT count(*) AS n, max(count) > 0 AS positive FROM top10 WHERE count > $1',
+      [0],
+    );
     assert.equal(result.rows[0].n, '10');
     assert.equal(result.rows[0].positive, true);
     assert.deepEqual(

@@ -30,7 +30,13 @@ describe('Materialize tools on the Postgres wire', { timeout: 180_000 }, () => {
   let pgServer: RunningPgServer;
 
   before(async () => {
-    app = await startTestApp(['--source', `replay:${recording(RECORDING_2476)}`, '--speed', 'max', '--memory']);
+    app = await startTestApp([
+      '--source',
+      `replay:${recording(RECORDING_2476)}`,
+      '--speed',
+      'max',
+      '--memory',
+    ]);
     await app.sourcesDone;
     await waitForChannel(app.hub.require('counter'), (c) => Number(c.rows.rows()[0]?.[0]) === 2476);
     pgServer = await startPgServer({
@@ -49,9 +55,14 @@ describe('Materialize tools on the Postgres wire', { timeout: 180_000 }, () => {
     for (const channel of app.hub.views) {
       const columns = channel.info.columns.map((c) => `"${c.name}" ${c.type}`).join(', ');
       await oracle.exec(`CREATE TABLE "${channel.name}" (${columns})`);
-      const rows = channel.rows.rows().map((row) => row.map((v, i) => formatValue(v, typeOid(channel.info.columns[i]?.type ?? 'text'))));
+      const rows = channel.rows
+        .rows()
+        .map((row) => row.map((v, i) => formatValue(v, typeOid(channel.info.columns[i]?.type ?? 'text'))));
       const casts = channel.info.columns.map((c, i) => `(r->>${i})::${c.type}`).join(', ');
-      await oracle.query(`INSERT INTO "${channel.name}" SELECT ${casts} FROM json_array_elements($1::json) r`, [JSON.stringify(rows)]);
+      await oracle.query(
+        `INSERT INTO "${channel.name}" SELECT ${casts} FROM json_array_elements($1::json) r`,
+        [JSON.stringify(rows)],
+      );
     }
   });
 
@@ -85,8 +96,14 @@ describe('Materialize tools on the Postgres wire', { timeout: 180_000 }, () => {
         sql,
       );
     }
-    const big = await client.query({ text: 'SELECT count FROM user_edits WHERE count > 9', rowMode: 'array' });
-    assert.ok(big.rows.some((r) => Number(r[0]) >= 100), 'counts of 100 and more compare as numbers');
+    const big = await client.query({
+      text: 'SELECT count FROM user_edits WHERE count > 9',
+      rowMode: 'array',
+    });
+    assert.ok(
+      big.rows.some((r) => Number(r[0]) >= 100),
+      'counts of 100 and more compare as numbers',
+    );
   });
 
   it('psycopg: a set-up script of CREATE ... IF NOT EXISTS runs, then TAIL counter; LIMIT %s and binary results', async () => {
@@ -103,9 +120,21 @@ describe('Materialize tools on the Postgres wire', { timeout: 180_000 }, () => {
     assert.deepEqual(tail[1]?.slice(1), [false, 1, 2476]);
     const limit = out['limit'] as unknown[][];
     assert.equal(limit.length, 3);
-    const top = app.hub.require('top10').rows.rows().sort((a, b) => Number(b[1]) - Number(a[1]));
+    const top = app.hub
+      .require('top10')
+      .rows.rows()
+      .sort((a, b) => Number(b[1]) - Number(a[1]));
     assert.equal(limit[0]?.[1], Number(top[0]?.[1]));
-    assert.deepEqual(out['binary_types'], ['str', 'int', 'Decimal', 'bool', 'date', 'datetime', 'dict', 'float']);
+    assert.deepEqual(out['binary_types'], [
+      'str',
+      'int',
+      'Decimal',
+      'bool',
+      'date',
+      'datetime',
+      'dict',
+      'float',
+    ]);
     const binary = out['binary'] as unknown[];
     assert.equal(binary[0], top[0]?.[0]);
     assert.equal(Number(binary[2]), Number(top[0]?.[1]) / 2);
@@ -118,7 +147,9 @@ describe('Materialize tools on the Postgres wire', { timeout: 180_000 }, () => {
     const binary = new pg.Client({ connectionString: url, binary: true } as pg.ClientConfig);
     await binary.connect();
     try {
-      const result = await binary.query('SELECT "user", count, count::int4 AS c4, count::float8 AS f, true AS t FROM top10 ORDER BY count DESC LIMIT 1');
+      const result = await binary.query(
+        'SELECT "user", count, count::int4 AS c4, count::float8 AS f, true AS t FROM top10 ORDER BY count DESC LIMIT 1',
+      );
       const row = result.rows[0] as Record<string, unknown>;
       assert.equal(typeof row['user'], 'string');
       assert.equal(row['c4'], Number(row['count']));
@@ -131,7 +162,8 @@ describe('Materialize tools on the Postgres wire', { timeout: 180_000 }, () => {
 
   it('psql: \\dv lists the served views, \\d top10 their columns, \\dt finds no tables', async () => {
     const dv = (await run('psql', [url, '-c', '\\dv'])).stdout;
-    for (const view of ['counter', 'top10', 'user_edits']) assert.match(dv, new RegExp(`\\| ${view} +\\| view`));
+    for (const view of ['counter', 'top10', 'user_edits'])
+      assert.match(dv, new RegExp(`\\| ${view} +\\| view`));
     assert.doesNotMatch(dv, /recentchanges|viewcast/);
     const d = (await run('psql', [url, '-c', '\\d top10'])).stdout;
     assert.match(d, /View "public.top10"/);

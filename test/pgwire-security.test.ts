@@ -22,7 +22,11 @@ import { quietLog, startTestApp } from './support/server.js';
 
 const run = promisify(execFile);
 
-function serve(hub: Hub, password: string | null, settings: Partial<PgLimits & PgSecurity>): Promise<RunningPgServer> {
+function serve(
+  hub: Hub,
+  password: string | null,
+  settings: Partial<PgLimits & PgSecurity>,
+): Promise<RunningPgServer> {
   return startPgServer({ hub, host: '127.0.0.1', port: 0, password, log: quietLog, settings });
 }
 
@@ -44,7 +48,21 @@ describe('Postgres-wire security and limits', { timeout: 120_000 }, () => {
     const dir = tempDir('viewcast-tls-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ]);
     const server = await serve(app.hub, 's3cret', {
       auth: 'scram-sha-256',
       tls: { cert: readFileSync(cert), key: readFileSync(key) },
@@ -52,7 +70,9 @@ describe('Postgres-wire security and limits', { timeout: 120_000 }, () => {
     servers.push(server);
     const url = `postgresql://materialize@127.0.0.1:${server.port}/materialize?sslmode=require`;
     const env = { ...process.env, PGPASSWORD: 's3cret' };
-    const { stdout } = await run('psql', [url, '-tAc', 'SELECT count(*) FROM top10', '-c', '\\conninfo'], { env });
+    const { stdout } = await run('psql', [url, '-tAc', 'SELECT count(*) FROM top10', '-c', '\\conninfo'], {
+      env,
+    });
     assert.match(stdout, /^10$/m);
     assert.match(stdout, /SSL connection \(protocol: TLS/);
     const wrong = await run('psql', [url, '-tAc', 'SELECT 1'], { env: { ...env, PGPASSWORD: 'nope' } }).catch(
@@ -108,7 +128,11 @@ describe('Postgres-wire security and limits', { timeout: 120_000 }, () => {
     const sync = frontendMessage('S'.charCodeAt(0), Buffer.alloc(0));
     const pipelined = Array.from({ length: 50 }, () => sync);
     const answer = parseAnswer(
-      await converse(server.port, [startupMessage({ user: 'materialize' }), query, Buffer.concat(pipelined)], false),
+      await converse(
+        server.port,
+        [startupMessage({ user: 'materialize' }), query, Buffer.concat(pipelined)],
+        false,
+      ),
     );
     const errors = answer.messages.filter((m) => m.type === 'E').map((m) => errorFields(m.body));
     assert.equal(errors.at(-1)?.['C'], '54000');

@@ -133,7 +133,9 @@ describe('queries and set-up statements', { timeout: 30_000 }, () => {
   before(() => grammarLoaded);
 
   it('reads queries with the Postgres grammar: the views they read, or the catalog', () => {
-    const query = parseStatement('SELECT t."user", c.count FROM top10 t JOIN counter c ON true WHERE t.count > $2');
+    const query = parseStatement(
+      'SELECT t."user", c.count FROM top10 t JOIN counter c ON true WHERE t.count > $2',
+    );
     assert.ok(query.kind === 'query');
     assert.deepEqual(query.query.views, ['top10', 'counter']);
     assert.equal(query.query.params, 2);
@@ -148,7 +150,7 @@ describe('queries and set-up statements', { timeout: 30_000 }, () => {
     assert.equal(plain.view, 'top10');
     assert.equal(plain.query, null);
     const filtered = parseStatement(
-      "SUBSCRIBE (SELECT * FROM user_edits WHERE \"user\" LIKE 'A%') ENVELOPE UPSERT (KEY (\"user\")) WITH (PROGRESS) AS OF mz_now() - 1000 UP TO now() + INTERVAL '5 seconds'",
+      'SUBSCRIBE (SELECT * FROM user_edits WHERE "user" LIKE \'A%\') ENVELOPE UPSERT (KEY ("user")) WITH (PROGRESS) AS OF mz_now() - 1000 UP TO now() + INTERVAL \'5 seconds\'',
     ) as SubscribeStatement;
     assert.deepEqual(filtered.query?.views, ['user_edits']);
     assert.deepEqual(filtered.upsertKey, ['user']);
@@ -158,12 +160,15 @@ describe('queries and set-up statements', { timeout: 30_000 }, () => {
   });
 
   it('CREATE ... IF NOT EXISTS of set-up scripts', () => {
-    assert.deepEqual(parseStatement('CREATE MATERIALIZED VIEW IF NOT EXISTS counter AS SELECT count(*) FROM r'), {
-      kind: 'create-if-not-exists',
-      object: 'materialized view',
-      name: 'counter',
-    });
-    assert.deepEqual(parseStatement("CREATE SOURCE IF NOT EXISTS wikirecent FROM WEBHOOK BODY FORMAT JSON"), {
+    assert.deepEqual(
+      parseStatement('CREATE MATERIALIZED VIEW IF NOT EXISTS counter AS SELECT count(*) FROM r'),
+      {
+        kind: 'create-if-not-exists',
+        object: 'materialized view',
+        name: 'counter',
+      },
+    );
+    assert.deepEqual(parseStatement('CREATE SOURCE IF NOT EXISTS wikirecent FROM WEBHOOK BODY FORMAT JSON'), {
       kind: 'create-if-not-exists',
       object: 'source',
       name: 'wikirecent',

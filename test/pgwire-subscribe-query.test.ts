@@ -16,21 +16,31 @@ import { startTestApp } from './support/server.js';
 
 /** Materialize's documented example: key/value rows changing at 100..500. */
 const DOC_CHANGES: FeedRow[] = [
-  ...[[1, 2], [2, 4]].map((row): FeedRow => ({ progressed: false, timestamp: 100, diff: 1, row })),
+  ...[
+    [1, 2],
+    [2, 4],
+  ].map((row): FeedRow => ({ progressed: false, timestamp: 100, diff: 1, row })),
   { progressed: true, timestamp: 101 },
   { progressed: false, timestamp: 200, diff: 1, row: [3, 6] },
   { progressed: true, timestamp: 201 },
   { progressed: false, timestamp: 300, diff: -1, row: [1, 2] },
   { progressed: false, timestamp: 300, diff: 1, row: [1, 10] },
   { progressed: true, timestamp: 301 },
-  ...[[1, 10], [2, 4], [3, 6]].map((row): FeedRow => ({ progressed: false, timestamp: 400, diff: -1, row })),
+  ...[
+    [1, 10],
+    [2, 4],
+    [3, 6],
+  ].map((row): FeedRow => ({ progressed: false, timestamp: 400, diff: -1, row })),
   { progressed: true, timestamp: 401 },
-  ...[[1, 7], [1, 8]].map((row): FeedRow => ({ progressed: false, timestamp: 500, diff: 1, row })),
+  ...[
+    [1, 7],
+    [1, 8],
+  ].map((row): FeedRow => ({ progressed: false, timestamp: 500, diff: 1, row })),
   { progressed: true, timestamp: 501 },
 ];
 
 describe('SUBSCRIBE output shapes', { timeout: 10_000 }, () => {
-  it('ENVELOPE UPSERT (KEY (key)) gives the rows of Materialize\'s documented example', async () => {
+  it("ENVELOPE UPSERT (KEY (key)) gives the rows of Materialize's documented example", async () => {
     let given = false;
     const inner = {
       next: async () => (given ? [] : ((given = true), DOC_CHANGES)),
@@ -41,7 +51,10 @@ describe('SUBSCRIBE output shapes', { timeout: 10_000 }, () => {
       { name: 'value', oid: 23 },
     ];
     const shape = subscribeShape(columns, false, ['key']);
-    assert.deepEqual(shape.fields.map((f) => f.name), ['mz_timestamp', 'mz_state', 'key', 'value']);
+    assert.deepEqual(
+      shape.fields.map((f) => f.name),
+      ['mz_timestamp', 'mz_state', 'key', 'value'],
+    );
     const feed = new ShapedFeed(inner, false, [0], null);
     const rows = (await feed.next(100, 0, new AbortController().signal)).map(shape.encode);
     assert.deepEqual(rows, [
@@ -78,7 +91,10 @@ describe('SUBSCRIBE over queries and Materialize options on a live viewcast', { 
   async function fetchUntil(cursor: string, done: (rows: unknown[][]) => boolean): Promise<unknown[][]> {
     const rows: unknown[][] = [];
     while (!done(rows)) {
-      const result = await client.query({ text: `FETCH ALL ${cursor} WITH (timeout = '10s')`, rowMode: 'array' });
+      const result = await client.query({
+        text: `FETCH ALL ${cursor} WITH (timeout = '10s')`,
+        rowMode: 'array',
+      });
       rows.push(...(result.rows as unknown[][]));
     }
     return rows;
@@ -86,8 +102,12 @@ describe('SUBSCRIBE over queries and Materialize options on a live viewcast', { 
 
   it('SUBSCRIBE (SELECT ... WHERE "user" LIKE ...): a snapshot of matching rows, then diffs at later timestamps', async () => {
     await client.query('BEGIN');
-    await client.query(`DECLARE q CURSOR FOR SUBSCRIBE (SELECT "user", count FROM user_edits WHERE "user" LIKE '%a%' AND count > 0) WITH (PROGRESS)`);
-    const rows = await fetchUntil('q', (r) => r.some((row) => row[1] === false && Number(row[0]) > Number(r[0]?.[0])));
+    await client.query(
+      `DECLARE q CURSOR FOR SUBSCRIBE (SELECT "user", count FROM user_edits WHERE "user" LIKE '%a%' AND count > 0) WITH (PROGRESS)`,
+    );
+    const rows = await fetchUntil('q', (r) =>
+      r.some((row) => row[1] === false && Number(row[0]) > Number(r[0]?.[0])),
+    );
     const first = Number(rows[0]?.[0]);
     assert.equal(rows[0]?.[1], true);
     for (const row of rows.filter((r) => r[1] === false)) assert.match(String(row[3]), /a/);

@@ -27,7 +27,9 @@ export type BinaryColumns = Array<number | null> | null;
 /** The columns a Bind's result format codes ask for in binary (none, one code for all, or one per column). */
 export function binaryColumns(fields: Field[] | null, formats: number[]): BinaryColumns {
   if (!fields || formats.every((f) => f === 0)) return null;
-  return fields.map((field, i) => ((formats.length === 1 ? formats[0] : formats[i]) === 1 ? field.oid : null));
+  return fields.map((field, i) =>
+    (formats.length === 1 ? formats[0] : formats[i]) === 1 ? field.oid : null,
+  );
 }
 
 export function rowDescription(fields: Field[], binary: BinaryColumns = null): Buffer {

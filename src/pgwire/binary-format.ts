@@ -11,7 +11,9 @@ import { PgError, SQLSTATE } from './pg-error.js';
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const DAY_MS = 86_400_000;
 
-export const BINARY_OIDS = new Set([16, 17, 20, 21, 23, 25, 114, 700, 701, 1043, 1082, 1114, 1184, 1700, 3802, 19, 26, 18, 1042]);
+export const BINARY_OIDS = new Set([
+  16, 17, 20, 21, 23, 25, 114, 700, 701, 1043, 1082, 1114, 1184, 1700, 3802, 19, 26, 18, 1042,
+]);
 
 function unsupported(oid: number): PgError {
   return new PgError(SQLSTATE.featureNotSupported, `binary format of type ${oid} is not supported`, {
@@ -95,7 +97,9 @@ export function textToBinary(oid: number, text: string): Buffer {
     case 17:
       return Buffer.from(text.slice(2), 'hex');
     case 1082:
-      return int(4, (b) => b.writeInt32BE(Math.round((Date.parse(`${text}T00:00:00Z`) - PG_EPOCH_MS) / DAY_MS)));
+      return int(4, (b) =>
+        b.writeInt32BE(Math.round((Date.parse(`${text}T00:00:00Z`) - PG_EPOCH_MS) / DAY_MS)),
+      );
     case 1114:
     case 1184:
       return int(8, (b) => b.writeBigInt64BE(timestampMicros(text)));
@@ -143,7 +147,13 @@ function numericToBinary(text: string): Buffer {
   }
   while (digits.length > 0 && digits[digits.length - 1] === 0) digits.pop();
   if (digits.length === 0) weight = 0;
-  return header(digits.length, weight, negative && digits.length > 0 ? NUMERIC_NEG : 0, fraction.length, digits);
+  return header(
+    digits.length,
+    weight,
+    negative && digits.length > 0 ? NUMERIC_NEG : 0,
+    fraction.length,
+    digits,
+  );
 }
 
 function header(ndigits: number, weight: number, sign: number, dscale: number, digits: number[]): Buffer {

@@ -23,7 +23,12 @@ export interface Execution {
    * Sends rows; resolves 'suspended' after `maxRows` rows (then a PortalSuspended was sent).
    * `binary`: the columns the client asked for in binary (Bind's result formats).
    */
-  resume(out: Output, maxRows: number, signal: AbortSignal, binary?: BinaryColumns): Promise<'done' | 'suspended'>;
+  resume(
+    out: Output,
+    maxRows: number,
+    signal: AbortSignal,
+    binary?: BinaryColumns,
+  ): Promise<'done' | 'suspended'>;
   close(): void;
 }
 

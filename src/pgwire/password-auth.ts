@@ -4,11 +4,7 @@
  * password never crosses the wire in either.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  authenticationMd5,
-  authenticationSasl,
-  authenticationSaslStep,
-} from './backend-messages.js';
+import { authenticationMd5, authenticationSasl, authenticationSaslStep } from './backend-messages.js';
 import { PgError, SQLSTATE } from './pg-error.js';
 
 export type AuthMethod = 'scram-sha-256' | 'md5';
@@ -83,7 +79,9 @@ export function scramExchange(user: string, secret: ScramSecret): PasswordExchan
         // SASLInitialResponse: mechanism, length, client-first-message "n,,n=user,r=nonce"
         const end = body.indexOf(0);
         if (body.subarray(0, end).toString() !== SCRAM) {
-          throw new PgError(SQLSTATE.invalidAuthorization, 'only SCRAM-SHA-256 is offered', { severity: 'FATAL' });
+          throw new PgError(SQLSTATE.invalidAuthorization, 'only SCRAM-SHA-256 is offered', {
+            severity: 'FATAL',
+          });
         }
         const message = body.subarray(end + 5).toString('utf8');
         const match = /^([ny]),(?:a=[^,]*)?,(.*)$/.exec(message);

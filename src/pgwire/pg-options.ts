@@ -85,14 +85,21 @@ export function pgSettings(values: Values): PgLimits & PgSecurity {
     }
   };
   return {
-    maxConnections: Math.floor(whole('pg-max-connections', values['pg-max-connections'], PG_DEFAULTS.maxConnections, 1)),
-    idleTimeoutMs: whole('pg-idle-timeout', values['pg-idle-timeout'], PG_DEFAULTS.idleTimeoutMs / 1000, 0) * 1000,
+    maxConnections: Math.floor(
+      whole('pg-max-connections', values['pg-max-connections'], PG_DEFAULTS.maxConnections, 1),
+    ),
+    idleTimeoutMs:
+      whole('pg-idle-timeout', values['pg-idle-timeout'], PG_DEFAULTS.idleTimeoutMs / 1000, 0) * 1000,
     maxQueuedMessages: PG_DEFAULTS.maxQueuedMessages,
     maxQueuedBytes: PG_DEFAULTS.maxQueuedBytes,
     maxRows: Math.floor(whole('pg-max-rows', values['pg-max-rows'], PG_DEFAULTS.maxRows, 1)),
     statementTimeoutMs:
-      whole('pg-statement-timeout', values['pg-statement-timeout'], PG_DEFAULTS.statementTimeoutMs / 1000, 0.001) *
-      1000,
+      whole(
+        'pg-statement-timeout',
+        values['pg-statement-timeout'],
+        PG_DEFAULTS.statementTimeoutMs / 1000,
+        0.001,
+      ) * 1000,
     auth,
     tls: cert && key ? { cert: read('pg-tls-cert', cert), key: read('pg-tls-key', key) } : null,
   };

@@ -84,11 +84,21 @@ export function analyzeQuery(sql: string, views: readonly string[], offset = 0):
     }
   });
   if (catalog && read.length > 0) {
-    throw new PgError(SQLSTATE.featureNotSupported, 'a query reads either served views or the system catalog, not both', {
-      hint: 'run the catalog query and the query over views separately.',
-    });
+    throw new PgError(
+      SQLSTATE.featureNotSupported,
+      'a query reads either served views or the system catalog, not both',
+      {
+        hint: 'run the catalog query and the query over views separately.',
+      },
+    );
   }
-  return { sql, views: read, catalog: read.length === 0, key: JSON.stringify(stripLocations(select)), params };
+  return {
+    sql,
+    views: read,
+    catalog: read.length === 0,
+    key: JSON.stringify(stripLocations(select)),
+    params,
+  };
 }
 
 function walk(node: unknown, visit: (key: string, node: Node) => void): void {

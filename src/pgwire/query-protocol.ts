@@ -10,7 +10,14 @@ export interface WorkerTable {
 
 export type WorkerRequest =
   | { id: number; kind: 'views'; views: WorkerTable[] }
-  | { id: number; kind: 'run'; sql: string; params: Array<string | null>; tables: WorkerTable[]; maxRows: number }
+  | {
+      id: number;
+      kind: 'run';
+      sql: string;
+      params: Array<string | null>;
+      tables: WorkerTable[];
+      maxRows: number;
+    }
   | { id: number; kind: 'describe'; sql: string };
 
 export interface WorkerField {

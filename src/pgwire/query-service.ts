@@ -53,9 +53,13 @@ export class QueryService {
       result = await this.request({ kind: 'run', sql, params, tables, maxRows: this.limits.maxRows }, signal);
     }
     if (result.rows.length > this.limits.maxRows) {
-      throw new PgError(SQLSTATE.programLimitExceeded, `the query returns more than ${this.limits.maxRows} rows`, {
-        hint: 'add a LIMIT or a WHERE, or raise --pg-max-rows.',
-      });
+      throw new PgError(
+        SQLSTATE.programLimitExceeded,
+        `the query returns more than ${this.limits.maxRows} rows`,
+        {
+          hint: 'add a LIMIT or a WHERE, or raise --pg-max-rows.',
+        },
+      );
     }
     return result;
   }
@@ -140,7 +144,10 @@ export class QueryService {
       worker.on('message', (response: WorkerResponse) => {
         if (response.id !== 0) return this.waiting.get(response.id)?.(response);
         if (response.ok) resolve(worker);
-        else reject(new PgError(SQLSTATE.internalError, `the query engine did not start: ${response.error.message}`));
+        else
+          reject(
+            new PgError(SQLSTATE.internalError, `the query engine did not start: ${response.error.message}`),
+          );
       });
       worker.on('error', (error) => {
         reject(new PgError(SQLSTATE.internalError, `the query engine failed: ${error.message}`));

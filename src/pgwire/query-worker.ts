@@ -24,7 +24,9 @@ async function defineViews(views: WorkerTable[]): Promise<void> {
   const pg = await db;
   for (const view of views) {
     const columns = view.columns.map((c) => `NULL::${c.type} AS ${quote(c.name)}`).join(', ');
-    await pg.exec(`CREATE OR REPLACE VIEW ${quote(view.name)} AS SELECT ${columns || '1 AS "?"'} WHERE false`);
+    await pg.exec(
+      `CREATE OR REPLACE VIEW ${quote(view.name)} AS SELECT ${columns || '1 AS "?"'} WHERE false`,
+    );
   }
 }
 

@@ -9,7 +9,10 @@ import type { QueryResult, RemoteQueries } from './query-service.js';
 
 const text = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
-export function remoteQueries(connectionString: string, statementTimeoutMs: number): RemoteQueries & { close(): Promise<void> } {
+export function remoteQueries(
+  connectionString: string,
+  statementTimeoutMs: number,
+): RemoteQueries & { close(): Promise<void> } {
   let client: Promise<pg.Client> | null = null;
   const open = (): Promise<pg.Client> => {
     client ??= (async () => {
@@ -40,10 +43,18 @@ export function remoteQueries(connectionString: string, statementTimeoutMs: numb
       } catch (error) {
         const e = error as { code?: string; message?: string; hint?: string };
         if (e.code && /^[0-9A-Z]{5}$/.test(e.code))
-          throw new PgError(e.code as PgError['sqlstate'], e.message ?? 'remote error', e.hint ? { hint: e.hint } : {});
-        throw new PgError(SQLSTATE.internalError, `the remote engine did not answer: ${e.message ?? String(error)}`, {
-          hint: 'check that the engine of --engine is running; viewcast connects again on the next query.',
-        });
+          throw new PgError(
+            e.code as PgError['sqlstate'],
+            e.message ?? 'remote error',
+            e.hint ? { hint: e.hint } : {},
+          );
+        throw new PgError(
+          SQLSTATE.internalError,
+          `the remote engine did not answer: ${e.message ?? String(error)}`,
+          {
+            hint: 'check that the engine of --engine is running; viewcast connects again on the next query.',
+          },
+        );
       }
     },
     async close() {

@@ -29,6 +29,7 @@ import { Output } from './output.js';
 import { PgError, SQLSTATE } from './pg-error.js';
 import { splitStatements } from './sql-lexer.js';
 import { parseStatement } from './sql-parser.js';
+import { prepare, queueFull, type Prepared } from './prepare.js';
 import type { Statement } from './sql-ast.js';
 import {
   closeCursors,
@@ -41,11 +42,6 @@ import {
 
 export type { SessionContext } from './statements.js';
 import { ViewcastError, errorMessage } from '../core/errors.js';
-
-interface Prepared {
-  statement: Statement;
-  paramTypes: number[];
-}
 
 interface Portal {
   statement: Statement;
@@ -90,18 +86,7 @@ export class Session implements SessionState {
     const { maxQueuedMessages, maxQueuedBytes } = this.context.limits;
     if (this.inbox.length >= maxQueuedMessages || this.inboxBytes + data.length > maxQueuedBytes) {
       // A client pipelining behind a statement that does not end (a streaming SUBSCRIBE).
-      this.out.send(
-        errorResponse(
-          new PgError(
-            SQLSTATE.programLimitExceeded,
-            `more than ${maxQueuedMessages} messages (or ${maxQueuedBytes} bytes) wait behind the running statement`,
-            {
-              severity: 'FATAL',
-              hint: 'a streaming SUBSCRIBE runs until it is canceled: cancel it, or use another connection.',
-            },
-          ),
-        ),
-      );
+      this.out.send(errorResponse(queueFull(maxQueuedMessages, maxQueuedBytes)));
       this.out.flush();
       this.socket.end();
       this.close();
@@ -226,21 +211,9 @@ export class Session implements SessionState {
             `prepared statement "${message.name}" already exists`,
           );
         }
-        const texts = splitStatements(message.sql);
-        if (texts.length > 1) {
-          throw new PgError(
-            SQLSTATE.syntaxError,
-            'cannot insert multiple commands into a prepared statement',
-          );
-        }
-        const statement = parseStatement(texts[0] ?? '', this.context.hub.viewNames);
-        const count = Math.max(message.paramTypes.length, highestParam(message.sql));
-        const untyped = count > message.paramTypes.length || message.paramTypes.some((t) => !t);
-        const inferred =
-          statement.kind === 'query' && count > 0 && untyped
-            ? (await this.run(() => this.context.queries.describe(statement.query))).paramTypes
-            : [];
-        const paramTypes = Array.from({ length: count }, (_, i) => message.paramTypes[i] || inferred[i] || 25);
+        const { statement, paramTypes } = await this.run(() =>
+          prepare(message.sql, message.paramTypes, this.context),
+        );
         this.prepared.set(message.name, { statement, paramTypes });
         this.out.send(parseComplete());
         return;
@@ -323,7 +296,9 @@ export class Session implements SessionState {
   }
 
   private async startPortal(portal: Portal): Promise<Execution> {
-    const started = await this.run(() => startStatement(portal.statement, this, portal.params, this.signal()));
+    const started = await this.run(() =>
+      startStatement(portal.statement, this, portal.params, this.signal()),
+    );
     portal.execution = started.execution;
     portal.fields = started.fields;
     return started.execution;
@@ -358,10 +333,4 @@ export class Session implements SessionState {
       this.running = null;
     }
   }
-}
-
-function highestParam(sql: string): number {
-  let highest = 0;
-  for (const match of sql.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]));
-  return highest;
 }

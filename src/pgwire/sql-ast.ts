@@ -3,8 +3,7 @@ import type { AnalyzedQuery } from './query-analysis.js';
 
 /** A timestamp as SUBSCRIBE's AS OF and UP TO give it: a number, or `mz_now()` / `now()` plus or minus milliseconds. */
 export type TimestampExpression =
-  | { kind: 'literal'; value: bigint }
-  | { kind: 'now'; clock: 'mz_now' | 'now'; offsetMs: number };
+  { kind: 'literal'; value: bigint } | { kind: 'now'; clock: 'mz_now' | 'now'; offsetMs: number };
 
 export interface SubscribeStatement {
   kind: 'subscribe';

@@ -69,7 +69,12 @@ export async function describeStatement(statement: Statement, state: SessionStat
   }
 }
 
-async function runQuery(state: SessionState, query: AnalyzedQuery, params: Array<string | null>, signal: AbortSignal) {
+async function runQuery(
+  state: SessionState,
+  query: AnalyzedQuery,
+  params: Array<string | null>,
+  signal: AbortSignal,
+) {
   return state.context.queries.run(query, params, signal);
 }
 
@@ -115,9 +120,15 @@ export async function startStatement(
     case 'show': {
       const value = state.parameters[statement.parameter];
       if (value === undefined) {
-        throw new PgError(SQLSTATE.undefinedObject, `unrecognized configuration parameter "${statement.parameter}"`);
+        throw new PgError(
+          SQLSTATE.undefinedObject,
+          `unrecognized configuration parameter "${statement.parameter}"`,
+        );
       }
-      return { fields: [{ name: statement.parameter, oid: 25 }], execution: new RowsExecution([[value]], 'SHOW') };
+      return {
+        fields: [{ name: statement.parameter, oid: 25 }],
+        execution: new RowsExecution([[value]], 'SHOW'),
+      };
     }
     case 'query': {
       const result = await runQuery(state, statement.query, params, signal);
@@ -140,7 +151,8 @@ export async function startStatement(
       return command('DECLARE CURSOR');
     case 'fetch': {
       const cursor = state.cursors.get(statement.cursor);
-      if (!cursor) throw new PgError(SQLSTATE.invalidCursorName, `cursor "${statement.cursor}" does not exist`);
+      if (!cursor)
+        throw new PgError(SQLSTATE.invalidCursorName, `cursor "${statement.cursor}" does not exist`);
       const rows = await cursor.fetch(statement.count, statement.timeoutMs, signal);
       return { fields: cursor.fields, execution: new RowsExecution(rows, 'FETCH') };
     }
@@ -148,7 +160,8 @@ export async function startStatement(
       if (statement.cursor === null) closeCursors(state);
       else {
         const cursor = state.cursors.get(statement.cursor);
-        if (!cursor) throw new PgError(SQLSTATE.invalidCursorName, `cursor "${statement.cursor}" does not exist`);
+        if (!cursor)
+          throw new PgError(SQLSTATE.invalidCursorName, `cursor "${statement.cursor}" does not exist`);
         cursor.close();
         state.cursors.delete(statement.cursor);
       }

@@ -32,7 +32,10 @@ export interface Shape {
 
 /** Columns and encoding of a subscription with `columns` (true OIDs), plain or upsert. */
 export function subscribeShape(columns: Field[], progress: boolean, upsertKey: string[] | null): Shape {
-  const head: Field[] = [{ name: 'mz_timestamp', oid: 1700 }, ...(progress ? [{ name: 'mz_progressed', oid: 16 }] : [])];
+  const head: Field[] = [
+    { name: 'mz_timestamp', oid: 1700 },
+    ...(progress ? [{ name: 'mz_progressed', oid: 16 }] : []),
+  ];
   if (!upsertKey) {
     return {
       fields: [...head, { name: 'mz_diff', oid: 20 }, ...columns],
@@ -51,7 +54,15 @@ export function subscribeShape(columns: Field[], progress: boolean, upsertKey: s
       const out: Encoded = [String(row.timestamp)];
       if (progress) out.push(row.progressed ? 't' : 'f');
       if (row.progressed || !('state' in row)) return [...out, null, ...order.map(() => null)];
-      return [...out, row.state, ...order.map((i, n) => (n < upsertKey.length || row.state === 'upsert' ? formatValue(row.row[i], (columns[i] as Field).oid) : null))];
+      return [
+        ...out,
+        row.state,
+        ...order.map((i, n) =>
+          n < upsertKey.length || row.state === 'upsert'
+            ? formatValue(row.row[i], (columns[i] as Field).oid)
+            : null,
+        ),
+      ];
     },
   };
 }
@@ -141,7 +152,8 @@ export class ShapedFeed implements Feed {
       const live = [...(this.state.get(key)?.values() ?? [])];
       const total = live.reduce((sum, r) => sum + r.count, 0);
       if (total === 0) this.out.push({ progressed: false, timestamp, state: 'delete', row });
-      else if (total === 1) this.out.push({ progressed: false, timestamp, state: 'upsert', row: (live[0] as { row: Row }).row });
+      else if (total === 1)
+        this.out.push({ progressed: false, timestamp, state: 'upsert', row: (live[0] as { row: Row }).row });
       else this.out.push({ progressed: false, timestamp, state: 'key_violation', row });
     }
   }

@@ -21,7 +21,9 @@ export function channelFor(hub: Hub, view: string, position?: number): ViewChann
       view,
       hub.views.map((c) => c.name),
     );
-    throw position === undefined ? error : new PgError(error.sqlstate, error.message, { position, hint: error.hint });
+    throw position === undefined
+      ? error
+      : new PgError(error.sqlstate, error.message, { position, hint: error.hint });
   }
   return channel;
 }
@@ -30,7 +32,10 @@ function columnsOf(channel: ViewChannel): Field[] {
   return channel.info.columns.map((c) => ({ name: c.name, oid: typeOid(c.type) }));
 }
 
-export async function describeSubscription(context: SessionContext, statement: SubscribeStatement): Promise<Field[]> {
+export async function describeSubscription(
+  context: SessionContext,
+  statement: SubscribeStatement,
+): Promise<Field[]> {
   const columns = statement.query
     ? (await context.queries.describe(statement.query)).fields
     : columnsOf(channelFor(context.hub, statement.view, statement.viewPosition));
@@ -43,7 +48,10 @@ export interface OpenSubscription {
   encode(row: OutputRow): Encoded;
 }
 
-export async function openSubscription(context: SessionContext, statement: SubscribeStatement): Promise<OpenSubscription> {
+export async function openSubscription(
+  context: SessionContext,
+  statement: SubscribeStatement,
+): Promise<OpenSubscription> {
   let channel: ViewChannel;
   let columns: Field[];
   let release = (): void => undefined;
@@ -56,7 +64,9 @@ export async function openSubscription(context: SessionContext, statement: Subsc
   }
   try {
     const resolve = (expression: TimestampExpression): number =>
-      expression.kind === 'literal' ? Number(expression.value) : nowBase(context.hub, expression) + expression.offsetMs;
+      expression.kind === 'literal'
+        ? Number(expression.value)
+        : nowBase(context.hub, expression) + expression.offsetMs;
     let asOf = statement.asOf;
     if (statement.asOfExpression) asOf = BigInt(Math.max(0, resolve(statement.asOfExpression)));
     const upTo = statement.upTo ? resolve(statement.upTo) : null;
@@ -67,7 +77,9 @@ export async function openSubscription(context: SessionContext, statement: Subsc
       });
     }
     const shape = subscribeShape(columns, statement.progress, statement.upsertKey ?? null);
-    const keys = statement.upsertKey ? keyOrder(columns, statement.upsertKey).slice(0, statement.upsertKey.length) : null;
+    const keys = statement.upsertKey
+      ? keyOrder(columns, statement.upsertKey).slice(0, statement.upsertKey.length)
+      : null;
     const inner = new SubscriptionFeed(channel, { ...statement, view: channel.name, progress: true, asOf });
     const feed = new ShapedFeed(inner, statement.progress, keys, upTo);
     if (upTo !== null && upTo <= start) feed.done = true;

@@ -9,7 +9,14 @@ import { quietLog } from './server.js';
 export const TEST_PG_SETTINGS = { statementTimeoutMs: 60_000 };
 
 export async function startTestPgServer(hub: Hub, password: string | null = null): Promise<RunningPgServer> {
-  return startPgServer({ hub, host: '127.0.0.1', port: 0, password, log: quietLog, settings: TEST_PG_SETTINGS });
+  return startPgServer({
+    hub,
+    host: '127.0.0.1',
+    port: 0,
+    password,
+    log: quietLog,
+    settings: TEST_PG_SETTINGS,
+  });
 }
 
 /** Resolves once `predicate` holds for the channel, checked now and after every batch or progress step. */
