@@ -129,6 +129,14 @@ describe('SUBSCRIBE over queries and Materialize options on a live viewcast', { 
     });
     assert.equal(bounded.command, 'SUBSCRIBE');
     assert.ok(bounded.rows.length >= 1);
+    // AS OF AT LEAST 0: from the oldest retained state, replayed up to now, then the end.
+    const history = await client.query({
+      text: 'SUBSCRIBE top10 AS OF AT LEAST 0 UP TO mz_now()',
+      rowMode: 'array',
+    });
+    assert.ok(history.rows.length >= 10);
+    const upTo = Number(app.hub.timestamp);
+    for (const row of history.rows as unknown[][]) assert.ok(Number(row[0]) < upTo + 1);
     const none = await client.query('SUBSCRIBE top10 WITH (SNAPSHOT = false) AS OF mz_now() UP TO mz_now()');
     assert.equal(none.rows.length, 0);
     for (const [sql, name] of [

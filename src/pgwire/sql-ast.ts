@@ -19,6 +19,8 @@ export interface SubscribeStatement {
   asOf: bigint | null;
   /** AS OF given as an expression (`mz_now()`, `now() - 1000`), resolved when the subscription starts. */
   asOfExpression?: TimestampExpression | null;
+  /** `AS OF AT LEAST`: a timestamp older than the retained history starts at the oldest retained one. */
+  asOfAtLeast?: boolean;
   /** `UP TO <ts>`: the subscription ends before this timestamp (exclusive). */
   upTo?: TimestampExpression | null;
   /** `ENVELOPE UPSERT (KEY (...))`: rows become upserts and deletes per key. */

@@ -89,7 +89,10 @@ function parseSubscribeClauses(s: TokenStream, statement: SubscribeStatement): v
       }
     } else if (s.acceptWord('as')) {
       s.expectWord('of');
-      if (s.acceptWord('at')) s.expectWord('least');
+      if (s.acceptWord('at')) {
+        s.expectWord('least');
+        statement.asOfAtLeast = true;
+      }
       const expression = timestampExpression(s, 'AS OF');
       if (expression.kind === 'literal') statement.asOf = expression.value;
       else statement.asOfExpression = expression;

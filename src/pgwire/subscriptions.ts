@@ -69,6 +69,9 @@ export async function openSubscription(
         : nowBase(context.hub, expression) + expression.offsetMs;
     let asOf = statement.asOf;
     if (statement.asOfExpression) asOf = BigInt(Math.max(0, resolve(statement.asOfExpression)));
+    const horizon = channel.retained?.horizon;
+    if (statement.asOfAtLeast && asOf !== null && horizon !== undefined && asOf < BigInt(horizon))
+      asOf = BigInt(horizon);
     const upTo = statement.upTo ? resolve(statement.upTo) : null;
     const start = asOf === null ? (channel.timestamp ?? 0) : Number(asOf);
     if (upTo !== null && upTo < start) {
