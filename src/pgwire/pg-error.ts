@@ -32,6 +32,7 @@ export const SQLSTATE = {
   tooManyConnections: '53300',
   idleSessionTimeout: '57P05',
   duplicateTable: '42P07',
+  insufficientPrivilege: '42501',
 } as const;
 
 export type Sqlstate = (typeof SQLSTATE)[keyof typeof SQLSTATE];

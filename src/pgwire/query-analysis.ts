@@ -29,6 +29,14 @@ type Node = Record<string, unknown>;
 
 const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
 
+/** Catalog tables that hold secrets or server files: refused as Postgres refuses a non-superuser. */
+const HIDDEN_CATALOG =
+  /^(pg_authid|pg_shadow|pg_user_mappings?|pg_largeobject|pg_statistic|pg_file_settings|pg_hba_file_rules|pg_ident_file_mappings|pg_config)$/;
+
+/** Functions that act on the server rather than read data: refused as Postgres refuses a non-superuser. */
+const ADMIN_FUNCTIONS =
+  /^(pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|pg_promote|pg_switch_wal|pg_create_\w+|pg_drop_\w+|pg_replication_\w+|pg_logical_\w+|pg_advisory_\w+|pg_try_advisory_\w+|set_config|lo_\w+|dblink\w*|nextval|setval)$/;
+
 /** Parses `sql`; null when it is not a query (the caller tries its own statements then). */
 export function parseQuery(sql: string, offset = 0): Node | null {
   let tree: { stmts: Array<{ stmt: Node }> };
@@ -66,12 +74,26 @@ export function analyzeQuery(sql: string, views: readonly string[], offset = 0):
       if (query && !query['SelectStmt']) throw readOnly('a data-modifying WITH');
     } else if (key === 'SelectStmt' && (node['lockingClause'] as unknown[] | undefined)?.length) {
       throw readOnly('SELECT FOR UPDATE');
+    } else if (key === 'FuncCall') {
+      const names = (node['funcname'] as Array<{ String?: { sval?: string } }> | undefined) ?? [];
+      const name = names.at(-1)?.String?.sval ?? '';
+      if (ADMIN_FUNCTIONS.test(name)) {
+        throw new PgError(SQLSTATE.insufficientPrivilege, `permission denied for function ${name}`, {
+          position: offset + Number(node['location'] ?? 0) + 1,
+          hint: 'viewcast serves views read-only; functions that act on the server are not available.',
+        });
+      }
     } else if (key === 'ParamRef') {
       params = Math.max(params, Number(node['number'] ?? 0));
     } else if (key === 'RangeVar') {
       const schema = node['schemaname'] as string | undefined;
       const name = String(node['relname']);
       const position = offset + Number(node['location'] ?? 0) + 1;
+      if (HIDDEN_CATALOG.test(name)) {
+        throw new PgError(SQLSTATE.insufficientPrivilege, `permission denied for table ${name}`, {
+          position,
+        });
+      }
       if (schema && CATALOG_SCHEMAS.has(schema)) catalog = true;
       else if (!schema && ctes.has(name)) return;
       else if ((!schema || schema === 'public') && served.has(name)) {
