@@ -215,13 +215,17 @@ describe('Postgres-wire server under fuzzed messages', () => {
 
   it('names an unknown message type and stays usable', async () => {
     const answer = parseAnswer(
-      await converse(pg.port, [
-        STARTUP,
-        frontendMessage('x'.charCodeAt(0), Buffer.from('hello\0')),
-        frontendMessage('S'.charCodeAt(0), Buffer.alloc(0)),
-        frontendMessage('Q'.charCodeAt(0), Buffer.from('SELECT count FROM counter\0')),
-        frontendMessage('X'.charCodeAt(0), Buffer.alloc(0)),
-      ]),
+      await converse(
+        pg.port,
+        [
+          STARTUP,
+          frontendMessage('x'.charCodeAt(0), Buffer.from('hello\0')),
+          frontendMessage('S'.charCodeAt(0), Buffer.alloc(0)),
+          frontendMessage('Q'.charCodeAt(0), Buffer.from('SELECT count FROM counter\0')),
+          frontendMessage('X'.charCodeAt(0), Buffer.alloc(0)),
+        ],
+        false,
+      ), // no half-close: the query is answered by the query worker, then Terminate ends it
     );
     assertClear(answer);
     const errors = answer.messages.filter((m) => m.type === 'E').map((m) => errorFields(m.body));

@@ -18,7 +18,7 @@ import { projectRoot } from './support/shared-data.js';
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 
-describe('Postgres-wire SUBSCRIBE server with psql, psycopg and node-postgres', () => {
+describe('Postgres-wire SUBSCRIBE server with psql, psycopg and node-postgres', { timeout: 120_000 }, () => {
   let app: App;
   let pg: RunningPgServer;
   let url: string;

@@ -7,7 +7,7 @@ import { EmbeddedEngine } from '../engine/embedded/engine.js';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
-import { startPgServer, type RunningPgServer } from '../pgwire/server.js';
+import { startPgServer, type PgServerOptions, type RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
 import { HttpIngestSource } from '../sources/http-ingest.js';
@@ -181,7 +181,10 @@ export async function startApp(
     options.port,
   );
   listening.server = server;
-  const pg = await startPgWire(hub, options, log);
+  const pg = await startPgWire(hub, options, log, {
+    inputRelation: engine.tables[0],
+    sources: chosen.map(({ source }) => source.describe()),
+  });
   let closing: Promise<void> | null = null;
   return {
     url: server.url,
@@ -227,11 +230,14 @@ async function chooseSources(options: ServeOptions, log: Logger): Promise<Chosen
   return chosen;
 }
 
+/** The views file's input relation, which set-up scripts may CREATE ... IF NOT EXISTS. */
 /** The Postgres-wire SUBSCRIBE server on --pg-port (0: off), serving from the hub. */
 export async function startPgWire(
   hub: Hub,
   options: ServeOptions,
   log: Logger,
+  setup: PgServerOptions['setup'] = {},
+  remote?: PgServerOptions['remote'],
 ): Promise<RunningPgServer | null> {
   if (options.pgPort === 0) return null;
   const pg = await startPgServer({
@@ -240,7 +246,11 @@ export async function startPgWire(
     port: options.pgPort,
     password: options.pgPassword,
     log,
+    settings: options.pg,
+    setup,
+    ...(remote ? { remote } : {}),
   });
-  log.info(`Postgres wire: ${pg.url} (${options.pgPassword === null ? 'trust on loopback' : 'password'})`);
+  const auth = options.pgPassword === null ? 'trust on loopback' : `password, ${options.pg.auth}`;
+  log.info(`Postgres wire: ${pg.url} (${auth}${options.pg.tls ? ', TLS offered' : ''})`);
   return pg;
 }

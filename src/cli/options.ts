@@ -9,6 +9,7 @@ import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
 import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
 import type { RetentionLimits } from '../hub/retention-log.js';
 import type { ServerOptions } from '../server/server-options.js';
+import { PG_FLAGS, PG_HELP, pgSettings, type PgLimits, type PgSecurity } from '../pgwire/pg-options.js';
 
 export interface ServeOptions {
   sources: string[];
@@ -22,6 +23,8 @@ export interface ServeOptions {
   pgPort: number;
   /** Password for Postgres-wire clients; null trusts loopback clients only. */
   pgPassword: string | null;
+  /** Limits and security of the Postgres-wire server (--pg-*). */
+  pg: PgLimits & PgSecurity;
   engine: string;
   /** Every view on the PGlite path (`--pglite-only`), to compare it with the delta path. */
   pgliteOnly: boolean;
@@ -111,7 +114,7 @@ Flags (default in brackets):
   --pg-port N          Postgres-wire SUBSCRIBE port; 0 turns it off [6875]
   --pg-password PW     password for Postgres-wire clients (also VIEWCAST_PG_PASSWORD);
                          without one only clients on this machine may connect
-  --engine ENGINE      embedded, or a remote engine to serve the views of (Materialize or another
+${PG_HELP}  --engine ENGINE      embedded, or a remote engine to serve the views of (Materialize or another
                          viewcast): postgres://user@host:port/db[?views=a,b] [embedded]
   --pglite-only        run every view on PGlite instead of the delta operators (to compare the
                          two paths; slower)
@@ -196,6 +199,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       host: { type: 'string', default: SERVE_DEFAULTS.host },
       'pg-port': { type: 'string', default: SERVE_DEFAULTS['pg-port'] },
       'pg-password': { type: 'string' },
+      ...PG_FLAGS,
       engine: { type: 'string', default: SERVE_DEFAULTS.engine },
       'pglite-only': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
@@ -261,6 +265,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     host: values.host,
     pgPort: integer('pg-port', values['pg-port'], 0, 65535),
     pgPassword: values['pg-password'] ?? process.env['VIEWCAST_PG_PASSWORD'] ?? null,
+    pg: pgSettings(values),
     engine: values.engine,
     pgliteOnly: values['pglite-only'],
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),

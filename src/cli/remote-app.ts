@@ -8,6 +8,7 @@ import { Hub } from '../hub/hub.js';
 import type { RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { startPgWire } from './app.js';
+import { remoteQueries } from '../pgwire/remote-queries.js';
 import type { Logger } from '../core/log.js';
 import type { ServeOptions } from './options.js';
 
@@ -54,7 +55,9 @@ export async function startRemoteApp(options: ServeOptions, log: Logger): Promis
     ),
   });
   const server = await startServer({ hub, status, options: options.server }, options.host, options.port);
-  const pg = await startPgWire(hub, options, log);
+  // SELECTs from Postgres-wire clients go to the remote engine, which owns the data.
+  const remote = remoteQueries(engine.target.connectionString, options.pg.statementTimeoutMs);
+  const pg = await startPgWire(hub, options, log, {}, remote);
   let closing: Promise<void> | null = null;
   return {
     url: server.url,
@@ -67,6 +70,7 @@ export async function startRemoteApp(options: ServeOptions, log: Logger): Promis
       closing ??= (async () => {
         await server.close();
         await pg?.close();
+        await remote.close();
         hub.close();
         await engine.close();
       })();

@@ -6,6 +6,7 @@
 import { Writer } from 'pg-protocol/dist/buffer-writer.js';
 import { typeSize } from '../core/pg-types.js';
 import type { PgError } from './pg-error.js';
+import { textToBinary } from './binary-format.js';
 
 const writer = new Writer();
 const code = (c: string): number => c.charCodeAt(0);
@@ -17,9 +18,23 @@ export interface Field {
 
 export type TransactionStatus = 'I' | 'T' | 'E';
 
-export function rowDescription(fields: Field[]): Buffer {
+/**
+ * Per result column: null for text, or the type OID to encode it with in binary. Null for the
+ * whole list: every column in text.
+ */
+export type BinaryColumns = Array<number | null> | null;
+
+/** The columns a Bind's result format codes ask for in binary (none, one code for all, or one per column). */
+export function binaryColumns(fields: Field[] | null, formats: number[]): BinaryColumns {
+  if (!fields || formats.every((f) => f === 0)) return null;
+  return fields.map((field, i) =>
+    (formats.length === 1 ? formats[0] : formats[i]) === 1 ? field.oid : null,
+  );
+}
+
+export function rowDescription(fields: Field[], binary: BinaryColumns = null): Buffer {
   writer.addInt16(fields.length);
-  for (const field of fields) {
+  for (const [i, field] of fields.entries()) {
     writer
       .addCString(field.name)
       .addInt32(0) // table OID: not a table column
@@ -27,16 +42,20 @@ export function rowDescription(fields: Field[]): Buffer {
       .addInt32(field.oid)
       .addInt16(typeSize(field.oid))
       .addInt32(-1) // type modifier
-      .addInt16(0); // text format
+      .addInt16(binary?.[i] != null ? 1 : 0);
   }
   return writer.flush(code('T'));
 }
 
-export function dataRow(values: Array<string | null>): Buffer {
+export function dataRow(values: Array<string | null>, binary: BinaryColumns = null): Buffer {
   writer.addInt16(values.length);
-  for (const value of values) {
+  for (const [i, value] of values.entries()) {
+    const oid = binary?.[i];
     if (value === null) writer.addInt32(-1);
-    else {
+    else if (oid != null) {
+      const bytes = textToBinary(oid, value);
+      writer.addInt32(bytes.length).add(bytes);
+    } else {
       const bytes = Buffer.from(value, 'utf8');
       writer.addInt32(bytes.length).add(bytes);
     }
@@ -73,8 +92,8 @@ export function errorResponse(error: PgError): Buffer {
   return writer.flush(code('E'));
 }
 
-export function noticeResponse(message: string): Buffer {
-  addNoticeFields({ severity: 'NOTICE', sqlstate: '00000', message });
+export function noticeResponse(message: string, details: { sqlstate?: string; hint?: string } = {}): Buffer {
+  addNoticeFields({ severity: 'NOTICE', sqlstate: details.sqlstate ?? '00000', message, hint: details.hint });
   return writer.flush(code('N'));
 }
 
@@ -113,6 +132,17 @@ export function backendKeyData(processId: number, secret: number): Buffer {
 
 export function authenticationMd5(salt: Buffer): Buffer {
   return writer.addInt32(5).add(salt).flush(code('R'));
+}
+
+/** SASL (SCRAM) exchange: 10 offers mechanisms, 11 continues, 12 ends with the server's proof. */
+export function authenticationSasl(mechanisms: string[]): Buffer {
+  writer.addInt32(10);
+  for (const mechanism of mechanisms) writer.addCString(mechanism);
+  return writer.addCString('').flush(code('R'));
+}
+
+export function authenticationSaslStep(step: 11 | 12, data: string): Buffer {
+  return writer.addInt32(step).addString(data).flush(code('R'));
 }
 
 export function authenticationOk(): Buffer {

@@ -12,14 +12,23 @@ import {
   dataRow,
   portalSuspended,
 } from './backend-messages.js';
+import type { BinaryColumns } from './backend-messages.js';
 import type { Output } from './output.js';
-import type { FeedRow, SubscriptionFeed } from './subscription-feed.js';
+import type { Feed, OutputRow } from './subscribe-output.js';
 
 export type Encoded = Array<string | null>;
 
 export interface Execution {
-  /** Sends rows; resolves 'suspended' after `maxRows` rows (then a PortalSuspended was sent). */
-  resume(out: Output, maxRows: number, signal: AbortSignal): Promise<'done' | 'suspended'>;
+  /**
+   * Sends rows; resolves 'suspended' after `maxRows` rows (then a PortalSuspended was sent).
+   * `binary`: the columns the client asked for in binary (Bind's result formats).
+   */
+  resume(
+    out: Output,
+    maxRows: number,
+    signal: AbortSignal,
+    binary?: BinaryColumns,
+  ): Promise<'done' | 'suspended'>;
   close(): void;
 }
 
@@ -50,12 +59,17 @@ export class RowsExecution implements Execution {
     return this.copyWidth !== null;
   }
 
-  async resume(out: Output, maxRows: number, signal: AbortSignal): Promise<'done' | 'suspended'> {
+  async resume(
+    out: Output,
+    maxRows: number,
+    signal: AbortSignal,
+    binary: BinaryColumns = null,
+  ): Promise<'done' | 'suspended'> {
     if (this.copyWidth !== null && this.offset === 0) out.send(copyOutResponse(this.copyWidth));
     const end = maxRows > 0 ? Math.min(this.rows.length, this.offset + maxRows) : this.rows.length;
     for (; this.offset < end; this.offset++) {
       const row = this.rows[this.offset] as Encoded;
-      out.send(this.copy ? copyData(copyTextLine(row)) : dataRow(row));
+      out.send(this.copy ? copyData(copyTextLine(row)) : dataRow(row, binary));
       if (out.shouldFlush) await out.flushAndDrain(signal);
     }
     if (this.offset < this.rows.length) {
@@ -70,32 +84,47 @@ export class RowsExecution implements Execution {
   close(): void {}
 }
 
-/** A live SUBSCRIBE: rows are sent as they happen, until the client cancels or goes away. */
+/**
+ * A live SUBSCRIBE: rows are sent as they happen, until the client cancels or goes away, or the
+ * subscription reaches its UP TO.
+ */
 export class FeedExecution implements Execution {
   private copyStarted = false;
+  private sentTotal = 0;
 
   constructor(
-    private readonly feed: SubscriptionFeed,
-    private readonly encode: (row: FeedRow) => Encoded,
+    private readonly feed: Feed,
+    private readonly encode: (row: OutputRow) => Encoded,
     private readonly width: number,
     private readonly copy = false,
   ) {}
 
-  async resume(out: Output, maxRows: number, signal: AbortSignal): Promise<'done' | 'suspended'> {
+  async resume(
+    out: Output,
+    maxRows: number,
+    signal: AbortSignal,
+    binary: BinaryColumns = null,
+  ): Promise<'done' | 'suspended'> {
     if (this.copy && !this.copyStarted) {
       this.copyStarted = true;
       out.send(copyOutResponse(this.width));
     }
     let sent = 0;
-    while (maxRows === 0 || sent < maxRows) {
+    while ((maxRows === 0 || sent < maxRows) && !(this.feed.done && this.feed.ready === 0)) {
       if (this.feed.ready === 0) await out.flushAndDrain(signal);
       const rows = await this.feed.next(maxRows === 0 ? 10_000 : maxRows - sent, null, signal);
       for (const row of rows) {
         const values = this.encode(row);
-        out.send(this.copy ? copyData(copyTextLine(values)) : dataRow(values));
+        out.send(this.copy ? copyData(copyTextLine(values)) : dataRow(values, binary));
       }
       sent += rows.length;
       if (out.shouldFlush) await out.flushAndDrain(signal);
+    }
+    this.sentTotal += sent;
+    if (this.feed.done && this.feed.ready === 0) {
+      if (this.copy) out.send(copyDone());
+      out.send(commandComplete(this.copy ? `COPY ${this.sentTotal}` : `SUBSCRIBE ${this.sentTotal}`));
+      return 'done';
     }
     out.send(portalSuspended());
     return 'suspended';

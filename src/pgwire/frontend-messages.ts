@@ -12,7 +12,8 @@ export type FrontendMessage =
       type: 'bind';
       portal: string;
       statement: string;
-      params: Array<string | null>;
+      /** Binary parameters stay bytes until the statement's parameter types decode them. */
+      params: Array<string | Buffer | null>;
       paramFormats: number[];
       resultFormats: number[];
     }
@@ -47,17 +48,14 @@ export function readFrontendMessage(data: Uint8Array): FrontendMessage {
         const portal = reader.cstring();
         const statement = reader.cstring();
         const paramFormats = int16List(reader.int16());
-        const params: Array<string | null> = [];
+        const params: Array<string | Buffer | null> = [];
         const count = reader.int16();
         for (let i = 0; i < count; i++) {
           const length = reader.int32();
           const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
           if (length === -1) params.push(null);
-          else if (format === 1) {
-            throw new PgError(SQLSTATE.featureNotSupported, 'binary parameters are not supported', {
-              hint: 'send parameters in text format.',
-            });
-          } else params.push(reader.string(length));
+          else if (format === 1) params.push(Buffer.from(reader.bytes(length)));
+          else params.push(reader.string(length));
         }
         const resultFormats = int16List(reader.int16());
         return { type: 'bind', portal, statement, params, paramFormats, resultFormats };

@@ -29,6 +29,10 @@ export const SQLSTATE = {
   invalidAuthorization: '28000',
   programLimitExceeded: '54000',
   internalError: 'XX000',
+  tooManyConnections: '53300',
+  idleSessionTimeout: '57P05',
+  duplicateTable: '42P07',
+  insufficientPrivilege: '42501',
 } as const;
 
 export type Sqlstate = (typeof SQLSTATE)[keyof typeof SQLSTATE];

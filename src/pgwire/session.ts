@@ -1,12 +1,13 @@
 /**
  * One client connection after start-up: the simple and extended query protocols, one message at a
  * time in arrival order (a streaming SUBSCRIBE holds the messages behind it until it ends, as in
- * Postgres), transaction state, prepared statements, portals and cursors. A cancel request or a
- * closed socket aborts whatever is running and frees its subscriptions.
+ * Postgres, up to a bounded queue), transaction state, prepared statements, portals and cursors,
+ * text and binary formats. A cancel request or a closed socket aborts whatever is running and
+ * frees its subscriptions.
  */
 import type { Socket } from 'node:net';
-import type { Hub } from '../hub/hub.js';
 import {
+  binaryColumns,
   bindComplete,
   closeComplete,
   emptyQueryResponse,
@@ -17,34 +18,38 @@ import {
   parseComplete,
   readyForQuery,
   rowDescription,
+  type BinaryColumns,
   type Field,
   type TransactionStatus,
 } from './backend-messages.js';
+import { binaryToText } from './binary-format.js';
 import type { Execution } from './executions.js';
 import { readFrontendMessage, type FrontendMessage } from './frontend-messages.js';
 import { Output } from './output.js';
 import { PgError, SQLSTATE } from './pg-error.js';
 import { splitStatements } from './sql-lexer.js';
 import { parseStatement } from './sql-parser.js';
+import { prepare, queueFull, type Prepared } from './prepare.js';
 import type { Statement } from './sql-ast.js';
 import {
   closeCursors,
   describeStatement,
   startStatement,
   type Cursor,
+  type SessionContext,
   type SessionState,
 } from './statements.js';
-import { ViewcastError, errorMessage } from '../core/errors.js';
 
-interface Prepared {
-  statement: Statement;
-  paramTypes: number[];
-}
+export type { SessionContext } from './statements.js';
+import { ViewcastError, errorMessage } from '../core/errors.js';
 
 interface Portal {
   statement: Statement;
   params: Array<string | null>;
+  resultFormats: number[];
   execution: Execution | null;
+  /** Known once the portal ran (a Describe of a query runs it: Postgres plans it then too). */
+  fields: Field[] | null;
 }
 
 export class Session implements SessionState {
@@ -52,6 +57,7 @@ export class Session implements SessionState {
   readonly cursors = new Map<string, Cursor>();
   private readonly out: Output;
   private readonly inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
   private processing = false;
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
@@ -63,17 +69,31 @@ export class Session implements SessionState {
   private closed = false;
 
   constructor(
-    readonly hub: Hub,
+    readonly context: SessionContext,
     private readonly socket: Socket,
     readonly parameters: Record<string, string>,
-    private readonly onInternalError: (error: unknown) => void,
   ) {
     this.out = new Output(socket);
   }
 
+  /** True while a statement runs or messages wait (the connection is not idle). */
+  get busy(): boolean {
+    return this.processing || this.inbox.length > 0;
+  }
+
   receive(data: Uint8Array): void {
     if (this.closed) return;
+    const { maxQueuedMessages, maxQueuedBytes } = this.context.limits;
+    if (this.inbox.length >= maxQueuedMessages || this.inboxBytes + data.length > maxQueuedBytes) {
+      // A client pipelining behind a statement that does not end (a streaming SUBSCRIBE).
+      this.out.send(errorResponse(queueFull(maxQueuedMessages, maxQueuedBytes)));
+      this.out.flush();
+      this.socket.end();
+      this.close();
+      return;
+    }
     this.inbox.push(Buffer.from(data)); // the framing layer reuses its buffer
+    this.inboxBytes += data.length;
     if (!this.processing) void this.process();
   }
 
@@ -92,8 +112,8 @@ export class Session implements SessionState {
     this.portals.clear();
   }
 
-  notice(message: string): void {
-    this.out.send(noticeResponse(message));
+  notice(message: string, details: { sqlstate?: string; hint?: string } = {}): void {
+    this.out.send(noticeResponse(message, details));
   }
 
   private async process(): Promise<void> {
@@ -101,6 +121,7 @@ export class Session implements SessionState {
     try {
       while (!this.closed && this.inbox.length > 0) {
         const data = this.inbox.shift() as Uint8Array;
+        this.inboxBytes -= data.length;
         try {
           await this.handle(readFrontendMessage(data));
         } catch (error) {
@@ -121,7 +142,7 @@ export class Session implements SessionState {
             SQLSTATE.internalError,
             error instanceof ViewcastError ? error.message : `internal error: ${errorMessage(error)}`,
           );
-    if (!(error instanceof PgError)) this.onInternalError(error);
+    if (!(error instanceof PgError)) this.context.onInternalError(error);
     this.out.send(errorResponse(pgError));
     if (this.transaction === 'T') this.transaction = 'E';
     if (pgError.severity === 'FATAL') {
@@ -163,7 +184,7 @@ export class Session implements SessionState {
     for (const text of texts) {
       try {
         const { fields, execution } = await this.run(() =>
-          startStatement(parseStatement(text), this, [], this.signal()),
+          startStatement(parseStatement(text, this.context.hub.viewNames), this, [], this.signal()),
         );
         if (fields) this.out.send(rowDescription(fields));
         this.active = execution;
@@ -190,16 +211,9 @@ export class Session implements SessionState {
             `prepared statement "${message.name}" already exists`,
           );
         }
-        const texts = splitStatements(message.sql);
-        if (texts.length > 1) {
-          throw new PgError(
-            SQLSTATE.syntaxError,
-            'cannot insert multiple commands into a prepared statement',
-          );
-        }
-        const statement = parseStatement(texts[0] ?? '');
-        const count = Math.max(message.paramTypes.length, highestParam(message.sql));
-        const paramTypes = Array.from({ length: count }, (_, i) => message.paramTypes[i] || 25);
+        const { statement, paramTypes } = await this.run(() =>
+          prepare(message.sql, message.paramTypes, this.context),
+        );
         this.prepared.set(message.name, { statement, paramTypes });
         this.out.send(parseComplete());
         return;
@@ -212,19 +226,19 @@ export class Session implements SessionState {
             `prepared statement "${message.statement}" does not exist`,
           );
         }
-        if (message.resultFormats.some((f) => f !== 0)) {
-          throw new PgError(SQLSTATE.featureNotSupported, 'binary result formats are not supported', {
-            hint: 'ask for results in text format.',
-          });
-        }
+        const params = message.params.map((value, i) =>
+          Buffer.isBuffer(value) ? binaryToText(prepared.paramTypes[i] ?? 25, value) : value,
+        );
         if (message.portal !== '' && this.portals.has(message.portal)) {
           throw new PgError(SQLSTATE.duplicateCursor, `portal "${message.portal}" already exists`);
         }
         this.portals.get(message.portal)?.execution?.close();
         this.portals.set(message.portal, {
           statement: prepared.statement,
-          params: message.params,
+          params,
+          resultFormats: message.resultFormats,
           execution: null,
+          fields: null,
         });
         this.out.send(bindComplete());
         return;
@@ -239,23 +253,21 @@ export class Session implements SessionState {
             );
           }
           this.out.send(parameterDescription(prepared.paramTypes));
-          this.sendFields(describeStatement(prepared.statement, this));
+          this.sendFields(await this.run(() => describeStatement(prepared.statement, this)));
         } else {
-          this.sendFields(describeStatement(this.portal(message.name).statement, this));
+          const portal = this.portal(message.name);
+          if (portal.statement.kind === 'query' && !portal.execution) await this.startPortal(portal);
+          const fields = portal.fields ?? (await this.run(() => describeStatement(portal.statement, this)));
+          this.sendFields(fields, binaryColumns(fields, portal.resultFormats));
         }
         return;
       }
       case 'execute': {
         const portal = this.portal(message.portal);
-        if (!portal.execution) {
-          const started = await this.run(() =>
-            startStatement(portal.statement, this, portal.params, this.signal()),
-          );
-          portal.execution = started.execution;
-        }
-        const execution = portal.execution;
+        const execution = portal.execution ?? (await this.startPortal(portal));
+        const binary = binaryColumns(portal.fields, portal.resultFormats);
         const result = await this.run(() =>
-          execution.resume(this.out, Math.max(0, message.maxRows), this.signal()),
+          execution.resume(this.out, Math.max(0, message.maxRows), this.signal(), binary),
         );
         if (result === 'done') {
           execution.close();
@@ -283,8 +295,17 @@ export class Session implements SessionState {
     }
   }
 
-  private sendFields(fields: Field[] | null): void {
-    this.out.send(fields ? rowDescription(fields) : noData());
+  private async startPortal(portal: Portal): Promise<Execution> {
+    const started = await this.run(() =>
+      startStatement(portal.statement, this, portal.params, this.signal()),
+    );
+    portal.execution = started.execution;
+    portal.fields = started.fields;
+    return started.execution;
+  }
+
+  private sendFields(fields: Field[] | null, binary: BinaryColumns = null): void {
+    this.out.send(fields ? rowDescription(fields, binary) : noData());
   }
 
   private portal(name: string): Portal {
@@ -312,10 +333,4 @@ export class Session implements SessionState {
       this.running = null;
     }
   }
-}
-
-function highestParam(sql: string): number {
-  let highest = 0;
-  for (const match of sql.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]));
-  return highest;
 }

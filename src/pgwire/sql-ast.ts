@@ -1,56 +1,30 @@
 /** The statements the Postgres-wire server runs, as the parser hands them to the session. */
+import type { AnalyzedQuery } from './query-analysis.js';
+
+/** A timestamp as SUBSCRIBE's AS OF and UP TO give it: a number, or `mz_now()` / `now()` plus or minus milliseconds. */
+export type TimestampExpression =
+  { kind: 'literal'; value: bigint } | { kind: 'now'; clock: 'mz_now' | 'now'; offsetMs: number };
 
 export interface SubscribeStatement {
   kind: 'subscribe';
+  /** The view subscribed to; for a subscription over a query, the query's text. */
   view: string;
   /** Where the view name starts, for error positions. */
   viewPosition: number;
+  /** `SUBSCRIBE (SELECT ...)` over anything but `SELECT * FROM view`. */
+  query?: AnalyzedQuery | null;
   progress: boolean;
   snapshot: boolean;
   /** `AS OF <ts>`: no update before this timestamp is sent. */
   asOf: bigint | null;
-}
-
-export type Literal = string | number | boolean | null;
-
-export type Operand =
-  | { kind: 'column'; name: string; position: number }
-  | { kind: 'literal'; value: Literal }
-  | { kind: 'param'; index: number; position: number };
-
-export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
-
-export type Condition =
-  | { kind: 'and' | 'or'; left: Condition; right: Condition }
-  | { kind: 'not'; condition: Condition }
-  | { kind: 'compare'; op: CompareOp; left: Operand; right: Operand }
-  | { kind: 'is-null'; operand: Operand; negated: boolean }
-  | { kind: 'in'; operand: Operand; list: Operand[]; negated: boolean }
-  | { kind: 'operand'; operand: Operand };
-
-export type Aggregate = 'count' | 'sum' | 'min' | 'max';
-
-export type SelectItem =
-  | { kind: 'star' }
-  | { kind: 'column'; name: string; position: number; alias: string | null }
-  | { kind: 'aggregate'; fn: Aggregate; column: string | null; position: number; alias: string | null }
-  | { kind: 'literal'; value: Literal; alias: string | null };
-
-export interface OrderKey {
-  /** A column name of the output or the view, or a 1-based output position. */
-  key: { column: string; position: number } | { ordinal: number };
-  descending: boolean;
-  nullsFirst: boolean;
-}
-
-export interface SelectStatement {
-  kind: 'select';
-  items: SelectItem[];
-  from: { view: string; position: number } | null;
-  where: Condition | null;
-  orderBy: OrderKey[];
-  limit: number | null;
-  offset: number;
+  /** AS OF given as an expression (`mz_now()`, `now() - 1000`), resolved when the subscription starts. */
+  asOfExpression?: TimestampExpression | null;
+  /** `AS OF AT LEAST`: a timestamp older than the retained history starts at the oldest retained one. */
+  asOfAtLeast?: boolean;
+  /** `UP TO <ts>`: the subscription ends before this timestamp (exclusive). */
+  upTo?: TimestampExpression | null;
+  /** `ENVELOPE UPSERT (KEY (...))`: rows become upserts and deletes per key. */
+  upsertKey?: string[] | null;
 }
 
 export type Statement =
@@ -59,11 +33,13 @@ export type Statement =
   | { kind: 'commit' }
   | { kind: 'rollback' }
   | SubscribeStatement
-  | SelectStatement
-  | { kind: 'declare'; cursor: string; query: SubscribeStatement | SelectStatement }
+  | { kind: 'query'; query: AnalyzedQuery }
+  | { kind: 'declare'; cursor: string; query: SubscribeStatement | { kind: 'query'; query: AnalyzedQuery } }
   | { kind: 'fetch'; cursor: string; count: number | 'all'; timeoutMs: number | null }
   | { kind: 'close'; cursor: string | null }
-  | { kind: 'copy'; query: SubscribeStatement | SelectStatement }
+  | { kind: 'copy'; query: SubscribeStatement | { kind: 'query'; query: AnalyzedQuery } }
   | { kind: 'show-views'; materialized: boolean }
   | { kind: 'show'; parameter: string }
-  | { kind: 'set'; tag: string };
+  | { kind: 'set'; tag: string }
+  /** `CREATE ... IF NOT EXISTS name` of a set-up script: skipped with a notice when it exists. */
+  | { kind: 'create-if-not-exists'; object: string; name: string };

@@ -1,5 +1,6 @@
 /**
- * Tokens of the small SQL dialect the Postgres-wire server understands. Positions are 1-based
+ * Tokens of the Materialize statements the Postgres grammar does not know (SUBSCRIBE, TAIL, FETCH
+ * WITH, DECLARE ... FOR SUBSCRIBE, COPY (SUBSCRIBE ...)); queries go to libpg-query. Tokens of the small SQL dialect the Postgres-wire server understands. Positions are 1-based
  * character offsets, as Postgres reports them in the `P` field of an error, so that psql can point
  * at the offending token.
  */
@@ -34,9 +35,12 @@ export function tokenize(sql: string): Token[] {
       i = end + 2;
     } else if (/[A-Za-z_]/.test(c)) {
       const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(rest)?.[0] ?? c;
-      // E'...' strings with backslash escapes are not supported; say so instead of misreading them.
+      // E'...': the string is skipped whole (queries inside SUBSCRIBE go to the Postgres grammar).
       if ((word === 'E' || word === 'e') && sql[i + word.length] === "'") {
-        throw new PgError(SQLSTATE.featureNotSupported, `escape string constants (E'...') are not supported`);
+        const [text, end] = quoted(sql, i + 1, "'");
+        tokens.push({ kind: 'string', value: text, position: i + 1 });
+        i = end;
+        continue;
       }
       tokens.push({ kind: 'word', value: word.toLowerCase(), position: i + 1 });
       i += word.length;
@@ -58,8 +62,8 @@ export function tokenize(sql: string): Token[] {
       tokens.push({ kind: 'param', value: digits, position: i + 1 });
       i += digits.length + 1;
     } else {
-      const op = OPERATORS.find((o) => rest.startsWith(o));
-      if (!op) throw syntaxError(`syntax error at or near "${c}"`, i + 1);
+      // Other operators (||, %, ~) only occur inside queries, which the Postgres grammar reads.
+      const op = OPERATORS.find((o) => rest.startsWith(o)) ?? c;
       tokens.push({ kind: 'op', value: op, position: i + 1 });
       i += op.length;
     }

@@ -1,11 +1,14 @@
 /**
- * Parses the statements a SUBSCRIBE server needs: transaction control, SUBSCRIBE/TAIL, cursors,
- * COPY ... TO STDOUT, SHOW, SET, and a read-only SELECT over one view (see select-parser.ts).
- * Writes are recognised by their first word and refused as a read-only transaction would.
+ * Parses what a SUBSCRIBE server runs: transaction control, Materialize's SUBSCRIBE/TAIL (with its
+ * envelope, AS OF and UP TO), cursors, COPY ... TO STDOUT, SHOW, SET, set-up scripts' CREATE ...
+ * IF NOT EXISTS, and queries. Queries (also inside SUBSCRIBE, DECLARE and COPY) are read by the
+ * Postgres grammar (query-analysis.ts); this small parser reads only what that grammar does not
+ * know. Writes are recognised by their first word and refused as a read-only transaction would.
  */
 import type { Statement, SubscribeStatement } from './sql-ast.js';
+import { parseSubscribe, query } from './subscribe-parser.js';
 import { PgError, readOnly, SQLSTATE } from './pg-error.js';
-import { parseSelectBody } from './select-parser.js';
+import { analyzeQuery, type AnalyzedQuery } from './query-analysis.js';
 import { TokenStream } from './token-stream.js';
 import { parseInterval } from './interval.js';
 
@@ -31,12 +34,18 @@ const WRITES = new Set([
   'do',
 ]);
 
-export function parseStatement(sql: string): Statement {
+const QUERY_STARTS = new Set(['select', 'with', 'values', 'table']);
+
+/** `views`: the served views' names, which queries may read. */
+export function parseStatement(sql: string, views: readonly string[] = []): Statement {
   const s = new TokenStream(sql);
   if (s.atEnd()) return { kind: 'empty' };
   const first = s.peek();
   const word = first.kind === 'word' ? first.value : '';
+  if (word === 'create') return parseCreate(s);
   if (WRITES.has(word)) throw readOnly(word.toUpperCase());
+  if (QUERY_STARTS.has(word) || (first.kind === 'op' && first.value === '('))
+    return { kind: 'query', query: analyzeQuery(sql, views) };
   let statement: Statement;
   switch (word) {
     case 'begin':
@@ -60,14 +69,10 @@ export function parseStatement(sql: string): Statement {
       return { kind: 'set', tag: 'DISCARD ALL' };
     case 'subscribe':
     case 'tail':
-      statement = parseSubscribe(s);
-      break;
-    case 'select':
-      s.next();
-      statement = parseSelectBody(s);
+      statement = parseSubscribe(s, views);
       break;
     case 'declare':
-      statement = parseDeclare(s);
+      statement = parseDeclare(s, views);
       break;
     case 'fetch':
       statement = parseFetch(s);
@@ -77,7 +82,7 @@ export function parseStatement(sql: string): Statement {
       statement = { kind: 'close', cursor: s.acceptWord('all') ? null : s.identifier('a cursor name') };
       break;
     case 'copy':
-      statement = parseCopy(s);
+      statement = parseCopy(s, views);
       break;
     case 'show':
       statement = parseShow(s);
@@ -90,81 +95,29 @@ export function parseStatement(sql: string): Statement {
   return statement;
 }
 
-function parseSubscribe(s: TokenStream): SubscribeStatement {
-  s.next(); // SUBSCRIBE or TAIL
-  s.acceptWord('to');
-  let view: { name: string; position: number };
-  if (s.accept('(')) {
-    // `SUBSCRIBE (SELECT * FROM v)` is how Materialize's docs spell it; anything richer is not served.
-    const position = s.peek().position;
-    s.expectWord('select');
-    s.expect('*');
-    s.expectWord('from');
-    view = s.qualifiedName('a view name');
-    if (!s.accept(')')) {
-      throw new PgError(SQLSTATE.featureNotSupported, 'SUBSCRIBE over a query is not supported', {
-        position,
-        hint: 'subscribe to a view (SUBSCRIBE v) or to SELECT * FROM v; define a view for anything else.',
-      });
-    }
-  } else {
-    view = s.qualifiedName('a view name');
-  }
-  const statement: SubscribeStatement = {
-    kind: 'subscribe',
-    view: view.name,
-    viewPosition: view.position,
-    progress: false,
-    snapshot: true,
-    asOf: null,
-  };
-  for (const clause of ['envelope', 'within', 'up'] as const) {
-    if (s.peekWord(clause)) {
-      throw new PgError(
-        SQLSTATE.featureNotSupported,
-        `SUBSCRIBE ... ${clause.toUpperCase()} is not supported`,
-        {
-          position: s.peek().position,
-        },
-      );
-    }
-  }
-  if (s.acceptWord('with')) {
-    for (const [name, value] of s.options()) {
-      if (name === 'progress') statement.progress = booleanOption(name, value, s);
-      else if (name === 'snapshot') statement.snapshot = booleanOption(name, value, s);
-      else
-        throw new PgError(SQLSTATE.syntaxError, `unknown SUBSCRIBE option ${name.toUpperCase()}`, {
-          hint: 'the options are PROGRESS and SNAPSHOT.',
-        });
-    }
-  }
-  if (s.acceptWord('as')) {
-    s.expectWord('of');
-    if (s.acceptWord('at')) s.expectWord('least');
-    const token = s.next();
-    const text = token.kind === 'number' || token.kind === 'string' ? token.value : '';
-    if (!/^\d+$/.test(text)) {
-      throw new PgError(SQLSTATE.invalidParameterValue, `AS OF needs a timestamp: a whole number`, {
-        position: token.position,
-      });
-    }
-    statement.asOf = BigInt(text);
-  }
-  return statement;
+/**
+ * `CREATE [OR REPLACE] [TEMP] [MATERIALIZED] VIEW|TABLE|SOURCE ... IF NOT EXISTS name ...`, as
+ * set-up scripts written for Materialize run it; the session decides whether it exists. Any
+ * other CREATE is a write.
+ */
+function parseCreate(s: TokenStream): Statement {
+  s.next();
+  const words: string[] = [];
+  while (s.peek().kind === 'word' && !s.peekWord('if') && words.length < 4) words.push(s.next().value);
+  const object = words
+    .filter((w) => !['or', 'replace', 'temp', 'temporary', 'unlogged'].includes(w))
+    .join(' ');
+  const tag = `CREATE ${object.toUpperCase()}`;
+  if (!['view', 'materialized view', 'table', 'source'].includes(object) || !s.acceptWord('if'))
+    throw readOnly(tag);
+  s.expectWord('not');
+  s.expectWord('exists');
+  const { name } = s.qualifiedName(`a ${object} name`);
+  s.skipRest();
+  return { kind: 'create-if-not-exists', object, name };
 }
 
-function booleanOption(name: string, value: string | null, s: TokenStream): boolean {
-  if (value === null) return true;
-  const v = value.toLowerCase();
-  if (['true', 'on', '1', 't', 'yes'].includes(v)) return true;
-  if (['false', 'off', '0', 'f', 'no'].includes(v)) return false;
-  throw new PgError(SQLSTATE.invalidParameterValue, `${name.toUpperCase()} takes a boolean, not "${value}"`, {
-    position: s.peek().position,
-  });
-}
-
-function parseDeclare(s: TokenStream): Statement {
+function parseDeclare(s: TokenStream, views: readonly string[]): Statement {
   s.next();
   const cursor = s.identifier('a cursor name');
   if (s.peekWord('binary')) {
@@ -188,10 +141,9 @@ function parseDeclare(s: TokenStream): Statement {
   s.expectWord('for');
   const word = s.peek().value;
   if (s.peek().kind === 'word' && (word === 'subscribe' || word === 'tail')) {
-    return { kind: 'declare', cursor, query: parseSubscribe(s) };
+    return { kind: 'declare', cursor, query: parseSubscribe(s, views) };
   }
-  s.expectWord('select');
-  return { kind: 'declare', cursor, query: parseSelectBody(s) };
+  return { kind: 'declare', cursor, query: { kind: 'query', query: query(s.rest(), views) } };
 }
 
 function parseFetch(s: TokenStream): Statement {
@@ -224,29 +176,19 @@ function parseFetch(s: TokenStream): Statement {
   return { kind: 'fetch', cursor, count, timeoutMs };
 }
 
-function parseCopy(s: TokenStream): Statement {
+function parseCopy(s: TokenStream, views: readonly string[]): Statement {
   s.next();
-  let query: SubscribeStatement | Statement;
+  let copied: SubscribeStatement | { kind: 'query'; query: AnalyzedQuery };
   if (s.accept('(')) {
     const word = s.peek().value;
-    if (s.peek().kind === 'word' && (word === 'subscribe' || word === 'tail')) query = parseSubscribe(s);
-    else {
-      s.expectWord('select');
-      query = parseSelectBody(s);
-    }
-    s.expect(')');
+    if (s.peek().kind === 'word' && (word === 'subscribe' || word === 'tail')) {
+      copied = parseSubscribe(s, views);
+      s.expect(')');
+    } else copied = { kind: 'query', query: query(s.parenthesized(), views) };
   } else {
     const view = s.qualifiedName('a view name or (query)');
     if (s.peekWord('from')) throw readOnly('COPY FROM');
-    query = {
-      kind: 'select',
-      items: [{ kind: 'star' }],
-      from: { view: view.name, position: view.position },
-      where: null,
-      orderBy: [],
-      limit: null,
-      offset: 0,
-    };
+    copied = { kind: 'query', query: analyzeQuery(`SELECT * FROM "${view.name}"`, views) };
   }
   if (s.peekWord('from')) throw readOnly('COPY FROM');
   s.expectWord('to');
@@ -267,8 +209,7 @@ function parseCopy(s: TokenStream): Statement {
       );
     }
   }
-  if (query.kind !== 'subscribe' && query.kind !== 'select') throw s.unexpected();
-  return { kind: 'copy', query };
+  return { kind: 'copy', query: copied };
 }
 
 function parseShow(s: TokenStream): Statement {

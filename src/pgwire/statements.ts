@@ -1,23 +1,19 @@
 /**
- * Runs one parsed statement against the hub for a session: what it returns (its fields, for
- * RowDescription) and how its rows are sent (an Execution). Transaction and cursor state live in
- * the session and are changed here.
+ * Runs one parsed statement for a session: what it returns (its fields, for RowDescription) and
+ * how its rows are sent (an Execution). Transaction and cursor state live in the session and are
+ * changed here. Queries go to the query service (PGlite off the socket thread, or the gateway's
+ * remote engine); subscriptions to subscriptions.ts.
  */
 import type { Hub } from '../hub/hub.js';
-import type { ViewChannel } from '../hub/view-channel.js';
 import type { Field, TransactionStatus } from './backend-messages.js';
-import {
-  CommandExecution,
-  FeedExecution,
-  RowsExecution,
-  type Encoded,
-  type Execution,
-} from './executions.js';
-import { PgError, SQLSTATE, unknownView } from './pg-error.js';
-import { formatValue, typeOid } from '../core/pg-types.js';
-import { describeSelect, runSelect } from './select-eval.js';
-import type { SelectStatement, Statement, SubscribeStatement } from './sql-ast.js';
-import { SubscriptionFeed, type FeedRow } from './subscription-feed.js';
+import { CommandExecution, FeedExecution, RowsExecution, type Encoded } from './executions.js';
+import { PgError, readOnly, SQLSTATE } from './pg-error.js';
+import type { PgLimits } from './pg-options.js';
+import type { QueryService } from './query-service.js';
+import type { QueryMaintainer } from './query-views.js';
+import type { Statement } from './sql-ast.js';
+import { describeSubscription, openSubscription } from './subscriptions.js';
+import type { AnalyzedQuery } from './query-analysis.js';
 
 export interface Cursor {
   fields: Field[];
@@ -26,76 +22,42 @@ export interface Cursor {
   close(): void;
 }
 
-export interface SessionState {
+/** What every session of a server shares. */
+export interface SessionContext {
   hub: Hub;
+  limits: PgLimits;
+  queries: QueryService;
+  maintainer: QueryMaintainer;
+  /** For set-up scripts: the relation events enter through, and the sources viewcast runs. */
+  setup: { inputRelation?: string; sources?: string[] };
+  onInternalError(error: unknown): void;
+}
+
+export interface SessionState {
+  context: SessionContext;
   transaction: TransactionStatus;
   cursors: Map<string, Cursor>;
   parameters: Record<string, string>;
-  notice(message: string): void;
+  notice(message: string, details?: { sqlstate?: string; hint?: string }): void;
 }
 
 export interface Started {
   /** Null for statements that return no rows (NoData). */
   fields: Field[] | null;
-  execution: Execution;
+  execution: ReturnType<typeof command>['execution'] | RowsExecution | FeedExecution;
 }
 
 const NAME_FIELD: Field = { name: 'name', oid: 25 };
 
-export function channelFor(hub: Hub, view: string, position?: number): ViewChannel {
-  const channel = hub.channel(view);
-  if (!channel) {
-    const error = unknownView(
-      view,
-      hub.views.map((c) => c.name),
-    );
-    throw position === undefined
-      ? error
-      : new PgError(error.sqlstate, error.message, { position, hint: error.hint });
-  }
-  return channel;
-}
-
-function lookupFor(hub: Hub) {
-  return (view: string, position: number) => {
-    const channel = channelFor(hub, view, position);
-    return { name: channel.name, columns: channel.info.columns, rows: () => channel.rows.rows() };
-  };
-}
-
-export function subscribeFields(channel: ViewChannel, progress: boolean): Field[] {
-  return [
-    { name: 'mz_timestamp', oid: 1700 },
-    ...(progress ? [{ name: 'mz_progressed', oid: 16 }] : []),
-    { name: 'mz_diff', oid: 20 },
-    ...channel.info.columns.map((c) => ({ name: c.name, oid: typeOid(c.type) })),
-  ];
-}
-
-function subscribeEncoder(channel: ViewChannel, progress: boolean): (row: FeedRow) => Encoded {
-  const oids = channel.info.columns.map((c) => typeOid(c.type));
-  return (row) => {
-    const head: Encoded = [String(row.timestamp)];
-    if (progress) head.push(row.progressed ? 't' : 'f');
-    if (row.progressed) return [...head, null, ...oids.map(() => null)];
-    return [...head, String(row.diff), ...oids.map((oid, i) => formatValue(row.row[i], oid))];
-  };
-}
-
-function encodeRows(fields: Field[], rows: unknown[][]): Encoded[] {
-  return rows.map((row) => row.map((value, i) => formatValue(value, fields[i]?.oid ?? 25)));
-}
+const command = (tag: string) => ({ fields: null, execution: new CommandExecution(tag) });
 
 /** The fields a statement returns, without running it (Describe). */
-export function describeStatement(statement: Statement, state: SessionState): Field[] | null {
+export async function describeStatement(statement: Statement, state: SessionState): Promise<Field[] | null> {
   switch (statement.kind) {
-    case 'select':
-      return describeSelect(statement, lookupFor(state.hub));
+    case 'query':
+      return (await state.context.queries.describe(statement.query)).fields;
     case 'subscribe':
-      return subscribeFields(
-        channelFor(state.hub, statement.view, statement.viewPosition),
-        statement.progress,
-      );
+      return describeSubscription(state.context, statement);
     case 'fetch':
       return state.cursors.get(statement.cursor)?.fields ?? null;
     case 'show-views':
@@ -105,6 +67,15 @@ export function describeStatement(statement: Statement, state: SessionState): Fi
     default:
       return null;
   }
+}
+
+async function runQuery(
+  state: SessionState,
+  query: AnalyzedQuery,
+  params: Array<string | null>,
+  signal: AbortSignal,
+) {
+  return state.context.queries.run(query, params, signal);
 }
 
 export async function startStatement(
@@ -119,7 +90,6 @@ export async function startStatement(
       'current transaction is aborted, commands ignored until end of transaction block',
     );
   }
-  const command = (tag: string): Started => ({ fields: null, execution: new CommandExecution(tag) });
   switch (statement.kind) {
     case 'empty':
       return command('');
@@ -137,16 +107,16 @@ export async function startStatement(
     }
     case 'set':
       return command(statement.tag);
-    case 'show-views': {
-      const fields = [NAME_FIELD];
+    case 'create-if-not-exists':
+      return createIfNotExists(state, statement.object, statement.name);
+    case 'show-views':
       return {
-        fields,
+        fields: [NAME_FIELD],
         execution: new RowsExecution(
-          state.hub.views.map((c) => [c.name]),
+          state.context.hub.views.map((c) => [c.name]),
           'SELECT',
         ),
       };
-    }
     case 'show': {
       const value = state.parameters[statement.parameter];
       if (value === undefined) {
@@ -160,30 +130,24 @@ export async function startStatement(
         execution: new RowsExecution([[value]], 'SHOW'),
       };
     }
-    case 'select': {
-      const result = runSelect(statement, lookupFor(state.hub), params);
-      return {
-        fields: result.fields,
-        execution: new RowsExecution(encodeRows(result.fields, result.rows), 'SELECT'),
-      };
+    case 'query': {
+      const result = await runQuery(state, statement.query, params, signal);
+      return { fields: result.fields, execution: new RowsExecution(result.rows, 'SELECT') };
     }
     case 'subscribe': {
-      const { channel, feed, encode } = subscribe(state, statement);
-      const fields = subscribeFields(channel, statement.progress);
+      const { fields, feed, encode } = await openSubscription(state.context, statement);
       return { fields, execution: new FeedExecution(feed, encode, fields.length) };
     }
     case 'copy': {
-      if (statement.query.kind === 'select') {
-        const result = runSelect(statement.query, lookupFor(state.hub), params);
-        const rows = encodeRows(result.fields, result.rows);
-        return { fields: null, execution: new RowsExecution(rows, 'COPY', result.fields.length) };
+      if (statement.query.kind === 'query') {
+        const result = await runQuery(state, statement.query.query, params, signal);
+        return { fields: null, execution: new RowsExecution(result.rows, 'COPY', result.fields.length) };
       }
-      const { channel, feed, encode } = subscribe(state, statement.query);
-      const width = subscribeFields(channel, statement.query.progress).length;
-      return { fields: null, execution: new FeedExecution(feed, encode, width, true) };
+      const { fields, feed, encode } = await openSubscription(state.context, statement.query);
+      return { fields: null, execution: new FeedExecution(feed, encode, fields.length, true) };
     }
     case 'declare':
-      declare(state, statement.cursor, statement.query, params);
+      await declare(state, statement, params, signal);
       return command('DECLARE CURSOR');
     case 'fetch': {
       const cursor = state.cursors.get(statement.cursor);
@@ -206,33 +170,49 @@ export async function startStatement(
   }
 }
 
-function subscribe(state: SessionState, statement: SubscribeStatement) {
-  const channel = channelFor(state.hub, statement.view, statement.viewPosition);
-  const feed = new SubscriptionFeed(channel, statement);
-  return { channel, feed, encode: subscribeEncoder(channel, statement.progress) };
+/**
+ * A set-up script's `CREATE ... IF NOT EXISTS`: skipped with Postgres's notice when it names a
+ * served view or the input relation; CREATE SOURCE is skipped with a notice naming the sources
+ * viewcast runs. Anything else would create something, which a read-only server refuses.
+ */
+function createIfNotExists(state: SessionState, object: string, name: string) {
+  const tag = `CREATE ${object.toUpperCase()}`;
+  const { hub, setup } = state.context;
+  if (object === 'source') {
+    const sources = setup.sources?.length ? setup.sources.join('; ') : 'its own sources';
+    state.notice(`viewcast runs its sources itself: ${sources}; CREATE SOURCE "${name}" changed nothing`, {
+      hint: 'choose the sources when starting viewcast: viewcast serve --source ... (see viewcast serve --help).',
+    });
+    return command(tag);
+  }
+  if (hub.channel(name) || name === setup.inputRelation) {
+    state.notice(`relation "${name}" already exists, skipping`, { sqlstate: '42P07' });
+    return command(tag);
+  }
+  throw readOnly(tag);
 }
 
-function declare(
+async function declare(
   state: SessionState,
-  name: string,
-  query: SubscribeStatement | SelectStatement,
+  statement: Extract<Statement, { kind: 'declare' }>,
   params: Array<string | null>,
-): void {
+  signal: AbortSignal,
+): Promise<void> {
+  const name = statement.cursor;
   if (state.transaction !== 'T') {
     throw new PgError(SQLSTATE.noActiveTransaction, 'DECLARE CURSOR can only be used in transaction blocks', {
       hint: 'run BEGIN first; the cursor lives until COMMIT or ROLLBACK.',
     });
   }
   if (state.cursors.has(name)) throw new PgError(SQLSTATE.duplicateCursor, `cursor "${name}" already exists`);
-  if (query.kind === 'select') {
-    const result = runSelect(query, lookupFor(state.hub), params);
-    const rows = encodeRows(result.fields, result.rows);
+  if (statement.query.kind === 'query') {
+    const result = await runQuery(state, statement.query.query, params, signal);
     let offset = 0;
     state.cursors.set(name, {
       fields: result.fields,
       fetch: async (count) => {
-        const end = count === 'all' ? rows.length : Math.min(rows.length, offset + count);
-        const out = rows.slice(offset, end);
+        const end = count === 'all' ? result.rows.length : Math.min(result.rows.length, offset + count);
+        const out = result.rows.slice(offset, end);
         offset = end;
         return out;
       },
@@ -240,12 +220,12 @@ function declare(
     });
     return;
   }
-  const { channel, feed, encode } = subscribe(state, query);
+  const { fields, feed, encode } = await openSubscription(state.context, statement.query);
   state.cursors.set(name, {
-    fields: subscribeFields(channel, query.progress),
-    fetch: async (count, timeoutMs, signal) => {
+    fields,
+    fetch: async (count, timeoutMs, fetchSignal) => {
       const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
-      const rows = await feed.next(count === 'all' ? Number.MAX_SAFE_INTEGER : count, deadline, signal);
+      const rows = await feed.next(count === 'all' ? Number.MAX_SAFE_INTEGER : count, deadline, fetchSignal);
       return rows.map(encode);
     },
     close: () => feed.close(),

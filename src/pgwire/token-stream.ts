@@ -6,8 +6,32 @@ export class TokenStream {
   private readonly tokens: Token[];
   private index = 0;
 
-  constructor(sql: string) {
+  constructor(readonly sql: string) {
     this.tokens = tokenize(sql);
+  }
+
+  /**
+   * After an opening parenthesis: the text up to its matching one (consumed too), and the offset
+   * of that text in the statement, so that the Postgres grammar can read it with true positions.
+   */
+  parenthesized(): { text: string; offset: number } {
+    const start = this.peek().position - 1;
+    let depth = 1;
+    for (;;) {
+      const token = this.next();
+      if (token.kind === 'end') throw this.unexpected(token);
+      if (token.kind !== 'op') continue;
+      if (token.value === '(') depth += 1;
+      else if (token.value === ')' && --depth === 0)
+        return { text: this.sql.slice(start, token.position - 1), offset: start };
+    }
+  }
+
+  /** The rest of the statement's text from the current token, consumed. */
+  rest(): { text: string; offset: number } {
+    const start = this.peek().position - 1;
+    while (!this.atEnd()) this.next();
+    return { text: this.sql.slice(start), offset: start };
   }
 
   peek(offset = 0): Token {

@@ -5,8 +5,18 @@ import type { ViewChannel } from '../../src/hub/view-channel.js';
 import { startPgServer, type RunningPgServer } from '../../src/pgwire/server.js';
 import { quietLog } from './server.js';
 
+/** A generous statement timeout: the machines that run the tests are shared and often loaded. */
+export const TEST_PG_SETTINGS = { statementTimeoutMs: 60_000 };
+
 export async function startTestPgServer(hub: Hub, password: string | null = null): Promise<RunningPgServer> {
-  return startPgServer({ hub, host: '127.0.0.1', port: 0, password, log: quietLog });
+  return startPgServer({
+    hub,
+    host: '127.0.0.1',
+    port: 0,
+    password,
+    log: quietLog,
+    settings: TEST_PG_SETTINGS,
+  });
 }
 
 /** Resolves once `predicate` holds for the channel, checked now and after every batch or progress step. */

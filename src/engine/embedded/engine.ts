@@ -59,6 +59,11 @@ export class EmbeddedEngine implements IngestingEngine {
   constructor(private readonly options: EmbeddedEngineOptions) {}
 
   /** True when some view runs on PGlite (and the PGlite worker was started). */
+  /** The views file's tables (the first is the one event sources fill), known once `start` resolves. */
+  get tables(): string[] {
+    return this.parsed?.tables.map((t) => t.name) ?? [];
+  }
+
   get pgliteLoaded(): boolean {
     return this.pglite !== null;
   }

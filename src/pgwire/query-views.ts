@@ -1,0 +1,145 @@
+/**
+ * `SUBSCRIBE (SELECT ...)` over served views: the query is kept as a view of its own (a
+ * ViewChannel), so SubscriptionFeed serves it exactly as it serves a named view (snapshot, diffs,
+ * progress, AS OF from its retention log). Identical queries share one maintained view.
+ *
+ * How the view is maintained sits behind QueryMaintainer, so that the engine's incremental delta
+ * path can take over. Until then ReevaluatedQueries re-runs the query in the PGlite worker after
+ * each moment that changed one of the views it reads, and publishes the difference to the previous
+ * result at that moment's timestamp: correct at every timestamp it publishes, at the cost of one
+ * evaluation per changed moment. Evaluations never overlap: moments that arrive during one are
+ * folded into the next (the newest state wins), and progress follows only once the result caught up.
+ */
+import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
+import type { Hub } from '../hub/hub.js';
+import { ViewChannel } from '../hub/view-channel.js';
+import { typeName } from '../core/pg-types.js';
+import type { Field } from './backend-messages.js';
+import type { AnalyzedQuery } from './query-analysis.js';
+import type { QueryService } from './query-service.js';
+
+export interface MaintainedQuery {
+  /** The query's rows as a view: its columns, state, batches and progress. */
+  channel: ViewChannel;
+  /** The result columns with their true type OIDs. */
+  fields: Field[];
+  /** Called when the subscription ends; the last one stops the maintenance. */
+  release(): void;
+}
+
+/** The seam for the delta path: keep a query's result current over the hub's moments. */
+export interface QueryMaintainer {
+  acquire(query: AnalyzedQuery): Promise<MaintainedQuery>;
+}
+
+const NEVER = new AbortController().signal;
+
+export class ReevaluatedQueries implements QueryMaintainer {
+  private readonly live = new Map<string, Promise<Reevaluated>>();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly queries: QueryService,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
+    let pending = this.live.get(query.key);
+    if (!pending) {
+      pending = Reevaluated.start(this.hub, this.queries, query, this.onError);
+      this.live.set(query.key, pending);
+      pending.catch(() => this.live.delete(query.key));
+    }
+    const maintained = await pending;
+    maintained.users += 1;
+    let released = false;
+    return {
+      channel: maintained.channel,
+      fields: maintained.fields,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--maintained.users > 0) return;
+        maintained.stop();
+        this.live.delete(query.key);
+      },
+    };
+  }
+}
+
+class Reevaluated {
+  users = 0;
+  private dirty = false;
+  private running = false;
+  private stopped = false;
+  private latest: number;
+  private readonly stopMoments: () => void;
+
+  static async start(
+    hub: Hub,
+    queries: QueryService,
+    query: AnalyzedQuery,
+    onError: (error: unknown) => void,
+  ): Promise<Reevaluated> {
+    const timestamp = hub.timestamp ?? 0;
+    const result = await queries.run(query, [], NEVER);
+    const channel = new ViewChannel({
+      name: query.sql.trim(),
+      columns: result.fields.map((f) => ({ name: f.name, type: typeName(f.oid) })),
+    });
+    channel.apply({ timestamp, changes: consolidate(result.rows.map((row): Change => [row, 1])) });
+    return new Reevaluated(hub, queries, query, channel, result.fields, onError);
+  }
+
+  private constructor(
+    private readonly hub: Hub,
+    private readonly queries: QueryService,
+    private readonly query: AnalyzedQuery,
+    readonly channel: ViewChannel,
+    readonly fields: Field[],
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.latest = channel.timestamp ?? 0;
+    this.stopMoments = hub.onMoment((moment) => {
+      if (moment.timestamp <= (this.channel.timestamp ?? 0)) return;
+      this.latest = Math.max(this.latest, moment.timestamp);
+      if (moment.changed.some((batch) => this.query.views.includes(batch.view))) this.dirty = true;
+      this.kick();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopMoments();
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    if (!this.dirty) {
+      this.channel.advance(this.latest);
+      return;
+    }
+    this.dirty = false;
+    this.running = true;
+    void this.reevaluate().finally(() => {
+      this.running = false;
+      this.kick();
+    });
+  }
+
+  /** Runs the query on the hub's current state and publishes the difference at its timestamp. */
+  private async reevaluate(): Promise<void> {
+    const timestamp = this.hub.timestamp ?? this.latest;
+    try {
+      const result = await this.queries.run(this.query, [], NEVER);
+      if (this.stopped) return;
+      const next = new Multiset();
+      next.applyAll(result.rows.map((row): Change => [row, 1]));
+      const changes = difference(this.channel.rows, next);
+      this.channel.apply({ timestamp: Math.max(timestamp, this.channel.timestamp ?? 0), changes });
+    } catch (error) {
+      // The previous result stays; the next changed moment tries again.
+      this.onError(error);
+    }
+  }
+}
