@@ -35,7 +35,7 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/stream/recentchange`;
 }
 
-describe('--source auto', () => {
+describe('--source auto', { timeout: 300_000 }, () => {
   it('takes the live stream when it answers, and says so', async () => {
     const blocks = sseBlocks(readFileSync(recording('recentchange-2026-06-20-384.sse'), 'utf8'));
     const mock = await startMockStream({ blocks: blocks.slice(0, 3) });

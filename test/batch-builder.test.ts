@@ -19,7 +19,7 @@ const data = (timestamp: number, diff: number, row: unknown[]): SubscribeRow => 
 });
 const progress = (timestamp: number): SubscribeRow => ({ progressed: true, timestamp });
 
-describe('rows -> batches', () => {
+describe('rows -> batches', { timeout: 120_000 }, () => {
   it('buffers rows until a progress row and emits them as one batch valid just before it', () => {
     const batches = collect([
       [progress(100), data(100, 1, ['a', 1]), data(100, 1, ['b', 1])],
@@ -72,7 +72,7 @@ describe('rows -> batches', () => {
   });
 });
 
-describe('batch -> stream message', () => {
+describe('batch -> stream message', { timeout: 120_000 }, () => {
   it('repeats a row by its diff: +2 appears twice in inserted, -2 twice in deleted', () => {
     assert.deepEqual(
       toStreamMessage(

@@ -13,7 +13,7 @@ import { startTestApp } from './support/server.js';
 
 const TOKEN = 'correct-horse-battery-staple';
 
-describe('dashboard behind --auth-token', () => {
+describe('dashboard behind --auth-token', { timeout: 300_000 }, () => {
   let app: App;
   let browser: Browser;
 

@@ -27,7 +27,7 @@ function run(inputs: ConnectionInput[], start = initialState('auto'), opts = opt
   return { state, actions };
 }
 
-describe('client connection', () => {
+describe('client connection', { timeout: 120_000 }, () => {
   it('backs off exponentially with jitter between half and the whole ceiling, up to the maximum', () => {
     assert.equal(
       backoffDelay(0, BACKOFF_DEFAULTS, () => 1),

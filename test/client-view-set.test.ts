@@ -28,7 +28,7 @@ function subscribed(): { set: ViewSet; first: ChangeEvent } {
   return { set, first: change };
 }
 
-describe('client view set', () => {
+describe('client view set', { timeout: 120_000 }, () => {
   it('releases the snapshots of one subscribe together, as one change at one timestamp', () => {
     const { set, first } = subscribed();
     assert.equal(first.timestamp, 10);

@@ -24,7 +24,7 @@ CREATE MATERIALIZED VIEW busy AS
 CREATE MATERIALIZED VIEW top2 AS SELECT * FROM per_user ORDER BY n DESC LIMIT 2;
 `;
 
-describe('embedded engine: SUBSCRIBE semantics', () => {
+describe('embedded engine: SUBSCRIBE semantics', { timeout: 300_000 }, () => {
   let engine: EmbeddedEngine;
   const streams: Record<string, Recorder> = {};
 

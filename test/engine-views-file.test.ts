@@ -13,7 +13,7 @@ import { Recorder, startEngine, tempDir, writeViews } from './support/engine.js'
 
 const TABLE = `CREATE TABLE recentchanges ("user" text, wiki text, bot boolean);`;
 
-describe('views files', () => {
+describe('views files', { timeout: 300_000 }, () => {
   const dirs: string[] = [];
   const dir = (): string => {
     const d = tempDir();

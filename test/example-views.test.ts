@@ -43,7 +43,7 @@ function topK(rows: Array<[string | null, number]>, k: number): Row[] {
 const sorted = (rows: Row[]): Row[] =>
   [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-describe('views/examples.sql against the recording', () => {
+describe('views/examples.sql against the recording', { timeout: 300_000 }, () => {
   let app: App;
   const events: Event[] = readFileSync(recording(RECORDING_2476), 'utf8')
     .split('\n')
@@ -119,7 +119,7 @@ describe('views/examples.sql against the recording', () => {
   });
 });
 
-describe('views/dashboard.sql against the recording', () => {
+describe('views/dashboard.sql against the recording', { timeout: 300_000 }, () => {
   let app: App;
   const events = readFileSync(recording(RECORDING_2476), 'utf8')
     .split('\n')

@@ -63,7 +63,7 @@ function options(to: string, extra: string[] = []) {
   return parsed;
 }
 
-describe('viewcast forward', () => {
+describe('viewcast forward', { timeout: 300_000 }, () => {
   let dir: string;
   let ids: string[];
 

@@ -42,7 +42,7 @@ const text = fc.oneof(
   fc.string({ maxLength: 60, unit: 'binary' }),
 );
 
-describe('client protocol messages under fuzzing', () => {
+describe('client protocol messages under fuzzing', { timeout: 120_000 }, () => {
   it('parses any text into a request or a BAD_MESSAGE refusal that says what was expected', () => {
     fc.assert(
       fc.property(text, (input) => {

@@ -53,7 +53,7 @@ function eventFrom(index: number): Record<string, unknown> {
   return event;
 }
 
-describe('POST /api/ingest with fuzzed bodies', () => {
+describe('POST /api/ingest with fuzzed bodies', { timeout: 300_000 }, () => {
   let app: App;
   const post = (body: string | Uint8Array<ArrayBuffer>): Promise<Response> =>
     fetch(`${app.url}/api/ingest`, {

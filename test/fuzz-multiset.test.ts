@@ -42,7 +42,7 @@ const state = changes.map((list) => {
   return m;
 });
 
-describe('multiset laws', () => {
+describe('multiset laws', { timeout: 120_000 }, () => {
   it('consolidate keeps the net effect, leaves one entry per row and no zero diffs', () => {
     fc.assert(
       fc.property(changes, (list) => {
@@ -137,7 +137,7 @@ function chunked<T>(items: T[], cuts: number[]): T[][] {
   return out;
 }
 
-describe('SUBSCRIBE rows -> batches', () => {
+describe('SUBSCRIBE rows -> batches', { timeout: 120_000 }, () => {
   it('gives one consolidated batch per transaction, however the rows are chunked', () => {
     fc.assert(
       fc.property(

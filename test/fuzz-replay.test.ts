@@ -64,7 +64,7 @@ async function replay(lines: Line[], resumeFrom: string | null = null) {
   return { pushed, skipped, status: source.status() };
 }
 
-describe('replay of a recording with garbage lines', () => {
+describe('replay of a recording with garbage lines', { timeout: 300_000 }, () => {
   it('hands over every good event in order and counts every bad line, whatever comes first', async () => {
     await fc.assert(
       fc.asyncProperty(

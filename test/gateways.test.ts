@@ -31,7 +31,7 @@ async function snapshot(url: string, view: string): Promise<Snapshot> {
   return { timestamp: body.timestamp, rows: sortedRows(body.rows) };
 }
 
-describe('gateways: one engine process and two gateway processes', () => {
+describe('gateways: one engine process and two gateway processes', { timeout: 300_000 }, () => {
   let dataDir: string;
   let enginePg: number;
   let engine: ViewcastProcess;

@@ -75,7 +75,7 @@ function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
   );
 }
 
-describe('hostile clients', () => {
+describe('hostile clients', { timeout: 300_000 }, () => {
   let app: App;
   let dashboard: MuxClient;
   let users = 0;

@@ -59,7 +59,7 @@ const NAMES = [
   '"TOP10"',
 ];
 
-describe('hostile clients on the Postgres wire', () => {
+describe('hostile clients on the Postgres wire', { timeout: 300_000 }, () => {
   let app: App;
   let server: RunningPgServer;
   let url: string;

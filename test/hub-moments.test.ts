@@ -46,98 +46,102 @@ class FakeEngine implements Engine {
   }
 }
 
-describe('hub moments from views that progress at different paces (fake engine)', () => {
-  let engine: FakeEngine;
-  let hub: Hub;
-  const moments: Moment[] = [];
+describe(
+  'hub moments from views that progress at different paces (fake engine)',
+  { timeout: 300_000 },
+  () => {
+    let engine: FakeEngine;
+    let hub: Hub;
+    const moments: Moment[] = [];
 
-  before(async () => {
-    engine = new FakeEngine();
-    hub = new Hub(engine, { retention: { batches: 3, bytes: 1 << 20 } });
-    const started = hub.start();
-    engine.open('a', 10, [['p']]);
-    engine.open('b', 10, [[1]]);
-    await started;
-    hub.onMoment((m) => moments.push(m));
-  });
-
-  it("holds a view's batch until every view has progressed past its timestamp", () => {
-    engine.step('a', 11, [[['q'], 1]]);
-    assert.equal(moments.length, 0, 'b has not reached 11 yet');
-    assert.equal(hub.timestamp, 10);
-    engine.step('b', 12, [[[2], 1]]);
-    assert.deepEqual(
-      moments.map((m) => [m.timestamp, m.changed.map((b) => b.view)]),
-      [[11, ['a']]],
-    );
-    engine.step('a', 12, [[['r'], 1]]);
-    assert.deepEqual(
-      moments.map((m) => [m.timestamp, m.changed.map((b) => b.view)]),
-      [
-        [11, ['a']],
-        [12, ['a', 'b']],
-      ],
-    );
-    assert.equal(hub.timestamp, 12);
-    assert.deepEqual(hub.require('a').rows.rows(), [['p'], ['q'], ['r']]);
-  });
-
-  it('builds one frame per combination of views, from the same fragments', () => {
-    const moment = moments[1] as Moment;
-    const both = moment.frameFor(new Set(['a', 'b']));
-    assert.equal(both, moment.frameFor(new Set(['b', 'a'])), 'cached: the very same bytes');
-    assert.deepEqual(JSON.parse(String(both)), {
-      type: 'batch',
-      timestamp: 12,
-      views: { a: { inserted: [['r']], deleted: [] }, b: { inserted: [[2]], deleted: [] } },
+    before(async () => {
+      engine = new FakeEngine();
+      hub = new Hub(engine, { retention: { batches: 3, bytes: 1 << 20 } });
+      const started = hub.start();
+      engine.open('a', 10, [['p']]);
+      engine.open('b', 10, [[1]]);
+      await started;
+      hub.onMoment((m) => moments.push(m));
     });
-    assert.equal(moment.frameFor(new Set(['c'])), null);
-  });
 
-  it('keeps at most the configured batches and moves the horizon past dropped ones', () => {
-    for (let t = 13; t <= 16; t++) {
-      engine.step('a', t, [[[`s${t}`], 1]]);
-      engine.step('b', t);
-    }
-    const log = hub.require('a').retained;
-    assert.equal(log?.length, 3);
-    assert.equal(log?.horizon, 13);
-    assert.deepEqual(
-      log?.since(13)?.map((b) => b.timestamp),
-      [14, 15, 16],
-    );
-    assert.equal(log?.since(12), null);
-  });
-
-  it('plans a catch-up as one net diff, or a snapshot when that is smaller or not retained', () => {
-    const a = hub.require('a');
-    assert.deepEqual(a.catchUp(16), { kind: 'current' });
-    const plan = a.catchUp(14);
-    assert.equal(plan.kind, 'diff');
-    assert.deepEqual(plan.kind === 'diff' && JSON.parse(plan.fragment), {
-      inserted: [['s15'], ['s16']],
-      deleted: [],
+    it("holds a view's batch until every view has progressed past its timestamp", () => {
+      engine.step('a', 11, [[['q'], 1]]);
+      assert.equal(moments.length, 0, 'b has not reached 11 yet');
+      assert.equal(hub.timestamp, 10);
+      engine.step('b', 12, [[[2], 1]]);
+      assert.deepEqual(
+        moments.map((m) => [m.timestamp, m.changed.map((b) => b.view)]),
+        [[11, ['a']]],
+      );
+      engine.step('a', 12, [[['r'], 1]]);
+      assert.deepEqual(
+        moments.map((m) => [m.timestamp, m.changed.map((b) => b.view)]),
+        [
+          [11, ['a']],
+          [12, ['a', 'b']],
+        ],
+      );
+      assert.equal(hub.timestamp, 12);
+      assert.deepEqual(hub.require('a').rows.rows(), [['p'], ['q'], ['r']]);
     });
-    assert.deepEqual(a.catchUp(11), { kind: 'snapshot', reason: 'since-not-retained' });
-    assert.deepEqual(a.catchUp(99), { kind: 'snapshot', reason: 'since-ahead' });
-    engine.step('a', 17, [
-      [['p'], -1],
-      [['q'], -1],
-      [['r'], -1],
-      [['s13'], -1],
-      [['s14'], -1],
-      [['s15'], -1],
-    ]);
-    engine.step('b', 17);
-    assert.deepEqual(
-      a.catchUp(15),
-      { kind: 'snapshot', reason: 'behind' },
-      'one row left: the snapshot is smaller',
-    );
-  });
-});
 
-describe('connection limit and heartbeat (fake engine, real server)', () => {
+    it('builds one frame per combination of views, from the same fragments', () => {
+      const moment = moments[1] as Moment;
+      const both = moment.frameFor(new Set(['a', 'b']));
+      assert.equal(both, moment.frameFor(new Set(['b', 'a'])), 'cached: the very same bytes');
+      assert.deepEqual(JSON.parse(String(both)), {
+        type: 'batch',
+        timestamp: 12,
+        views: { a: { inserted: [['r']], deleted: [] }, b: { inserted: [[2]], deleted: [] } },
+      });
+      assert.equal(moment.frameFor(new Set(['c'])), null);
+    });
+
+    it('keeps at most the configured batches and moves the horizon past dropped ones', () => {
+      for (let t = 13; t <= 16; t++) {
+        engine.step('a', t, [[[`s${t}`], 1]]);
+        engine.step('b', t);
+      }
+      const log = hub.require('a').retained;
+      assert.equal(log?.length, 3);
+      assert.equal(log?.horizon, 13);
+      assert.deepEqual(
+        log?.since(13)?.map((b) => b.timestamp),
+        [14, 15, 16],
+      );
+      assert.equal(log?.since(12), null);
+    });
+
+    it('plans a catch-up as one net diff, or a snapshot when that is smaller or not retained', () => {
+      const a = hub.require('a');
+      assert.deepEqual(a.catchUp(16), { kind: 'current' });
+      const plan = a.catchUp(14);
+      assert.equal(plan.kind, 'diff');
+      assert.deepEqual(plan.kind === 'diff' && JSON.parse(plan.fragment), {
+        inserted: [['s15'], ['s16']],
+        deleted: [],
+      });
+      assert.deepEqual(a.catchUp(11), { kind: 'snapshot', reason: 'since-not-retained' });
+      assert.deepEqual(a.catchUp(99), { kind: 'snapshot', reason: 'since-ahead' });
+      engine.step('a', 17, [
+        [['p'], -1],
+        [['q'], -1],
+        [['r'], -1],
+        [['s13'], -1],
+        [['s14'], -1],
+        [['s15'], -1],
+      ]);
+      engine.step('b', 17);
+      assert.deepEqual(
+        a.catchUp(15),
+        { kind: 'snapshot', reason: 'behind' },
+        'one row left: the snapshot is smaller',
+      );
+    });
+  },
+);
+
+describe('connection limit and heartbeat (fake engine, real server)', { timeout: 300_000 }, () => {
   let server: RunningServer;
   let hub: Hub;
 
@@ -197,46 +201,50 @@ describe('connection limit and heartbeat (fake engine, real server)', () => {
   });
 });
 
-describe('resume where one view is still in the log and another is not (fake engine, real server)', () => {
-  let server: RunningServer;
-  let hub: Hub;
-  let engine: FakeEngine;
+describe(
+  'resume where one view is still in the log and another is not (fake engine, real server)',
+  { timeout: 300_000 },
+  () => {
+    let server: RunningServer;
+    let hub: Hub;
+    let engine: FakeEngine;
 
-  before(async () => {
-    engine = new FakeEngine();
-    hub = new Hub(engine, { retention: { batches: 2, bytes: 1 << 20 } });
-    const started = hub.start();
-    engine.open('a', 1, []);
-    engine.open('b', 1, []);
-    await started;
-    server = await startServer({ hub, status: () => ({}) }, '127.0.0.1', 0);
-    // a changes at every timestamp (its log keeps 4 and 5), b only at 3.
-    for (let t = 2; t <= 5; t++) {
-      engine.step('a', t, [[[`a${t}`], 1]]);
-      engine.step('b', t, t === 3 ? [[[3], 1]] : []);
-    }
-  });
+    before(async () => {
+      engine = new FakeEngine();
+      hub = new Hub(engine, { retention: { batches: 2, bytes: 1 << 20 } });
+      const started = hub.start();
+      engine.open('a', 1, []);
+      engine.open('b', 1, []);
+      await started;
+      server = await startServer({ hub, status: () => ({}) }, '127.0.0.1', 0);
+      // a changes at every timestamp (its log keeps 4 and 5), b only at 3.
+      for (let t = 2; t <= 5; t++) {
+        engine.step('a', t, [[[`a${t}`], 1]]);
+        engine.step('b', t, t === 3 ? [[[3], 1]] : []);
+      }
+    });
 
-  after(async () => {
-    await server?.close();
-    hub?.close();
-  });
+    after(async () => {
+      await server?.close();
+      hub?.close();
+    });
 
-  it('replays b, resets a, then says at once that b is at the reset moment too', async () => {
-    const client = await MuxClient.open(server.url);
-    client.views.set('b', { rows: new Multiset(), timestamp: 2 });
-    client.subscribe(['a', 'b'], 2);
-    await client.until(() => client.frames.some((f) => f.type === 'progress'));
-    assert.deepEqual(
-      client.frames.slice(1).map((f) => [f.type, f.timestamp, f.view ?? null]),
-      [
-        ['batch', 3, null],
-        ['reset', 5, 'a'],
-        ['progress', 5, null],
-      ],
-    );
-    assert.deepEqual(client.rows('a'), [['a2'], ['a3'], ['a4'], ['a5']]);
-    assert.deepEqual(client.rows('b'), [[3]]);
-    client.close();
-  });
-});
+    it('replays b, resets a, then says at once that b is at the reset moment too', async () => {
+      const client = await MuxClient.open(server.url);
+      client.views.set('b', { rows: new Multiset(), timestamp: 2 });
+      client.subscribe(['a', 'b'], 2);
+      await client.until(() => client.frames.some((f) => f.type === 'progress'));
+      assert.deepEqual(
+        client.frames.slice(1).map((f) => [f.type, f.timestamp, f.view ?? null]),
+        [
+          ['batch', 3, null],
+          ['reset', 5, 'a'],
+          ['progress', 5, null],
+        ],
+      );
+      assert.deepEqual(client.rows('a'), [['a2'], ['a3'], ['a4'], ['a5']]);
+      assert.deepEqual(client.rows('b'), [[3]]);
+      client.close();
+    });
+  },
+);

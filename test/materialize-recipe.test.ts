@@ -13,7 +13,7 @@ import { splitStatements } from '../src/pgwire/sql-lexer.js';
 import { loadSqlParser, parseViewsFile } from '../src/sql/views-file.js';
 import { groundTruth2476, projectRoot, recording, RECORDING_2476 } from './support/shared-data.js';
 
-describe('the Materialize recipe (views/wikirecent.materialize.sql)', () => {
+describe('the Materialize recipe (views/wikirecent.materialize.sql)', { timeout: 300_000 }, () => {
   it('defines the same views over the same columns, and gives the ground truth on Postgres', async () => {
     const recipe = await readFile(`${projectRoot}views/wikirecent.materialize.sql`, 'utf8');
     await loadSqlParser();

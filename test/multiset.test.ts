@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { consolidate, difference, Multiset } from '../src/core/multiset.js';
 import { LiveView } from '../src/client/live-view.js';
 
-describe('multiset', () => {
+describe('multiset', { timeout: 120_000 }, () => {
   it('applies diffs of any size: +2 then -2 leaves nothing', () => {
     const rows = new Multiset();
     rows.apply(['alice', 3], 2);
@@ -41,7 +41,7 @@ describe('multiset', () => {
   });
 });
 
-describe('consolidate', () => {
+describe('consolidate', { timeout: 120_000 }, () => {
   it('cancels a row inserted and deleted in the same batch', () => {
     assert.deepEqual(
       consolidate([
@@ -69,7 +69,7 @@ describe('consolidate', () => {
   });
 });
 
-describe('difference', () => {
+describe('difference', { timeout: 120_000 }, () => {
   it('gives the changes that turn one result into another, duplicates included', () => {
     const before = new Multiset();
     before.apply(['a', 1], 2);
@@ -84,7 +84,7 @@ describe('difference', () => {
   });
 });
 
-describe('LiveView (browser client state)', () => {
+describe('LiveView (browser client state)', { timeout: 120_000 }, () => {
   it('treats the first message as the whole state and then applies batches as multiset changes', () => {
     const view = new LiveView();
     view.apply({

@@ -62,7 +62,7 @@ async function getRows(url: string, view: string): Promise<unknown[][]> {
   return ((await response.json()) as { rows: unknown[][] }).rows;
 }
 
-describe('SIGKILL at random moments during ingest, then restart', () => {
+describe('SIGKILL at random moments during ingest, then restart', { timeout: 300_000 }, () => {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'viewcast-crash-')), 'data');
   after(() => rmSync(join(dataDir, '..'), { recursive: true, force: true }));
   const args = [

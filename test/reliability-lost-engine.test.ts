@@ -23,7 +23,7 @@ async function view(url: string, name: string): Promise<{ timestamp: number; row
   return (await response.json()) as { timestamp: number; rows: unknown[][] };
 }
 
-describe('lost engine under a gateway', () => {
+describe('lost engine under a gateway', { timeout: 300_000 }, () => {
   let engine: RunningViewcast | null = null;
   let gateway: RunningViewcast | null = null;
   const clients: MuxClient[] = [];

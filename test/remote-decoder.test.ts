@@ -33,7 +33,7 @@ function throughHub(rows: SubscribeRow[]): { batches: Batch[]; state: Multiset }
   return { batches, state };
 }
 
-describe('SUBSCRIBE output as Materialize documents it', () => {
+describe('SUBSCRIBE output as Materialize documents it', { timeout: 300_000 }, () => {
   it('reads timestamps without their own progress row: a later timestamp implies progress', () => {
     // The docs' example: updates at 1, 2, 3, then one progress row at 4.
     const rows = decode([
@@ -134,7 +134,7 @@ describe('SUBSCRIBE output as Materialize documents it', () => {
   });
 });
 
-describe('--engine with a remote URL', () => {
+describe('--engine with a remote URL', { timeout: 300_000 }, () => {
   it('takes the views from the URL, keeps the password out of logs, and runs no sources', () => {
     const target = parseRemoteTarget(
       'postgres://materialize:s3cret@mz.internal:6875/materialize?views=counter,top10&sslmode=require',

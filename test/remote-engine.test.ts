@@ -16,7 +16,7 @@ import { groundTruth2476, recording, RECORDING_2476 } from './support/shared-dat
 import { streamView, type StreamedView } from './support/ws-view.js';
 import { holds, sortedRows as sorted } from './support/ws-wait.js';
 
-describe('remote engine: a gateway over a viewcast Postgres-wire server', () => {
+describe('remote engine: a gateway over a viewcast Postgres-wire server', { timeout: 300_000 }, () => {
   let engine: App;
   let pg: RunningPgServer;
   let gateway: RemoteApp;

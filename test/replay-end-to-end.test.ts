@@ -18,7 +18,7 @@ interface Snapshot {
   rows: unknown[][];
 }
 
-describe('replay of the 2,476-event recording, end to end', () => {
+describe('replay of the 2,476-event recording, end to end', { timeout: 300_000 }, () => {
   let app: App;
   let release!: () => void;
   let early: { counter: StreamedView; top10: StreamedView; user_edits: StreamedView };

@@ -41,7 +41,7 @@ const real = [...load(RECORDING_2476), ...load('recentchange-2026-06-20-384.sse'
 const older = load('recentchange-2023-07-29-enwiki-100.jsonl');
 const simulated = simulate(1, 20_000);
 
-describe('event schema checks', () => {
+describe('event schema checks', { timeout: 300_000 }, () => {
   it('every recorded event passes the complete check', () => {
     for (const [i, event] of [...real, ...older].entries())
       assert.deepEqual(schemaProblems(event, { complete: true }), [], `recorded event ${i}`);
@@ -75,7 +75,7 @@ describe('event schema checks', () => {
   });
 });
 
-describe('simulator calibration against the recordings', () => {
+describe('simulator calibration against the recordings', { timeout: 300_000 }, () => {
   it('is deterministic for a seed and differs between seeds', () => {
     assert.deepEqual(simulate(42, 50), simulate(42, 50));
     assert.notDeepEqual(simulate(42, 50), simulate(43, 50));

@@ -14,7 +14,7 @@ import {
 import { withSkipLog } from '../src/sources/skip-log.js';
 import { decodePosition, encodePosition } from '../src/sources/stream-position.js';
 
-describe('reconnect rules', () => {
+describe('reconnect rules', { timeout: 120_000 }, () => {
   it('backs off exponentially with jitter between half and all of the ceiling, up to the maximum', () => {
     const settings = { initialMs: 100, maxMs: 1000 };
     assert.deepEqual(
@@ -51,7 +51,7 @@ describe('reconnect rules', () => {
   });
 });
 
-describe('resume position', () => {
+describe('resume position', { timeout: 120_000 }, () => {
   it('keeps the SSE id verbatim and the latest event ids', () => {
     const id = '[{"topic":"eqiad.mediawiki.recentchange","partition":0,"timestamp":1781970588989}]';
     assert.deepEqual(decodePosition(encodePosition({ lastEventId: id, recentIds: ['a', 'b'] })), {
@@ -63,7 +63,7 @@ describe('resume position', () => {
   });
 });
 
-describe('duplicates and canaries', () => {
+describe('duplicates and canaries', { timeout: 120_000 }, () => {
   it('forgets the oldest ids first, within its capacity', () => {
     const ids = new RecentIds(3);
     for (const id of ['a', 'b', 'c']) assert.equal(ids.add(id), true);
@@ -89,7 +89,7 @@ describe('duplicates and canaries', () => {
   });
 });
 
-describe('skip log', () => {
+describe('skip log', { timeout: 120_000 }, () => {
   it('logs the first skip of a reason at once, then at most one summary per interval, never canaries', () => {
     const lines: string[] = [];
     const counted: string[] = [];

@@ -32,7 +32,7 @@ const text = (from: number, to: number): string =>
 const lines2476 = readFileSync(recording(RECORDING_2476), 'utf8').split('\n');
 const TOKEN = 'test-token-1234';
 
-describe('several sources at once: replay, file tail and HTTP ingest', () => {
+describe('several sources at once: replay, file tail and HTTP ingest', { timeout: 300_000 }, () => {
   let app: App;
   let dir: string;
   let file: string;

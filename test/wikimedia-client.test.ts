@@ -79,7 +79,7 @@ function recorded(index: number, change: (event: Record<string, unknown>) => voi
   return JSON.stringify(event);
 }
 
-describe('Wikimedia client rules', () => {
+describe('Wikimedia client rules', { timeout: 300_000 }, () => {
   it('stops with one clear error line when the server answers 403 to a request without a descriptive User-Agent', async () => {
     const mock = await startMockStream({ blocks });
     const log = capture();
