@@ -31,7 +31,14 @@ describe('PGlite one transaction behind the engine store', { timeout: 300_000 },
     // input kept as pending), PGlite does not.
     const store = new LmdbEngineStore(join(dataDir, 'state'));
     const t2 = t1 + 1;
-    await store.commit(t2, { test: '2' }, { timestamp: t2, records: [{ user: 'bob' }, { user: 'bob' }] });
+    await store.commit(
+      t2,
+      { test: '2' },
+      {
+        timestamp: t2,
+        changes: [{ user: 'bob' }, { user: 'bob' }].map((row) => ({ table: 'recentchanges', row, diff: 1 })),
+      },
+    );
     await store.close();
 
     engine = await startEngine(file, { dataDir });

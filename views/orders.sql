@@ -42,7 +42,7 @@ CREATE MATERIALIZED VIEW top_customers AS
     FROM orders o JOIN customers c ON c.id = o.customer_id
     WHERE o.status <> 'cancelled'
     GROUP BY c.id, c.name
-    ORDER BY revenue DESC, c.id
+    ORDER BY revenue DESC, id
     LIMIT 10;
 
 -- Revenue per region: when a customer moves, their whole revenue moves with them.

@@ -9,13 +9,15 @@ import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { startPgServer, type PgServerOptions, type RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
-import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
+import { createServeSource, type SourceSettings } from '../sources/create-source.js';
 import { HttpIngestSource } from '../sources/http-ingest.js';
 import { withSkipLog } from '../sources/skip-log.js';
 import type { Source } from '../sources/types.js';
 import type { Logger } from '../core/log.js';
 import type { ServeOptions } from './options.js';
 import { describePosition } from '../sources/stream-position.js';
+import { declaredTables, isChangeSource, runChangeSource } from './change-sources.js';
+import type { ChangeSource } from '../sources/postgres/interface.js';
 
 export interface App {
   url: string;
@@ -106,17 +108,26 @@ export async function startApp(
     onCommit: (timestamp, startedAtMs, seconds) =>
       listening.server?.metrics.committed(timestamp, startedAtMs, seconds),
   });
-  const states = new Map<Source, { done: boolean; error: string | null }>();
+  const states = new Map<Source | ChangeSource, { done: boolean; error: string | null }>();
+  const changeCounters = new Map<string, { applied: number }>();
   const runs = chosen.map(async ({ source, reason }) => {
     const state = { done: false, error: null as string | null };
     states.set(source, state);
     log.info(`source: ${source.describe()}${reason ? ` (${reason})` : ''}`);
-    const sink = withSkipLog(pipeline.sinkFor(source.id), log, source.id);
     await hooks.holdSources;
-    const resume = await engine.resumePosition(source.id);
-    if (resume !== null) log.info(`source ${source.id}: resuming after position ${describePosition(resume)}`);
+    const onResume = (position: string): void =>
+      log.info(`source ${source.id}: resuming after position ${describePosition(position)}`);
     try {
-      await source.run(sink, resume);
+      if (isChangeSource(source)) {
+        const counters = { applied: 0 };
+        changeCounters.set(source.id, counters);
+        await runChangeSource(source, engine, counters, onResume);
+      } else {
+        const sink = withSkipLog(pipeline.sinkFor(source.id), log, source.id);
+        const resume = await engine.resumePosition(source.id);
+        if (resume !== null) onResume(resume);
+        await source.run(sink, resume);
+      }
       await pipeline.drain();
       state.done = source.status().finished;
       if (state.done)
@@ -140,7 +151,7 @@ export async function startApp(
         kind,
         id: source.id,
         description: source.describe(),
-        events: counters?.applied ?? 0,
+        events: counters?.applied ?? changeCounters.get(source.id)?.applied ?? 0,
         skipped: counters?.skipped ?? {},
         done: state?.done ?? false,
         error: state?.error ?? null,
@@ -211,14 +222,18 @@ export async function startApp(
 }
 
 /** The sources of `--source` (in order), plus the ingest endpoint's when --ingest-token is set. */
-async function chooseSources(options: ServeOptions, log: Logger): Promise<ChosenSource[]> {
+async function chooseSources(
+  options: ServeOptions,
+  log: Logger,
+): Promise<Array<{ source: Source | ChangeSource; reason: string | null }>> {
   const settings: SourceSettings = {
     ...options,
     log,
     progress: { terminal: process.stderr.isTTY ? process.stderr : null, log },
+    tables: () => declaredTables(options.views),
   };
-  const chosen: ChosenSource[] = [];
-  for (const spec of options.sources) chosen.push(await createSource(spec, settings));
+  const chosen: Array<{ source: Source | ChangeSource; reason: string | null }> = [];
+  for (const spec of options.sources) chosen.push(await createServeSource(spec, settings));
   if (options.ingestToken !== null && !chosen.some((c) => c.source instanceof HttpIngestSource))
     chosen.push({ source: new HttpIngestSource(), reason: '--ingest-token is set' });
   const ids = new Set<string>();

@@ -26,6 +26,9 @@ export interface ServeOptions {
   /** Limits and security of the Postgres-wire server (--pg-*). */
   pg: PgLimits & PgSecurity;
   engine: string;
+  /** For `--source postgres://...`: the publication and slot to use (null: the defaults). */
+  pgPublication: string | null;
+  pgSlot: string | null;
   /** Every view on the PGlite path (`--pglite-only`), to compare it with the delta path. */
   pgliteOnly: boolean;
   batchSize: number;
@@ -92,6 +95,11 @@ Flags (default in brackets):
                          file:FILE       follow a file another program appends SSE to
                                          (curl -N URL >> FILE); survives truncation and rotation
                          ingest          only POST /api/ingest (needs --ingest-token)
+                         postgres://USER:PASS@HOST:PORT/DB
+                                         the tables the views file declares, by logical
+                                         replication (docs/POSTGRES.md)
+  --pg-publication NAME  publication for a postgres:// source; created if missing [viewcast]
+  --pg-slot NAME       replication slot for a postgres:// source; created if missing [viewcast]
   --speed N|max        replay pace as a factor of the recorded pace, or max [1]
   --loop               replay forever, with fresh event ids on every pass
   --wikimedia-url URL  the live stream [${WIKIMEDIA_URL}]
@@ -200,6 +208,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'pg-port': { type: 'string', default: SERVE_DEFAULTS['pg-port'] },
       'pg-password': { type: 'string' },
       ...PG_FLAGS,
+      'pg-publication': { type: 'string' },
+      'pg-slot': { type: 'string' },
       engine: { type: 'string', default: SERVE_DEFAULTS.engine },
       'pglite-only': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
@@ -266,6 +276,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     pgPort: integer('pg-port', values['pg-port'], 0, 65535),
     pgPassword: values['pg-password'] ?? process.env['VIEWCAST_PG_PASSWORD'] ?? null,
     pg: pgSettings(values),
+    pgPublication: values['pg-publication'] ?? null,
+    pgSlot: values['pg-slot'] ?? null,
     engine: values.engine,
     pgliteOnly: values['pglite-only'],
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),

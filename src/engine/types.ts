@@ -4,6 +4,7 @@
  */
 
 import type { Row } from '../core/multiset.js';
+import type { InputChange } from './delta/interface.js';
 
 export type { Row };
 
@@ -106,6 +107,12 @@ export interface IngestingEngine extends Engine {
    * positions are stored in the same transaction, so a crash neither loses nor repeats an event.
    */
   ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp>;
+  /**
+   * Applies input changes of any declared table (negative diffs retract rows) in one transaction,
+   * which becomes one timestamp, with the sources' positions stored in the same transaction.
+   * `ingest` is the special case of insertions into the first table.
+   */
+  ingestChanges(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp>;
   /** The position stored with the last committed batch of `source`, or null. */
   resumePosition(source: string): Promise<string | null>;
 }

@@ -1,5 +1,7 @@
 /** Turns a `--source` spec into a source; `auto` asks the live stream first (see stream-probe.ts). */
 import { UsageError } from '../core/errors.js';
+import { isPostgresSpec, PostgresSource, type ReplicatedTable } from './postgres/index.js';
+import type { ChangeSource } from './postgres/interface.js';
 import { FileTailSource } from './file-tail.js';
 import { HttpIngestSource } from './http-ingest.js';
 import type { ProgressTarget } from './replay-progress.js';
@@ -24,6 +26,10 @@ export interface SourceSettings {
   log: SourceLog;
   /** Where replay progress goes: a terminal line, or log lines when `terminal` is null. */
   progress: ProgressTarget;
+  /** For a postgres:// source: the views file's tables, and the publication and slot to use. */
+  tables?: () => Promise<ReplicatedTable[]>;
+  pgPublication?: string | null;
+  pgSlot?: string | null;
 }
 
 export interface ChosenSource {
@@ -46,6 +52,24 @@ function wikimedia(settings: SourceSettings): WikimediaSource {
 
 function simulate(settings: SourceSettings): SimulateSource {
   return new SimulateSource({ rate: settings.rate, seed: settings.seed });
+}
+
+/** `viewcast serve`'s sources: those of `createSource`, and postgres:// (a source of changes). */
+export async function createServeSource(
+  spec: string,
+  settings: SourceSettings,
+): Promise<{ source: Source | ChangeSource; reason: string | null }> {
+  if (isPostgresSpec(spec)) {
+    const source = new PostgresSource({
+      url: spec,
+      tables: settings.tables ? await settings.tables() : [],
+      log: settings.log,
+      ...(settings.pgPublication ? { publication: settings.pgPublication } : {}),
+      ...(settings.pgSlot ? { slot: settings.pgSlot } : {}),
+    });
+    return { source, reason: null };
+  }
+  return createSource(spec, settings);
 }
 
 export async function createSource(spec: string, settings: SourceSettings): Promise<ChosenSource> {

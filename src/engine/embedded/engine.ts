@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { ViewcastError } from '../../core/errors.js';
 import { loadSqlParser, parseViewsFile, type ViewsFile } from '../../sql/views-file.js';
 import { buildDeltaGraph } from '../delta/graph.js';
-import type { DeltaGraph, PlannedView, ViewDelta } from '../delta/interface.js';
+import type { DeltaGraph, InputChange, PlannedView, ViewDelta } from '../delta/interface.js';
 import type { EngineStore } from '../store/engine-store.js';
 import type {
   Column,
@@ -113,27 +113,37 @@ export class EmbeddedEngine implements IngestingEngine {
   }
 
   ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
-    const run = this.queue.then(() => this.commit(records, positions));
+    const table = this.parsed?.inputTable.name ?? '';
+    return this.ingestChanges(
+      records.map((row) => ({ table, row, diff: 1 })),
+      positions,
+    );
+  }
+
+  ingestChanges(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp> {
+    const run = this.queue.then(() => this.commit(changes, positions));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async commit(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
+  private async commit(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp> {
     if (this.failure) throw this.failure;
     const { graph, store, parsed } = this;
     if (this.closed || !graph || !store || !parsed)
       throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running');
+    const unknown = changes.find((c) => !parsed.tables.some((t) => t.name === c.table));
+    if (unknown) {
+      throw new ViewcastError(
+        'VIEWCAST_ENGINE',
+        `a change of table "${unknown.table}", which the views file ${parsed.file} does not declare`,
+      );
+    }
     const timestamp = Math.max(Date.now(), this.timestamp + 1);
     this.inFlight = true;
     try {
-      const table = parsed.inputTable.name;
-      const deltas = await applySliced(
-        graph,
-        records.map((row) => ({ table, row, diff: 1 })),
-        timestamp,
-      );
+      const deltas = await applySliced(graph, changes, timestamp);
       const pglite = this.pglite;
-      const pending = pglite ? pglite.pendingOf(records, timestamp) : null;
+      const pending = pglite ? pglite.pendingOf(changes, timestamp) : null;
       await store.commit(timestamp, positions, pending);
       if (pglite && pending) {
         await pglite.commit(pending, (views) => this.publish(timestamp, deltas, views));

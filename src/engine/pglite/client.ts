@@ -7,7 +7,15 @@
 import { Worker } from 'node:worker_threads';
 import { ViewcastError } from '../../core/errors.js';
 import type { Timestamp } from '../types.js';
-import type { CommitResult, InitRequest, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
+import type {
+  CommitResult,
+  IngestStep,
+  InitRequest,
+  InitResult,
+  Reply,
+  Request,
+  SnapshotResult,
+} from './protocol.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -46,16 +54,16 @@ export class PgliteWorker {
   }
 
   /**
-   * Commits one transaction's records at `timestamp`; `onCommitted` runs in the reply's own turn,
+   * Commits one transaction's changes at `timestamp`; `onCommitted` runs in the reply's own turn,
    * so a snapshot requested later is always handled after the commit was published.
    */
   ingest(
-    records: string,
+    steps: IngestStep[],
     timestamp: Timestamp,
     onCommitted: (result: CommitResult) => void,
   ): Promise<CommitResult> {
     return this.call(
-      { type: 'ingest', records, timestamp },
+      { type: 'ingest', steps, timestamp },
       onCommitted as (value: unknown) => void,
     ) as Promise<CommitResult>;
   }

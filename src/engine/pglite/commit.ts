@@ -7,7 +7,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { consolidate, difference, Multiset, type Change, type Row } from '../../core/multiset.js';
 import { takeChanges } from './capture.js';
-import type { CommitResult, ViewChanges } from './protocol.js';
+import type { CommitResult, IngestStep, ViewChanges } from './protocol.js';
 import { quoteIdent, type ViewPlan } from './view-plan.js';
 
 export interface EngineState {
@@ -15,7 +15,6 @@ export interface EngineState {
   plans: ViewPlan[];
   /** The views whose changes the engine publishes; the others are only read by them. */
   serve: Set<string>;
-  inputTable: string;
   lastTimestamp: number;
   /** Current results of views that are diffed in JS (top-k and re-evaluated ones). */
   evaluated: Map<string, Multiset>;
@@ -24,19 +23,14 @@ export interface EngineState {
 const ARRAYS = { rowMode: 'array' } as const;
 
 /**
- * `records` is a JSON array of objects keyed by input column; the main thread serializes it, which
- * costs less there than cloning the objects across threads would. The whole transaction is one
- * multi-statement round trip into PGlite: each round trip costs about 0.2-0.4 ms of CPU whatever
- * it carries, and a transaction used to take eight of them (see BENCHMARKS.md).
+ * Each step's rows are a JSON array of objects keyed by column; the main thread serializes them,
+ * which costs less there than cloning the objects across threads would. The whole transaction is
+ * one multi-statement round trip into PGlite: each round trip costs about 0.2-0.4 ms of CPU
+ * whatever it carries, and a transaction used to take eight of them (see BENCHMARKS.md).
  */
-export async function commit(s: EngineState, records: string, timestamp: number): Promise<CommitResult> {
-  const input = quoteIdent(s.inputTable);
+export async function commit(s: EngineState, steps: IngestStep[], timestamp: number): Promise<CommitResult> {
   const statements = ['BEGIN'];
-  if (records !== '[]') {
-    statements.push(
-      `INSERT INTO ${input} SELECT * FROM json_populate_recordset(null::${input}, ${dollarQuote(records)})`,
-    );
-  }
+  for (const step of steps) statements.push(...stepStatements(step));
   statements.push(`UPDATE _viewcast.meta SET value = '${timestamp}' WHERE key = 'last_timestamp'`);
   const first = statements.length;
   const served = s.plans.filter((plan) => s.serve.has(plan.name));
@@ -69,6 +63,21 @@ export async function commit(s: EngineState, records: string, timestamp: number)
   for (const [name, result] of evaluated) s.evaluated.set(name, result);
   s.lastTimestamp = timestamp;
   return { timestamp, views };
+}
+
+function stepStatements(step: IngestStep): string[] {
+  const table = quoteIdent(step.table);
+  if (!step.retract) {
+    return [
+      `INSERT INTO ${table} SELECT * FROM json_populate_recordset(null::${table}, ${dollarQuote(step.rows)})`,
+    ];
+  }
+  // A retraction removes one copy of an equal row (NULLs equal), as a multiset difference does.
+  return [
+    `DELETE FROM ${table} WHERE ctid = (SELECT _old.ctid FROM ${table} AS _old, ` +
+      `json_populate_record(null::${table}, ${dollarQuote(step.rows)}) AS _new ` +
+      `WHERE _old IS NOT DISTINCT FROM _new LIMIT 1)`,
+  ];
 }
 
 /** A string literal that needs no escaping: dollar-quoted with a tag the text does not contain. */

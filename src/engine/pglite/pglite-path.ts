@@ -9,13 +9,13 @@ import type { Change } from '../../core/multiset.js';
 import { ViewcastError } from '../../core/errors.js';
 import { stringifyJson } from '../../core/exact-json.js';
 import type { ViewsFile } from '../../sql/views-file.js';
-import type { PlannedView } from '../delta/interface.js';
+import type { InputChange, PlannedView } from '../delta/interface.js';
 import { inputColumnsRead } from '../embedded/columns-read.js';
 import { pgliteDir } from '../embedded/open-store.js';
 import type { EngineStore, PendingTransaction } from '../store/engine-store.js';
 import type { Column, InputRecord } from '../types.js';
 import { PgliteWorker } from './client.js';
-import type { ViewChanges } from './protocol.js';
+import type { IngestStep, ViewChanges } from './protocol.js';
 
 export interface PglitePathOptions {
   parsed: ViewsFile;
@@ -43,7 +43,9 @@ export function viewsToCreate(planned: PlannedView[]): string[] {
 export class PglitePath {
   private constructor(
     private readonly worker: PgliteWorker,
-    private readonly columnNames: string[],
+    /** Per table that a created view reads: the columns those views read. */
+    private readonly columnNames: Map<string, string[]>,
+    private readonly inputTable: string,
     readonly columns: Record<string, Column[]>,
     readonly warnings: string[],
   ) {}
@@ -52,9 +54,13 @@ export class PglitePath {
     const { parsed, planned, store } = options;
     const create = viewsToCreate(planned);
     const serve = planned.filter((v) => v.path === 'pglite').map((v) => v.name);
-    const input = parsed.tables[0];
     const views = parsed.views.filter((v) => create.includes(v.name));
-    const inputColumns = input ? inputColumnsRead(views, input).map((c) => c.name) : [];
+    const columnNames = new Map<string, string[]>();
+    for (const table of parsed.tables) {
+      const read = inputColumnsRead(views, table).map((c) => c.name);
+      if (read.length > 0) columnNames.set(table.name, read);
+    }
+    const inputColumns = columnNames.get(parsed.inputTable.name) ?? [];
     const worker = new PgliteWorker(options.onDeath);
     try {
       const init = await worker.init({
@@ -65,7 +71,7 @@ export class PglitePath {
         serve,
         inputColumns,
       });
-      const path = new PglitePath(worker, inputColumns, init.columns, init.warnings);
+      const path = new PglitePath(worker, columnNames, parsed.inputTable.name, init.columns, init.warnings);
       const pending = store.pending;
       // PGlite is either at the store's last transaction or one behind it, with that one pending.
       const behind =
@@ -77,7 +83,7 @@ export class PglitePath {
             `engine's state (at ${store.lastTimestamp}). Delete ${options.dataDir} to start over (its views are rebuilt from the source).`,
         );
       }
-      if (behind) await path.commit(pending, () => undefined);
+      if (behind) await path.commit(path.upgraded(pending), () => undefined);
       return path;
     } catch (error) {
       await worker.close().catch(() => undefined);
@@ -85,20 +91,32 @@ export class PglitePath {
     }
   }
 
-  /** The transaction's input as PGlite receives it: only the columns its views read. */
-  pendingOf(records: InputRecord[], timestamp: number): PendingTransaction {
-    const names = this.columnNames;
-    const projected = records.map((record) => {
+  /**
+   * The transaction's input as PGlite receives it: the changes of tables its views read, with only
+   * the columns they read.
+   */
+  pendingOf(changes: InputChange[], timestamp: number): PendingTransaction {
+    const projected: InputChange[] = [];
+    for (const change of changes) {
+      const names = this.columnNames.get(change.table);
+      if (!names || change.diff === 0) continue;
       const row: InputRecord = {};
-      for (const name of names) row[name] = record[name] ?? null;
-      return row;
-    });
-    return { timestamp, records: projected };
+      for (const name of names) row[name] = change.row[name] ?? null;
+      projected.push({ table: change.table, row, diff: change.diff });
+    }
+    return { timestamp, changes: projected };
+  }
+
+  /** A pending transaction stored before changes had tables (insertions into the first table). */
+  upgraded(pending: PendingTransaction | { timestamp: number; records: InputRecord[] }): PendingTransaction {
+    if ('changes' in pending) return pending;
+    const table = this.inputTable;
+    return { timestamp: pending.timestamp, changes: pending.records.map((row) => ({ table, row, diff: 1 })) };
   }
 
   /** Commits a transaction in PGlite; `onCommitted` runs before any later worker reply is handled. */
   async commit(pending: PendingTransaction, onCommitted: (views: ViewChanges[]) => void): Promise<void> {
-    await this.worker.ingest(stringifyJson(pending.records), pending.timestamp, (result) =>
+    await this.worker.ingest(ingestSteps(pending.changes), pending.timestamp, (result) =>
       onCommitted(result.views),
     );
   }
@@ -110,4 +128,33 @@ export class PglitePath {
   close(): Promise<void> {
     return this.worker.close();
   }
+}
+
+/**
+ * Changes in order as PGlite applies them: runs of insertions into one table become one JSON array
+ * (one statement); each retracted copy is a step of its own (a DELETE of one equal row).
+ */
+export function ingestSteps(changes: InputChange[]): IngestStep[] {
+  const steps: IngestStep[] = [];
+  const run: { table: string | null; rows: InputRecord[] } = { table: null, rows: [] };
+  const flush = (): void => {
+    if (run.table !== null) steps.push({ table: run.table, retract: false, rows: stringifyJson(run.rows) });
+    run.table = null;
+    run.rows = [];
+  };
+  for (const { table, row, diff } of changes) {
+    if (diff < 0) {
+      flush();
+      const text = stringifyJson(row);
+      for (let n = -diff; n > 0; n--) steps.push({ table, retract: true, rows: text });
+      continue;
+    }
+    if (run.table !== table) {
+      flush();
+      run.table = table;
+    }
+    for (let n = diff; n > 0; n--) run.rows.push(row);
+  }
+  flush();
+  return steps;
 }

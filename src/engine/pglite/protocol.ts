@@ -18,10 +18,19 @@ export interface InitRequest {
 
 export type Request =
   | ({ id: number } & InitRequest)
-  /** `records`: a JSON array of input rows (objects keyed by column), serialized on the main thread. */
-  | { id: number; type: 'ingest'; records: string; timestamp: Timestamp }
+  | { id: number; type: 'ingest'; steps: IngestStep[]; timestamp: Timestamp }
   | { id: number; type: 'snapshot'; view: string }
   | { id: number; type: 'close' };
+
+/**
+ * Part of one ingest transaction: rows of one table to insert (`rows`: a JSON array of objects keyed
+ * by column, serialized on the main thread), or one row to retract (`rows`: one such object).
+ */
+export interface IngestStep {
+  table: string;
+  retract: boolean;
+  rows: string;
+}
 
 export interface ViewChanges {
   view: string;

@@ -66,7 +66,7 @@ export async function openSchema(
   const plans = await db.transaction(async (tx) => {
     await tx.exec(`CREATE EXTENSION IF NOT EXISTS pg_ivm;`);
     await tx.exec(BOOKKEEPING);
-    await tx.exec(views.inputTable.sql);
+    for (const table of views.tables) await tx.exec(table.sql);
     const created: ViewPlan[] = [];
     for (const [ord, view] of views.views.entries())
       created.push(await createView({ tx, file: views.file, warnings }, view, ord, serve.has(view.name)));

@@ -48,7 +48,7 @@ async function dispatch(request: Request): Promise<unknown> {
   if (!s) throw new ViewcastError('VIEWCAST_ENGINE', 'the PGlite worker is not started');
   switch (request.type) {
     case 'ingest':
-      return commit(s, request.records, request.timestamp);
+      return commit(s, request.steps, request.timestamp);
     case 'snapshot':
       return snapshot(s, request.view);
     case 'close':
@@ -75,7 +75,6 @@ async function init(request: InitRequest): Promise<InitResult> {
       db,
       plans: opened.plans,
       serve,
-      inputTable: opened.inputTable,
       lastTimestamp: opened.lastTimestamp,
       evaluated: new Map(),
     };

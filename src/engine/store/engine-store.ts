@@ -5,13 +5,16 @@
  * until PGlite has committed it too. The store is the source of truth: PGlite may lag by at most
  * that one transaction, which is re-applied at start.
  */
-import type { StateStore } from '../delta/interface.js';
-import type { InputRecord, Timestamp } from '../types.js';
+import type { InputChange, StateStore } from '../delta/interface.js';
+import type { Timestamp } from '../types.js';
 
-/** A transaction's input as the PGlite path receives it, kept until PGlite has committed it. */
+/**
+ * A transaction's input as the PGlite path receives it (only the columns its views read), kept until
+ * PGlite has committed it.
+ */
 export interface PendingTransaction {
   timestamp: Timestamp;
-  records: InputRecord[];
+  changes: InputChange[];
 }
 
 export interface EngineStore extends StateStore {
