@@ -40,8 +40,7 @@ export type CatchUp =
 
 /** What a client at an older timestamp is sent: the batches it missed, or a snapshot. */
 export type Replay =
-  | { kind: 'batches'; batches: PublishedBatch[] }
-  | { kind: 'snapshot'; reason: ResetReason };
+  { kind: 'batches'; batches: PublishedBatch[] } | { kind: 'snapshot'; reason: ResetReason };
 
 interface StateFrames {
   timestamp: Timestamp;
