@@ -4,13 +4,12 @@
  * information_schema), never both and nothing else. Anything that writes (SELECT INTO, a
  * data-modifying WITH, FOR UPDATE) is refused as a read-only transaction would.
  */
-import pgQuery from 'libpg-query';
+import { parseSync } from 'libpg-query';
+import { loadSqlParser } from '../sql/parse-sql.js';
 import { PgError, readOnly, SQLSTATE, unknownView } from './pg-error.js';
 
-const { loadModule, parseSync } = pgQuery;
-
-/** The grammar is WebAssembly: loaded once, before the server accepts its first connection. */
-export const grammarLoaded: Promise<void> = loadModule();
+/** The grammar is WebAssembly, loaded once per process (shared with the views file's parser). */
+export const grammarLoaded: Promise<void> = loadSqlParser();
 
 export interface AnalyzedQuery {
   /** The query text as the client wrote it (one statement, no trailing semicolon needed). */
