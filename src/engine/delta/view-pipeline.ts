@@ -15,6 +15,7 @@ import { Materialize } from './materialize.js';
 import { Reduce } from './reduce.js';
 import { exactKey } from './row-key.js';
 import { TopK } from './top-k.js';
+import { TemporalFilter } from './temporal-filter.js';
 import { ViewErrors } from './view-errors.js';
 
 export class ViewPipeline {
@@ -22,6 +23,7 @@ export class ViewPipeline {
   private readonly last: Snapshotting;
   private readonly errors: ViewErrors;
   private readonly types: SqlType[];
+  private readonly temporal: TemporalFilter[] = [];
 
   constructor(
     readonly plan: DeltaViewPlan,
@@ -33,7 +35,12 @@ export class ViewPipeline {
         this.operators.push(new MapFilter(`${view}/map`, view, stage.where, stage.project));
       else if (stage.op === 'reduce')
         this.operators.push(new Reduce(`${view}/${stage.role}`, { ...stage, view }, store));
-      else this.operators.push(new TopK(`${view}/top-k`, stage, store));
+      else if (stage.op === 'temporal') {
+        // Temporal filters (issue 17): the pipeline runs whenever its queue has something due.
+        const temporal = new TemporalFilter(`${view}/temporal`, view, stage, store);
+        this.temporal.push(temporal);
+        this.operators.push(temporal);
+      } else this.operators.push(new TopK(`${view}/top-k`, stage, store));
     }
     const tail = this.operators[this.operators.length - 1];
     if (tail && isSnapshotting(tail)) {
@@ -45,6 +52,11 @@ export class ViewPipeline {
     }
     this.errors = new ViewErrors(`${view}/errors`, store);
     this.types = plan.columns.map((c) => c.type);
+  }
+
+  /** True when a temporal filter of this view has changes due at `timestamp` (issue 17). */
+  due(timestamp: number): boolean {
+    return this.temporal.some((t) => t.due(timestamp));
   }
 
   get name(): string {
