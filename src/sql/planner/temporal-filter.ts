@@ -9,7 +9,13 @@
  * the epoch, timestamp, timestamptz, date); no arithmetic on `mz_now()`; no `mz_now()` under OR, NOT,
  * in the select list, GROUP BY, HAVING or an aggregate's FILTER (HAVING is not supported here yet).
  */
-import { compileExpr, SqlCompileError, type CompiledExpr, type Scope, type SqlType } from '../scalar/index.js';
+import {
+  compileExpr,
+  SqlCompileError,
+  type CompiledExpr,
+  type Scope,
+  type SqlType,
+} from '../scalar/index.js';
 import type { Value } from '../scalar/interface.js';
 import { kindOf, nameList, walk, type AstNode } from './ast.js';
 import type { Stage } from './delta-plan.js';
@@ -54,7 +60,8 @@ export function containsMzNow(node: unknown): boolean {
 /** The conjuncts of a WHERE clause (nested ANDs flattened). */
 function conjuncts(node: unknown): unknown[] {
   const [kind, body] = kindOf(node);
-  if (kind === 'BoolExpr' && body['boolop'] === 'AND_EXPR') return ((body['args'] as unknown[]) ?? []).flatMap(conjuncts);
+  if (kind === 'BoolExpr' && body['boolop'] === 'AND_EXPR')
+    return ((body['args'] as unknown[]) ?? []).flatMap(conjuncts);
   return [node];
 }
 
@@ -67,10 +74,8 @@ function and(parts: unknown[]): unknown {
  * Splits WHERE into its ordinary part (compiled as before) and its temporal bounds. Throws
  * Materialize's errors for `mz_now()` anywhere else in the query.
  */
-export function splitTemporal(
-  select: AstNode,
-  scope: Scope,
-): { where: unknown; bounds: TemporalBound[] } {
+export function splitTemporal(select: AstNode, scope: Scope): { where: unknown; bounds: TemporalBound[] } {
+  noArithmetic(select, scope);
   const rest: unknown[] = [];
   const bounds: TemporalBound[] = [];
   const whereClause = select['whereClause'];
@@ -81,10 +86,32 @@ export function splitTemporal(
   const elsewhere = { ...select, whereClause: undefined };
   if (containsMzNow(elsewhere)) {
     if (containsMzNow(select['havingClause']))
-      throw new SqlCompileError('0A000', 'mz_now() in HAVING is not supported; move the temporal filter to WHERE');
-    throw new SqlCompileError('0A000', `${UNSUPPORTED}; mz_now() cannot be used in the select list or GROUP BY of a view`);
+      throw new SqlCompileError(
+        '0A000',
+        'mz_now() in HAVING is not supported; move the temporal filter to WHERE',
+      );
+    throw new SqlCompileError(
+      '0A000',
+      `${UNSUPPORTED}; mz_now() cannot be used in the select list or GROUP BY of a view`,
+    );
   }
   return { where: rest.length > 0 ? and(rest) : undefined, bounds };
+}
+
+/** mz_timestamp has no operators but comparisons: `mz_now() - INTERVAL '5 minutes'` is 42883. */
+function noArithmetic(select: AstNode, scope: Scope): void {
+  walk([select], (kind, body) => {
+    if (kind !== 'A_Expr' || body['kind'] !== 'AEXPR_OP') return true;
+    const op = nameList(body['name']).at(-1) ?? '';
+    const [l, r] = [body['lexpr'], body['rexpr']];
+    if (op in FLIP || op === '<>' || op === '!=' || !(isMzNow(l) || isMzNow(r))) return true;
+    const typeOf = (node: unknown): string =>
+      node === undefined ? '' : isMzNow(node) ? 'mz_timestamp' : compileExpr(node, scope).type;
+    throw new SqlCompileError(
+      '42883',
+      `operator does not exist: ${[typeOf(l), op, typeOf(r)].filter(Boolean).join(' ')}`,
+    );
+  });
 }
 
 function comparison(node: unknown, scope: Scope): TemporalBound[] {
@@ -97,15 +124,7 @@ function comparison(node: unknown, scope: Scope): TemporalBound[] {
   }
   if (body['kind'] !== 'AEXPR_OP') throw new SqlCompileError('0A000', UNSUPPORTED);
   const { lexpr, rexpr } = body;
-  if (!(op in FLIP)) {
-    if (isMzNow(lexpr) || isMzNow(rexpr)) {
-      if (op === '<>' || op === '!=') throw new SqlCompileError('0A000', UNSUPPORTED);
-      const other = compileExpr(isMzNow(lexpr) ? rexpr : lexpr, scope);
-      const [l, r] = isMzNow(lexpr) ? ['mz_timestamp', other.type] : [other.type, 'mz_timestamp'];
-      throw new SqlCompileError('42883', `operator does not exist: ${l} ${op} ${r}`);
-    }
-    throw new SqlCompileError('0A000', UNSUPPORTED);
-  }
+  if (!(op in FLIP)) throw new SqlCompileError('0A000', UNSUPPORTED);
   if (isMzNow(lexpr) && !containsMzNow(rexpr)) return bound(op, rexpr, scope);
   if (isMzNow(rexpr) && !containsMzNow(lexpr)) return bound(FLIP[op] as string, lexpr, scope);
   throw new SqlCompileError('0A000', UNSUPPORTED);
