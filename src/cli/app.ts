@@ -66,6 +66,7 @@ export async function startApp(
     viewsFile: options.views,
     dataDir: options.dataDir,
     pgliteOnly: options.pgliteOnly,
+    tickMs: options.tickMs,
     onFailure: (error) => {
       log.error(`the engine stopped: ${error.message}`);
       onFatal(error);

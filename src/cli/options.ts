@@ -40,6 +40,9 @@ export interface ServeOptions {
   server: ServerOptions;
   /** Per view: how many recent batches are kept for clients that resume with `since`. */
   retention: RetentionLimits;
+  /** Issue 17: the engine's clock tick in ms (`--tick`, 0: none) and `--retime` for replays. */
+  tickMs: number;
+  retime: boolean;
 }
 
 export const SERVE_DEFAULTS = {
@@ -69,6 +72,7 @@ export const SERVE_DEFAULTS = {
   'retention-bytes': '8388608',
   'progress-ms': '1000',
   'heartbeat-ms': '15000',
+  tick: '1000',
 } as const;
 
 export const SERVE_HELP = `Usage: viewcast serve [flags]
@@ -88,6 +92,10 @@ Flags (default in brackets):
                          ingest          only POST /api/ingest (needs --ingest-token)
   --speed N|max        replay pace as a factor of the recorded pace, or max [1]
   --loop               replay forever, with fresh event ids on every pass
+  --retime             replayed events take the time they are replayed at (timestamp and
+                       meta.dt), so windowed views see a recording as live [off]
+  --tick MS            with no events, the engine's timestamp still advances every MS; windows
+                       close on ticks; 0 never [1000]
   --wikimedia-url URL  the live stream [${WIKIMEDIA_URL}]
   --user-agent TEXT    User-Agent sent to Wikimedia, which refuses clients without a
                        descriptive one: name/version (URL or e-mail); "" sends Node's bare "node"
@@ -197,6 +205,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
       loop: { type: 'boolean', default: false },
+      retime: { type: 'boolean', default: false },
+      tick: { type: 'string', default: SERVE_DEFAULTS.tick },
       'wikimedia-url': { type: 'string', default: SERVE_DEFAULTS['wikimedia-url'] },
       'user-agent': { type: 'string', default: SERVE_DEFAULTS['user-agent'] },
       'read-timeout': { type: 'string', default: SERVE_DEFAULTS['read-timeout'] },
@@ -280,5 +290,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       batches: integer('retention-batches', values['retention-batches'], 0, 10_000_000),
       bytes: integer('retention-bytes', values['retention-bytes'], 0, 2 ** 40),
     },
+    tickMs: integer('tick', values.tick, 0, 3_600_000),
+    retime: values.retime,
   };
 }

@@ -15,6 +15,7 @@ import { EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
 import { ReplayProgress, type ProgressTarget } from './replay-progress.js';
 import { Sleeper } from './sleeper.js';
+import { retimeEvent } from './retime.js';
 import { parseSseText } from './sse-text.js';
 import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
 
@@ -28,6 +29,10 @@ export interface ReplayOptions {
   loop?: boolean;
   /** Where progress goes; none when absent. */
   progress?: ProgressTarget;
+  /** `--retime` (issue 17): each event takes the time it is replayed at (see retime.ts). */
+  retime?: boolean;
+  /** The wall clock `--retime` reads (tests inject one). */
+  now?: () => number;
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -51,7 +56,8 @@ export class ReplaySource implements Source {
   describe(): string {
     const pace =
       this.options.speed === 'max' ? 'as fast as possible' : `at ${this.options.speed}x the recorded pace`;
-    return `replay of ${this.options.file} ${pace}${this.options.loop ? ', looping forever' : ''}`;
+    const retimed = this.options.retime ? ', events retimed to now' : '';
+    return `replay of ${this.options.file} ${pace}${this.options.loop ? ', looping forever' : ''}${retimed}`;
   }
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
@@ -104,6 +110,7 @@ export class ReplaySource implements Source {
         }
       }
       this.emitted++;
+      if (this.options.retime) retimeEvent(event, (this.options.now ?? Date.now)());
       await sink.push(event, String(position));
     }
     this.finished = !this.stopped;
