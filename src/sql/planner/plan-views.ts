@@ -75,7 +75,8 @@ function planView(
       throw new ViewDefinitionError(view.name, view.line, `mz_now() needs the delta path, but ${reason}`, file);
     return { view: { ...base, columns: [], path: 'pglite', reason, reads: relationsRead(view) }, plan: null };
   };
-  if (options.forcePglite) return onPglite(FORCED_REASON);
+  // Temporal filters exist only on the delta path (issue 17): --pglite-only leaves them there.
+  if (options.forcePglite && !containsMzNow(view.ast)) return onPglite(FORCED_REASON);
   try {
     const plan = compileView(view, catalog);
     return {
