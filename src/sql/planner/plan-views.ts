@@ -72,11 +72,22 @@ function planView(
   const onPglite = (reason: string): { view: PlannedView; plan: null } => {
     // Temporal filters (issue 17) exist only on the delta path: PGlite has no mz_now().
     if (containsMzNow(view.ast))
-      throw new ViewDefinitionError(view.name, view.line, `mz_now() needs the delta path, but ${reason}`, file);
+      throw new ViewDefinitionError(
+        view.name,
+        view.line,
+        `mz_now() needs the delta path, but ${reason}`,
+        file,
+      );
     return { view: { ...base, columns: [], path: 'pglite', reason, reads: relationsRead(view) }, plan: null };
   };
-  // Temporal filters exist only on the delta path (issue 17): --pglite-only leaves them there.
-  if (options.forcePglite && !containsMzNow(view.ast)) return onPglite(FORCED_REASON);
+  // Temporal filters exist only on the delta path (issue 17): --pglite-only leaves them, and the
+  // views over them, there.
+  const timed =
+    containsMzNow(view.ast) ||
+    relationsRead(view).some(
+      (name) => catalog.get(name)?.kind === 'view' && catalog.get(name)?.path === 'delta',
+    );
+  if (options.forcePglite && !timed) return onPglite(FORCED_REASON);
   try {
     const plan = compileView(view, catalog);
     return {
