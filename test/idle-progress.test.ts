@@ -35,6 +35,8 @@ describe('progress while idle', { timeout: 60_000 }, () => {
 
   it('reaches WebSocket and SSE clients on every tick', async () => {
     const ws = await MuxClient.open(app.url);
+    // The hello says how often an idle client hears progress: the tick (at least --progress-ms).
+    assert.equal((ws.frames[0] as { tick?: number }).tick, 1000);
     ws.subscribe(['counter']);
     await ws.until(() => ws.frames.some((f) => f.type === 'snapshot'));
     const sse = await SseReader.open(`${app.url}/api/sse/counter`);

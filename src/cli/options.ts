@@ -253,6 +253,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     throw new UsageError('--source ingest needs --ingest-token TOKEN: POST /api/ingest is off without one.');
   if (!/^https?:\/\//.test(values['wikimedia-url']))
     throw new UsageError(`--wikimedia-url takes an http(s) URL, not "${values['wikimedia-url']}".`);
+  const tickMs = integer('tick', values.tick, 0, 3_600_000);
+  const progressMs = integer('progress-ms', values['progress-ms'], 10, 3_600_000);
   return {
     sources,
     speed: values.speed === 'max' ? 'max' : positive('speed', values.speed),
@@ -283,14 +285,15 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       maxSubscriptions: integer('max-subscriptions', values['max-subscriptions'], 1, 100_000),
       maxMessageBytes: integer('max-message-bytes', values['max-message-bytes'], 256, 64 * 1024 * 1024),
       clientBufferBytes: integer('client-buffer-bytes', values['client-buffer-bytes'], 1024, 2 ** 31),
-      progressMs: integer('progress-ms', values['progress-ms'], 10, 3_600_000),
+      progressMs,
       heartbeatMs: integer('heartbeat-ms', values['heartbeat-ms'], 10, 3_600_000),
+      ...(tickMs > 0 ? { tickMs: Math.max(tickMs, progressMs) } : {}),
     },
     retention: {
       batches: integer('retention-batches', values['retention-batches'], 0, 10_000_000),
       bytes: integer('retention-bytes', values['retention-bytes'], 0, 2 ** 40),
     },
-    tickMs: integer('tick', values.tick, 0, 3_600_000),
+    tickMs,
     retime: values.retime,
   };
 }

@@ -21,6 +21,11 @@ export interface HelloMessage {
   protocol: number;
   views: string[];
   timestamp: Timestamp | null;
+  /**
+   * Issue 17: while idle the server sends progress about every `tick` ms; a client that hears
+   * nothing for several ticks treats the connection as dead and reconnects. Absent: no such promise.
+   */
+  tick?: number;
 }
 
 export interface SnapshotMessage {

@@ -29,7 +29,7 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
   };
   socket.on('close', finish);
   socket.on('error', finish);
-  session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp)));
+  session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp, options.tickMs)));
   socket.on('message', (data, isBinary) => {
     const refusal = isBinary
       ? { code: 'BAD_MESSAGE' as const, message: 'messages must be JSON text frames, not binary' }
