@@ -99,7 +99,9 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     pages['after'] = await openPage(browser, app.url, { width: 1600, height: 1000 }, recordCommits);
     await checkFinal('after');
     const asOf = await pages['after'].page.getAttribute('#as-of', 'data-timestamp');
-    assert.equal(Number(asOf), app.hub.timestamp);
+    // The engine ticks every second while idle: the page is at most a tick or two behind.
+    const behind = Number(app.hub.timestamp) - Number(asOf);
+    assert.ok(behind >= 0 && behind <= 2000, `as of ${asOf}, the server at ${app.hub.timestamp}`);
     assert.equal(await pages['after'].page.getAttribute('#counter', 'data-timestamp'), asOf);
   });
 });

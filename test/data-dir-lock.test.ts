@@ -1,5 +1,5 @@
 /**
- * The data-directory lock (issue 12, item 8): no process ids, so it holds across containers sharing
+ * The data-directory lock: no process ids, so it holds across containers sharing
  * a volume; a lock that its owner keeps refreshing is respected whoever the owner is; a stale one (its
  * owner killed) is taken over; and of two real processes racing for one stale lock, exactly one wins.
  */

@@ -1,5 +1,5 @@
 /**
- * De-duplication survives a restart (issue 12, item 9) through the whole server: an event posted to
+ * De-duplication survives a restart through the whole server: an event posted to
  * POST /api/ingest, then posted again after the server restarted on the same data directory (a
  * client retrying), is a duplicate: the latest `meta.id`s were committed with the events.
  */

@@ -1,5 +1,5 @@
 /**
- * Errors are data on the delta path (issue 12): a row whose expression fails is an error for as
+ * Errors are data on the delta path: a row whose expression fails is an error for as
  * long as the row is in the input; an expression over an aggregate is an error for as long as the
  * aggregate has the failing value; a view reading a view in error is in error too; other views and
  * `apply` go on.

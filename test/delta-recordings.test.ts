@@ -19,6 +19,7 @@ import { compareView } from './support/oracle/harness.js';
 import { addTo, countChanges, countRows, differences, type Counted } from './support/oracle/multisets.js';
 import { PgliteOracle } from './support/oracle/pglite-oracle.js';
 import { deleteRows, insertRecords, loadViewsFile } from './support/oracle/views-file-oracle.js';
+import { containsMzNow } from '../src/sql/planner/temporal-filter.js';
 import { groundTruth2476, projectRoot, recording, RECORDING_2476 } from './support/shared-data.js';
 
 const VIEWS_FILES = ['wikirecent.sql', 'examples.sql', 'dashboard.sql'].filter((f) =>
@@ -65,16 +66,27 @@ describe(
       for (const recordingName of RECORDINGS) {
         it(`views/${viewsName} on ${recordingName}`, async () => {
           const sql = readFileSync(`${projectRoot}views/${viewsName}`, 'utf8');
-          const file = parseViewsFile(sql, `views/${viewsName}`);
+          const parsed = parseViewsFile(sql, `views/${viewsName}`);
           const graph: DeltaGraph = await buildGraph(sql);
+          // Windows (mz_now()) and views over them depend on the clock: Postgres cannot
+          // evaluate them, temporal-filter.test.ts checks them.
+          const timed = new Set<string>();
+          for (const v of graph.views)
+            if (
+              containsMzNow(parsed.views.find((p) => p.name === v.name)?.ast) ||
+              v.reads.some((r) => timed.has(r))
+            )
+              timed.add(v.name);
+          const file = { ...parsed, views: parsed.views.filter((v) => !timed.has(v.name)) };
+          const views = graph.views.filter((v) => !timed.has(v.name));
           for (const view of graph.views)
             assert.equal(view.path, 'delta', `${view.name} is on ${view.path}: ${view.reason}`);
-          await loadViewsFile(oracle, file, new Map(graph.views.map((v) => [v.name, v.columns.length])));
+          await loadViewsFile(oracle, file, new Map(views.map((v) => [v.name, v.columns.length])));
           const table = file.inputTable.name;
           const map = recordMapper(file.tables[0]?.columns ?? []);
           const records: InputRecord[] = (await events(recordingName)).map((event) => map(event));
           const running = new Map<string, Counted>(
-            graph.views.map((v) => [v.name, countChanges(graph.snapshot(v.name))]),
+            views.map((v) => [v.name, countChanges(graph.snapshot(v.name))]),
           );
           let step = 0;
           const places: string[] = [];
@@ -90,7 +102,7 @@ describe(
             }
             if (diff > 0) places.push(...(await insertRecords(oracle, table, batch)));
             else await deleteRows(oracle, table, places.splice(0, batch.length));
-            for (const view of graph.views) {
+            for (const view of views) {
               const found = await compareView(
                 graph,
                 oracle,

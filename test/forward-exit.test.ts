@@ -1,6 +1,6 @@
 /**
- * `viewcast forward` never loops forever on a webhook that will not take its events (issue 12,
- * item 9): a refusal (401) ends the command with exit code 1 and the reason, even with a live source
+ * `viewcast forward` never loops forever on a webhook that will not take its events: a
+ * refusal (401) ends the command with exit code 1 and the reason, even with a live source
  * that would otherwise reconnect for ever; a webhook that keeps answering 503 is tried
  * `--max-retries` more times, then the command exits 1 as well. Real processes, real sockets.
  */

@@ -1,5 +1,5 @@
 /**
- * One view never stops the others (issue 12): the hub carries a view's errors as data and reports
+ * One view never stops the others: the hub carries a view's errors as data and reports
  * its status; a view that stops progressing is reported stuck after a bound and the others' moments
  * go on; it catches up when it comes back; a listener that throws is isolated; start-up gives up
  * naming the views without a snapshot; held moments are bounded. Fake engine, manual clock.

@@ -152,7 +152,7 @@ describe('Postgres-wire SUBSCRIBE server with psql, psycopg and node-postgres', 
       const views = await client.query('SHOW VIEWS');
       assert.deepEqual(
         views.rows.map((r: { name: string }) => r.name),
-        ['counter', 'user_edits', 'top10'],
+        ['counter', 'user_edits', 'top10', 'edits_per_second', 'recent_user_edits', 'top10_recent'],
       );
       const total = await client.query('SELECT sum(count) AS total, count(*) FROM user_edits');
       const counter = await client.query('SELECT count FROM counter');

@@ -1,5 +1,5 @@
 /**
- * A remote engine's fatal errors are told apart from transient ones (issue 12, item 4): a lost
+ * A remote engine's fatal errors are told apart from transient ones: a lost
  * connection is reported as reconnecting and retried; a view whose columns changed, or that the
  * remote no longer has, ends its subscription with the view in error and a log line, instead of being
  * retried forever, while the other views go on. The remotes are viewcast Postgres-wire servers over

@@ -80,7 +80,14 @@ describe('multiplexed subscribe, SSE and the fan-out policies', { timeout: 120_0
   it('starts a socket with hello and a snapshot of each view at one timestamp', () => {
     const [hello, first, second] = dashboard.frames;
     assert.equal(hello?.type, 'hello');
-    assert.deepEqual(hello?.views, ['counter', 'user_edits', 'top10']);
+    assert.deepEqual(hello?.views, [
+      'counter',
+      'user_edits',
+      'top10',
+      'edits_per_second',
+      'recent_user_edits',
+      'top10_recent',
+    ]);
     assert.deepEqual(
       [first?.type, first?.view, second?.type, second?.view],
       ['snapshot', 'counter', 'snapshot', 'top10'],

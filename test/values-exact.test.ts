@@ -1,5 +1,5 @@
 /**
- * Values never crash anything (issue 12, item 3): an integer that does not fit its column (1e19 or
+ * Values never crash anything: an integer that does not fit its column (1e19 or
  * 2^63 for a bigint, 2^31 for an integer) becomes NULL and is counted as skipped (`out-of-range`,
  * in /api/status), through POST /api/ingest and through a recording line; an integer that fits a
  * bigint but exceeds 2^53 keeps its exact value. Real server, real engine, HTTP on port 0.

@@ -1,5 +1,5 @@
 /**
- * A view in error over HTTP (issue 12, errors are data): `GET /api/views/:view` answers 409 naming
+ * A view in error over HTTP: `GET /api/views/:view` answers 409 naming
  * the view, the reason and the failing value while the engine reports the view in error, and 200
  * again once it recovers; `/readyz` and `/api/status` name the views in error or stuck; the other
  * views are served throughout. Fake engine, real hub and HTTP server on port 0.

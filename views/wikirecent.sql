@@ -39,3 +39,25 @@ CREATE MATERIALIZED VIEW user_edits AS
 -- The ten most active users. Ties are broken by the remaining columns in ascending order.
 CREATE MATERIALIZED VIEW top10 AS
     SELECT * FROM user_edits ORDER BY count DESC LIMIT 10;
+
+-- Sliding windows (temporal filters, as in Materialize): a row is in the view while mz_now(), the
+-- engine's clock in milliseconds, is at most five (ten) minutes past the event's time; it is
+-- retracted on the first tick after that. `r_ts` is the event time in seconds. Replays of old
+-- recordings show nothing here unless started with --retime.
+
+-- Edits per second over the last five minutes: one row per second that had edits.
+CREATE MATERIALIZED VIEW edits_per_second AS
+    SELECT r_ts AS second, count(*) AS edits
+    FROM recentchanges
+    WHERE mz_now() <= r_ts * 1000 + 300000
+    GROUP BY r_ts;
+
+-- Events per user over the last ten minutes, and the ten most active users of those minutes.
+CREATE MATERIALIZED VIEW recent_user_edits AS
+    SELECT "user", count(*) AS count
+    FROM recentchanges
+    WHERE mz_now() <= r_ts * 1000 + 600000
+    GROUP BY "user";
+
+CREATE MATERIALIZED VIEW top10_recent AS
+    SELECT * FROM recent_user_edits ORDER BY count DESC LIMIT 10;

@@ -7,6 +7,7 @@ import { connect, endpoint } from '../src/client/index.js';
 import { Renderer } from './lib/renderer.js';
 import { Store } from './lib/store.js';
 import { RateChart } from './dashboard/rate-chart.js';
+import { RATE_VIEW } from './dashboard/rate.js';
 import {
   applyChange,
   applyProgress,
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     for (const id of ['as-of', 'counter', 'top10']) byId(id).dataset['timestamp'] = moment;
   });
 
-  const client = connect({ views: ['counter', 'top10'] });
+  const client = connect({ views: ['counter', 'top10', RATE_VIEW] });
   client.on('change', (event) => applyChange(store, client, event));
   client.on('progress', (timestamp) => applyProgress(store, timestamp));
   client.on('status', (event) => {

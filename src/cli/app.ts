@@ -4,6 +4,7 @@
  */
 import { prepareDataDir } from '../engine/data-dir.js';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
+import type { Clock } from '../core/clock.js';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
@@ -54,6 +55,8 @@ export interface AppStatus {
 export interface AppHooks {
   /** Sources start only once this resolves (tests open pages before any event arrives). */
   holdSources?: Promise<void>;
+  /** The engine's clock (tests drive ticks and windows with a manual one). */
+  clock?: Clock;
 }
 
 export async function startApp(
@@ -69,6 +72,8 @@ export async function startApp(
     viewsFile: options.views,
     dataDir: options.dataDir,
     pgliteOnly: options.pgliteOnly,
+    tickMs: options.tickMs,
+    ...(hooks.clock ? { clock: hooks.clock } : {}),
     onFailure: (error) => {
       log.error(`the engine stopped: ${error.message}`);
       onFatal(error);

@@ -49,6 +49,9 @@ export interface ServeOptions {
   retention: RetentionLimits;
   /** `text` lines for people, or one JSON object per line for log collectors. */
   logFormat: LogFormat;
+  /** The engine's clock tick in ms (`--tick`, 0: none) and `--retime` for replays. */
+  tickMs: number;
+  retime: boolean;
 }
 
 export const SERVE_DEFAULTS = {
@@ -78,6 +81,7 @@ export const SERVE_DEFAULTS = {
   'retention-bytes': '8388608',
   'progress-ms': '1000',
   'heartbeat-ms': '15000',
+  tick: '1000',
 } as const;
 
 export const SERVE_HELP = `Usage: viewcast serve [flags]
@@ -102,6 +106,10 @@ Flags (default in brackets):
   --pg-slot NAME       replication slot for a postgres:// source; created if missing [viewcast]
   --speed N|max        replay pace as a factor of the recorded pace, or max [1]
   --loop               replay forever, with fresh event ids on every pass
+  --retime             replayed events take the time they are replayed at (timestamp and
+                       meta.dt), so windowed views see a recording as live [off]
+  --tick MS            with no events, the engine's timestamp still advances every MS; windows
+                       close on ticks; 0 never [1000]
   --wikimedia-url URL  the live stream [${WIKIMEDIA_URL}]
   --user-agent TEXT    User-Agent sent to Wikimedia, which refuses clients without a
                        descriptive one: name/version (URL or e-mail); "" sends Node's bare "node"
@@ -215,6 +223,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
       loop: { type: 'boolean', default: false },
+      retime: { type: 'boolean', default: false },
+      tick: { type: 'string', default: SERVE_DEFAULTS.tick },
       'wikimedia-url': { type: 'string', default: SERVE_DEFAULTS['wikimedia-url'] },
       'user-agent': { type: 'string', default: SERVE_DEFAULTS['user-agent'] },
       'read-timeout': { type: 'string', default: SERVE_DEFAULTS['read-timeout'] },
@@ -264,6 +274,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     throw new UsageError('--source ingest needs --ingest-token TOKEN: POST /api/ingest is off without one.');
   if (!/^https?:\/\//.test(values['wikimedia-url']))
     throw new UsageError(`--wikimedia-url takes an http(s) URL, not "${values['wikimedia-url']}".`);
+  const tickMs = integer('tick', values.tick, 0, 3_600_000);
+  const progressMs = integer('progress-ms', values['progress-ms'], 10, 3_600_000);
   return {
     sources,
     speed: values.speed === 'max' ? 'max' : positive('speed', values.speed),
@@ -297,13 +309,16 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       maxSubscriptions: integer('max-subscriptions', values['max-subscriptions'], 1, 100_000),
       maxMessageBytes: integer('max-message-bytes', values['max-message-bytes'], 256, 64 * 1024 * 1024),
       clientBufferBytes: integer('client-buffer-bytes', values['client-buffer-bytes'], 1024, 2 ** 31),
-      progressMs: integer('progress-ms', values['progress-ms'], 10, 3_600_000),
+      progressMs,
       heartbeatMs: integer('heartbeat-ms', values['heartbeat-ms'], 10, 3_600_000),
+      ...(tickMs > 0 ? { tickMs: Math.max(tickMs, progressMs) } : {}),
     },
     retention: {
       batches: integer('retention-batches', values['retention-batches'], 0, 10_000_000),
       bytes: integer('retention-bytes', values['retention-bytes'], 0, 2 ** 40),
     },
     logFormat,
+    tickMs,
+    retime: values.retime,
   };
 }

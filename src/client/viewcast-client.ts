@@ -39,6 +39,9 @@ export interface ClientOptions {
 
 export const CLIENT_DEFAULTS = { transport: 'auto', staleAfterMs: 5000, holdMs: 500 } as const;
 
+/** Ticks without a frame after which a connection counts as dead (see `deadAfterMs`). */
+const DEAD_AFTER_TICKS = 5;
+
 export interface StatusEvent {
   status: ConnectionStatus;
   transport: TransportKind | null;
@@ -66,6 +69,11 @@ export class ViewcastClient {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private freshnessTimer: ReturnType<typeof setInterval> | null = null;
+  /**
+   * A connection silent for longer than this is dead, and is dropped and reconnected: the
+   * server's hello says its tick (it sends progress at least that often while idle). Null before.
+   */
+  private deadAfterMs: number | null = null;
   private lastStatus: ConnectionStatus | null = null;
   /** Subscribe requests by `ref`, to know which views a refusal concerns. */
   private readonly requests = new Map<string, string[]>();
@@ -163,18 +171,15 @@ export class ViewcastClient {
     const handlers = {
       onOpen: () => {
         this.input({ type: 'opened' });
-        this.freshnessTimer ??= setInterval(() => this.emitStatus(), 1000);
+        this.freshnessTimer ??= setInterval(() => {
+          this.emitStatus();
+          this.dropIfSilent();
+        }, 1000);
         this.requests.clear();
         if (kind === 'websocket' && names.length > 0) this.sendSubscribe(names, true);
       },
       onMessage: (message: ServerMessage) => this.receive(message),
-      onClose: () => {
-        this.transport = null;
-        this.dropHeld();
-        if (this.freshnessTimer) clearInterval(this.freshnessTimer);
-        this.freshnessTimer = null;
-        this.input({ type: 'lost' });
-      },
+      onClose: () => this.lost(),
     };
     if (kind === 'websocket') {
       this.transport = openWebSocket(this.base, handlers);
@@ -183,6 +188,22 @@ export class ViewcastClient {
       this.transport = openSse(this.base, names, since, handlers);
       this.armHold();
     }
+  }
+
+  private lost(): void {
+    this.transport = null;
+    this.dropHeld();
+    if (this.freshnessTimer) clearInterval(this.freshnessTimer);
+    this.freshnessTimer = null;
+    this.input({ type: 'lost' });
+  }
+
+  /** A server that ticks but has missed a few ticks is gone; reconnect (with backoff). */
+  private dropIfSilent(): void {
+    const heard = this.state.phase === 'open' ? this.state.lastHeardAt : null;
+    if (this.deadAfterMs === null || heard === null || Date.now() - heard <= this.deadAfterMs) return;
+    this.transport?.close();
+    this.lost();
   }
 
   /** Sends a subscribe with a `ref`, so that a refusal can be traced to the views it named. */
@@ -235,6 +256,8 @@ export class ViewcastClient {
       this.input({ type: 'lost', fatal: true });
       return;
     }
+    if (message.type === 'hello' && typeof message.tick === 'number' && message.tick > 0)
+      this.deadAfterMs = Math.max(this.staleAfterMs, DEAD_AFTER_TICKS * message.tick);
     const request = message.type === 'error' && message.ref ? this.requests.get(message.ref) : undefined;
     this.deliver(this.views.receive(message));
     if (request && message.type === 'error' && message.ref) {

@@ -37,6 +37,11 @@ export interface HelloMessage {
   protocol: number;
   views: string[];
   timestamp: Timestamp | null;
+  /**
+   * While idle the server sends progress about every `tick` ms; a client that hears nothing for
+   * several ticks treats the connection as dead and reconnects. Absent: no such promise.
+   */
+  tick?: number;
 }
 
 export interface SnapshotMessage {

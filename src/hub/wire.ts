@@ -64,8 +64,9 @@ export function progressFrame(timestamp: Timestamp): string {
   return `{"type":"progress","timestamp":${timestamp}}`;
 }
 
-export function helloFrame(views: string[], timestamp: Timestamp | null): string {
-  return JSON.stringify({ type: 'hello', protocol: 1, views, timestamp });
+export function helloFrame(views: string[], timestamp: Timestamp | null, tick?: number): string {
+  // `tick`: how often an idle client hears progress; absent when the server does not tick.
+  return JSON.stringify({ type: 'hello', protocol: 1, views, timestamp, ...(tick ? { tick } : {}) });
 }
 
 export function errorFrame(

@@ -63,7 +63,7 @@ export class IngestPipeline {
       counters.skipped[reason] = (counters.skipped[reason] ?? 0) + 1;
     };
     return {
-      // A value that cannot fit its column becomes NULL and is counted as skipped (issue 12, item 3).
+      // A value that cannot fit its column becomes NULL and is counted as skipped.
       push: (event: RawEvent, position: string | null) => this.push(source, event, position, skip),
       skip,
     };

@@ -62,7 +62,7 @@ export function parseIngestBody(text: string): ParsedBody {
   if (text[start] === '[') {
     let items: unknown;
     try {
-      items = parseJson(text); // exact integers beyond 2^53 (issue 12, item 3)
+      items = parseJson(text); // exact integers beyond 2^53
     } catch (error) {
       const at = /position (\d+)/.exec((error as Error).message);
       const line = at ? text.slice(0, Number(at[1])).split('\n').length : 1;

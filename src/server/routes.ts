@@ -102,7 +102,7 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     if (!channel) {
       return sendJson(res, 404, { error: { code: 'UNKNOWN_VIEW', message: `unknown view "${view}"` } });
     }
-    // --- view status (issue 12, errors are data): a view in error answers 409 naming the reason ---
+    // --- view status: a view in error answers 409 naming the reason ---
     const status = context.hub.status(view);
     if (status?.state === 'error') {
       const { code, errors } = status;

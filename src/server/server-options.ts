@@ -17,6 +17,8 @@ export interface ServerOptions {
   progressMs: number;
   /** WebSocket ping and SSE keep-alive interval, in ms; a socket that missed a pong is closed. */
   heartbeatMs: number;
+  /** How often an idle client gets progress (the engine's tick, at least progressMs), for `hello`. */
+  tickMs?: number;
 }
 
 export const SERVER_DEFAULTS: ServerOptions = {

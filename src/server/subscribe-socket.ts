@@ -31,7 +31,7 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
   socket.on('close', finish);
   socket.on('error', finish);
   fanout.isolated(session, () =>
-    session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp))),
+    session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp, options.tickMs))),
   );
   socket.on('message', (data, isBinary) => fanout.isolated(session, () => onMessage(data, isBinary)));
   const onMessage = (data: RawData, isBinary: boolean): void => {

@@ -14,6 +14,8 @@ import { WikimediaSource } from './wikimedia.js';
 export interface SourceSettings {
   speed: number | 'max';
   loop: boolean;
+  /** `--retime`: replayed events take the time they are replayed at. */
+  retime?: boolean;
   rate: number;
   seed: number;
   wikimediaUrl: string;
@@ -90,6 +92,7 @@ export async function createSource(spec: string, settings: SourceSettings): Prom
         file,
         speed: settings.speed,
         loop: settings.loop,
+        retime: settings.retime ?? false,
         progress: settings.progress,
       }),
       reason: null,

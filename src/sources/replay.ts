@@ -16,6 +16,7 @@ import { EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
 import { ReplayProgress, type ProgressTarget } from './replay-progress.js';
 import { Sleeper } from './sleeper.js';
+import { retimeEvent } from './retime.js';
 import { parseSseText } from './sse-text.js';
 import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
@@ -30,6 +31,10 @@ export interface ReplayOptions {
   loop?: boolean;
   /** Where progress goes; none when absent. */
   progress?: ProgressTarget;
+  /** `--retime`: each event takes the time it is replayed at (see retime.ts). */
+  retime?: boolean;
+  /** The wall clock `--retime` reads (tests inject one). */
+  now?: () => number;
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -53,7 +58,8 @@ export class ReplaySource implements Source {
   describe(): string {
     const pace =
       this.options.speed === 'max' ? 'as fast as possible' : `at ${this.options.speed}x the recorded pace`;
-    return `replay of ${this.options.file} ${pace}${this.options.loop ? ', looping forever' : ''}`;
+    const retimed = this.options.retime ? ', events retimed to now' : '';
+    return `replay of ${this.options.file} ${pace}${this.options.loop ? ', looping forever' : ''}${retimed}`;
   }
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
@@ -108,6 +114,7 @@ export class ReplaySource implements Source {
         }
       }
       this.emitted++;
+      if (this.options.retime) retimeEvent(event, (this.options.now ?? Date.now)());
       await sink.push(event, encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT)));
     }
     this.finished = !this.stopped;

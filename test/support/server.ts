@@ -1,5 +1,5 @@
 /** Starts a real viewcast on port 0 for a test, in this process. */
-import { startApp, type App } from '../../src/cli/app.js';
+import { startApp, type App, type AppHooks } from '../../src/cli/app.js';
 import type { Logger } from '../../src/core/log.js';
 import { parseServeOptions, type ServeOptions } from '../../src/cli/options.js';
 import { projectRoot } from './shared-data.js';
@@ -24,10 +24,7 @@ export function serveOptions(args: string[]): ServeOptions {
   return options;
 }
 
-export async function startTestApp(
-  args: string[],
-  hooks: { holdSources?: Promise<void> } = {},
-): Promise<App> {
+export async function startTestApp(args: string[], hooks: AppHooks = {}): Promise<App> {
   return startApp(serveOptions(args), quietLog, undefined, hooks);
 }
 

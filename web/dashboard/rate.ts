@@ -1,5 +1,6 @@
 /**
- * Edits per second over the last minutes, from the counter's changes: each batch adds its delta to
+ * Edits per second over the last minutes: from the windowed view `edits_per_second` (rows of
+ * second, edits; views/wikirecent.sql) when the server has it, else from the counter's changes: each batch adds its delta to
  * the second of its engine timestamp. Immutable, so the store can tell when it changed.
  */
 export const RATE_WINDOW_SECONDS = 300;
@@ -22,4 +23,14 @@ export function addToRate(series: RateSeries, timestamp: number, edits: number):
   if (edits !== 0 && second > end - RATE_WINDOW_SECONDS)
     buckets.set(second, (buckets.get(second) ?? 0) + edits);
   return { buckets, end };
+}
+
+/** The view that holds edits per second over the last five minutes (a temporal filter). */
+export const RATE_VIEW = 'edits_per_second';
+
+/** The series from the windowed view's rows [second, edits], with the chart's right edge at `timestamp`. */
+export function rateFromRows(rows: ReadonlyArray<readonly unknown[]>, timestamp: number): RateSeries {
+  const buckets = new Map<number, number>();
+  for (const [second, edits] of rows) buckets.set(Number(second), Number(edits));
+  return addToRate({ buckets, end: null }, timestamp, 0);
 }

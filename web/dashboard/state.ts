@@ -11,7 +11,7 @@ import type {
   ViewcastClient,
 } from '../../src/client/index.js';
 import { Store } from '../lib/store.js';
-import { addToRate, EMPTY_RATE, type RateSeries } from './rate.js';
+import { addToRate, EMPTY_RATE, rateFromRows, RATE_VIEW, type RateSeries } from './rate.js';
 
 export interface SourceInfo {
   /** Short, e.g. "live Wikimedia", "replay of x.jsonl", "simulator". */
@@ -59,11 +59,15 @@ function counterValue(client: ViewcastClient): number | null {
 export function applyChange(store: Store<DashboardState>, client: ViewcastClient, event: ChangeEvent): void {
   const state = store.get();
   const patch: Partial<DashboardState> = { timestamp: event.timestamp };
+  // Edits per second come from the windowed view: a page opened late shows the whole
+  // five minutes. Only a server without that view leaves the page to count the counter's changes.
+  const windowed = client.view(RATE_VIEW);
+  if (windowed && event.views[RATE_VIEW]) patch.rate = rateFromRows(windowed.rows.rows(), event.timestamp);
   if (event.views['counter']) {
     const counter = counterValue(client);
     patch.counter = counter;
     // Only batches are edits that happened now; a snapshot or reset carries history.
-    if (!event.views['counter'].reset && state.counter !== null && counter !== null) {
+    if (!windowed && !event.views['counter'].reset && state.counter !== null && counter !== null) {
       patch.rate = addToRate(state.rate, event.timestamp, counter - state.counter);
     }
   }

@@ -80,13 +80,20 @@ class Graph implements DeltaGraph {
     const deltas: ViewDelta[] = [];
     for (const pipeline of this.pipelines.values()) {
       const input = inputs.get(pipeline.plan.source.name);
-      if (!initial && (!input || (input.rows.length === 0 && input.errors.length === 0))) continue;
+      const idle = !input || (input.rows.length === 0 && input.errors.length === 0);
+      if (!initial && idle && !pipeline.due(ctx.timestamp)) continue;
       const { output, errors } = pipeline.run(input ?? emptyBatch(), ctx, initial);
       inputs.set(pipeline.name, output);
       const changes = pipeline.wire(output.rows);
       if (changes.length > 0 || errors.length > 0) deltas.push({ view: pipeline.name, changes, errors });
     }
     return deltas;
+  }
+
+  /** Whether an empty transaction at `timestamp` would change some view (a window closed). */
+  due(timestamp: number): boolean {
+    for (const pipeline of this.pipelines.values()) if (pipeline.due(timestamp)) return true;
+    return false;
   }
 
   private pipeline(view: string): ViewPipeline {

@@ -59,6 +59,11 @@ export interface DeltaGraph {
    * they come back as errors that are data.
    */
   apply(changes: InputChange[], timestamp: number): ViewDelta[];
+  /**
+   * True when some temporal filter (`mz_now()`) has changes due at `timestamp`: an empty
+   * transaction then changes views and its state must be committed.
+   */
+  due?(timestamp: number): boolean;
   /** A delta-path view's current contents in wire form. */
   snapshot(view: string): Change[];
   /** A delta-path view's current errors (empty when it is not in error). */

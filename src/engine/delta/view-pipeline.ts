@@ -21,6 +21,7 @@ import { Materialize } from './materialize.js';
 import { Reduce } from './reduce.js';
 import { exactKey } from './row-key.js';
 import { TopK } from './top-k.js';
+import { TemporalFilter } from './temporal-filter.js';
 import { ViewErrors } from './view-errors.js';
 
 /** The store of a seeded operator: nothing to load, nothing to write. */
@@ -34,6 +35,7 @@ export class ViewPipeline {
   private readonly last: Snapshotting;
   private readonly errors: ViewErrors;
   private readonly types: SqlType[];
+  private readonly temporal: TemporalFilter[] = [];
 
   /** `upstream`: the pipeline of the view this one reads, null when it reads a table. */
   constructor(
@@ -43,7 +45,8 @@ export class ViewPipeline {
   ) {
     const view = plan.name;
     let producer: Snapshotting | null = upstream?.last ?? null;
-    let maps: MapFilter[] = [];
+    // Stateless steps since the last stateful operator: a seed from upstream passes through them.
+    let maps: Array<MapFilter | TemporalFilter> = [];
     const add = (make: (store: StateStore) => Snapshotting): Snapshotting => {
       const op = make(producer ? NO_STORE : store);
       if (producer) {
@@ -65,6 +68,13 @@ export class ViewPipeline {
         maps.push(map);
       } else if (stage.op === 'reduce') {
         add((s) => new Reduce(`${view}/${stage.role}`, { ...stage, view }, s));
+      } else if (stage.op === 'temporal') {
+        // The pipeline runs whenever the window's queue has something due. Over another view the
+        // queue is rebuilt from the seed, like every operator there; over a table it is stored.
+        const temporal = new TemporalFilter(`${view}/temporal`, view, stage, producer ? NO_STORE : store);
+        this.temporal.push(temporal);
+        this.operators.push(temporal);
+        maps.push(temporal);
       } else {
         add((s) => new TopK(`${view}/top-k`, stage, s));
       }
@@ -73,6 +83,11 @@ export class ViewPipeline {
     this.last = tail && isSnapshotting(tail) ? tail : add((s) => new Materialize(`${view}/rows`, s));
     this.errors = new ViewErrors(`${view}/errors`, store);
     this.types = plan.columns.map((c) => c.type);
+  }
+
+  /** True when a temporal filter of this view has changes due at `timestamp`. */
+  due(timestamp: number): boolean {
+    return this.temporal.some((t) => t.due(timestamp));
   }
 
   get name(): string {

@@ -26,6 +26,8 @@ import { openEngineStore } from './open-store.js';
 import { applySliced } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { commitTickState, DEFAULT_TICK_MS } from './clock-tick.js';
 
 export interface EmbeddedEngineOptions {
   viewsFile: string;
@@ -35,6 +37,12 @@ export interface EmbeddedEngineOptions {
   pgliteOnly?: boolean;
   /** Called once when the engine cannot go on (its PGlite worker died, a commit failed). */
   onFailure?: (error: Error) => void;
+  /**
+   * With no events, the timestamp still advances every `tickMs` (`--tick`, default 1000;
+   * 0: never), as an empty transaction (see clock-tick.ts). `clock` is injected by tests.
+   */
+  tickMs?: number;
+  clock?: Clock;
 }
 
 export class EmbeddedEngine implements IngestingEngine {
@@ -55,8 +63,12 @@ export class EmbeddedEngine implements IngestingEngine {
   private queue: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
   private closed = false;
+  private readonly clock: Clock;
+  private stopTicking: (() => void) | null = null;
 
-  constructor(private readonly options: EmbeddedEngineOptions) {}
+  constructor(private readonly options: EmbeddedEngineOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** True when some view runs on PGlite (and the PGlite worker was started). */
   /** The views file's tables (the first is the one event sources fill), known once `start` resolves. */
@@ -102,10 +114,13 @@ export class EmbeddedEngine implements IngestingEngine {
       }
       this.views = graph.views.map((v) => viewInfo(v, columns.get(v.name)));
       // The state is valid now: nothing has changed since the last commit.
-      this.timestamp = Math.max(store.lastTimestamp, Date.now());
+      this.timestamp = Math.max(store.lastTimestamp, this.clock.now());
       checkPaths(store, graph.views, dataDir);
       // A new data directory remembers its views file from the start (no transaction yet: timestamp 0).
       if (store.created) await store.commit(0, {}, null);
+      const tickMs = this.options.tickMs ?? DEFAULT_TICK_MS;
+      if (tickMs > 0)
+        this.stopTicking = this.clock.every(tickMs, () => void this.tick().catch(() => undefined));
     } catch (error) {
       await this.close();
       throw error;
@@ -126,6 +141,40 @@ export class EmbeddedEngine implements IngestingEngine {
     return run;
   }
 
+  /**
+   * An empty transaction at the clock's time, so that progress reaches every subscriber
+   * while no event arrives and temporal filters emit what is due. Nothing is written unless some
+   * window opened or closed. Resolves with the published timestamp (unchanged when the clock has not
+   * passed it).
+   */
+  tick(): Promise<Timestamp> {
+    const run = this.queue.then(() => this.commitTick());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitTick(): Promise<Timestamp> {
+    const { graph, store } = this;
+    if (this.failure || this.closed || !graph || !store) return this.timestamp;
+    const timestamp = this.clock.now();
+    if (timestamp <= this.timestamp) return this.timestamp;
+    if (!graph.due?.(timestamp)) {
+      this.publish(timestamp, [], []);
+      return timestamp;
+    }
+    this.inFlight = true;
+    try {
+      const deltas = graph.apply([], timestamp);
+      await commitTickState(store);
+      this.publish(timestamp, deltas, []);
+      return timestamp;
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.fail(failure);
+      throw failure;
+    }
+  }
+
   private async commit(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp> {
     if (this.failure) throw this.failure;
     const { graph, store, parsed } = this;
@@ -138,7 +187,7 @@ export class EmbeddedEngine implements IngestingEngine {
         `a change of table "${unknown.table}", which the views file ${parsed.file} does not declare`,
       );
     }
-    const timestamp = Math.max(Date.now(), this.timestamp + 1);
+    const timestamp = Math.max(this.clock.now(), this.timestamp + 1);
     this.inFlight = true;
     try {
       const deltas = await applySliced(graph, changes, timestamp);
@@ -226,6 +275,7 @@ export class EmbeddedEngine implements IngestingEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopTicking?.();
     await this.queue;
     this.subscribers.clear();
     await this.pglite?.close();

@@ -13,12 +13,13 @@ import {
   type Scope,
   type SqlType,
 } from '../scalar/index.js';
-import { exprKey, kindOf, nameList, walk } from './ast.js';
+import { exprKey, kindOf, nameList, walk, type AstNode } from './ast.js';
 import { collectAggregates, containsAggregate, layoutAggregates } from './aggregate-calls.js';
 import { groupKeys, limits, sortItems, type SortItem, type Target } from './clauses.js';
 import { columnName } from './column-names.js';
 import type { DeltaViewPlan, PlanColumn, Stage, TopKStage } from './delta-plan.js';
 import { unsupportedShape } from './shape.js';
+import { splitTemporal, withTemporal } from './temporal-filter.js';
 import { resolveSource, unqualified, type Relation, type Source } from './source-scope.js';
 
 export function compileView(view: ViewStatement, catalog: Map<string, Relation>): DeltaViewPlan {
@@ -31,11 +32,14 @@ export function compileView(view: ViewStatement, catalog: Map<string, Relation>)
   const sorts = sortItems(select.sortClause ?? [], targets, distinct);
   const { limit, offset } = limits(select.limitCount, select.limitOffset);
   let where: CompiledExpr | null = null;
-  if (select.whereClause) {
-    if (containsAggregate(select.whereClause)) {
+  // Temporal filters: mz_now() comparisons leave WHERE and become a stage of their own.
+  const temporal = splitTemporal(select as AstNode, source.scope);
+  const whereClause = temporal.where;
+  if (whereClause) {
+    if (containsAggregate(whereClause)) {
       throw new SqlCompileError('42803', 'aggregate functions are not allowed in WHERE');
     }
-    where = booleanExpr(compileExpr(select.whereClause, source.scope), 'WHERE');
+    where = booleanExpr(compileExpr(whereClause, source.scope), 'WHERE');
   }
   const grouped =
     (select.groupClause?.length ?? 0) > 0 ||
@@ -44,7 +48,7 @@ export function compileView(view: ViewStatement, catalog: Map<string, Relation>)
   const body = grouped
     ? groupedStages(select, source, targets, sorts, where)
     : plainStages(source, targets, sorts, where);
-  const stages: Stage[] = body.stages;
+  const stages: Stage[] = withTemporal(body.stages, temporal.bounds);
   const columns = outputColumns(view, targets, body.types);
   if (distinct) stages.push(distinctStage(columns.map((c) => c.type)));
   if (limit !== null) stages.push(topK(sorts, body.types, targets.length, limit, offset));

@@ -4,6 +4,7 @@
  * already compiled (sql/scalar), column positions resolved: the operators only evaluate.
  */
 import type { AggregateDef, CompiledExpr, SqlType } from '../scalar/interface.js';
+import type { TemporalStage } from './temporal-filter.js';
 
 export interface PlanColumn {
   name: string;
@@ -71,7 +72,8 @@ export interface TopKStage {
   offset: number;
 }
 
-export type Stage = MapStage | ReduceStage | TopKStage;
+/** Temporal filters (`mz_now()`): see temporal-filter.ts. */
+export type Stage = MapStage | ReduceStage | TopKStage | TemporalStage;
 
 export interface DeltaViewPlan {
   name: string;

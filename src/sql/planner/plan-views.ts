@@ -11,6 +11,7 @@ import { walk } from './ast.js';
 import { compileView } from './compile-view.js';
 import type { DeltaViewPlan } from './delta-plan.js';
 import { columnsRead, type Relation } from './source-scope.js';
+import { containsMzNow } from './temporal-filter.js';
 
 export interface PlanOptions {
   /** Every view on PGlite (to compare the paths, or to work around a delta-path defect). */
@@ -68,11 +69,25 @@ function planView(
   options: PlanOptions,
 ): { view: PlannedView; plan: DeltaViewPlan | null } {
   const base = { name: view.name, line: view.line, query: view.query };
-  const onPglite = (reason: string): { view: PlannedView; plan: null } => ({
-    view: { ...base, columns: [], path: 'pglite', reason, reads: relationsRead(view) },
-    plan: null,
-  });
-  if (options.forcePglite) return onPglite(FORCED_REASON);
+  const onPglite = (reason: string): { view: PlannedView; plan: null } => {
+    // Temporal filters exist only on the delta path: PGlite has no mz_now().
+    if (containsMzNow(view.ast))
+      throw new ViewDefinitionError(
+        view.name,
+        view.line,
+        `mz_now() needs the delta path, but ${reason}`,
+        file,
+      );
+    return { view: { ...base, columns: [], path: 'pglite', reason, reads: relationsRead(view) }, plan: null };
+  };
+  // Temporal filters exist only on the delta path: --pglite-only leaves them, and the
+  // views over them, there.
+  const timed =
+    containsMzNow(view.ast) ||
+    relationsRead(view).some(
+      (name) => catalog.get(name)?.kind === 'view' && catalog.get(name)?.path === 'delta',
+    );
+  if (options.forcePglite && !timed) return onPglite(FORCED_REASON);
   try {
     const plan = compileView(view, catalog);
     return {
