@@ -5,9 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ViewcastError } from '../src/core/errors.js';
 import { runCli } from './support/cli.js';
 import { Recorder, startEngine, tempDir, writeViews } from './support/engine.js';
 
@@ -81,39 +79,5 @@ describe('views files', { timeout: 300_000 }, () => {
     const server = runCli(['serve', '--views', file, '--memory', '--port', '0', '--pg-port', '0']);
     assert.equal(await server.exited, 1);
     assert.match(server.stderr, /line 3: "DROP TABLE recentchanges \.\.\." is not a view/);
-  });
-
-  it('refuses a data directory made with another views file, and says what to do', async () => {
-    const dataDir = join(dir(), 'data');
-    const first = writeViews(
-      `${TABLE}\nCREATE VIEW counter AS SELECT count(*) AS n FROM recentchanges;\n`,
-      dir(),
-    );
-    const engine = await startEngine(first, { dataDir });
-    await engine.ingest([{ user: 'ann' }], { test: '1' });
-    await engine.close();
-
-    const second = writeViews(
-      `${TABLE}\nCREATE VIEW counter AS SELECT count(*) * 2 AS n FROM recentchanges;\n`,
-      dir(),
-    );
-    await assert.rejects(
-      startEngine(second, { dataDir }),
-      (error: unknown) =>
-        error instanceof ViewcastError &&
-        error.code === 'VIEWCAST_DATA_DIR_MISMATCH' &&
-        error.message.includes(`The data directory ${dataDir} was created with a different views file`) &&
-        /Start with the views file it was made with, point --data-dir at a new directory, or delete/.test(
-          error.message,
-        ),
-    );
-
-    // The refused directory is untouched: with its own views file it still holds the event.
-    const again = await startEngine(first, { dataDir });
-    try {
-      assert.equal(await again.resumePosition('test'), '1');
-    } finally {
-      await again.close();
-    }
   });
 });

@@ -93,6 +93,7 @@ export async function startApp(
   for (const view of engine.views)
     log.info(`  view ${view.name}: ${view.path ?? 'delta'}${view.reason ? ` (${view.reason})` : ''}`);
   for (const warning of engine.warnings) log.warn(warning);
+  for (const note of engine.notes) log.info(note);
   log.info(
     engine.pgliteLoaded
       ? 'PGlite loaded for the views above that need it'

@@ -23,6 +23,8 @@ import type {
 } from '../types.js';
 import { inputColumnsRead } from './columns-read.js';
 import { openEngineStore } from './open-store.js';
+import { reconcileViews } from './views-change.js';
+import { planViews } from '../../sql/planner/plan-views.js';
 import { applySliced } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
@@ -50,6 +52,8 @@ export class EmbeddedEngine implements IngestingEngine {
   inputColumns: Column[] = [];
   /** Start-up warnings, e.g. PGlite views that are re-evaluated in full on every transaction. */
   warnings: string[] = [];
+  /** Start-up facts worth a log line (a views file that changed). */
+  notes: string[] = [];
   /** The timestamp of the last published transaction. */
   timestamp: Timestamp = 0;
   private parsed: ViewsFile | null = null;
@@ -91,10 +95,19 @@ export class EmbeddedEngine implements IngestingEngine {
     await loadSqlParser();
     const parsed = parseViewsFile(viewsSql, viewsFile);
     this.parsed = parsed;
-    const store = openEngineStore(dataDir, viewsSql, viewsFile);
+    const store = openEngineStore(dataDir, viewsSql);
     this.store = store;
     try {
-      const graph = buildDeltaGraph(parsed, store, { forcePglite: this.options.pgliteOnly ?? false });
+      const forcePglite = this.options.pgliteOnly ?? false;
+      const change = await reconcileViews(store, parsed, planViews(parsed, { forcePglite }), dataDir);
+      if (change.rebuilt.length > 0 || change.dropped.length > 0)
+        this.notes.push(
+          `views file changed: ${[
+            ...change.rebuilt.map((v) => `"${v}" built again from its stored state and the views it reads`),
+            ...change.dropped.map((v) => `"${v}" removed, its state dropped`),
+          ].join('; ')}`,
+        );
+      const graph = buildDeltaGraph(parsed, store, { forcePglite });
       this.graph = graph;
       const input = parsed.tables[0];
       if (!input) throw new ViewcastError('VIEWCAST_BAD_VIEWS_FILE', `${viewsFile}: no input table`);
@@ -115,7 +128,6 @@ export class EmbeddedEngine implements IngestingEngine {
       this.views = graph.views.map((v) => viewInfo(v, columns.get(v.name)));
       // The state is valid now: nothing has changed since the last commit.
       this.timestamp = Math.max(store.lastTimestamp, this.clock.now());
-      checkPaths(store, graph.views, dataDir);
       // A new data directory remembers its views file from the start (no transaction yet: timestamp 0).
       if (store.created) await store.commit(0, {}, null);
       const tickMs = this.options.tickMs ?? DEFAULT_TICK_MS;
@@ -295,21 +307,6 @@ export class EmbeddedEngine implements IngestingEngine {
  * The stored state belongs to the paths the views ran on: a data directory made with --pglite-only
  * holds no delta state, and one made without it no PGlite state for those views.
  */
-function checkPaths(store: EngineStore, planned: PlannedView[], dataDir: string | null): void {
-  const paths = planned.map((v) => `${v.name}:${v.path}`).join(',');
-  if (store.created) {
-    store.setMeta('paths', paths);
-    return;
-  }
-  if (store.meta('paths') === paths) return;
-  throw new ViewcastError(
-    'VIEWCAST_DATA_DIR_MISMATCH',
-    `The data directory ${dataDir ?? ''} was made with its views on other paths (${store.meta('paths') ?? '?'}; ` +
-      `now ${paths}), for example with or without --pglite-only. Start as it was made, point --data-dir at a new ` +
-      `directory, or delete it to start over.`,
-  );
-}
-
 function viewInfo(view: PlannedView, pgliteColumns: Column[] | undefined): ViewInfo {
   const info: ViewInfo = { name: view.name, columns: pgliteColumns ?? view.columns, path: view.path };
   if (view.reason !== undefined) info.reason = view.reason;

@@ -1,7 +1,7 @@
 /**
  * Opens the engine's store: LMDB in `<data-dir>/state`, or memory only with `--memory`. A data
- * directory remembers the data format and the views file it was made with; started with another
- * one, it is refused untouched, since the stored operator state belongs to those exact views.
+ * directory remembers the data format it was written in; another one is refused untouched. A changed
+ * views file is reconciled view by view (views-change.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -32,7 +32,7 @@ function formatMismatch(dataDir: string, found: string): ViewcastError {
   );
 }
 
-export function openEngineStore(dataDir: string | null, viewsSql: string, viewsFile: string): EngineStore {
+export function openEngineStore(dataDir: string | null, viewsSql: string): EngineStore {
   const hash = viewsHash(viewsSql);
   if (dataDir === null) {
     const store = new MemoryEngineStore();
@@ -44,23 +44,13 @@ export function openEngineStore(dataDir: string | null, viewsSql: string, viewsF
   const path = join(dataDir, 'state');
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const store = new LmdbEngineStore(path);
+  store.setMeta('views_hash', hash);
   if (store.created) {
     store.setMeta('format', DATA_FORMAT);
-    store.setMeta('views_hash', hash);
     return store;
   }
   const format = store.meta('format') ?? '?';
-  const error =
-    format !== DATA_FORMAT
-      ? formatMismatch(dataDir, format)
-      : store.meta('views_hash') !== hash
-        ? new ViewcastError(
-            'VIEWCAST_DATA_DIR_MISMATCH',
-            `The data directory ${dataDir} was created with a different views file than ${viewsFile}. ` +
-              `Start with the views file it was made with, point --data-dir at a new directory, or delete ` +
-              `${dataDir} to start over.`,
-          )
-        : null;
+  const error = format !== DATA_FORMAT ? formatMismatch(dataDir, format) : null;
   if (error) {
     void store.close();
     throw error;

@@ -1,0 +1,128 @@
+/**
+ * A data directory started with an edited views file. Each view's fingerprint (the Postgres
+ * grammar's own: comments and whitespace do not count) and a signature of the state it stores are
+ * remembered, and at start:
+ * - an unchanged view keeps its state;
+ * - a removed view's state is dropped;
+ * - an added or changed view is built again when its state can be derived: when it reads only views
+ *   (its operators are rebuilt from their contents at every start anyway), or when the operator
+ *   that stores its state reads the same rows with the same grouping and aggregates (only what
+ *   follows changed: the select list, say `100 / NULLIF(3 - count(*), 0)` for `100 / (3 - count(*))`);
+ * - anything else would need the events already counted, which the data directory does not keep:
+ *   start-up is refused with the views named and what to do.
+ * PGlite-path views live in PGlite's own database: a change among them is refused likewise.
+ */
+import { ViewcastError } from '../../core/errors.js';
+import type { ViewsFile, ViewStatement } from '../../sql/views-file.js';
+import type { PlannedView } from '../delta/interface.js';
+import type { EngineStore } from '../store/engine-store.js';
+
+interface ViewRecord {
+  fingerprint: string;
+  /** What the view's stored operator state depends on. */
+  state: string;
+  path: string;
+}
+
+const META_KEY = 'views';
+/** Every operator id a view's pipeline may store state under (see delta/view-pipeline.ts). */
+const OPERATOR_ROLES = ['reduce', 'distinct', 'top-k', 'rows', 'errors', 'temporal'];
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
+
+/** The parse tree without source positions, so that moving text around changes nothing. */
+function withoutLocations(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLocations);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) if (key !== 'location') out[key] = withoutLocations(value);
+  return out;
+}
+
+function aggregateCalls(node: unknown, out: unknown[]): unknown[] {
+  if (Array.isArray(node)) for (const item of node) aggregateCalls(item, out);
+  else if (typeof node === 'object' && node !== null) {
+    const call = (node as { FuncCall?: { funcname?: Array<{ String?: { sval?: string } }> } }).FuncCall;
+    const name = call?.funcname?.at(-1)?.String?.sval;
+    if (call && name && AGGREGATES.has(name.toLowerCase())) out.push(node);
+    else for (const value of Object.values(node)) aggregateCalls(value, out);
+  }
+  return out;
+}
+
+/** An aggregating view stores accumulators per group: its select list may change freely. */
+function stateSignature(view: ViewStatement): string {
+  const { targetList, havingClause, sortClause, ...rest } = view.ast as Record<string, unknown>;
+  const aggregates = aggregateCalls([targetList, havingClause, sortClause], []);
+  const grouped = aggregates.length > 0 || rest['groupClause'] !== undefined;
+  const depends = grouped ? { ...rest, havingClause, sortClause, aggregates } : view.ast;
+  return JSON.stringify(withoutLocations(depends));
+}
+
+function recordsOf(parsed: ViewsFile, planned: PlannedView[]): Record<string, ViewRecord> {
+  const out: Record<string, ViewRecord> = {};
+  for (const view of parsed.views) {
+    const path = planned.find((p) => p.name === view.name)?.path ?? 'delta';
+    out[view.name] = { fingerprint: view.fingerprint, state: stateSignature(view), path };
+  }
+  return out;
+}
+
+function dropState(store: EngineStore, view: string, roles: string[]): void {
+  for (const role of roles) {
+    const op = `${view}/${role}`;
+    for (const [key] of [...store.entries(op)]) store.delete(op, key);
+  }
+}
+
+/**
+ * Reconciles the stored state with the views file before the delta graph loads it. Returns the
+ * names of the views whose state is built again, for the start-up log.
+ */
+export async function reconcileViews(
+  store: EngineStore,
+  parsed: ViewsFile,
+  planned: PlannedView[],
+  dataDir: string | null,
+): Promise<{ rebuilt: string[]; dropped: string[] }> {
+  const now = recordsOf(parsed, planned);
+  const stored = store.meta(META_KEY);
+  store.setMeta(META_KEY, JSON.stringify(now));
+  if (store.created || stored === undefined) return { rebuilt: [], dropped: [] };
+  const before = JSON.parse(stored) as Record<string, ViewRecord>;
+  const tables = new Set(parsed.tables.map((t) => t.name));
+  const hasHistory = store.lastTimestamp > 0;
+  const rebuilt: string[] = [];
+  const refused: string[] = [];
+  const pgliteChanged = (name: string): boolean =>
+    (before[name]?.path === 'pglite' || now[name]?.path === 'pglite') &&
+    before[name]?.fingerprint !== now[name]?.fingerprint;
+  for (const view of parsed.views) {
+    const was = before[view.name];
+    const is = now[view.name] as ViewRecord;
+    if (was && was.fingerprint === is.fingerprint && was.path === is.path) continue;
+    const readsTable = (planned.find((p) => p.name === view.name)?.reads ?? []).some((r) => tables.has(r));
+    const sameState = was !== undefined && was.state === is.state && was.path === is.path;
+    if (pgliteChanged(view.name) || (hasHistory && readsTable && !sameState)) {
+      refused.push(`"${view.name}" (line ${view.line})`);
+      continue;
+    }
+    // Stored errors belong to the old definition; a state that is not reused is built again.
+    dropState(store, view.name, sameState ? ['errors'] : OPERATOR_ROLES);
+    rebuilt.push(view.name);
+  }
+  const dropped = Object.keys(before).filter((name) => !(name in now));
+  if (dropped.some(pgliteChanged)) refused.push(...dropped.filter(pgliteChanged).map((n) => `"${n}"`));
+  if (refused.length > 0) {
+    throw new ViewcastError(
+      'VIEWCAST_DATA_DIR_MISMATCH',
+      `The views file changed since the data directory ${dataDir ?? ''} was made, and view ${refused.join(', ')} ` +
+        `would need the events already counted, which it does not keep (or runs on PGlite, whose views cannot ` +
+        `change in place). Restore the view's previous definition, add the new one under another name that reads ` +
+        `only other views, point --data-dir at a new directory, or delete it to start over.`,
+    );
+  }
+  for (const name of dropped) dropState(store, name, OPERATOR_ROLES);
+  // The deletions are committed before the graph reads the state back.
+  await store.commit(store.lastTimestamp, {}, store.pending);
+  return { rebuilt, dropped };
+}
