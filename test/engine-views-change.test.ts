@@ -80,7 +80,7 @@ CREATE VIEW busiest AS SELECT * FROM per_user ORDER BY n DESC LIMIT 1;`,
 
     const second = writeViews(
       `${TABLE}\nCREATE VIEW counter AS SELECT count(*) AS n FROM recentchanges WHERE bot;\n`,
-      dir,
+      fresh().dir,
     );
     await assert.rejects(
       startEngine(second, { dataDir }),
