@@ -86,8 +86,10 @@ export async function reconcileViews(
 ): Promise<{ rebuilt: string[]; dropped: string[] }> {
   const now = recordsOf(parsed, planned);
   const stored = store.meta(META_KEY);
-  store.setMeta(META_KEY, JSON.stringify(now));
-  if (store.created || stored === undefined) return { rebuilt: [], dropped: [] };
+  if (store.created || stored === undefined) {
+    store.setMeta(META_KEY, JSON.stringify(now));
+    return { rebuilt: [], dropped: [] };
+  }
   const before = JSON.parse(stored) as Record<string, ViewRecord>;
   const tables = new Set(parsed.tables.map((t) => t.name));
   const hasHistory = store.lastTimestamp > 0;
@@ -122,6 +124,7 @@ export async function reconcileViews(
     );
   }
   for (const name of dropped) dropState(store, name, OPERATOR_ROLES);
+  store.setMeta(META_KEY, JSON.stringify(now));
   // The deletions are committed before the graph reads the state back.
   await store.commit(store.lastTimestamp, {}, store.pending);
   return { rebuilt, dropped };
