@@ -131,14 +131,14 @@ describe('server restart under an open dashboard', { timeout: 180_000 }, () => {
     );
     assert.deepEqual(loads, [], 'no reload');
     await screenshot(page, 'restart-converged');
-    // The replays are over and the source says so; the server's clock still ticks, so progress
-    // keeps coming and the badge stays "live".
+    // The replays are over: with nothing new, not even progress, the badge stops claiming "live",
+    // and the source says why.
+    await waitForText(page, '#connection', 'stale', 30_000);
     await waitForText(
       page,
       '#source',
       'replay of recentchange-2026-05-05-2476.jsonl + replay of more.jsonl, finished',
     );
-    await waitForText(page, '#connection', 'live');
     assert.deepEqual(
       watched.problems.filter((problem) => !REFUSED_RECONNECT.test(problem)),
       [],

@@ -88,7 +88,8 @@ export interface RunningViewcast extends ChildViewcast {
 
 /** Starts `viewcast serve` and resolves once it listens. */
 export async function startViewcast(args: string[], options: RunOptions = {}): Promise<RunningViewcast> {
-  const run = runViewcast(['serve', '--port', '0', '--pg-port', '0', ...args], options);
+  // No clock ticks unless a test asks for them (`--tick`), as in support/server.ts.
+  const run = runViewcast(['serve', '--port', '0', '--pg-port', '0', '--tick', '0', ...args], options);
   const match = await run.waitFor(/listening on (http:\/\/\S+)/);
   return {
     ...run,
