@@ -90,6 +90,9 @@ describe('replay of the 2,476-event recording, end to end', { timeout: 300_000 }
         ['counter', ['count']],
         ['user_edits', ['user', 'count']],
         ['top10', ['user', 'count']],
+        ['edits_per_second', ['second', 'edits']],
+        ['recent_user_edits', ['user', 'count']],
+        ['top10_recent', ['user', 'count']],
       ],
     );
   });
