@@ -133,8 +133,15 @@ export class MuxClient {
     return (this.views.get(view)?.rows.rows() ?? []).sort(compareRows);
   }
 
-  close(): void {
+  /**
+   * Closes the socket; resolves once the close handshake is over. Frames the server sent before it
+   * saw the close still arrive (and are applied) until then.
+   */
+  close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
     this.socket.close();
+    return closed;
   }
 }
 
