@@ -14,7 +14,13 @@ import {
   type SqlType,
 } from '../scalar/index.js';
 import { exprKey, kindOf, nameList, walk, type AstNode } from './ast.js';
-import { collectAggregates, containsAggregate, layoutAggregates } from './aggregate-calls.js';
+import {
+  collectAggregates,
+  containsAggregate,
+  layoutAggregates,
+  type AggregateCall,
+  type AggregateLayout,
+} from './aggregate-calls.js';
 import { groupKeys, limits, sortItems, type SortItem, type Target } from './clauses.js';
 import { columnName } from './column-names.js';
 import type { DeltaViewPlan, PlanColumn, Stage, TopKStage } from './delta-plan.js';
@@ -120,24 +126,21 @@ function groupedStages(
   const keys = keyNodes.map((node) => compileExpr(node, source.scope));
   const hidden = sorts.filter((s) => s.column === null).map((s) => s.node);
   const calls = collectAggregates([targets.map((t) => t.node), select.havingClause, hidden]);
-  const layout = layoutAggregates(calls, source.scope, keys.length);
-  // Over the reduce's rows [...keys, ...aggregate values]: substitution maps the key expressions
-  // and the aggregate calls to those columns; any other column reference is not grouped.
-  const slots = new Map<string, number>();
-  keyNodes.forEach((node, i) => slots.set(exprKey(node), i));
-  calls.forEach((call, i) => slots.set(call.key, keys.length + i));
-  const scope: Scope = {
-    columns: [
-      ...keys.map((k, i) => ({ name: ` key ${i}`, type: k.type })),
-      ...layout.specs.map((s, i) => ({ name: ` aggregate ${i}`, type: s.def.resultType })),
-    ],
-  };
-  const compileGrouped = (node: unknown): CompiledExpr => {
-    checkGrouped(node, slots, source.alias, inputColumns);
-    return compileExpr(node, scope, { substitute: (n) => slots.get(exprKey(n)) });
-  };
-  const having = select.havingClause ? booleanExpr(compileGrouped(select.havingClause), 'HAVING') : null;
-  const output = [...targets.map((t) => compileGrouped(t.node)), ...hidden.map(compileGrouped)];
+  const compileOver = (computed: AggregateCall[], unused: AggregateCall[]): GroupedExprs =>
+    compileOverGroups(select, source, inputColumns, { keyNodes, keys, computed, unused }, [
+      ...targets.map((t) => t.node),
+      ...hidden,
+    ]);
+  let grouped = compileOver(calls, []);
+  // An aggregate whose every use folding removed (`count(x) IS NULL OR TRUE`) is not computed, as
+  // Postgres's planner removes it: an error its argument would raise never happens.
+  const unused = calls.filter((_, i) => grouped.removed(keys.length + i));
+  if (unused.length > 0)
+    grouped = compileOver(
+      calls.filter((call) => !unused.includes(call)),
+      unused,
+    );
+  const { layout, having, output } = grouped;
   const stages: Stage[] = [
     // Rows that already are [...keys] (`GROUP BY "user"` over a row of "user"), or that the reduce
     // does not read (count(*) alone), pass unchanged: no array per event.
@@ -161,6 +164,61 @@ function groupedStages(
     },
   ];
   return { stages, types: output.map((e) => e.type) };
+}
+
+interface GroupedExprs {
+  layout: AggregateLayout;
+  having: CompiledExpr | null;
+  output: CompiledExpr[];
+  /** True when folding removed every use of the reduce's column `slot`. */
+  removed(slot: number): boolean;
+}
+
+/**
+ * HAVING and the select list (then hidden ORDER BY columns) over the reduce's rows [...keys,
+ * ...aggregate values]: substitution maps the key expressions and the aggregate calls to those
+ * columns; any other column reference is not grouped.
+ */
+function compileOverGroups(
+  select: ViewStatement['ast'],
+  source: Source,
+  inputColumns: Set<string>,
+  groups: { keyNodes: unknown[]; keys: CompiledExpr[]; computed: AggregateCall[]; unused: AggregateCall[] },
+  outputs: unknown[],
+): GroupedExprs {
+  const { keyNodes, keys, computed, unused } = groups;
+  const layout = layoutAggregates(computed, source.scope, keys.length);
+  // Calls whose uses folding removes still compile where they stand: as columns past the reduce's
+  // rows, never read.
+  const unusedTypes = layoutAggregates(unused, source.scope, 0).specs.map((s) => s.def.resultType);
+  const slots = new Map<string, number>();
+  keyNodes.forEach((node, i) => slots.set(exprKey(node), i));
+  [...computed, ...unused].forEach((call, i) => slots.set(call.key, keys.length + i));
+  const scope: Scope = {
+    columns: [
+      ...keys.map((k, i) => ({ name: ` key ${i}`, type: k.type })),
+      ...[...layout.specs.map((s) => s.def.resultType), ...unusedTypes].map((type, i) => ({
+        name: ` aggregate ${i}`,
+        type,
+      })),
+    ],
+  };
+  const uses = new Map<number, number>();
+  const count = (slot: number, by: number): void => void uses.set(slot, (uses.get(slot) ?? 0) + by);
+  const compileGrouped = (node: unknown): CompiledExpr => {
+    checkGrouped(node, slots, source.alias, inputColumns);
+    const substitute = (n: unknown): number | undefined => {
+      const slot = slots.get(exprKey(n));
+      if (slot !== undefined) count(slot, 1);
+      return slot;
+    };
+    const expr = compileExpr(node, scope, { substitute });
+    for (const slot of expr.dropped ?? []) count(slot, -1);
+    return expr;
+  };
+  const having = select.havingClause ? booleanExpr(compileGrouped(select.havingClause), 'HAVING') : null;
+  const output = outputs.map(compileGrouped);
+  return { layout, having, output, removed: (slot) => uses.get(slot) === 0 };
 }
 
 /** Postgres's error for a column that is neither grouped nor inside an aggregate. */

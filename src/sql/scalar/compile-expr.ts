@@ -155,7 +155,7 @@ export function compileExpr(node: unknown, scope: Scope, options: CompileOptions
       if (index !== undefined) {
         const col = scope.columns[index];
         if (!col) throw new SqlCompileError('XX000', `substituted column ${index} is not in the scope`);
-        return { type: col.type, ev: (row) => row[index] ?? null, column: index };
+        return { type: col.type, ev: (row) => row[index] ?? null, column: index, slots: [index] };
       }
       const [kind, body] = nodeKind(n);
       switch (kind) {
@@ -185,5 +185,5 @@ export function compileExpr(node: unknown, scope: Scope, options: CompileOptions
   };
   const e = compiler.compile(node);
   const typed = e.type === 'unknown' ? coerce(e, 'text') : e;
-  return { type: typed.type, eval: typed.ev };
+  return { type: typed.type, eval: typed.ev, ...(typed.dropped ? { dropped: typed.dropped } : {}) };
 }

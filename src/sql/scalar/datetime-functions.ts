@@ -4,7 +4,7 @@
  * timestamp and timestamptz share every computation.
  */
 import { SqlEvalError, type SqlType, type Value } from './interface.js';
-import { strict2, strict1, type Expr } from './expr.js';
+import { foldStrict, strict2, strict1, type Expr } from './expr.js';
 import {
   civilFromDays,
   daysFromCivil,
@@ -277,17 +277,20 @@ export function compileDateTimeFunction(name: string, args: readonly Expr[]): Ex
       const se = stride.ev;
       const xe = x.ev;
       const oe = o.ev;
-      return {
-        type,
-        ev: (row, ctx) => {
-          const a = se(row, ctx);
-          const b = xe(row, ctx);
-          const c = oe(row, ctx);
-          return a === null || b === null || c === null
-            ? null
-            : dateBin(a as Interval, b as Micros, c as Micros);
+      return foldStrict(
+        {
+          type,
+          ev: (row, ctx) => {
+            const a = se(row, ctx);
+            const b = xe(row, ctx);
+            const c = oe(row, ctx);
+            return a === null || b === null || c === null
+              ? null
+              : dateBin(a as Interval, b as Micros, c as Micros);
+          },
         },
-      };
+        [stride, x, o],
+      );
     }
     case 'to_timestamp': {
       const [x0] = args;

@@ -18,6 +18,13 @@ export interface Expr {
   constant?: boolean;
   /** The scope index when the expression is a bare column reference (for the fast paths). */
   column?: number;
+  /**
+   * Substituted scope columns (CompileOptions.substitute: a grouped query's aggregate calls and
+   * keys) the expression reads, one entry per occurrence.
+   */
+  slots?: readonly number[];
+  /** Occurrences of substituted columns that folding removed (see `foldStrict`, AND / OR). */
+  dropped?: readonly number[];
 }
 
 const NO_ROW: readonly Value[] = [];
@@ -27,18 +34,57 @@ export function constantExpr(type: SqlType, value: Value): Expr {
   return { type, ev: () => value, constant: true };
 }
 
+/** The value of a constant expression; undefined when `e` is not constant or its value is an error. */
+export function constantValue(e: Expr): Value | undefined {
+  if (!e.constant) return undefined;
+  try {
+    return e.ev(NO_ROW, NO_CTX);
+  } catch (error) {
+    if (error instanceof SqlEvalError) return undefined;
+    throw error;
+  }
+}
+
+/** `e` built from `inputs`: it reads their substituted columns, and what they dropped stays dropped. */
+function tracked(e: Expr, inputs: readonly Expr[]): Expr {
+  const slots = inputs.flatMap((i) => i.slots ?? []);
+  const dropped = inputs.flatMap((i) => i.dropped ?? []);
+  if (slots.length === 0 && dropped.length === 0) return e;
+  return { ...e, ...(slots.length > 0 ? { slots } : {}), ...(dropped.length > 0 ? { dropped } : {}) };
+}
+
+/**
+ * A constant that replaces an expression over `inputs` without evaluating them (Postgres folds it
+ * while planning): their substituted columns are dropped, so an aggregate read only there is
+ * never computed, as in Postgres.
+ */
+export function replacedBy(type: SqlType, value: Value, inputs: readonly Expr[]): Expr {
+  const dropped = inputs.flatMap((i) => [...(i.slots ?? []), ...(i.dropped ?? [])]);
+  return { ...constantExpr(type, value), ...(dropped.length > 0 ? { dropped } : {}) };
+}
+
 /**
  * Folds an expression whose inputs are all constant. An evaluation error is left for run time:
  * the row that reaches it is in error, as a view in Materialize is, instead of the view failing to compile.
  */
 export function fold(e: Expr, inputs: readonly Expr[]): Expr {
-  if (!inputs.every((i) => i.constant)) return e;
+  if (!inputs.every((i) => i.constant)) return tracked(e, inputs);
   try {
-    return constantExpr(e.type, e.ev(NO_ROW, NO_CTX));
+    return tracked(constantExpr(e.type, e.ev(NO_ROW, NO_CTX)), inputs);
   } catch (error) {
-    if (error instanceof SqlEvalError) return e;
+    if (error instanceof SqlEvalError) return tracked(e, inputs);
     throw error;
   }
+}
+
+/**
+ * Folds a call of a strict function or operator (NULL in, NULL out). As Postgres's planner does
+ * (eval_const_expressions), a constant NULL argument makes the call a constant NULL at once: the
+ * other arguments are never evaluated, so an error they would raise never happens.
+ */
+export function foldStrict(e: Expr, inputs: readonly Expr[]): Expr {
+  if (inputs.some((i) => i.constant && constantValue(i) === null)) return replacedBy(e.type, null, inputs);
+  return fold(e, inputs);
 }
 
 /** An untyped literal read as `type` now (Postgres does it while parsing: errors are compile errors). */
@@ -89,7 +135,7 @@ export function castExpr(e: Expr, type: SqlType, typmod?: [number, number?]): Ex
 /** A strict unary function: NULL in, NULL out. */
 export function strict1(type: SqlType, a: Expr, fn: (x: Value) => Value): Expr {
   const ae = a.ev;
-  return fold(
+  return foldStrict(
     {
       type,
       ev: (row, ctx) => {
@@ -105,7 +151,7 @@ export function strict1(type: SqlType, a: Expr, fn: (x: Value) => Value): Expr {
 export function strict2(type: SqlType, a: Expr, b: Expr, fn: (x: Value, y: Value) => Value): Expr {
   const ae = a.ev;
   const be = b.ev;
-  return fold(
+  return foldStrict(
     {
       type,
       ev: (row, ctx) => {

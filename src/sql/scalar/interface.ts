@@ -72,6 +72,11 @@ export interface CompiledExpr {
    * overflow): the caller turns it into an error that is data (see engine/delta/interface.ts).
    */
   eval(row: readonly Value[], ctx: EvalContext): Value;
+  /**
+   * Uses of substituted columns that constant folding removed, one entry per use (`count(x) IS
+   * NULL OR TRUE` is TRUE): an aggregate whose every use was removed is not computed, as in Postgres.
+   */
+  dropped?: readonly number[];
 }
 
 /** The expression (or aggregate) is valid SQL but the delta path does not support it: a fallback reason. */

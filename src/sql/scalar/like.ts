@@ -5,7 +5,7 @@
  * its escape character is an error only when matching reaches that end with text left, as in Postgres.
  */
 import { SqlCompileError, SqlEvalError, type Value } from './interface.js';
-import { coerce, fold, type Expr } from './expr.js';
+import { coerce, foldStrict, type Expr } from './expr.js';
 import { isTextType } from './types.js';
 import { pgLower } from './text-functions.js';
 import type { Compiler } from './compile-expr.js';
@@ -75,7 +75,7 @@ export function compileLike(c: Compiler, n: Node): Expr {
   const le = left.ev;
   const pe = pattern.ev;
   const ee = esc?.ev;
-  return fold(
+  return foldStrict(
     {
       type: 'boolean',
       ev: (row, ctx) => {

@@ -1,9 +1,10 @@
 /**
  * Three-valued logic: AND / OR / NOT (evaluated left to right, AND stopping at the first FALSE and
  * OR at the first TRUE, as Postgres's executor does), IS [NOT] NULL, IS [NOT] TRUE / FALSE / UNKNOWN.
+ * As Postgres's planner does, `x AND FALSE` is FALSE and `x OR TRUE` is TRUE without evaluating x.
  */
 import { SqlCompileError, type Value } from './interface.js';
-import { coerce, fold, type Ev, type Expr } from './expr.js';
+import { coerce, constantValue, fold, replacedBy, type Ev, type Expr } from './expr.js';
 import type { Compiler } from './compile-expr.js';
 
 type Node = Record<string, unknown>;
@@ -77,6 +78,9 @@ export function compileLogic(c: Compiler, kind: string, n: Node): Expr {
         args,
       );
     }
+    // A constant FALSE decides an AND, a constant TRUE an OR, whatever the other operands.
+    const decisive = label === 'OR';
+    if (args.some((a) => constantValue(a) === decisive)) return replacedBy('boolean', decisive, args);
     const evs = args.map((a) => a.ev);
     return fold({ type: 'boolean', ev: label === 'AND' ? and(evs) : or(evs) }, args);
   }

@@ -4,7 +4,7 @@
  * literal takes the other side's type, and a pair without an operator is 42883.
  */
 import { SqlCompileError, SqlEvalError, Unsupported, type SqlType, type Value } from './interface.js';
-import { coerce, fold, strict2, type Ev, type Expr } from './expr.js';
+import { coerce, constantValue, fold, foldStrict, replacedBy, strict2, type Ev, type Expr } from './expr.js';
 import { intAdd, intDiv, intMod, intMul, intSub, isIntType, type Int8, type IntType } from './integers.js';
 import { numericAdd, numericDiv, numericMod, numericMul, numericSub } from './numeric.js';
 import { checkFloat } from './floats.js';
@@ -82,7 +82,7 @@ function intArithmetic(op: string, type: IntType, a: Expr, b: Expr): Expr {
       };
     }
   }
-  return fold({ type, ev }, [a, b]);
+  return foldStrict({ type, ev }, [a, b]);
 }
 
 function numericOp(op: string): (a: Value, b: Value) => Value {
@@ -170,15 +170,17 @@ export function comparable(op: string, left: Expr, right: Expr): [Expr, Expr, Sq
  */
 function dateAsInstant(e: Expr, type: SqlType): Expr {
   const ev = e.ev;
-  return {
-    type,
-    ev: (row, ctx) => {
-      const d = ev(row, ctx) as number | null;
-      if (d === null || !Number.isFinite(d)) return d;
-      return d >= TIMESTAMP_END_DAYS ? Infinity : joinMicros(d, 0);
+  return fold(
+    {
+      type,
+      ev: (row, ctx) => {
+        const d = ev(row, ctx) as number | null;
+        if (d === null || !Number.isFinite(d)) return d;
+        return d >= TIMESTAMP_END_DAYS ? Infinity : joinMicros(d, 0);
+      },
     },
-    ...(e.constant ? { constant: true } : {}),
-  };
+    [e],
+  );
 }
 
 /** = <> != < <= > >= */
@@ -186,8 +188,10 @@ export function comparison(op: string, left: Expr, right: Expr): Expr {
   const test = TESTS[op];
   if (!test) throw noOperator(op, left.type, right.type);
   const [a, b, type] = comparable(op, left, right);
+  // Comparisons are strict: one with a NULL constant is folded before any fast path is picked.
+  if ([a, b].some((e) => e.constant && constantValue(e) === null)) return replacedBy('boolean', null, [a, b]);
   const fast = fastComparison(op, a, b, type);
-  if (fast) return fast;
+  if (fast) return fold(fast, [a, b]);
   if (
     op === '=' &&
     (isIntType(type) || isTextType(type) || type === 'boolean' || type === 'date' || isTimestamp(type))
@@ -205,14 +209,16 @@ export function concat(left: Expr, right: Expr): Expr {
     if (textish(e.type)) return coerce(e, 'text');
     const t = e.type;
     const ev = e.ev;
-    return {
-      type: 'text',
-      ev: (row, ctx) => {
-        const v = ev(row, ctx);
-        return v === null ? null : formatOutput(t, v);
+    return fold(
+      {
+        type: 'text',
+        ev: (row, ctx) => {
+          const v = ev(row, ctx);
+          return v === null ? null : formatOutput(t, v);
+        },
       },
-      ...(e.constant ? { constant: true } : {}),
-    };
+      [e],
+    );
   };
   return strict2('text', asText(left), asText(right), (x, y) => (x as string) + (y as string));
 }
