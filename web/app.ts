@@ -1,6 +1,6 @@
 /**
- * The Wikipedia edits dashboard. One client follows `counter` and `top10` over one connection, so
- * both always come from the same moment; the client's events update one store, and a renderer
+ * The Wikipedia edits dashboard. One client follows `counter`, `top10` and the windowed views over
+ * one connection, so all always come from the same moment; the client's events update one store, and a renderer
  * commits the store to the page once per frame, redrawing only the parts whose slice changed.
  */
 import { connect, endpoint } from '../src/client/index.js';
@@ -14,6 +14,7 @@ import {
   applyStatus,
   describeSources,
   INITIAL_STATE,
+  RECENT_VIEW,
   type DashboardState,
 } from './dashboard/state.js';
 import { Top10Chart } from './dashboard/top10-chart.js';
@@ -27,11 +28,16 @@ async function refreshSource(store: Store<DashboardState>): Promise<void> {
 
 async function main(): Promise<void> {
   const store = new Store<DashboardState>(INITIAL_STATE);
-  const chart = await Top10Chart.create(byId('top10'));
+  const [chart, recentChart] = await Promise.all([
+    Top10Chart.create(byId('top10'), (state) => state.top10),
+    Top10Chart.create(byId('top10-recent'), (state) => state.top10Recent, '#1f7a52'),
+  ]);
   const parts = [
     chart,
+    recentChart,
     counterPart,
-    tablePart,
+    tablePart('top10-table', (state) => state.top10),
+    tablePart('top10-recent-table', (state) => state.top10Recent),
     new RateChart(byId('rate'), byId('rate-summary')),
     asOfPart,
     connectionPart,
@@ -40,10 +46,10 @@ async function main(): Promise<void> {
   new Renderer(store, parts, (state) => {
     // The moment each part shows, for people (tooltips) and for tests: always the same one.
     const moment = state.timestamp === null ? '' : String(state.timestamp);
-    for (const id of ['as-of', 'counter', 'top10']) byId(id).dataset['timestamp'] = moment;
+    for (const id of ['as-of', 'counter', 'top10', 'top10-recent']) byId(id).dataset['timestamp'] = moment;
   });
 
-  const client = connect({ views: ['counter', 'top10', RATE_VIEW] });
+  const client = connect({ views: ['counter', 'top10', RATE_VIEW, RECENT_VIEW] });
   client.on('change', (event) => applyChange(store, client, event));
   client.on('progress', (timestamp) => applyProgress(store, timestamp));
   client.on('status', (event) => {

@@ -126,9 +126,9 @@ export async function commits(page: Page): Promise<Commit[]> {
   return page.evaluate(() => (window as unknown as { __commits: Commit[] }).__commits ?? []);
 }
 
-/** The chart's bars as [user, count], top to bottom, read from the SVG. */
-export async function chartRows(page: Page): Promise<Array<[string, number]>> {
-  const last = (await page.evaluate(() => {
+/** A top-10 chart's bars (`#top10` or `#top10-recent`) as [user, count], top to bottom, read from the SVG. */
+export async function chartRows(page: Page, chart = '#top10'): Promise<Array<[string, number]>> {
+  const last = (await page.evaluate((chart) => {
     const y = (element: Element): number => {
       const match = /translate\(\s*[-\d.e]+[ ,]\s*([-\d.e]+)/.exec(element.getAttribute('transform') ?? '');
       return match ? Number(match[1]) : 0;
@@ -138,9 +138,9 @@ export async function chartRows(page: Page): Promise<Array<[string, number]>> {
         .map((element) => ({ y: y(element), text: element.textContent ?? '' }))
         .sort((a, b) => a.y - b.y)
         .map((item) => item.text);
-    const values = texts('#top10 .mark-text.role-mark text');
-    return texts('#top10 .role-axis-label text').map((label, i) => [label, values[i] ?? '']);
-  })) as Array<[string, string]>;
+    const values = texts(`${chart} .mark-text.role-mark text`);
+    return texts(`${chart} .role-axis-label text`).map((label, i) => [label, values[i] ?? '']);
+  }, chart)) as Array<[string, string]>;
   return last.map(([user, count]) => [user, Number(count.replace(/,/g, ''))]);
 }
 

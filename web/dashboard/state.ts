@@ -26,16 +26,22 @@ export interface DashboardState {
   counter: number | null;
   /** The top-10 rows, highest count first (ties by name). */
   top10: readonly Row[];
+  /** The same over the last ten minutes (the windowed view `top10_recent`). */
+  top10Recent: readonly Row[];
   rate: RateSeries;
   connection: ConnectionStatus;
   transport: TransportKind | null;
   source: SourceInfo | null;
 }
 
+/** The ten most active editors of the last ten minutes (a temporal filter, views/wikirecent.sql). */
+export const RECENT_VIEW = 'top10_recent';
+
 export const INITIAL_STATE: DashboardState = {
   timestamp: null,
   counter: null,
   top10: [],
+  top10Recent: [],
   rate: EMPTY_RATE,
   connection: 'connecting',
   transport: null,
@@ -72,6 +78,7 @@ export function applyChange(store: Store<DashboardState>, client: ViewcastClient
     }
   }
   if (event.views['top10']) patch.top10 = sortTop(client.view('top10')?.rows.rows() ?? []);
+  if (event.views[RECENT_VIEW]) patch.top10Recent = sortTop(client.view(RECENT_VIEW)?.rows.rows() ?? []);
   // Time moves on even when nobody edits: the chart's right edge follows the moment.
   patch.rate ??= addToRate(state.rate, event.timestamp, 0);
   store.update(patch);

@@ -1,6 +1,6 @@
 /**
- * The top-10 bar chart: Vega-Lite through vega-embed, updated in place with changesets, never
- * redrawn. The chart's data is reconciled with the store's rows by value (a multiset difference),
+ * A top-10 bar chart (all time, or the last ten minutes): Vega-Lite through vega-embed, updated in
+ * place with changesets, never redrawn. The chart's data is reconciled with the store's rows by value (a multiset difference),
  * so whatever happened in between (batches, a reset after a reconnect) the chart ends equal to the
  * view. Vega runs its expression interpreter: the page needs no `eval` (strict CSP).
  */
@@ -16,11 +16,16 @@ import type { DashboardState } from './state.js';
 const COLUMNS = ['user', 'count'];
 const DATA = 'top10';
 
-const spec: TopLevelSpec = {
+/** The rows a chart shows, highest count first: `top10` or `top10Recent`. */
+export type TopSlice = (state: DashboardState) => readonly Row[];
+
+const spec = (color: string): TopLevelSpec => ({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   data: { name: DATA },
   width: 'container',
-  height: 330,
+  // A fixed step per row, not a fixed height: two editors get two bars of the usual size, not two
+  // slabs (the box around the chart keeps its height, so nothing below it moves).
+  height: { step: 33 },
   // resize: labels change with the data, and the padding around the plot must follow them.
   autosize: { type: 'fit-x', contains: 'padding', resize: true },
   // Ranked here rather than sorted by count alone: ties need a fixed order (by name, as in the table).
@@ -63,7 +68,7 @@ const spec: TopLevelSpec = {
     ],
   },
   layer: [
-    { mark: { type: 'bar', color: '#2458b3', cornerRadiusEnd: 4, height: { band: 0.78 } } },
+    { mark: { type: 'bar', color, cornerRadiusEnd: 4, height: { band: 0.78 } } },
     {
       mark: { type: 'text', align: 'left', baseline: 'middle', dx: 6, fontSize: 13, fontWeight: 600 },
       encoding: { text: { field: 'count', type: 'quantitative', format: ',d' }, color: { value: '#1b1b1f' } },
@@ -74,13 +79,16 @@ const spec: TopLevelSpec = {
     font: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
     axis: { labelColor: '#2b2c33' },
   },
-};
+});
 
 export class Top10Chart implements Part<DashboardState> {
-  private constructor(private readonly view: View) {}
+  private constructor(
+    private readonly view: View,
+    private readonly slice: TopSlice,
+  ) {}
 
-  static async create(container: HTMLElement): Promise<Top10Chart> {
-    const result = await embed(container, spec, {
+  static async create(container: HTMLElement, slice: TopSlice, color = '#2458b3'): Promise<Top10Chart> {
+    const result = await embed(container, spec(color), {
       actions: false,
       renderer: 'svg',
       ast: true,
@@ -89,11 +97,12 @@ export class Top10Chart implements Part<DashboardState> {
       defaultStyle: false,
       tooltip: false,
     });
-    return new Top10Chart(result.view);
+    return new Top10Chart(result.view, slice);
   }
 
   async render(state: DashboardState, previous: DashboardState | null): Promise<void> {
-    if (previous && state.top10 === previous.top10) return;
+    const rows = this.slice(state);
+    if (previous && rows === this.slice(previous)) return;
     const current = this.view.data(DATA) as Datum[];
     const shown = new Multiset();
     for (const datum of current)
@@ -102,7 +111,7 @@ export class Top10Chart implements Part<DashboardState> {
         1,
       );
     const target = new Multiset();
-    for (const row of state.top10) target.apply(row, 1);
+    for (const row of rows) target.apply(row, 1);
     const inserted: Row[] = [];
     const deleted: Row[] = [];
     for (const [row, diff] of difference(shown, target)) {

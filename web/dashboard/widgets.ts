@@ -1,4 +1,5 @@
 /** The small parts of the dashboard: counter, table, "as of", connection badge and source. */
+import type { Row } from '../../src/client/index.js';
 import type { Part } from '../lib/renderer.js';
 import type { DashboardState } from './state.js';
 
@@ -17,24 +18,30 @@ export const counterPart: Part<DashboardState> = {
   },
 };
 
-export const tablePart: Part<DashboardState> = {
-  render(state, previous) {
-    if (previous && state.top10 === previous.top10) return;
-    const body = byId<HTMLTableElement>('top10-table').tBodies[0];
-    if (!body) return;
-    const rows = state.top10.map((row, rank) => {
-      const tr = document.createElement('tr');
-      const user = document.createElement('td');
-      user.textContent = String(row[0] ?? '');
-      user.dataset['rank'] = String(rank + 1);
-      const count = document.createElement('td');
-      count.textContent = String(row[1] ?? '');
-      tr.append(user, count);
-      return tr;
-    });
-    body.replaceChildren(...rows);
-  },
-};
+/** The table under a top-10 chart: the same numbers, for screen readers and for copying. */
+export function tablePart(
+  id: string,
+  slice: (state: DashboardState) => readonly Row[],
+): Part<DashboardState> {
+  return {
+    render(state, previous) {
+      if (previous && slice(state) === slice(previous)) return;
+      const body = byId<HTMLTableElement>(id).tBodies[0];
+      if (body) body.replaceChildren(...slice(state).map(tableRow));
+    },
+  };
+}
+
+function tableRow(row: Row, rank: number): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  const user = document.createElement('td');
+  user.textContent = String(row[0] ?? '');
+  user.dataset['rank'] = String(rank + 1);
+  const count = document.createElement('td');
+  count.textContent = String(row[1] ?? '');
+  tr.append(user, count);
+  return tr;
+}
 
 export const asOfPart: Part<DashboardState> = {
   render(state, previous) {
