@@ -35,6 +35,16 @@ class ViewTable {
   changed(event: ChangeEvent): void {
     const change = event.views[this.view.name];
     if (!change) return;
+    // A view in error has no rows to show: the error says why, until the view recovers.
+    const message = byId('view-message');
+    if (this.view.error) {
+      message.hidden = false;
+      message.dataset['error'] = this.view.error.code;
+      message.textContent = this.view.error.message;
+    } else if (message.dataset['error']) {
+      message.hidden = true;
+      delete message.dataset['error'];
+    }
     // Rows that just arrived are highlighted, except on the first load where everything is new.
     this.fresh = change.reset ? new Set() : new Set(change.inserted.map(rowKey));
     this.render();
@@ -144,6 +154,7 @@ function main(): void {
     badge.textContent = status === 'closed' ? 'offline' : status;
   });
   client.on('error', (error) => {
+    if (error.code === 'VIEWCAST_VIEW_ERROR') return; // shown with the view's change
     const message = byId('view-message');
     message.hidden = false;
     message.textContent = error.message;

@@ -3,7 +3,7 @@
  * updating are one operation: the first message of a stream is the whole state, applied to empty.
  */
 import { consolidate, difference, Multiset, type Change, type Row } from '../core/multiset.js';
-import type { StreamMessage } from '../core/wire-protocol.js';
+import type { StreamMessage, ViewErrorBody } from '../core/wire-protocol.js';
 
 export type { StreamMessage };
 
@@ -13,6 +13,8 @@ export interface ViewChange {
   deleted: Row[];
   /** The server replaced the view's contents (a snapshot or a reset); the diff is still exact. */
   reset: boolean;
+  /** The view went into error: its rows are gone (all in `deleted`) until it recovers. */
+  error?: ViewErrorBody;
 }
 
 /** Expands signed changes into the wire's two lists; a row with diff +2 appears twice. */
@@ -37,6 +39,12 @@ export class LiveView {
   readonly rows = new Multiset();
   timestamp: number | null = null;
   columns: string[] = [];
+  /**
+   * Set while the view is in error (its SQL fails on some input it reads): the server sends no rows
+   * for it then, and the view holds none, so a page shows the error instead of stale rows. Cleared
+   * when the server sends the recovered view's state.
+   */
+  error: ViewErrorBody | null = null;
 
   constructor(readonly name = '') {}
 
@@ -55,7 +63,17 @@ export class LiveView {
     const changes = difference(this.rows, next);
     this.rows.applyAll(changes);
     this.timestamp = timestamp;
+    this.error = null;
     if (columns) this.columns = columns;
+    return changes;
+  }
+
+  /** The view went into error: drops its rows (returned as deletions) and keeps the error. */
+  fail(error: ViewErrorBody): Change[] {
+    const changes = difference(this.rows, new Multiset());
+    this.rows.applyAll(changes);
+    this.timestamp = null;
+    this.error = error;
     return changes;
   }
 
@@ -71,5 +89,6 @@ export class LiveView {
   reset(): void {
     this.rows.clear();
     this.timestamp = null;
+    this.error = null;
   }
 }

@@ -2,7 +2,12 @@
  * Follows one view over `/api/stream/:view`. Every (re)connection starts with the complete state,
  * so the view is cleared and rebuilt from it: a page is whole however late it connects. Reconnects
  * with jittered exponential backoff.
+ *
+ * A view in error sends one `{"error": {...}}` message and closes (4409): the view drops its rows and
+ * keeps the error (listeners of `onError` hear it); reconnects go on with growing backoff, and the
+ * first one after the view recovered brings its whole state again.
  */
+import type { StreamErrorMessage, ViewErrorBody } from '../core/wire-protocol.js';
 import { LiveView, type StreamMessage } from './live-view.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -30,6 +35,7 @@ export class StreamClient {
   private closed = false;
   private readonly listeners = new Set<(update: ViewUpdate) => void>();
   private readonly stateListeners = new Set<(state: StreamState) => void>();
+  private readonly errorListeners = new Set<(error: ViewErrorBody) => void>();
 
   constructor(
     readonly name: string,
@@ -41,6 +47,12 @@ export class StreamClient {
   onUpdate(listener: (update: ViewUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The view went into error (its rows are dropped until it recovers). */
+  onError(listener: (error: ViewErrorBody) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
   }
 
   onState(listener: (state: StreamState) => void): () => void {
@@ -64,7 +76,13 @@ export class StreamClient {
     this.socket = socket;
     let first = true;
     socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as StreamMessage;
+      const parsed = JSON.parse(String(event.data)) as StreamMessage | StreamErrorMessage;
+      if ('error' in parsed) {
+        this.view.fail(parsed.error);
+        for (const listener of this.errorListeners) listener(parsed.error);
+        return;
+      }
+      const message = parsed;
       if (first) this.view.reset();
       this.view.apply(message);
       const update = { view: this.name, message, snapshot: first };

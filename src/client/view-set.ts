@@ -10,10 +10,14 @@
  *   each got its own reset, or a batch or progress message at or after it arrived; or `flush()`
  *   (the client calls it after a short wait: a server that resumed the others from its log sends
  *   nothing more for them).
+ *
+ * A view in error (an `error` frame with code VIEWCAST_VIEW_ERROR) stays followed but loses its
+ * rows at once, with the error kept on the view; its `reset` (reason `recovered`) brings it back
+ * without holding the other views, which are already at that moment.
  */
 import type { Change } from '../core/multiset.js';
 import { LiveView, toChanges, toViewChange, type ViewChange } from './live-view.js';
-import type { ErrorMessage, ServerMessage, Timestamp } from './protocol.js';
+import { VIEW_ERROR_CODE, type ErrorMessage, type ServerMessage, type Timestamp } from './protocol.js';
 
 export interface ChangeEvent {
   /** The moment every followed view now reflects. */
@@ -96,6 +100,7 @@ export class ViewSet {
       case 'hello':
         return { hello: { protocol: message.protocol, views: message.views } };
       case 'error':
+        if (message.code === VIEW_ERROR_CODE && message.errors) return this.failView(message);
         if (message.view !== undefined && this.views.has(message.view)) {
           this.remove([message.view]);
           return { error: message, ...this.release() };
@@ -107,6 +112,24 @@ export class ViewSet {
       case 'reset':
         return this.receiveState(message);
     }
+  }
+
+  /** A followed view went into error: its rows go at once; a gate no longer waits for it. */
+  private failView(message: ErrorMessage): ReceiveResult {
+    const view = message.view === undefined ? undefined : this.views.get(message.view);
+    if (!view || !message.view) return { error: message };
+    const body = {
+      code: message.code,
+      message: message.message,
+      view: message.view,
+      errors: message.errors ?? [],
+    };
+    const cleared = view.fail(body);
+    this.gate?.waiting.delete(message.view);
+    const released = this.release();
+    const change: ChangeEvent = released.change ?? { timestamp: this.timestamp ?? 0, views: {} };
+    change.views[message.view] = { ...toViewChange(cleared, true), error: body };
+    return { error: message, change };
   }
 
   /**
@@ -125,7 +148,12 @@ export class ViewSet {
   }
 
   private receiveState(message: Held): ReceiveResult {
-    if (message.type === 'reset' && !this.gate && this.views.has(message.view)) {
+    if (
+      message.type === 'reset' &&
+      message.reason !== 'recovered' &&
+      !this.gate &&
+      this.views.has(message.view)
+    ) {
       // A resume the server could not serve for this view: hold everything until the others
       // are known to be at the reset's moment too.
       const others = this.names().filter((name) => name !== message.view);

@@ -4,7 +4,7 @@
  * change is a change to one file. Browser-safe (types and constants only).
  */
 import type { Row } from './multiset.js';
-import type { Timestamp } from '../engine/types.js';
+import type { Timestamp, ViewErrorInfo } from '../engine/types.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -26,6 +26,11 @@ export const PATHS = {
 
 /** The `/api/stream/:view` close code for a view the server does not have (4000-4999: ours). */
 export const CLOSE_UNKNOWN_VIEW = 4404;
+/**
+ * The `/api/stream/:view` close code for a view in error: the last message before it is a
+ * `StreamErrorMessage`; a client reconnects (with backoff) and gets the view again once it recovers.
+ */
+export const CLOSE_VIEW_IN_ERROR = 4409;
 /** WebSocket close code for a client that broke a limit (RFC 6455 "policy violation"). */
 export const CLOSE_POLICY = 1008;
 
@@ -63,7 +68,29 @@ export interface ResetMessage {
 }
 
 /** Why a view was reset; stable strings that clients may match on. */
-export type ResetReason = 'since-not-retained' | 'since-ahead' | 'behind';
+export type ResetReason = 'since-not-retained' | 'since-ahead' | 'behind' | 'recovered';
+
+/** The error code of a view in error (errors are data): its SQL fails on some input it reads. */
+export const VIEW_ERROR_CODE = 'VIEWCAST_VIEW_ERROR';
+
+/** Why a view is in error: SQLSTATE, Postgres's message and, where known, the failing value. */
+export type { ViewErrorInfo };
+
+/**
+ * A view in error, as `GET /api/views/:view` answers it (the body of its 409) and as streams send
+ * it: `message` names the view, the reason and the failing value; `errors` lists each reason.
+ */
+export interface ViewErrorBody {
+  code: string;
+  message: string;
+  view: string;
+  errors: ViewErrorInfo[];
+}
+
+/** The last message of an `/api/stream/:view` socket whose view is in error (then close 4409). */
+export interface StreamErrorMessage {
+  error: ViewErrorBody;
+}
 
 export interface ViewDiff {
   inserted: Row[];
@@ -101,6 +128,14 @@ export interface ErrorMessage {
   message: string;
   ref?: string;
   view?: string;
+  /**
+   * Present when `code` is `VIEWCAST_VIEW_ERROR`: the view is in error (not a refused request). It
+   * stays subscribed; no batches come for it until it recovers, and then a `reset` with reason
+   * `recovered` brings its whole state.
+   */
+  errors?: ViewErrorInfo[];
+  /** With `errors`: the timestamp at which the view was found in error. */
+  timestamp?: Timestamp;
 }
 
 export type ServerMessage =

@@ -15,6 +15,7 @@ import { canceled, PgError, SQLSTATE } from './pg-error.js';
 import type { PgLimits } from './pg-options.js';
 import type { AnalyzedQuery } from './query-analysis.js';
 import type { WorkerRequest, WorkerResponse, WorkerTable } from './query-protocol.js';
+import { refuseViewInError } from './view-error.js';
 
 export interface QueryResult {
   fields: Field[];
@@ -48,6 +49,7 @@ export class QueryService {
     let result: QueryResult;
     if (this.remote && !query.catalog) result = await this.remote.run(query.sql, params, signal);
     else {
+      refuseViewInError(this.hub, query.views);
       const tables = query.views.map((view) => this.table(view));
       const sql = query.sql.replace(/[\s;]+$/, '');
       result = await this.request({ kind: 'run', sql, params, tables, maxRows: this.limits.maxRows }, signal);

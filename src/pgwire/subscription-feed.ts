@@ -103,6 +103,14 @@ export class SubscriptionFeed {
     return this.queue.length - this.head;
   }
 
+  /** Ends the subscription with `error` (its view went into error): the reader gets it next. */
+  fail(error: PgError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.close();
+    this.signal();
+  }
+
   close(): void {
     for (const stop of this.stops.splice(0)) stop();
     this.queue = [];

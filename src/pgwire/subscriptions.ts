@@ -13,6 +13,7 @@ import type { SubscribeStatement, TimestampExpression } from './sql-ast.js';
 import type { SessionContext } from './statements.js';
 import { keyOrder, ShapedFeed, subscribeShape, type Feed, type OutputRow } from './subscribe-output.js';
 import { SubscriptionFeed } from './subscription-feed.js';
+import { refuseViewInError, watchViewError } from './view-error.js';
 
 export function channelFor(hub: Hub, view: string, position?: number): ViewChannel {
   const channel = hub.channel(view);
@@ -61,6 +62,7 @@ export async function openSubscription(
   } else {
     channel = channelFor(context.hub, statement.view, statement.viewPosition);
     columns = columnsOf(channel);
+    refuseViewInError(context.hub, [channel.name]);
   }
   try {
     const resolve = (expression: TimestampExpression): number =>
@@ -86,9 +88,14 @@ export async function openSubscription(
     const inner = new SubscriptionFeed(channel, { ...statement, view: channel.name, progress: true, asOf });
     const feed = new ShapedFeed(inner, statement.progress, keys, upTo);
     if (upTo !== null && upTo <= start) feed.done = true;
+    // A SUBSCRIBE over a view that goes into error ends with the error, as in Materialize.
+    const unwatch = statement.query
+      ? () => undefined
+      : watchViewError(context.hub, channel.name, (e) => inner.fail(e));
     const close = feed.close.bind(feed);
     feed.close = () => {
       close();
+      unwatch();
       release();
     };
     return { fields: shape.fields, feed, encode: shape.encode };

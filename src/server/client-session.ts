@@ -7,6 +7,11 @@
  * skipped batches are kept (its memory does not grow). When it drains, it gets one net diff per view
  * merged from the hub's retention log (or a `reset` when that log no longer reaches back or a snapshot
  * is smaller), closed by one `batch` frame that says how many batches were merged.
+ *
+ * A view in error (errors are data) is followed but not shown: the client gets an `error` frame
+ * (code VIEWCAST_VIEW_ERROR, the view, the reason and the failing value), then no batches of that
+ * view until it recovers, and then a `reset` (reason `recovered`) with its whole state. Its position
+ * is null meanwhile, so an SSE stream that resumes across the error gets the view's state anew.
  */
 import type { FrameKind } from '../core/wire-protocol.js';
 import type { Timestamp } from '../engine/types.js';
@@ -15,6 +20,7 @@ import type { Moment } from '../hub/moment.js';
 import type { ViewChannel } from '../hub/view-channel.js';
 import { batchFrame, progressFrame, type ResetReason } from '../hub/wire.js';
 import type { Positions } from './sse-position.js';
+import { statusVersion, viewError, viewErrorFrame } from './view-errors.js';
 
 export type { FrameKind };
 
@@ -48,8 +54,17 @@ export class ClientSession {
    * every frame, so an SSE id can say it exactly), or null while it has nothing yet.
    */
   readonly views = new Map<string, Timestamp | null>();
-  /** The followed views' names, sorted: the key under which a moment caches this client's frame. */
+  /** The shown views' names, sorted: the key under which a moment caches this client's frame. */
   private viewsKey = '';
+  /** Followed views this client was told are in error: no batches are sent for them. */
+  private readonly failing = new Set<string>();
+  /** The followed views whose batches are sent (not in error). */
+  private readonly shown = {
+    has: (view: string): boolean => this.views.has(view) && !this.failing.has(view),
+  };
+  private readonly statuses: { readonly value: number };
+  /** The hub's status version this client's `failing` was last compared with. */
+  private statusesSeen: number;
   /** Skipped batches since the client fell behind. */
   private merged = 0;
   behind = false;
@@ -67,7 +82,10 @@ export class ClientSession {
     private readonly limits: SessionLimits,
     private readonly events: SessionEvents,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.statuses = statusVersion(hub);
+    this.statusesSeen = this.statuses.value;
+  }
 
   private emit(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null): void {
     this.sink.send(kind, frame, timestamp, this.views);
@@ -131,8 +149,17 @@ export class ClientSession {
     const resumed: string[] = [];
     let oldest: Timestamp | null = null;
     // Hub order, so that frames list views the same way as live batches do.
+    const errors: Buffer[] = [];
     for (const channel of this.hub.views) {
       if (!views.includes(channel.name)) continue;
+      const error = viewError(this.hub, channel.name);
+      if (error) {
+        this.failing.add(channel.name);
+        this.views.set(channel.name, null);
+        errors.push(viewErrorFrame(error, now));
+        continue;
+      }
+      this.failing.delete(channel.name);
       const since = sinceOf(channel.name);
       const plan = since === null ? null : channel.replayFrom(since);
       if (since === null || plan === null || plan.kind === 'snapshot') {
@@ -160,6 +187,7 @@ export class ClientSession {
       if (reason === null) this.emit('snapshot', channel.subscribeSnapshot(), now);
       else this.emit('reset', channel.resetFrame(reason), now);
     }
+    for (const frame of errors) this.emit('error', frame, null);
     // Some views start over at `now`, others resumed from the log: say at once that those are at
     // `now` too, so a client holding the reset back for one moment across its views can apply it.
     if (fresh.length > 0 && resumed.length > 0) this.emit('progress', progressBuffer(now), now);
@@ -167,12 +195,54 @@ export class ClientSession {
   }
 
   unsubscribe(views: string[]): void {
-    for (const view of views) this.views.delete(view);
+    for (const view of views) {
+      this.views.delete(view);
+      this.failing.delete(view);
+    }
     this.rekey();
   }
 
   private rekey(): void {
-    this.viewsKey = [...this.views.keys()].sort().join('\n');
+    this.viewsKey = [...this.views.keys()]
+      .filter((view) => !this.failing.has(view))
+      .sort()
+      .join('\n');
+  }
+
+  /** Moves every shown view to `timestamp`; views in error stay at null (nothing shown). */
+  private moveTo(timestamp: Timestamp): void {
+    for (const view of this.views.keys()) if (!this.failing.has(view)) this.views.set(view, timestamp);
+  }
+
+  /**
+   * Tells the client about views that went into error since it was last told (only when some
+   * view's status changed at all), and returns the views that recovered: the caller sends their
+   * resets after the moment's batch, whose changes the reset already includes.
+   */
+  private syncErrors(timestamp: Timestamp): ViewChannel[] {
+    if (this.statusesSeen === this.statuses.value) return [];
+    this.statusesSeen = this.statuses.value;
+    const recovered: ViewChannel[] = [];
+    for (const channel of this.hub.views) {
+      if (!this.views.has(channel.name)) continue;
+      const error = viewError(this.hub, channel.name);
+      if (error && !this.failing.has(channel.name)) {
+        this.failing.add(channel.name);
+        this.views.set(channel.name, null);
+        this.emit('error', viewErrorFrame(error, timestamp), null);
+      } else if (!error && this.failing.has(channel.name)) recovered.push(channel);
+    }
+    this.rekey();
+    return recovered;
+  }
+
+  private sendRecovered(recovered: ViewChannel[], timestamp: Timestamp): void {
+    for (const channel of recovered) {
+      this.failing.delete(channel.name);
+      this.views.set(channel.name, timestamp);
+      this.emit('reset', channel.resetFrame('recovered'), timestamp);
+    }
+    if (recovered.length > 0) this.rekey();
   }
 
   onMoment(moment: Moment): void {
@@ -186,9 +256,11 @@ export class ClientSession {
       this.tryCatchUp();
       return;
     }
-    for (const view of this.views.keys()) this.views.set(view, moment.timestamp);
-    const frame = moment.frameForKey(this.viewsKey, this.views);
+    const recovered = this.syncErrors(moment.timestamp);
+    this.moveTo(moment.timestamp);
+    const frame = moment.frameForKey(this.viewsKey, this.shown);
     if (frame) this.emit('batch', frame, moment.timestamp);
+    this.sendRecovered(recovered, moment.timestamp);
   }
 
   /** Called periodically: catches a drained client up, or tells an idle one how fresh it is. */
@@ -199,9 +271,11 @@ export class ClientSession {
     }
     const now = this.hub.timestamp;
     if (this.views.size === 0 || now === null) return;
+    // A view can fail for good (a remote subscription) without a moment to carry the news.
+    this.sendRecovered(this.syncErrors(now), now);
     if (this.lastTimestamp !== null && now <= this.lastTimestamp) return;
     if (this.now() - this.lastSentAt < this.limits.progressMs) return;
-    for (const view of this.views.keys()) this.views.set(view, now);
+    this.moveTo(now);
     this.emit('progress', progressBuffer(now), now);
   }
 
@@ -215,7 +289,7 @@ export class ClientSession {
     const now = this.hub.timestamp ?? 0;
     const parts: Array<[string, string]> = [];
     for (const channel of this.hub.views) {
-      if (!this.views.has(channel.name)) continue;
+      if (!this.views.has(channel.name) || this.failing.has(channel.name)) continue;
       const at = this.views.get(channel.name) ?? null;
       if (at === null) {
         this.views.set(channel.name, now);

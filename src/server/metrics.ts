@@ -206,6 +206,25 @@ export class ServerMetrics {
       ['view'],
       () => hub.views.map((c) => [{ view: c.name }, c.retained?.bytes ?? 0]),
     );
+    // Each view's health (view-health.ts) as one 0/1 gauge per state, so an alert names the view.
+    const states = [
+      [
+        'error',
+        'viewcast_view_in_error',
+        'in error (its SQL fails on some input it reads, or it failed for good)',
+      ],
+      ['stuck', 'viewcast_view_stuck', 'stuck (delivered nothing for longer than the bound)'],
+      [
+        'reconnecting',
+        'viewcast_view_reconnecting',
+        'reconnecting (its subscription to the engine was lost)',
+      ],
+    ] as const;
+    for (const [state, name, what] of states) {
+      this.gauge(registers, name, `1 while the view is ${what}, else 0.`, ['view'], () =>
+        hub.viewNames.map((view) => [{ view }, hub.status(view)?.state === state ? 1 : 0]),
+      );
+    }
     this.gauge(
       registers,
       'viewcast_engine_lag_seconds',

@@ -9,13 +9,19 @@
  * This protocol has no way to say "start over", so when a snapshot is due instead (the log no
  * longer reaches back, or the change is larger than the view) the socket is closed (1008) and the
  * client reconnects for the whole state.
+ *
+ * A view in error (errors are data) cannot be shown as rows: its client gets one last message, the
+ * error as `GET /api/views/:view` answers it (`{"error": {code, message, view, errors}}`), and the
+ * socket closes with 4409. A client reconnecting while the view is still in error gets the same;
+ * once the view recovers, its reconnect gets the whole state as always.
  */
 import type { WebSocket } from 'ws';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import type { PublishedBatch } from '../hub/view-channel.js';
 import { streamFrameFrom } from '../hub/wire.js';
-import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW } from '../core/wire-protocol.js';
+import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW, CLOSE_VIEW_IN_ERROR } from '../core/wire-protocol.js';
+import { streamErrorText, viewError, viewErrorBody } from './view-errors.js';
 import { writeText } from './ws-frames.js';
 
 /** How often a client that fell behind is checked for having drained. */
@@ -48,6 +54,16 @@ export function serveStream(
     socket.close(CLOSE_UNKNOWN_VIEW, `unknown view "${view}"`.slice(0, 120));
     return;
   }
+  const inError = (): boolean => {
+    const error = viewError(hub, view);
+    if (!error) return false;
+    if (socket.readyState === socket.OPEN) {
+      writeText(socket, Buffer.from(streamErrorText(error)));
+      socket.close(CLOSE_VIEW_IN_ERROR, `view "${view}" is in error`.slice(0, 120));
+    }
+    return true;
+  };
+  if (inError()) return;
   /** The timestamp of the last message sent: the client's state once it reads everything. */
   let sentAt: Timestamp = channel.timestamp ?? 0;
   let drainCheck: NodeJS.Timeout | null = null;
@@ -82,7 +98,7 @@ export function serveStream(
     };
   const stop = channel.listen((batch) =>
     guarded(() => {
-      if (socket.readyState !== socket.OPEN) return;
+      if (socket.readyState !== socket.OPEN || inError()) return;
       if (drainCheck) return; // behind: the catch-up sends the net change later
       if (socket.bufferedAmount > bufferLimit) {
         drainCheck = setInterval(guarded(catchUp), DRAIN_CHECK_MS);
@@ -91,8 +107,13 @@ export function serveStream(
       send(batchBytes(batch), batch.timestamp);
     })(),
   );
+  // The hub reports the error before it applies the batch that carries it: the client is told at once.
+  const stopStatus = hub.onStatus((name, status) => {
+    if (name === view && viewErrorBody(name, status)) guarded(() => void inError())();
+  });
   const finish = (): void => {
     stop();
+    stopStatus();
     if (drainCheck) clearInterval(drainCheck);
     drainCheck = null;
   };
