@@ -53,7 +53,6 @@ export class IncrementalQueries implements QueryMaintainer {
   async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
     let reason: string;
     if (query.params > 0) reason = 'it has parameters';
-    else if (query.views.length !== 1) reason = 'it reads more than one view';
     else {
       try {
         const { channel, release } = queryChannels(this.hub).acquire(query.sql);
