@@ -253,6 +253,21 @@ export const ERROR_CODES = {
     action:
       'A bug in viewcast (a view was asked of the delta path that runs elsewhere): report it with the views file.',
   },
+  VIEWCAST_BAD_QUERY: {
+    category: 'input',
+    retryable: false,
+    action: "Fix the query: it must be one SELECT over one served view (GET /api/views lists them), in Postgres syntax.",
+  },
+  VIEWCAST_QUERIES_OFF: {
+    category: 'configuration',
+    retryable: false,
+    action: "Subscribe to a served view by name, or start the server with --allow-browser-queries to accept ad-hoc queries from browsers (see the security note in README).",
+  },
+  VIEWCAST_QUERY_NOT_INCREMENTAL: {
+    category: 'input',
+    retryable: false,
+    action: "Rewrite the query in a shape the delta path maintains (one served view in FROM: filters, projections, GROUP BY with count/sum/avg/min/max, DISTINCT, ORDER BY ... LIMIT), or define it as a view in the views file.",
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /**

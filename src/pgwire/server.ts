@@ -21,7 +21,7 @@ import { PG_DEFAULTS, type PgLimits, type PgSecurity } from './pg-options.js';
 import { scramSecret } from './password-auth.js';
 import { QueryService, type RemoteQueries } from './query-service.js';
 import { grammarLoaded } from './query-analysis.js';
-import { ReevaluatedQueries } from './query-views.js';
+import { IncrementalQueries, ReevaluatedQueries } from './query-views.js';
 
 export { md5Password } from './password-auth.js';
 export { isLoopback } from './connection.js';
@@ -73,7 +73,11 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
       hub: options.hub,
       limits: settings,
       queries,
-      maintainer: new ReevaluatedQueries(options.hub, queries, onInternalError),
+      maintainer: new IncrementalQueries(
+        options.hub,
+        new ReevaluatedQueries(options.hub, queries, onInternalError),
+        (message) => options.log.info(`pg wire: ${message}`),
+      ),
       setup: options.setup ?? {},
       onInternalError,
     },

@@ -9,6 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
+import { queryChannels } from '../hub/query-channels.js';
 import { TRANSPORTS, type Fanout } from './fanout.js';
 import type { Heartbeat } from './heartbeat.js';
 
@@ -184,6 +185,16 @@ export class ServerMetrics {
         }
         return [...staleness].map(([view, s]) => [{ view }, s]);
       },
+    );
+    this.gauge(
+      registers,
+      'viewcast_maintained_queries',
+      'Queries over served views kept current on the delta path (identical queries share one), and their subscribers.',
+      ['kind'],
+      () => [
+        [{ kind: 'pipelines' }, queryChannels(hub).size],
+        [{ kind: 'subscribers' }, queryChannels(hub).subscribers],
+      ],
     );
     this.gauge(
       registers,

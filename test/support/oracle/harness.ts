@@ -84,7 +84,7 @@ export function pickedRepresentative(sql: string): boolean {
 }
 
 /** The multiset with every decimal string at its smallest scale ('0.50' -> '0.5', '-0.00' -> '0'). */
-function byValue(counted: Counted): Counted {
+export function byValue(counted: Counted): Counted {
   const out: Counted = new Map();
   for (const [key, n] of counted) {
     const row = JSON.parse(key) as unknown[];

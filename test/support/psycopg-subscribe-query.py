@@ -1,0 +1,18 @@
+"""Streams `SUBSCRIBE (<query>) WITH (PROGRESS)` with psycopg's cursor.stream() until the first
+change at a timestamp after the snapshot's, then leaves the stream. Prints the rows it saw as JSON.
+Usage: psycopg-subscribe-query.py <postgres url> <query>"""
+import json
+import sys
+
+import psycopg
+
+rows = []
+with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+    first_ts = None
+    for ts, progressed, diff, *columns in conn.cursor().stream(f"SUBSCRIBE ({sys.argv[2]}) WITH (PROGRESS)"):
+        rows.append([str(ts), progressed, diff, *[None if c is None else str(c) for c in columns]])
+        if first_ts is None:
+            first_ts = ts
+        if not progressed and ts > first_ts:
+            break
+print(json.dumps({"rows": rows}))
