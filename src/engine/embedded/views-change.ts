@@ -8,9 +8,12 @@
  *   (its operators are rebuilt from their contents at every start anyway), or when the operator
  *   that stores its state reads the same rows with the same grouping and aggregates (only what
  *   follows changed: the select list, say `100 / NULLIF(3 - count(*), 0)` for `100 / (3 - count(*))`);
- * - anything else would need the events already counted, which the data directory does not keep:
- *   start-up is refused with the views named and what to do.
- * PGlite-path views live in PGlite's own database: a change among them is refused likewise.
+ * - anything else (an added view that reads a table, a changed grouping or aggregate, filter, top-k)
+ *   is computed from the retained event log (recompute.ts) before it is served, when the log holds
+ *   every event since the data directory was made; when it does not (`--retain` dropped some, or
+ *   they were ingested with `--retain 0`), start-up is refused with the views named and what to do.
+ *   Unchanged views keep their state: dropping old events only limits later recomputes.
+ * PGlite-path views live in PGlite's own database: a change among them is refused.
  */
 import { ViewcastError } from '../../core/errors.js';
 import type { ViewsFile, ViewStatement } from '../../sql/views-file.js';
@@ -74,26 +77,48 @@ function dropState(store: EngineStore, view: string, roles: string[]): void {
   }
 }
 
+export interface ReconcileOptions {
+  dataDir: string | null;
+  /** `--retain` as given, for the message that refuses a view. */
+  retain: string;
+  /** Computes the listed views from the retained event log (recompute.ts). */
+  recompute: (views: string[]) => Promise<void>;
+}
+
+/** Why the retained log cannot give a view every event, or null when it can. */
+function missingHistory(store: EngineStore): string | null {
+  const stats = store.log?.status;
+  if (!stats) return 'the data directory keeps no event log';
+  if (stats.since === 0) return null;
+  const from = stats.oldest === null ? 'none' : `only those since ${new Date(stats.oldest).toISOString()}`;
+  return (
+    `the retained event log no longer holds every event since the data directory was made (it holds ${from}: ` +
+    `older ones were dropped by --retain, were ingested with --retain 0, or predate the log)`
+  );
+}
+
 /**
  * Reconciles the stored state with the views file before the delta graph loads it. Returns the
- * names of the views whose state is built again, for the start-up log.
+ * names of the views whose state is built again or recomputed, and of those dropped, for the
+ * start-up log. Nothing is changed when start-up is refused.
  */
 export async function reconcileViews(
   store: EngineStore,
   parsed: ViewsFile,
   planned: PlannedView[],
-  dataDir: string | null,
-): Promise<{ rebuilt: string[]; dropped: string[] }> {
+  options: ReconcileOptions,
+): Promise<{ rebuilt: string[]; recomputed: string[]; dropped: string[] }> {
   const now = recordsOf(parsed, planned);
   const stored = store.meta(META_KEY);
   if (store.created || stored === undefined) {
     store.setMeta(META_KEY, JSON.stringify(now));
-    return { rebuilt: [], dropped: [] };
+    return { rebuilt: [], recomputed: [], dropped: [] };
   }
   const before = JSON.parse(stored) as Record<string, ViewRecord>;
   const tables = new Set(parsed.tables.map((t) => t.name));
   const hasHistory = store.lastTimestamp > 0;
   const rebuilt: string[] = [];
+  const recompute: string[] = [];
   const refused: string[] = [];
   const pgliteChanged = (name: string): boolean =>
     (before[name]?.path === 'pglite' || now[name]?.path === 'pglite') &&
@@ -104,28 +129,50 @@ export async function reconcileViews(
     if (was && was.fingerprint === is.fingerprint && was.path === is.path) continue;
     const readsTable = (planned.find((p) => p.name === view.name)?.reads ?? []).some((r) => tables.has(r));
     const sameState = was !== undefined && was.state === is.state && was.path === is.path;
-    if (pgliteChanged(view.name) || (hasHistory && readsTable && !sameState)) {
-      refused.push(`"${view.name}" (line ${view.line})`);
-      continue;
-    }
-    // Stored errors belong to the old definition; a state that is not reused is built again.
-    dropState(store, view.name, sameState ? ['errors'] : OPERATOR_ROLES);
-    rebuilt.push(view.name);
+    if (pgliteChanged(view.name)) refused.push(`"${view.name}" (line ${view.line})`);
+    else if (hasHistory && readsTable && !sameState) recompute.push(view.name);
+    else rebuilt.push(view.name);
   }
   const dropped = Object.keys(before).filter((name) => !(name in now));
   if (dropped.some(pgliteChanged)) refused.push(...dropped.filter(pgliteChanged).map((n) => `"${n}"`));
   if (refused.length > 0) {
     throw new ViewcastError(
       'VIEWCAST_DATA_DIR_MISMATCH',
-      `The views file changed since the data directory ${dataDir ?? ''} was made, and view ${refused.join(', ')} ` +
-        `would need the events already counted, which it does not keep (or runs on PGlite, whose views cannot ` +
-        `change in place). Restore the view's previous definition, add the new one under another name that reads ` +
-        `only other views, point --data-dir at a new directory, or delete it to start over.`,
+      `The views file changed since the data directory ${options.dataDir ?? ''} was made, and view ${refused.join(', ')} ` +
+        `runs on PGlite, whose views cannot change in place. Restore the view's previous definition, add the new ` +
+        `one under another name, point --data-dir at a new directory, or delete it to start over.`,
     );
   }
-  for (const name of dropped) dropState(store, name, OPERATOR_ROLES);
-  store.setMeta(META_KEY, JSON.stringify(now));
+  const missing = recompute.length > 0 ? missingHistory(store) : null;
+  if (missing !== null) {
+    const lines = recompute.map(
+      (name) => `"${name}" (line ${parsed.views.find((v) => v.name === name)?.line})`,
+    );
+    throw new ViewcastError(
+      'VIEWCAST_HISTORY_NOT_RETAINED',
+      `The views file changed since the data directory ${options.dataDir ?? ''} was made, and view ${lines.join(', ')} ` +
+        `must be computed from every event, but ${missing} (--retain ${options.retain} now). Restore the view's ` +
+        `previous definition; or start over with a new data directory (point --data-dir elsewhere, or delete it) ` +
+        `and run with --retain all, so that views can be added or changed later without losing history.`,
+    );
+  }
+  for (const name of rebuilt) {
+    // Stored errors belong to the old definition; a state that is not reused is built again.
+    const sameState = before[name]?.state === now[name]?.state && before[name]?.path === now[name]?.path;
+    dropState(store, name, sameState ? ['errors'] : OPERATOR_ROLES);
+  }
+  for (const name of [...dropped, ...recompute]) dropState(store, name, OPERATOR_ROLES);
+  // Until its recompute is committed, a view's record says it has no state: a restart after a
+  // crash drops what was half computed and starts its recompute again.
+  const pending: Record<string, ViewRecord> = { ...now };
+  for (const name of recompute) pending[name] = { fingerprint: '', state: 'recomputing', path: 'delta' };
+  store.setMeta(META_KEY, JSON.stringify(pending));
   // The deletions are committed before the graph reads the state back.
   await store.commit(store.lastTimestamp, {}, store.pending);
-  return { rebuilt, dropped };
+  if (recompute.length > 0) {
+    await options.recompute(recompute);
+    store.setMeta(META_KEY, JSON.stringify(now));
+    await store.commit(store.lastTimestamp, {}, store.pending);
+  }
+  return { rebuilt, recomputed: recompute, dropped };
 }

@@ -6,12 +6,14 @@
  *
  * Keys are strings: `s\0<op>\0=<key>` for an entry (`s\0<op>\0#<sha1>` with `[key, value]` for a
  * key too long for LMDB), `p\0<source>` for a position, `m\0<name>` for bookkeeping, `t` for the
- * timestamp and `q` for the pending transaction. Values are msgpack with bigints kept exact.
+ * timestamp, `q` for the pending transaction and `r\0...` for the retained event log
+ * (retained-log.ts). Values are msgpack with bigints kept exact.
  */
 import { createHash } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
 import { DELETED, WriteSet, type EngineStore, type PendingTransaction } from './engine-store.js';
+import { RetainedLog } from './retained-log.js';
 
 /** LMDB refuses keys above 1,978 bytes; longer entry keys are stored under their hash. */
 const MAX_PLAIN_KEY_BYTES = 1000;
@@ -35,16 +37,20 @@ export class LmdbEngineStore implements EngineStore {
   readonly created: boolean;
   lastTimestamp: Timestamp;
   pending: PendingTransaction | null;
+  readonly log: RetainedLog;
 
+  /** `retain`: whether ingest transactions' input is kept in the retained event log. */
   constructor(
     path: string,
     private readonly mode: CommitMode = 'async',
+    retain = true,
   ) {
     this.db = open({ path, encoder: { useBigIntExtension: true } as never, compression: false });
     const stored = this.db.get('t') as number | undefined;
     this.created = stored === undefined;
     this.lastTimestamp = stored ?? 0;
     this.pending = (this.db.get('q') as PendingTransaction | undefined) ?? null;
+    this.log = new RetainedLog(this.db, retain, this.created, this.lastTimestamp);
   }
 
   *entries(op: string): Iterable<[string, unknown]> {
@@ -84,6 +90,7 @@ export class LmdbEngineStore implements EngineStore {
     // The writes are taken now: entries set while this commit is in flight belong to the next one.
     const writes = this.writes;
     const metaWrites = this.metaWrites;
+    const retained = this.log.take();
     this.writes = new WriteSet();
     this.metaWrites = new Map();
     const write = (): void => {
@@ -98,6 +105,7 @@ export class LmdbEngineStore implements EngineStore {
       for (const [source, position] of Object.entries(positions)) void db.put(`p\0${source}`, position);
       for (const [key, value] of metaWrites) void db.put(`m\0${key}`, value);
       void db.put('t', timestamp);
+      this.log.write(timestamp, retained);
       if (pending) void db.put('q', pending);
       else if (this.pending) void db.remove('q');
     };
@@ -116,6 +124,7 @@ export class LmdbEngineStore implements EngineStore {
   }
 
   async close(): Promise<void> {
+    await this.log.idle();
     await this.db.close();
   }
 }
