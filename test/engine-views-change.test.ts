@@ -89,7 +89,7 @@ CREATE VIEW busiest AS SELECT * FROM per_user ORDER BY n DESC LIMIT 1;`,
       (error: unknown) =>
         error instanceof ViewcastError &&
         error.code === 'VIEWCAST_HISTORY_NOT_RETAINED' &&
-        /view "counter" \(line 2\) must be computed from every event/.test(error.message) &&
+        /view "counter" \(line 2\) needs every event since the data directory was made/.test(error.message) &&
         /ingested with --retain 0/.test(error.message) &&
         /--retain all/.test(error.message) &&
         /Restore the view's previous definition/.test(error.message),

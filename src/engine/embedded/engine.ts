@@ -23,16 +23,14 @@ import type {
 } from '../types.js';
 import { inputColumnsRead } from './columns-read.js';
 import { openEngineStore } from './open-store.js';
-import { reconcileViews } from './views-change.js';
-import { planViews } from '../../sql/planner/plan-views.js';
 import { applySliced } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { commitTickState, DEFAULT_TICK_MS } from './clock-tick.js';
 import type { RetainedEntry } from '../store/retained-log.js';
-import { DEFAULT_RETAIN_MS, formatRetain, Retention, type RetentionStatus } from './retention.js';
-import { recomputeViews } from './recompute.js';
+import { DEFAULT_RETAIN_MS, Retention, type RetentionStatus } from './retention.js';
+import { adoptViewsFile } from './adopt-views.js';
 
 export interface EmbeddedEngineOptions {
   viewsFile: string;
@@ -113,37 +111,15 @@ export class EmbeddedEngine implements IngestingEngine {
     this.store = store;
     try {
       const forcePglite = this.options.pgliteOnly ?? false;
-      const recomputed: string[] = [];
-      const change = await reconcileViews(store, parsed, planViews(parsed, { forcePglite }), {
+      const note = await adoptViewsFile(store, parsed, {
         dataDir,
-        retain: formatRetain(retainMs),
-        recompute: async (views) => {
-          const { events, seconds } = await recomputeViews({
-            store,
-            parsed,
-            views,
-            forcePglite,
-            now: this.clock.now(),
-            progress: this.options.onProgress ?? (() => undefined),
-            ...(this.options.progressMs !== undefined ? { everyMs: this.options.progressMs } : {}),
-          });
-          const rate = events / Math.max(seconds, 1e-3);
-          recomputed.push(
-            ...views.map(
-              (v) =>
-                `"${v}" recomputed from ${events} retained events in ${seconds.toFixed(1)} s (${Math.round(rate)} events/s)`,
-            ),
-          );
-        },
+        retainMs,
+        forcePglite,
+        now: this.clock.now(),
+        ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
+        ...(this.options.progressMs !== undefined ? { progressMs: this.options.progressMs } : {}),
       });
-      if (change.rebuilt.length > 0 || change.dropped.length > 0 || recomputed.length > 0)
-        this.notes.push(
-          `views file changed: ${[
-            ...change.rebuilt.map((v) => `"${v}" built again from its stored state and the views it reads`),
-            ...recomputed,
-            ...change.dropped.map((v) => `"${v}" removed, its state dropped`),
-          ].join('; ')}`,
-        );
+      if (note) this.notes.push(note);
       const graph = buildDeltaGraph(parsed, store, { forcePglite });
       this.graph = graph;
       const input = parsed.tables[0];

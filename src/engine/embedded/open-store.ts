@@ -12,7 +12,7 @@ import { LmdbEngineStore } from '../store/lmdb-store.js';
 import { MemoryEngineStore } from '../store/memory-store.js';
 
 /** Bumped whenever the layout of the data directory changes: an older one is refused. */
-export const DATA_FORMAT = '3';
+export const DATA_FORMAT = '4';
 
 export function viewsHash(viewsSql: string): string {
   return createHash('sha256').update(viewsSql).digest('hex');

@@ -1,6 +1,6 @@
 /**
- * A data directory started with an edited views file. Each view's fingerprint (the Postgres
- * grammar's own: comments and whitespace do not count) and a signature of the state it stores are
+ * A data directory started with an edited views file. Each view's identity (its parse tree:
+ * comments and whitespace do not count) and a signature of the state it stores are
  * remembered, and at start:
  * - an unchanged view keeps its state;
  * - a removed view's state is dropped;
@@ -15,10 +15,12 @@
  *   Unchanged views keep their state: dropping old events only limits later recomputes.
  * PGlite-path views live in PGlite's own database: a change among them is refused.
  */
+import { createHash } from 'node:crypto';
 import { ViewcastError } from '../../core/errors.js';
 import type { ViewsFile, ViewStatement } from '../../sql/views-file.js';
 import type { PlannedView } from '../delta/interface.js';
 import type { EngineStore } from '../store/engine-store.js';
+import { missingHistory } from './history-needs.js';
 
 interface ViewRecord {
   fingerprint: string;
@@ -61,11 +63,21 @@ function stateSignature(view: ViewStatement): string {
   return JSON.stringify(withoutLocations(depends));
 }
 
+/**
+ * What makes two definitions the same view: the parse tree without positions (comments and spacing
+ * do not count) and the column names. Not Postgres's fingerprint, which leaves out constants:
+ * `LIMIT 3` and `LIMIT 5` have the same one.
+ */
+function identity(view: ViewStatement): string {
+  const tree = JSON.stringify([withoutLocations(view.ast), view.columnNames ?? null]);
+  return createHash('sha256').update(tree).digest('hex');
+}
+
 function recordsOf(parsed: ViewsFile, planned: PlannedView[]): Record<string, ViewRecord> {
   const out: Record<string, ViewRecord> = {};
   for (const view of parsed.views) {
     const path = planned.find((p) => p.name === view.name)?.path ?? 'delta';
-    out[view.name] = { fingerprint: view.fingerprint, state: stateSignature(view), path };
+    out[view.name] = { fingerprint: identity(view), state: stateSignature(view), path };
   }
   return out;
 }
@@ -81,20 +93,11 @@ export interface ReconcileOptions {
   dataDir: string | null;
   /** `--retain` as given, for the message that refuses a view. */
   retain: string;
+  /** The engine's clock, and whether every view is forced onto PGlite. */
+  now: number;
+  forcePglite: boolean;
   /** Computes the listed views from the retained event log (recompute.ts). */
   recompute: (views: string[]) => Promise<void>;
-}
-
-/** Why the retained log cannot give a view every event, or null when it can. */
-function missingHistory(store: EngineStore): string | null {
-  const stats = store.log?.status;
-  if (!stats) return 'the data directory keeps no event log';
-  if (stats.since === 0) return null;
-  const from = stats.oldest === null ? 'none' : `only those since ${new Date(stats.oldest).toISOString()}`;
-  return (
-    `the retained event log no longer holds every event since the data directory was made (it holds ${from}: ` +
-    `older ones were dropped by --retain, were ingested with --retain 0, or predate the log)`
-  );
 }
 
 /**
@@ -143,17 +146,17 @@ export async function reconcileViews(
         `one under another name, point --data-dir at a new directory, or delete it to start over.`,
     );
   }
-  const missing = recompute.length > 0 ? missingHistory(store) : null;
-  if (missing !== null) {
-    const lines = recompute.map(
-      (name) => `"${name}" (line ${parsed.views.find((v) => v.name === name)?.line})`,
+  const missing = missingHistory(store, parsed, recompute, options.now, options.forcePglite);
+  if (missing.size > 0) {
+    const lines = [...missing].map(
+      ([name, why]) => `"${name}" (line ${parsed.views.find((v) => v.name === name)?.line}) ${why}`,
     );
     throw new ViewcastError(
       'VIEWCAST_HISTORY_NOT_RETAINED',
-      `The views file changed since the data directory ${options.dataDir ?? ''} was made, and view ${lines.join(', ')} ` +
-        `must be computed from every event, but ${missing} (--retain ${options.retain} now). Restore the view's ` +
-        `previous definition; or start over with a new data directory (point --data-dir elsewhere, or delete it) ` +
-        `and run with --retain all, so that views can be added or changed later without losing history.`,
+      `The views file changed since the data directory ${options.dataDir ?? ''} was made, and it cannot be ` +
+        `computed from the retained events: view ${lines.join('; view ')}. --retain is ${options.retain} now. ` +
+        `Restore the view's previous definition; or start over with a new data directory (point --data-dir ` +
+        `elsewhere, or delete it) and run with --retain all, so that any view can be added or changed later.`,
     );
   }
   for (const name of rebuilt) {

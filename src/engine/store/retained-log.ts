@@ -11,7 +11,7 @@
  * most CHUNK_SPAN_MS, each compaction one LMDB transaction (tail entries out, chunk in). Pruning
  * drops whole chunks older than the retention, a few per LMDB transaction, while ingest goes on.
  *
- * Keys: `r\0t\0<ts>` tail entry, `r\0c\0<last ts>` chunk, `r\0s` bookkeeping (`LogStats`). `since`
+ * Keys: `r\x1ft\x1f<ts>` tail entry, `r\x1fc\x1f<last ts>` chunk, `r\x1fs` bookkeeping (`LogStats`). `since`
  * says from which timestamp on every transaction is in the log: 0 while nothing was ever dropped
  * or missed, which is what a view that needs every event asks for.
  */
@@ -63,9 +63,9 @@ const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } };
 const compress = promisify(brotliCompress);
 
 const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
-const TAIL = 'r\0t\0';
-const CHUNK = 'r\0c\0';
-const STATS = 'r\0s';
+const TAIL = 'r\x1ft\x1f';
+const CHUNK = 'r\x1fc\x1f';
+const STATS = 'r\x1fs';
 
 /** Fixed width, so that LMDB's key order is time order. */
 function stamp(ts: Timestamp): string {
@@ -95,7 +95,7 @@ export class RetainedLog {
     const stored = db.get(STATS) as LogStats | undefined;
     // A data directory made before the log existed has none of its transactions.
     this.stats = stored ?? { since: created ? 0 : lastTimestamp + 1, bytes: 0, events: 0, oldest: null };
-    for (const { value } of db.getRange({ start: TAIL, end: `r\0t\u0001` }))
+    for (const { value } of db.getRange({ start: TAIL, end: 'r\x1ft\x20' }))
       this.tailEvents += entryEvents(packr.unpack(value as Buffer) as RetainedEntry);
     if (!enabled && this.stats.events > 0) this.work = this.clear(lastTimestamp).catch(() => undefined);
   }
@@ -140,8 +140,8 @@ export class RetainedLog {
   /** With retention off, what an earlier run retained is dropped (a slice at a time). */
   private async clear(lastTimestamp: Timestamp): Promise<void> {
     for (;;) {
-      const keys = [...this.db.getKeys({ start: TAIL, end: 'r\0t\u0001', limit: 256 })];
-      for (const key of this.db.getKeys({ start: CHUNK, end: 'r\0c\u0001', limit: PRUNE_SLICE }))
+      const keys = [...this.db.getKeys({ start: TAIL, end: 'r\x1ft\x20', limit: 256 })];
+      for (const key of this.db.getKeys({ start: CHUNK, end: 'r\x1fc\x20', limit: PRUNE_SLICE }))
         keys.push(key);
       if (keys.length === 0) break;
       await this.db.transaction(() => {
@@ -168,7 +168,7 @@ export class RetainedLog {
   }
 
   private firstTail(): Timestamp | null {
-    for (const key of this.db.getKeys({ start: TAIL, end: `r\0t\u0001`, limit: 1 }))
+    for (const key of this.db.getKeys({ start: TAIL, end: 'r\x1ft\x20', limit: 1 }))
       return Number((key as string).slice(TAIL.length));
     return null;
   }
@@ -191,7 +191,7 @@ export class RetainedLog {
     const taken: Array<[string, Timestamp, RetainedEntry, number]> = [];
     let events = 0;
     let first: Timestamp | null = null;
-    for (const { key, value } of this.db.getRange({ start: TAIL, end: `r\0t\u0001` })) {
+    for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })) {
       const ts = Number((key as string).slice(TAIL.length));
       const entry = packr.unpack(value as Buffer) as RetainedEntry;
       const n = entryEvents(entry);
@@ -251,7 +251,7 @@ export class RetainedLog {
   private oldestAfter(ts: Timestamp): Timestamp | null {
     for (const { value } of this.db.getRange({
       start: `${CHUNK}${stamp(ts + 1)}`,
-      end: `r\0c\u0001`,
+      end: 'r\x1fc\x20',
       limit: 1,
     }))
       return (value as Chunk).first;
@@ -260,11 +260,11 @@ export class RetainedLog {
 
   /** Every retained transaction in time order (compressed chunks, then the tail). */
   *entries(): Iterable<[Timestamp, RetainedEntry]> {
-    for (const { value } of this.db.getRange({ start: CHUNK, end: `r\0c\u0001` })) {
+    for (const { value } of this.db.getRange({ start: CHUNK, end: 'r\x1fc\x20' })) {
       const chunk = value as Chunk;
       yield* packr.unpack(brotliDecompressSync(chunk.z)) as Array<[Timestamp, RetainedEntry]>;
     }
-    for (const { key, value } of this.db.getRange({ start: TAIL, end: `r\0t\u0001` }))
+    for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' }))
       yield [Number((key as string).slice(TAIL.length)), packr.unpack(value as Buffer) as RetainedEntry];
   }
 
