@@ -5,17 +5,13 @@
  * reported while it runs. Real engine, real LMDB, the real 2,476-event recording, a manual clock.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { EmbeddedEngine, EmbeddedEngineOptions } from '../src/engine/embedded/engine.js';
+import type { EmbeddedEngineOptions } from '../src/engine/embedded/engine.js';
 import { manualClock, type ManualClock } from './support/clock.js';
-import { Recorder, startEngine, tempDir, writeViews } from './support/engine.js';
-import { feed, recordedEvents, recordedStart } from './support/retained-feed.js';
-
-export const TABLE = readFileSync(new URL('../../views/wikirecent.sql', import.meta.url), 'utf8').split(
-  'CREATE MATERIALIZED VIEW',
-)[0] as string;
+import { startEngine, tempDir, writeViews } from './support/engine.js';
+import { contents, feed, recordedEvents, recordedStart, TABLE } from './support/retained-feed.js';
 
 const BEFORE = `${TABLE}
 CREATE VIEW counter AS SELECT count(*) AS n FROM recentchanges;
@@ -38,12 +34,6 @@ CREATE VIEW recent_users AS SELECT "user", count(*) AS n FROM recentchanges
 `;
 
 const VIEWS = ['counter', 'user_edits', 'top10', 'longest', 'wiki_edits', 'recent_users'];
-
-export async function contents(engine: EmbeddedEngine, view: string): Promise<Array<[unknown[], number]>> {
-  const recorder = new Recorder(engine, view);
-  await recorder.reach(engine.timestamp);
-  return recorder.stateAt(engine.timestamp);
-}
 
 describe('views recomputed from the retained events', { timeout: 180_000 }, () => {
   const dirs: string[] = [];

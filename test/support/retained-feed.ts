@@ -8,9 +8,22 @@ import type { EmbeddedEngine } from '../../src/engine/embedded/engine.js';
 import { recordMapper } from '../../src/ingest/records.js';
 import { parseJson } from '../../src/core/exact-json.js';
 import type { ManualClock } from './clock.js';
+import { Recorder } from './engine.js';
 import { recording, RECORDING_2476 } from './shared-data.js';
 
 export type Event = Record<string, unknown>;
+
+/** The input table of views/wikirecent.sql (every column a recorded event fills). */
+export const TABLE = readFileSync(new URL('../../../views/wikirecent.sql', import.meta.url), 'utf8').split(
+  'CREATE MATERIALIZED VIEW',
+)[0] as string;
+
+/** A view's contents at the engine's timestamp, as sorted [row, count] pairs. */
+export async function contents(engine: EmbeddedEngine, view: string): Promise<Array<[unknown[], number]>> {
+  const recorder = new Recorder(engine, view);
+  await recorder.reach(engine.timestamp);
+  return recorder.stateAt(engine.timestamp);
+}
 
 export function recordedEvents(): Event[] {
   return readFileSync(recording(RECORDING_2476), 'utf8')
