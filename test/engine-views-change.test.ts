@@ -2,7 +2,8 @@
  * A data directory started with an edited views file: unchanged views keep their state, a view whose
  * stored state still applies (only its select list changed) or that reads only views is built again,
  * a removed view's state is dropped, an edit of comments or whitespace changes nothing, and a change
- * that would need the events already counted is refused with what to do. Real engine, real LMDB.
+ * that would need events no longer retained is refused with what to do (recomputing from the
+ * retained events: engine-recompute.test.ts). Real engine, real LMDB.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -68,13 +69,14 @@ CREATE VIEW busiest AS SELECT * FROM per_user ORDER BY n DESC LIMIT 1;`,
     }
   });
 
-  it('refuses a change that needs the events already counted, and leaves the directory as it was', async () => {
+  it('refuses a change that needs events no longer retained, and leaves the directory as it was', async () => {
     const { dir, dataDir } = fresh();
     const first = writeViews(
       `${TABLE}\nCREATE VIEW counter AS SELECT count(*) AS n FROM recentchanges;\n`,
       dir,
     );
-    const engine = await startEngine(first, { dataDir });
+    // --retain 0: the events are counted, not kept.
+    const engine = await startEngine(first, { dataDir, retainMs: 0 });
     await engine.ingest([{ user: 'ann', bot: true }], { test: '1' });
     await engine.close();
 
@@ -86,8 +88,10 @@ CREATE VIEW busiest AS SELECT * FROM per_user ORDER BY n DESC LIMIT 1;`,
       startEngine(second, { dataDir }),
       (error: unknown) =>
         error instanceof ViewcastError &&
-        error.code === 'VIEWCAST_DATA_DIR_MISMATCH' &&
-        /view "counter" \(line 2\) would need the events already counted/.test(error.message) &&
+        error.code === 'VIEWCAST_HISTORY_NOT_RETAINED' &&
+        /view "counter" \(line 2\) needs every event since the data directory was made/.test(error.message) &&
+        /ingested with --retain 0/.test(error.message) &&
+        /--retain all/.test(error.message) &&
         /Restore the view's previous definition/.test(error.message),
     );
     const again = await startEngine(first, { dataDir });

@@ -19,6 +19,8 @@ import type { ServeOptions } from './options.js';
 import { describePosition } from '../sources/stream-position.js';
 import { declaredTables, isChangeSource, runChangeSource } from './change-sources.js';
 import type { ChangeSource } from '../sources/postgres/interface.js';
+import type { RetentionStatus } from '../engine/embedded/retention.js';
+import { registerStorageMetrics } from '../server/storage-metrics.js';
 
 export interface App {
   url: string;
@@ -48,7 +50,14 @@ export interface SourceReport {
 export interface AppStatus {
   source: SourceReport;
   sources: SourceReport[];
-  engine: { kind: string; timestamp: number | null; commits: number; dataDir: string | null };
+  engine: {
+    kind: string;
+    timestamp: number | null;
+    commits: number;
+    dataDir: string | null;
+    /** The retained event log and the data directory's disk use (--retain). */
+    storage: RetentionStatus | null;
+  };
   views: Record<string, { timestamp: number | null; rows: number }>;
 }
 
@@ -73,6 +82,8 @@ export async function startApp(
     dataDir: options.dataDir,
     pgliteOnly: options.pgliteOnly,
     tickMs: options.tickMs,
+    retainMs: options.retainMs,
+    onProgress: (line) => log.info(line),
     ...(hooks.clock ? { clock: hooks.clock } : {}),
     onFailure: (error) => {
       log.error(`the engine stopped: ${error.message}`);
@@ -171,6 +182,7 @@ export async function startApp(
         timestamp: hub.timestamp,
         commits: pipeline.commits,
         dataDir: options.dataDir,
+        storage: engine.storage(),
       },
       views: Object.fromEntries(
         hub.views.map((c) => [c.name, { timestamp: c.timestamp, rows: c.rows.size }]),
@@ -198,6 +210,7 @@ export async function startApp(
     options.port,
   );
   listening.server = server;
+  registerStorageMetrics(server.metrics.registry, () => engine.storage());
   const pg = await startPgWire(hub, options, log, {
     inputRelation: engine.tables[0],
     sources: chosen.map(({ source }) => source.describe()),

@@ -9,6 +9,7 @@ import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
 import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
 import type { RetentionLimits } from '../hub/retention-log.js';
 import type { ServerOptions } from '../server/server-options.js';
+import { parseRetain } from '../engine/embedded/retention.js';
 import { PG_FLAGS, PG_HELP, pgSettings, type PgLimits, type PgSecurity } from '../pgwire/pg-options.js';
 
 export interface ServeOptions {
@@ -52,6 +53,8 @@ export interface ServeOptions {
   /** The engine's clock tick in ms (`--tick`, 0: none) and `--retime` for replays. */
   tickMs: number;
   retime: boolean;
+  /** `--retain`: how long received events are kept (ms; Infinity: all; 0: none). */
+  retainMs: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -82,6 +85,7 @@ export const SERVE_DEFAULTS = {
   'progress-ms': '1000',
   'heartbeat-ms': '15000',
   tick: '1000',
+  retain: '7d',
 } as const;
 
 export const SERVE_HELP = `Usage: viewcast serve [flags]
@@ -125,6 +129,9 @@ Flags (default in brackets):
   --views FILE         SQL views file [views/wikirecent.sql]
   --data-dir DIR       where the engine keeps its state [./data]
   --memory             keep the engine's state in memory only (nothing survives a restart)
+  --retain DURATION    keep received events (compressed, every field) in the data directory
+                       this long, so that views added or changed later are computed from
+                       them: 24h, 7d, 90m, all, or 0 (keep none); not with --memory [7d]
   --port N             HTTP port; 0 picks a free one [8875]
   --host ADDR          address to listen on [127.0.0.1]
   --pg-port N          Postgres-wire SUBSCRIBE port; 0 turns it off [6875]
@@ -211,6 +218,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       views: { type: 'string', default: SERVE_DEFAULTS.views },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean', default: false },
+      retain: { type: 'string' },
       port: { type: 'string', default: SERVE_DEFAULTS.port },
       host: { type: 'string', default: SERVE_DEFAULTS.host },
       'pg-port': { type: 'string', default: SERVE_DEFAULTS['pg-port'] },
@@ -252,6 +260,13 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
   if (values.memory && values['data-dir'] !== undefined) {
     throw new UsageError('--memory and --data-dir exclude each other: --memory keeps nothing on disk.');
   }
+  const retainMs = parseRetain(values.retain ?? SERVE_DEFAULTS.retain);
+  if (retainMs === null)
+    throw new UsageError(
+      `--retain takes a duration such as 24h, 7d or 90m, all, or 0 (keep none), not "${values.retain}".`,
+    );
+  if (values.memory && values.retain !== undefined && retainMs > 0)
+    throw new UsageError('--retain keeps events in the data directory: it does not go with --memory.');
   const remote = /^postgres(ql)?:\/\//i.test(values.engine);
   if (values.engine !== 'embedded' && !remote) {
     throw new UsageError(
@@ -320,5 +335,6 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     logFormat,
     tickMs,
     retime: values.retime,
+    retainMs: values.memory ? 0 : retainMs,
   };
 }

@@ -58,6 +58,12 @@ export const ERROR_CODES = {
     retryable: false,
     action: 'Start with the views file the data directory was made with, or use a new data directory.',
   },
+  VIEWCAST_HISTORY_NOT_RETAINED: {
+    category: 'configuration',
+    retryable: false,
+    action:
+      "Restore the view's previous definition, or start a new data directory with --retain all so that views can be added later.",
+  },
   VIEWCAST_AS_OF: {
     category: 'input',
     retryable: false,

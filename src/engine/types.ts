@@ -105,8 +105,13 @@ export interface IngestingEngine extends Engine {
   /**
    * Applies the records in one transaction, which becomes one timestamp. The sources' resume
    * positions are stored in the same transaction, so a crash neither loses nor repeats an event.
+   * `events`: the events as they arrived (every field), which the embedded engine retains (`--retain`).
    */
-  ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp>;
+  ingest(
+    records: InputRecord[],
+    positions: Record<string, string>,
+    events?: Array<Record<string, unknown>>,
+  ): Promise<Timestamp>;
   /**
    * Applies input changes of any declared table (negative diffs retract rows) in one transaction,
    * which becomes one timestamp, with the sources' positions stored in the same transaction.

@@ -28,6 +28,8 @@ export interface SourceCounters {
 
 interface Pending {
   record: InputRecord;
+  /** The event as it arrived, for the engine's retained log. */
+  event: RawEvent;
   source: string;
   position: string | null;
 }
@@ -103,7 +105,7 @@ export class IngestPipeline {
     skip: (reason: string) => void,
   ): void | Promise<void> {
     this.pushed++;
-    this.buffer.push({ record: this.map(event, skip), source, position });
+    this.buffer.push({ record: this.map(event, skip), event, source, position });
     this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)
@@ -146,6 +148,7 @@ export class IngestPipeline {
       const timestamp = await this.engine.ingest(
         batch.map((p) => p.record),
         positions,
+        batch.map((p) => p.event),
       );
       this.options.onCommit?.(timestamp, startedAtMs, (performance.now() - started) / 1000);
       this.commits++;

@@ -23,13 +23,14 @@ import type {
 } from '../types.js';
 import { inputColumnsRead } from './columns-read.js';
 import { openEngineStore } from './open-store.js';
-import { reconcileViews } from './views-change.js';
-import { planViews } from '../../sql/planner/plan-views.js';
 import { applySliced } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { commitTickState, DEFAULT_TICK_MS } from './clock-tick.js';
+import type { RetainedEntry } from '../store/retained-log.js';
+import { DEFAULT_RETAIN_MS, Retention, type RetentionStatus } from './retention.js';
+import { adoptViewsFile } from './adopt-views.js';
 
 export interface EmbeddedEngineOptions {
   viewsFile: string;
@@ -45,6 +46,14 @@ export interface EmbeddedEngineOptions {
    */
   tickMs?: number;
   clock?: Clock;
+  /**
+   * How long the input events are kept for recomputing added or changed views (`--retain`), in
+   * ms: Infinity keeps all, 0 none. Default 7 days. Nothing is kept without a data directory.
+   */
+  retainMs?: number;
+  /** Progress lines of a recompute at start-up (stderr in `viewcast serve`), at most one a `progressMs`. */
+  onProgress?: (line: string) => void;
+  progressMs?: number;
 }
 
 export class EmbeddedEngine implements IngestingEngine {
@@ -69,6 +78,8 @@ export class EmbeddedEngine implements IngestingEngine {
   private closed = false;
   private readonly clock: Clock;
   private stopTicking: (() => void) | null = null;
+  private retention: Retention | null = null;
+  private stopRetaining: (() => void) | null = null;
 
   constructor(private readonly options: EmbeddedEngineOptions) {
     this.clock = options.clock ?? systemClock;
@@ -95,18 +106,20 @@ export class EmbeddedEngine implements IngestingEngine {
     await loadSqlParser();
     const parsed = parseViewsFile(viewsSql, viewsFile);
     this.parsed = parsed;
-    const store = openEngineStore(dataDir, viewsSql);
+    const retainMs = this.options.retainMs ?? DEFAULT_RETAIN_MS;
+    const store = openEngineStore(dataDir, viewsSql, retainMs > 0);
     this.store = store;
     try {
       const forcePglite = this.options.pgliteOnly ?? false;
-      const change = await reconcileViews(store, parsed, planViews(parsed, { forcePglite }), dataDir);
-      if (change.rebuilt.length > 0 || change.dropped.length > 0)
-        this.notes.push(
-          `views file changed: ${[
-            ...change.rebuilt.map((v) => `"${v}" built again from its stored state and the views it reads`),
-            ...change.dropped.map((v) => `"${v}" removed, its state dropped`),
-          ].join('; ')}`,
-        );
+      const note = await adoptViewsFile(store, parsed, {
+        dataDir,
+        retainMs,
+        forcePglite,
+        now: this.clock.now(),
+        ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
+        ...(this.options.progressMs !== undefined ? { progressMs: this.options.progressMs } : {}),
+      });
+      if (note) this.notes.push(note);
       const graph = buildDeltaGraph(parsed, store, { forcePglite });
       this.graph = graph;
       const input = parsed.tables[0];
@@ -130,6 +143,8 @@ export class EmbeddedEngine implements IngestingEngine {
       this.timestamp = Math.max(store.lastTimestamp, this.clock.now());
       // A new data directory remembers its views file from the start (no transaction yet: timestamp 0).
       if (store.created) await store.commit(0, {}, null);
+      this.retention = new Retention(store.log, this.clock, retainMs, dataDir);
+      this.stopRetaining = this.retention.start();
       const tickMs = this.options.tickMs ?? DEFAULT_TICK_MS;
       if (tickMs > 0)
         this.stopTicking = this.clock.every(tickMs, () => void this.tick().catch(() => undefined));
@@ -139,16 +154,27 @@ export class EmbeddedEngine implements IngestingEngine {
     }
   }
 
-  ingest(records: InputRecord[], positions: Record<string, string>): Promise<Timestamp> {
+  /** `events`: the events as they arrived, for the retained log (default: the records). */
+  ingest(
+    records: InputRecord[],
+    positions: Record<string, string>,
+    events?: Array<Record<string, unknown>>,
+  ): Promise<Timestamp> {
     const table = this.parsed?.inputTable.name ?? '';
-    return this.ingestChanges(
-      records.map((row) => ({ table, row, diff: 1 })),
-      positions,
-    );
+    const changes = records.map((row) => ({ table, row, diff: 1 }));
+    return this.enqueue(changes, positions, { e: events ?? records });
   }
 
   ingestChanges(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp> {
-    const run = this.queue.then(() => this.commit(changes, positions));
+    return this.enqueue(changes, positions, { c: changes });
+  }
+
+  private enqueue(
+    changes: InputChange[],
+    positions: Record<string, string>,
+    retained: RetainedEntry,
+  ): Promise<Timestamp> {
+    const run = this.queue.then(() => this.commit(changes, positions, retained));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -187,7 +213,11 @@ export class EmbeddedEngine implements IngestingEngine {
     }
   }
 
-  private async commit(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp> {
+  private async commit(
+    changes: InputChange[],
+    positions: Record<string, string>,
+    retained: RetainedEntry,
+  ): Promise<Timestamp> {
     if (this.failure) throw this.failure;
     const { graph, store, parsed } = this;
     if (this.closed || !graph || !store || !parsed)
@@ -205,7 +235,9 @@ export class EmbeddedEngine implements IngestingEngine {
       const deltas = await applySliced(graph, changes, timestamp);
       const pglite = this.pglite;
       const pending = pglite ? pglite.pendingOf(changes, timestamp) : null;
+      store.log?.retain(retained);
       await store.commit(timestamp, positions, pending);
+      this.retention?.afterCommit();
       if (pglite && pending) {
         await pglite.commit(pending, (views) => this.publish(timestamp, deltas, views));
       } else this.publish(timestamp, deltas, []);
@@ -234,6 +266,17 @@ export class EmbeddedEngine implements IngestingEngine {
     this.inFlight = false;
     this.subscribers.publish(timestamp, views);
     for (const subscriber of this.waiting.splice(0)) this.openDelta(subscriber);
+  }
+
+  /** The retained event log and the data directory's disk use (null before start). */
+  storage(): RetentionStatus | null {
+    return this.retention?.status() ?? null;
+  }
+
+  /** Runs the retention schedule's work now (compaction, pruning, disk use); for tests and shutdown. */
+  async maintainRetention(): Promise<void> {
+    await this.retention?.run();
+    await this.retention?.run();
   }
 
   async resumePosition(source: string): Promise<string | null> {
@@ -288,6 +331,7 @@ export class EmbeddedEngine implements IngestingEngine {
     if (this.closed) return;
     this.closed = true;
     this.stopTicking?.();
+    this.stopRetaining?.();
     await this.queue;
     this.subscribers.clear();
     await this.pglite?.close();

@@ -12,7 +12,7 @@ import { LmdbEngineStore } from '../store/lmdb-store.js';
 import { MemoryEngineStore } from '../store/memory-store.js';
 
 /** Bumped whenever the layout of the data directory changes: an older one is refused. */
-export const DATA_FORMAT = '3';
+export const DATA_FORMAT = '4';
 
 export function viewsHash(viewsSql: string): string {
   return createHash('sha256').update(viewsSql).digest('hex');
@@ -32,7 +32,8 @@ function formatMismatch(dataDir: string, found: string): ViewcastError {
   );
 }
 
-export function openEngineStore(dataDir: string | null, viewsSql: string): EngineStore {
+/** `retain`: whether ingest transactions' input is kept in the retained event log (`--retain`). */
+export function openEngineStore(dataDir: string | null, viewsSql: string, retain = true): EngineStore {
   const hash = viewsHash(viewsSql);
   if (dataDir === null) {
     const store = new MemoryEngineStore();
@@ -43,7 +44,7 @@ export function openEngineStore(dataDir: string | null, viewsSql: string): Engin
   if (existsSync(join(dataDir, 'PG_VERSION'))) throw formatMismatch(dataDir, '2');
   const path = join(dataDir, 'state');
   mkdirSync(path, { recursive: true, mode: 0o700 });
-  const store = new LmdbEngineStore(path);
+  const store = new LmdbEngineStore(path, 'async', retain);
   store.setMeta('views_hash', hash);
   if (store.created) {
     store.setMeta('format', DATA_FORMAT);

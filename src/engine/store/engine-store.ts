@@ -7,6 +7,7 @@
  */
 import type { InputChange, StateStore } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
+import type { RetainedLog } from './retained-log.js';
 
 /**
  * A transaction's input as the PGlite path receives it (only the columns its views read), kept until
@@ -24,6 +25,8 @@ export interface EngineStore extends StateStore {
   readonly pending: PendingTransaction | null;
   /** True when the store was created by this start (nothing was committed before). */
   readonly created: boolean;
+  /** The retained event log (`--retain`), written by `commit`; null when nothing is kept on disk. */
+  readonly log: RetainedLog | null;
   position(source: string): string | null;
   /** A bookkeeping value (data format, views hash), or undefined. */
   meta(key: string): string | undefined;

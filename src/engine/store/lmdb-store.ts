@@ -4,14 +4,18 @@
  * holding the operators' changed entries, the sources' positions, the timestamp and the PGlite
  * path's pending input, and `commit` resolves only once LMDB reports it flushed to the disk.
  *
- * Keys are strings: `s\0<op>\0=<key>` for an entry (`s\0<op>\0#<sha1>` with `[key, value]` for a
- * key too long for LMDB), `p\0<source>` for a position, `m\0<name>` for bookkeeping, `t` for the
- * timestamp and `q` for the pending transaction. Values are msgpack with bigints kept exact.
+ * Keys are strings: `s\x1f<op>\x1f=<key>` for an entry (`s\x1f<op>\x1f#<sha1>` with `[key, value]` for a
+ * key too long for LMDB), `p\x1f<source>` for a position, `m\x1f<name>` for bookkeeping, `t` for the
+ * timestamp, `q` for the pending transaction and `r\x1f...` for the retained event log
+ * (retained-log.ts). Values are msgpack with bigints kept exact. The separator is U+001F, never NUL:
+ * lmdb's key encoding reads a long string key with a NUL back as an array, out of its range, so an
+ * entry with a long key (a long title in a top-k) was missing from `entries` (data format 3).
  */
 import { createHash } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
 import { DELETED, WriteSet, type EngineStore, type PendingTransaction } from './engine-store.js';
+import { RetainedLog } from './retained-log.js';
 
 /** LMDB refuses keys above 1,978 bytes; longer entry keys are stored under their hash. */
 const MAX_PLAIN_KEY_BYTES = 1000;
@@ -24,8 +28,8 @@ export type CommitMode = 'async' | 'sync';
 
 function entryKey(op: string, key: string): { key: string; long: boolean } {
   if (key.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(key) <= MAX_PLAIN_KEY_BYTES)
-    return { key: `s\0${op}\0=${key}`, long: false };
-  return { key: `s\0${op}\0#${createHash('sha1').update(key).digest('base64')}`, long: true };
+    return { key: `s\x1f${op}\x1f=${key}`, long: false };
+  return { key: `s\x1f${op}\x1f#${createHash('sha1').update(key).digest('base64')}`, long: true };
 }
 
 export class LmdbEngineStore implements EngineStore {
@@ -35,21 +39,25 @@ export class LmdbEngineStore implements EngineStore {
   readonly created: boolean;
   lastTimestamp: Timestamp;
   pending: PendingTransaction | null;
+  readonly log: RetainedLog;
 
+  /** `retain`: whether ingest transactions' input is kept in the retained event log. */
   constructor(
     path: string,
     private readonly mode: CommitMode = 'async',
+    retain = true,
   ) {
     this.db = open({ path, encoder: { useBigIntExtension: true } as never, compression: false });
     const stored = this.db.get('t') as number | undefined;
     this.created = stored === undefined;
     this.lastTimestamp = stored ?? 0;
     this.pending = (this.db.get('q') as PendingTransaction | undefined) ?? null;
+    this.log = new RetainedLog(this.db, retain, this.created, this.lastTimestamp);
   }
 
   *entries(op: string): Iterable<[string, unknown]> {
-    const prefix = `s\0${op}\0`;
-    for (const { key, value } of this.db.getRange({ start: prefix, end: `s\0${op}\u0001` })) {
+    const prefix = `s\x1f${op}\x1f`;
+    for (const { key, value } of this.db.getRange({ start: prefix, end: `s\x1f${op}\x20` })) {
       const rest = (key as string).slice(prefix.length);
       if (rest.startsWith('=')) yield [rest.slice(1), value];
       else yield value as [string, unknown];
@@ -65,11 +73,13 @@ export class LmdbEngineStore implements EngineStore {
   }
 
   position(source: string): string | null {
-    return (this.db.get(`p\0${source}`) as string | undefined) ?? null;
+    return (this.db.get(`p\x1f${source}`) as string | undefined) ?? null;
   }
 
   meta(key: string): string | undefined {
-    return this.metaWrites.get(key) ?? (this.db.get(`m\0${key}`) as string | undefined);
+    // `m\0<name>`: data format 3 and older, read only to name the format of an old directory.
+    const stored = this.db.get(`m\x1f${key}`) ?? this.db.get(`m\0${key}`);
+    return this.metaWrites.get(key) ?? (stored as string | undefined);
   }
 
   setMeta(key: string, value: string): void {
@@ -84,6 +94,7 @@ export class LmdbEngineStore implements EngineStore {
     // The writes are taken now: entries set while this commit is in flight belong to the next one.
     const writes = this.writes;
     const metaWrites = this.metaWrites;
+    const retained = this.log.take();
     this.writes = new WriteSet();
     this.metaWrites = new Map();
     const write = (): void => {
@@ -95,9 +106,10 @@ export class LmdbEngineStore implements EngineStore {
           else void db.put(stored.key, stored.long ? [key, value] : value);
         }
       }
-      for (const [source, position] of Object.entries(positions)) void db.put(`p\0${source}`, position);
-      for (const [key, value] of metaWrites) void db.put(`m\0${key}`, value);
+      for (const [source, position] of Object.entries(positions)) void db.put(`p\x1f${source}`, position);
+      for (const [key, value] of metaWrites) void db.put(`m\x1f${key}`, value);
       void db.put('t', timestamp);
+      this.log.write(timestamp, retained);
       if (pending) void db.put('q', pending);
       else if (this.pending) void db.remove('q');
     };
@@ -112,10 +124,11 @@ export class LmdbEngineStore implements EngineStore {
 
   /** Entries currently stored for `op` (used by the restart benchmark). */
   count(op: string): number {
-    return this.db.getKeysCount({ start: `s\0${op}\0`, end: `s\0${op}\u0001` });
+    return this.db.getKeysCount({ start: `s\x1f${op}\x1f`, end: `s\x1f${op}\x20` });
   }
 
   async close(): Promise<void> {
+    await this.log.idle();
     await this.db.close();
   }
 }

@@ -9,6 +9,8 @@ export class MemoryEngineStore implements EngineStore {
   lastTimestamp: Timestamp = 0;
   pending: PendingTransaction | null = null;
   readonly created = true;
+  /** `--memory` keeps no event log: nothing survives to be recomputed. */
+  readonly log = null;
   private readonly positions = new Map<string, string>();
   private readonly metadata = new Map<string, string>();
 
