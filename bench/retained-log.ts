@@ -22,6 +22,7 @@ async function ingestAll(dataDir: string, retainMs: number, events: Array<Record
   await engine.start();
   const map = recordMapper(engine.inputColumns);
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let from = 0; from < events.length; from += BATCH) {
     const batch = events.slice(from, from + BATCH);
     await engine.ingest(
@@ -32,9 +33,12 @@ async function ingestAll(dataDir: string, retainMs: number, events: Array<Record
   }
   const seconds = (performance.now() - started) / 1000;
   await engine.maintainRetention();
+  // Process CPU (the main thread and zlib's thread pool), through the compaction that follows.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = (cpu.user + cpu.system) / events.length;
   const storage = engine.storage();
   await engine.close();
-  return { rate: events.length / seconds, storage };
+  return { rate: events.length / seconds, cpuUs, storage };
 }
 
 const scenario: Scenario = async ({ quick }) => {
@@ -49,18 +53,27 @@ const scenario: Scenario = async ({ quick }) => {
     // Alternated, three rounds each, medians: the machine is shared and its load moves.
     const offRates: number[] = [];
     const onRates: number[] = [];
+    const offCpu: number[] = [];
+    const onCpu: number[] = [];
     let off = await ingestAll(join(root, 'off0'), 0, events);
     let on = await ingestAll(join(root, 'on'), Infinity, events);
     offRates.push(off.rate);
     onRates.push(on.rate);
+    offCpu.push(off.cpuUs);
+    onCpu.push(on.cpuUs);
     for (let round = 1; round < 3; round++) {
       off = await ingestAll(join(root, `off${round}`), 0, events);
       offRates.push(off.rate);
+      offCpu.push(off.cpuUs);
       const again = await ingestAll(join(root, `on${round}`), Infinity, events);
       onRates.push(again.rate);
+      onCpu.push(again.cpuUs);
     }
     log(
       `ingest rounds, events/s: --retain 0 ${offRates.map(fmt).join(', ')}; --retain all ${onRates.map(fmt).join(', ')}; load average ${loadAverage()}`,
+    );
+    log(
+      `ingest, process CPU µs per event (median): --retain 0 ${fmt(median(offCpu))}, --retain all ${fmt(median(onCpu))}`,
     );
     off = { ...off, rate: median(offRates) };
     on = { ...on, rate: median(onRates) };

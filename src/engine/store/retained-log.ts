@@ -22,6 +22,7 @@ import type { RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
 import {
   BROTLI,
+  BROTLI_FAST,
   CHUNK_EVENTS,
   CHUNK_SPAN_MS,
   COMPACT_AT_EVENTS,
@@ -104,7 +105,7 @@ export class RetainedLog {
       this.pending = { tail: tailValue(packed, events), events };
       return undefined;
     }
-    return compress(frame([[timestamp, packed]]), BROTLI).then((z) => {
+    return compress(frame([[timestamp, packed]]), BROTLI_FAST).then((z) => {
       this.pending = { chunk: { first: timestamp, last: timestamp, events, z }, events };
     });
   }
