@@ -83,7 +83,11 @@ export class RetainedLog {
     this.stats = stored ?? { since: created ? 0 : lastTimestamp + 1, bytes: 0, events: 0, oldest: null };
     for (const { value } of db.getRange({ start: TAIL, end: 'r\x1ft\x20' }))
       this.tailEvents += (value as Buffer).readUInt32LE(0);
-    if (!enabled && this.stats.events > 0) this.work = this.clear(lastTimestamp).catch(() => undefined);
+    if (!enabled && this.stats.events > 0) {
+      // From now on the log is being emptied: nothing may be recomputed from it.
+      this.stats = { ...this.stats, since: Math.max(this.stats.since, lastTimestamp + 1) };
+      this.work = this.clear(lastTimestamp).catch(() => undefined);
+    }
   }
 
   get status(): LogStats {
