@@ -143,4 +143,33 @@ describe('retention of the event log', { timeout: 180_000 }, () => {
       await baseline.close();
     }
   });
+
+  it('with --retain 0 empties the log and refuses what can no longer be computed', async () => {
+    const clock = manualClock(T0);
+    const dataDir = join(fresh(), 'data');
+    const engine = await open(BASE, dataDir, clock);
+    await feed(engine, clock, a, { batch: a.length, follow: false });
+    await engine.close();
+
+    await assert.rejects(
+      open(BASE + WIKIS, dataDir, clock, { retainMs: 0 }),
+      (error: unknown) =>
+        error instanceof ViewcastError &&
+        error.code === 'VIEWCAST_HISTORY_NOT_RETAINED' &&
+        /view "wiki_edits"/.test(error.message) &&
+        /--retain is off now/.test(error.message),
+    );
+    const off = await open(BASE, dataDir, clock, { retainMs: 0 });
+    try {
+      await feed(off, clock, b, { batch: 100, follow: false });
+      await off.maintainRetention();
+      assert.deepEqual(
+        { ...off.storage(), dataDirBytes: null },
+        { retain: 'off', bytes: 0, events: 0, oldest: null, complete: false, dataDirBytes: null },
+      );
+      assert.deepEqual(await contents(off, 'counter'), [[[a.length + b.length], 1]]);
+    } finally {
+      await off.close();
+    }
+  });
 });

@@ -232,10 +232,12 @@ export class EmbeddedEngine implements IngestingEngine {
     const timestamp = Math.max(this.clock.now(), this.timestamp + 1);
     this.inFlight = true;
     try {
+      // A large transaction's input is compressed for the retained log while the operators run.
+      const retaining = store.log?.retain(retained, timestamp);
       const deltas = await applySliced(graph, changes, timestamp);
       const pglite = this.pglite;
       const pending = pglite ? pglite.pendingOf(changes, timestamp) : null;
-      store.log?.retain(retained);
+      await retaining;
       await store.commit(timestamp, positions, pending);
       this.retention?.afterCommit();
       if (pglite && pending) {

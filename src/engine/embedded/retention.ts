@@ -29,7 +29,7 @@ export function parseRetain(text: string): number | null {
 export function formatRetain(ms: number): string {
   if (ms === Infinity) return 'all';
   if (ms <= 0) return 'off';
-  for (const unit of ['w', 'd', 'h', 'm', 's']) {
+  for (const unit of ['d', 'h', 'm', 's']) {
     const size = UNITS[unit] as number;
     if (ms % size === 0) return `${ms / size}${unit}`;
   }

@@ -5,39 +5,45 @@
  *
  * A transaction's entry is written by the store's commit, in the same LMDB transaction as the
  * operator state and the sources' positions: an entry is retained exactly when its effects are
- * committed. Written one transaction at a time, entries would compress poorly (a live stream commits
- * one or two events per transaction), so they are first kept as msgpack "tail" entries and then, off
- * the ingest path, compacted into brotli-compressed chunks of up to CHUNK_EVENTS events spanning at
- * most CHUNK_SPAN_MS, each compaction one LMDB transaction (tail entries out, chunk in). Pruning
- * drops whole chunks older than the retention, a few per LMDB transaction, while ingest goes on.
+ * committed. A large transaction (DIRECT_EVENTS events or more: a replay, a burst) is compressed on
+ * its own, off the main thread while the operators run, and written as a chunk. Small ones (a live
+ * stream commits one or two events per transaction) would compress poorly alone: they are kept as
+ * msgpack "tail" entries and compacted later, off the ingest path, into brotli-compressed chunks of up
+ * to CHUNK_EVENTS events spanning at most CHUNK_SPAN_MS, each compaction one LMDB transaction (tail
+ * entries out, chunk in). Chunks never overlap in time. Pruning drops whole chunks older than the
+ * retention, a few per LMDB transaction, while ingest goes on.
  *
  * Keys: `r\x1ft\x1f<ts>` tail entry, `r\x1fc\x1f<last ts>` chunk, `r\x1fs` bookkeeping (`LogStats`). `since`
  * says from which timestamp on every transaction is in the log: 0 while nothing was ever dropped
  * or missed, which is what a view that needs every event asks for.
  */
-import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompressSync, constants } from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import type { RootDatabase } from 'lmdb';
-import { Packr } from 'msgpackr';
-import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
+import {
+  BROTLI,
+  BROTLI_FAST,
+  CHUNK_EVENTS,
+  CHUNK_SPAN_MS,
+  COMPACT_AT_EVENTS,
+  compress,
+  DIRECT_EVENTS,
+  entryEvents,
+  frame,
+  packr,
+  PRUNE_SLICE,
+  stamp,
+  tailValue,
+  unframe,
+  type Chunk,
+  type RetainedEntry,
+} from './retained-format.js';
 
-/** One transaction's input: raw events of the input table (`e`), or changes of any table (`c`). */
-export interface RetainedEntry {
-  e?: Array<Record<string, unknown>>;
-  c?: InputChange[];
-}
-
-interface Chunk {
-  first: Timestamp;
-  last: Timestamp;
-  events: number;
-  /** brotli(msgpack(Array<[timestamp, RetainedEntry]>)) */
-  z: Uint8Array;
-}
+export type { RetainedEntry } from './retained-format.js';
 
 interface Queued {
-  pending: { packed: Buffer; events: number } | null;
+  /** A tail entry (event count + msgpack), or a transaction compressed as a chunk of its own. */
+  pending: { tail: Buffer; events: number } | { chunk: Chunk; events: number } | null;
   missed: boolean;
 }
 
@@ -52,29 +58,9 @@ export interface LogStats {
   oldest: Timestamp | null;
 }
 
-/** Most events in one compressed chunk, and the longest time span one chunk covers. */
-export const CHUNK_EVENTS = 1024;
-export const CHUNK_SPAN_MS = 60_000;
-/** Tail entries are compacted once this many events wait (or the oldest is CHUNK_SPAN_MS old). */
-const COMPACT_AT_EVENTS = CHUNK_EVENTS;
-/** Chunks dropped per LMDB transaction while pruning. */
-const PRUNE_SLICE = 16;
-const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } };
-const compress = promisify(brotliCompress);
-
-const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
 const TAIL = 'r\x1ft\x1f';
 const CHUNK = 'r\x1fc\x1f';
 const STATS = 'r\x1fs';
-
-/** Fixed width, so that LMDB's key order is time order. */
-function stamp(ts: Timestamp): string {
-  return String(Math.max(0, Math.floor(ts))).padStart(16, '0');
-}
-
-function entryEvents(entry: RetainedEntry): number {
-  return (entry.e?.length ?? 0) + (entry.c?.length ?? 0);
-}
 
 export class RetainedLog {
   private stats: LogStats;
@@ -96,18 +82,36 @@ export class RetainedLog {
     // A data directory made before the log existed has none of its transactions.
     this.stats = stored ?? { since: created ? 0 : lastTimestamp + 1, bytes: 0, events: 0, oldest: null };
     for (const { value } of db.getRange({ start: TAIL, end: 'r\x1ft\x20' }))
-      this.tailEvents += entryEvents(packr.unpack(value as Buffer) as RetainedEntry);
-    if (!enabled && this.stats.events > 0) this.work = this.clear(lastTimestamp).catch(() => undefined);
+      this.tailEvents += (value as Buffer).readUInt32LE(0);
+    if (!enabled && this.stats.events > 0) {
+      // From now on the log is being emptied: nothing may be recomputed from it.
+      this.stats = { ...this.stats, since: Math.max(this.stats.since, lastTimestamp + 1) };
+      this.work = this.clear(lastTimestamp).catch(() => undefined);
+    }
   }
 
   get status(): LogStats {
     return { ...this.stats };
   }
 
-  /** Queues a transaction's input for the next commit (`write`). */
-  retain(entry: RetainedEntry): void {
-    if (this.enabled) this.pending = { packed: packr.pack(entry), events: entryEvents(entry) };
-    else this.missed = true;
+  /**
+   * Queues a transaction's input for its commit (`write`). A large one is compressed in zlib's
+   * thread pool: the returned promise resolves when it is ready (the commit awaits it).
+   */
+  retain(entry: RetainedEntry, timestamp: Timestamp): Promise<void> | undefined {
+    if (!this.enabled) {
+      this.missed = true;
+      return undefined;
+    }
+    const packed = packr.pack(entry);
+    const events = entryEvents(entry);
+    if (events < DIRECT_EVENTS) {
+      this.pending = { tail: tailValue(packed, events), events };
+      return undefined;
+    }
+    return compress(frame([[timestamp, packed]]), BROTLI_FAST).then((z) => {
+      this.pending = { chunk: { first: timestamp, last: timestamp, events, z }, events };
+    });
   }
 
   /** What `retain` queued, taken by a commit when it starts (later retains belong to the next). */
@@ -122,11 +126,19 @@ export class RetainedLog {
   write(timestamp: Timestamp, { pending, missed }: Queued): void {
     const s = this.stats;
     if (pending) {
-      void this.db.put(`${TAIL}${stamp(timestamp)}`, pending.packed);
-      this.tailEvents += pending.events;
+      let bytes: number;
+      if ('chunk' in pending) {
+        const chunk = { ...pending.chunk, first: timestamp, last: timestamp };
+        void this.db.put(`${CHUNK}${stamp(timestamp)}`, chunk);
+        bytes = chunk.z.length;
+      } else {
+        void this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
+        this.tailEvents += pending.events;
+        bytes = pending.tail.length;
+      }
       this.stats = {
         ...s,
-        bytes: s.bytes + pending.packed.length,
+        bytes: s.bytes + bytes,
         events: s.events + pending.events,
         oldest: s.oldest ?? timestamp,
       };
@@ -186,25 +198,31 @@ export class RetainedLog {
     return run;
   }
 
-  /** One chunk from the oldest tail entries; false when there was nothing to compact. */
+  /**
+   * One chunk from the oldest tail entries (up to CHUNK_EVENTS, CHUNK_SPAN_MS, and never across a
+   * transaction compressed on its own); false when there was nothing to compact.
+   */
   private async compactOnce(): Promise<boolean> {
-    const taken: Array<[string, Timestamp, RetainedEntry, number]> = [];
+    const taken: Array<[key: string, ts: Timestamp, value: Buffer]> = [];
     let events = 0;
     let first: Timestamp | null = null;
     for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })) {
       const ts = Number((key as string).slice(TAIL.length));
-      const entry = packr.unpack(value as Buffer) as RetainedEntry;
-      const n = entryEvents(entry);
+      const n = (value as Buffer).readUInt32LE(0);
       first ??= ts;
-      if (taken.length > 0 && (events + n > CHUNK_EVENTS || ts - first >= CHUNK_SPAN_MS)) break;
-      taken.push([key as string, ts, entry, (value as Buffer).length]);
+      if (
+        taken.length > 0 &&
+        (events + n > CHUNK_EVENTS || ts - first >= CHUNK_SPAN_MS || this.chunkBetween(first, ts))
+      )
+        break;
+      taken.push([key as string, ts, value as Buffer]);
       events += n;
     }
     const last = taken.at(-1);
     if (!last || first === null) return false;
-    const z = await compress(packr.pack(taken.map(([, ts, entry]) => [ts, entry])), BROTLI);
+    const z = await compress(frame(taken.map(([, ts, value]) => [ts, value.subarray(4)])), BROTLI);
     const chunk: Chunk = { first, last: last[1], events, z };
-    const tailBytes = taken.reduce((sum, t) => sum + t[3], 0);
+    const tailBytes = taken.reduce((sum, t) => sum + t[2].length, 0);
     await this.db.transaction(() => {
       for (const [key] of taken) void this.db.remove(key);
       void this.db.put(`${CHUNK}${stamp(chunk.last)}`, chunk);
@@ -214,6 +232,17 @@ export class RetainedLog {
     });
     this.tailEvents -= events;
     return true;
+  }
+
+  /** Whether a chunk (a transaction compressed on its own) lies between two tail entries. */
+  private chunkBetween(from: Timestamp, to: Timestamp): boolean {
+    for (const _ of this.db.getKeys({
+      start: `${CHUNK}${stamp(from)}`,
+      end: `${CHUNK}${stamp(to)}`,
+      limit: 1,
+    }))
+      return true;
+    return false;
   }
 
   /** Drops chunks whose newest transaction is older than `cutoff`, a slice per LMDB transaction. */
@@ -249,23 +278,36 @@ export class RetainedLog {
   }
 
   private oldestAfter(ts: Timestamp): Timestamp | null {
+    let oldest = this.firstTail();
     for (const { value } of this.db.getRange({
       start: `${CHUNK}${stamp(ts + 1)}`,
       end: 'r\x1fc\x20',
       limit: 1,
     }))
-      return (value as Chunk).first;
-    return this.firstTail();
+      oldest = Math.min(oldest ?? Infinity, (value as Chunk).first);
+    return oldest;
   }
 
-  /** Every retained transaction in time order (compressed chunks, then the tail). */
+  /** Every retained transaction in time order (chunks and tail entries interleave). */
   *entries(): Iterable<[Timestamp, RetainedEntry]> {
+    const tail = this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })[Symbol.iterator]();
+    let next = tail.next();
+    const tailUpTo = function* (ts: Timestamp): Iterable<[Timestamp, RetainedEntry]> {
+      while (!next.done && Number((next.value.key as string).slice(TAIL.length)) < ts) {
+        const value = next.value.value as Buffer;
+        yield [
+          Number((next.value.key as string).slice(TAIL.length)),
+          packr.unpack(value.subarray(4)) as RetainedEntry,
+        ];
+        next = tail.next();
+      }
+    };
     for (const { value } of this.db.getRange({ start: CHUNK, end: 'r\x1fc\x20' })) {
       const chunk = value as Chunk;
-      yield* packr.unpack(brotliDecompressSync(chunk.z)) as Array<[Timestamp, RetainedEntry]>;
+      yield* tailUpTo(chunk.first);
+      yield* unframe(brotliDecompressSync(chunk.z));
     }
-    for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' }))
-      yield [Number((key as string).slice(TAIL.length)), packr.unpack(value as Buffer) as RetainedEntry];
+    yield* tailUpTo(Infinity);
   }
 
   /** Resolves once the maintenance in progress has ended. */
