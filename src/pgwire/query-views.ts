@@ -35,6 +35,8 @@ export interface MaintainedQuery {
 /** The seam for the delta path: keep a query's result current over the hub's moments. */
 export interface QueryMaintainer {
   acquire(query: AnalyzedQuery): Promise<MaintainedQuery>;
+  /** The result columns, without maintaining the query (Describe). */
+  describe(query: AnalyzedQuery): Promise<Field[]>;
 }
 
 const NEVER = new AbortController().signal;
@@ -49,6 +51,19 @@ export class IncrementalQueries implements QueryMaintainer {
     private readonly fallback: QueryMaintainer,
     private readonly onFallback: (message: string) => void,
   ) {}
+
+  async describe(query: AnalyzedQuery): Promise<Field[]> {
+    if (query.params === 0) {
+      try {
+        return queryChannels(this.hub)
+          .columns(query.sql)
+          .map((c) => ({ name: c.name, oid: typeOid(c.type) }));
+      } catch {
+        // Not on the delta path: the fallback describes it (and reports Postgres's own errors).
+      }
+    }
+    return this.fallback.describe(query);
+  }
 
   async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
     let reason: string;
@@ -83,6 +98,10 @@ export class ReevaluatedQueries implements QueryMaintainer {
     private readonly queries: QueryService,
     private readonly onError: (error: unknown) => void,
   ) {}
+
+  async describe(query: AnalyzedQuery): Promise<Field[]> {
+    return (await this.queries.describe(query)).fields;
+  }
 
   async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
     let pending = this.live.get(query.key);
