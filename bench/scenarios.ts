@@ -16,4 +16,5 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'engine-event-loop': async () => (await import('./engine-event-loop.js')).default,
   'engine-latency': async () => (await import('./engine-latency.js')).default,
   'subscribe-frames': async () => (await import('./subscribe-frames.js')).default,
+  'subscribe-query': async () => (await import('./subscribe-query.js')).default,
 };
