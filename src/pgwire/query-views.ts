@@ -49,8 +49,17 @@ export class IncrementalQueries implements QueryMaintainer {
   constructor(
     private readonly hub: Hub,
     private readonly fallback: QueryMaintainer,
-    private readonly onFallback: (message: string) => void,
-  ) {}
+    private readonly log: (message: string) => void,
+  ) {
+    // Errors are data on the delta path: a row the query's SQL fails on is left out, and said here.
+    queryChannels(hub).onErrors((sql, errors) =>
+      log(
+        errors.length === 0
+          ? `SUBSCRIBE (${sql}) is no longer in error`
+          : `SUBSCRIBE (${sql}) is in error: ${errors.map((e) => `${e.sqlstate} ${e.message}`).join('; ')}`,
+      ),
+    );
+  }
 
   async describe(query: AnalyzedQuery): Promise<Field[]> {
     if (query.params === 0) {
@@ -82,9 +91,7 @@ export class IncrementalQueries implements QueryMaintainer {
     if (!this.logged.has(query.key)) {
       if (this.logged.size > 1000) this.logged.clear();
       this.logged.add(query.key);
-      this.onFallback(
-        `SUBSCRIBE (${query.sql.trim()}) is re-evaluated per moment, not incremental: ${reason}`,
-      );
+      this.log(`SUBSCRIBE (${query.sql.trim()}) is re-evaluated per moment, not incremental: ${reason}`);
     }
     return this.fallback.acquire(query);
   }
