@@ -17,4 +17,5 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   'engine-latency': async () => (await import('./engine-latency.js')).default,
   'subscribe-frames': async () => (await import('./subscribe-frames.js')).default,
   'retained-log': async () => (await import('./retained-log.js')).default,
+  'subscribe-query': async () => (await import('./subscribe-query.js')).default,
 };

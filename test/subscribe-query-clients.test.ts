@@ -16,7 +16,7 @@ import { startPgServer, type RunningPgServer } from '../src/pgwire/server.js';
 import { recordingLog } from './support/fake-engine.js';
 import { pgClient, TEST_PG_SETTINGS, waitForChannel } from './support/pg-wire.js';
 import { startTestApp } from './support/server.js';
-import { projectRoot } from './support/shared-data.js';
+import { projectRoot, recording, RECORDING_2476 } from './support/shared-data.js';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -51,7 +51,11 @@ describe('SUBSCRIBE of queries with psycopg and node-postgres', { timeout: 180_0
   const log = recordingLog();
 
   before(async () => {
-    app = await startTestApp(['--source', 'simulate', '--rate', '200', '--seed', '5', '--memory']);
+    // Simulated edits, and real ones at their recorded pace, looped: simulated names never start with an A.
+    app = await startTestApp([
+      ...['--source', 'simulate', '--rate', '200', '--seed', '5', '--memory'],
+      ...['--source', `replay:${recording(RECORDING_2476)}`, '--speed', '1', '--loop'],
+    ]);
     await waitForChannel(app.hub.require('user_edits'), (c) => c.rows.size >= 20);
     server = await startPgServer({
       hub: app.hub,
@@ -68,11 +72,14 @@ describe('SUBSCRIBE of queries with psycopg and node-postgres', { timeout: 180_0
     await app?.close();
   });
 
-  /** Fetches from cursors `query` and `view` until both progressed past `beyond`. */
+  /** Fetches from cursors `query` and `view` until both progressed past `beyond` and the query changed. */
   async function fetchBoth(client: pg.Client, beyond: number): Promise<{ query: Rows; view: Rows }> {
     const out = { query: [] as Rows, view: [] as Rows };
     const progressed = (rows: Rows): boolean => rows.some((r) => r[1] === true && Number(r[0]) > beyond);
-    while (!progressed(out.query) || !progressed(out.view)) {
+    // The query changed after its snapshot (so there is something to compare).
+    const changed = (rows: Rows): boolean =>
+      rows.some((r) => r[1] === false && Number(r[0]) > Number(rows[0]?.[0]));
+    while (!progressed(out.query) || !progressed(out.view) || !changed(out.query)) {
       for (const cursor of ['query', 'view'] as const) {
         const result = await client.query({
           text: `FETCH ALL ${cursor} WITH (timeout = '1s')`,
@@ -113,7 +120,7 @@ describe('SUBSCRIBE of queries with psycopg and node-postgres', { timeout: 180_0
     }
   }
 
-  it('psycopg streams SUBSCRIBE (SELECT count(*) FROM user_edits WHERE count > 10): a snapshot, then diffs', async () => {
+  it('psycopg streams SUBSCRIBE (SELECT count(*) FROM user_edits WHERE count > 10): a snapshot, then progress and diffs', async () => {
     const { stdout } = await run(PYTHON, [
       `${projectRoot}test/support/psycopg-subscribe-query.py`,
       server.url,
@@ -126,9 +133,13 @@ describe('SUBSCRIBE of queries with psycopg and node-postgres', { timeout: 180_0
     assert.equal(snapshot.length, 1, 'one row: the count');
     assert.equal(snapshot[0]?.[2], 1);
     assert.match(String(snapshot[0]?.[3]), /^\d+$/);
-    const last = rows.at(-1) as unknown[];
-    assert.ok(BigInt(last[0] as string) > BigInt(first?.[0] as string), 'a change after the snapshot');
-    assert.ok([1, -1].includes(Number(last[2])));
+    const progress = rows.filter((r) => r[1] === true).map((r) => BigInt(r[0] as string));
+    assert.ok(progress.length >= 3, 'progress rows follow the moments');
+    for (let i = 1; i < progress.length; i++)
+      assert.ok((progress[i] as bigint) > (progress[i - 1] as bigint));
+    // The script stops at the first change after the snapshot (or after 3 s of progress without one).
+    const later = rest.filter((r) => r[1] === false && r[0] !== first?.[0]);
+    for (const row of later) assert.ok([1, -1].includes(Number(row[2])), String(row));
     assert.ok(!log.lines.some((l) => l.includes('re-evaluated')), log.lines.join('\n'));
   });
 

@@ -149,6 +149,8 @@ Clients (WebSocket, SSE; see docs/PROTOCOL.md):
                        [only the server's own origin]
   --auth-token TOKEN   require this token on /api/* and /metrics (Authorization: Bearer, or
                        ?token=); also read from VIEWCAST_AUTH_TOKEN [none]
+  --allow-browser-queries  accept ad-hoc queries over the views on /api/subscribe
+                       ({"type":"subscribe","query":"SELECT ..."}); see README's security note [off]
   --max-connections N  most open WebSocket and SSE connections [1000]
   --max-subscriptions N  most views per socket or stream [64]
   --max-message-bytes N  largest client message; larger ones close the socket (1009) [16384]
@@ -241,6 +243,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'ingest-token': { type: 'string' },
       'ingest-max-bytes': { type: 'string', default: SERVE_DEFAULTS['ingest-max-bytes'] },
       'allow-origin': { type: 'string', multiple: true },
+      'allow-browser-queries': { type: 'boolean', default: false },
       'auth-token': { type: 'string' },
       'max-connections': { type: 'string', default: SERVE_DEFAULTS['max-connections'] },
       'max-subscriptions': { type: 'string', default: SERVE_DEFAULTS['max-subscriptions'] },
@@ -326,6 +329,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       clientBufferBytes: integer('client-buffer-bytes', values['client-buffer-bytes'], 1024, 2 ** 31),
       progressMs,
       heartbeatMs: integer('heartbeat-ms', values['heartbeat-ms'], 10, 3_600_000),
+      allowBrowserQueries: values['allow-browser-queries'],
       ...(tickMs > 0 ? { tickMs: Math.max(tickMs, progressMs) } : {}),
     },
     retention: {

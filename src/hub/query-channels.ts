@@ -12,7 +12,7 @@
 import type { SelectStmt } from 'libpg-query';
 import { ViewcastError } from '../core/errors.js';
 import { QueryPipeline } from '../engine/delta/query-pipeline.js';
-import type { ViewErrorInfo } from '../engine/types.js';
+import type { Column, ViewErrorInfo } from '../engine/types.js';
 import { parseSql } from '../sql/parse-sql.js';
 import { Unsupported } from '../sql/scalar/index.js';
 import type { Hub } from './hub.js';
@@ -106,7 +106,15 @@ export class QueryChannels {
     };
   }
 
-  private start(sql: string, select: SelectStmt): Maintained {
+  /** The columns `sql` returns, compiled as `acquire` would but not run (a client's Describe). */
+  columns(sql: string): Column[] {
+    const select = parseSelect(sql);
+    const maintained = this.live.get(JSON.stringify(withoutLocations(select)));
+    if (maintained) return maintained.channel.info.columns;
+    return this.compile(select).pipeline.columns.map((c) => ({ name: c.name, type: c.type }));
+  }
+
+  private compile(select: SelectStmt): { view: string; source: ViewChannel; pipeline: QueryPipeline } {
     const view = sourceView(select);
     const source = this.hub.channel(view);
     if (!source) {
@@ -123,13 +131,20 @@ export class QueryChannels {
           : `it reads "${view}", which runs on PGlite`,
       );
     }
-    let pipeline: QueryPipeline;
     try {
-      pipeline = new QueryPipeline('query', select, { name: view, columns: source.info.columns });
+      return {
+        view,
+        source,
+        pipeline: new QueryPipeline('query', select, { name: view, columns: source.info.columns }),
+      };
     } catch (error) {
       if (error instanceof Unsupported) throw new NotIncremental(error.reason);
       throw badQuery(error);
     }
+  }
+
+  private start(sql: string, select: SelectStmt): Maintained {
+    const { view, source, pipeline } = this.compile(select);
     const name = sql.trim().replace(/;+$/, '');
     const channel = new ViewChannel({
       name,

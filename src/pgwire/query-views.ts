@@ -35,6 +35,8 @@ export interface MaintainedQuery {
 /** The seam for the delta path: keep a query's result current over the hub's moments. */
 export interface QueryMaintainer {
   acquire(query: AnalyzedQuery): Promise<MaintainedQuery>;
+  /** The result columns, without maintaining the query (Describe). */
+  describe(query: AnalyzedQuery): Promise<Field[]>;
 }
 
 const NEVER = new AbortController().signal;
@@ -47,8 +49,30 @@ export class IncrementalQueries implements QueryMaintainer {
   constructor(
     private readonly hub: Hub,
     private readonly fallback: QueryMaintainer,
-    private readonly onFallback: (message: string) => void,
-  ) {}
+    private readonly log: (message: string) => void,
+  ) {
+    // Errors are data on the delta path: a row the query's SQL fails on is left out, and said here.
+    queryChannels(hub).onErrors((sql, errors) =>
+      log(
+        errors.length === 0
+          ? `SUBSCRIBE (${sql}) is no longer in error`
+          : `SUBSCRIBE (${sql}) is in error: ${errors.map((e) => `${e.sqlstate} ${e.message}`).join('; ')}`,
+      ),
+    );
+  }
+
+  async describe(query: AnalyzedQuery): Promise<Field[]> {
+    if (query.params === 0) {
+      try {
+        return queryChannels(this.hub)
+          .columns(query.sql)
+          .map((c) => ({ name: c.name, oid: typeOid(c.type) }));
+      } catch {
+        // Not on the delta path: the fallback describes it (and reports Postgres's own errors).
+      }
+    }
+    return this.fallback.describe(query);
+  }
 
   async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
     let reason: string;
@@ -67,9 +91,7 @@ export class IncrementalQueries implements QueryMaintainer {
     if (!this.logged.has(query.key)) {
       if (this.logged.size > 1000) this.logged.clear();
       this.logged.add(query.key);
-      this.onFallback(
-        `SUBSCRIBE (${query.sql.trim()}) is re-evaluated per moment, not incremental: ${reason}`,
-      );
+      this.log(`SUBSCRIBE (${query.sql.trim()}) is re-evaluated per moment, not incremental: ${reason}`);
     }
     return this.fallback.acquire(query);
   }
@@ -83,6 +105,10 @@ export class ReevaluatedQueries implements QueryMaintainer {
     private readonly queries: QueryService,
     private readonly onError: (error: unknown) => void,
   ) {}
+
+  async describe(query: AnalyzedQuery): Promise<Field[]> {
+    return (await this.queries.describe(query)).fields;
+  }
 
   async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
     let pending = this.live.get(query.key);

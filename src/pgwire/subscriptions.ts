@@ -38,7 +38,7 @@ export async function describeSubscription(
   statement: SubscribeStatement,
 ): Promise<Field[]> {
   const columns = statement.query
-    ? (await context.queries.describe(statement.query)).fields
+    ? await context.maintainer.describe(statement.query)
     : columnsOf(channelFor(context.hub, statement.view, statement.viewPosition));
   return subscribeShape(columns, statement.progress, statement.upsertKey ?? null).fields;
 }

@@ -17,6 +17,11 @@ export interface ServerOptions {
   progressMs: number;
   /** WebSocket ping and SSE keep-alive interval, in ms; a socket that missed a pong is closed. */
   heartbeatMs: number;
+  /**
+   * Accept `{"type":"subscribe","query":"SELECT ..."}` on `/api/subscribe` (--allow-browser-queries):
+   * ad-hoc queries chosen by whoever can open the socket, so off unless the operator turns them on.
+   */
+  allowBrowserQueries?: boolean;
   /** How often an idle client gets progress (the engine's tick, at least progressMs), for `hello`. */
   tickMs?: number;
 }

@@ -10,6 +10,7 @@ import type { Fanout } from './fanout.js';
 import type { ServerOptions } from './server-options.js';
 import type { ClientSession } from './client-session.js';
 import { corked, writeText } from './ws-frames.js';
+import { SocketQueries, type QueryRefusal } from './socket-queries.js';
 
 /** Policy violation: the client sends requests but does not read the answers. */
 const CLOSE_POLICY = 1008;
@@ -24,7 +25,9 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
       return socket.bufferedAmount;
     },
   });
+  const queries = new SocketQueries(hub, session, options);
   const finish = (): void => {
+    queries.close();
     fanout.remove(session);
     closed();
   };
@@ -35,9 +38,13 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
   );
   socket.on('message', (data, isBinary) => fanout.isolated(session, () => onMessage(data, isBinary)));
   const onMessage = (data: RawData, isBinary: boolean): void => {
-    const refusal = isBinary
-      ? { code: 'BAD_MESSAGE' as const, message: 'messages must be JSON text frames, not binary' }
-      : handle(String(data), hub, session, options);
+    const outcome = isBinary ? 'pass' : queries.handle(String(data));
+    const refusal: Refusal | QueryRefusal | null =
+      outcome !== 'pass'
+        ? outcome
+        : isBinary
+          ? { code: 'BAD_MESSAGE' as const, message: 'messages must be JSON text frames, not binary' }
+          : handle(String(data), hub, session, options);
     if (!refusal) return;
     fanout.refuse(refusal.code.toLowerCase());
     if (socket.bufferedAmount > options.clientBufferBytes) {

@@ -1,5 +1,5 @@
 """Streams `SUBSCRIBE (<query>) WITH (PROGRESS)` with psycopg's cursor.stream() until the first
-change at a timestamp after the snapshot's, then leaves the stream. Prints the rows it saw as JSON.
+change at a timestamp after the snapshot's (or until progress passed 3 s after it), then leaves it. Prints the rows it saw as JSON.
 Usage: psycopg-subscribe-query.py <postgres url> <query>"""
 import json
 import sys
@@ -13,6 +13,6 @@ with psycopg.connect(sys.argv[1], autocommit=True) as conn:
         rows.append([str(ts), progressed, diff, *[None if c is None else str(c) for c in columns]])
         if first_ts is None:
             first_ts = ts
-        if not progressed and ts > first_ts:
+        if ts > first_ts and (not progressed or ts > first_ts + 3000):
             break
 print(json.dumps({"rows": rows}))
