@@ -100,7 +100,8 @@ export function takeOverSocket(
   const httpListeners = HTTP_SOCKET_EVENTS.map((event) => [event, socket.listeners(event)] as const);
   setImmediate(() => {
     for (const [event, listeners] of httpListeners)
-      for (const listener of listeners) socket.removeListener(event, listener as (...args: unknown[]) => void);
+      for (const listener of listeners)
+        socket.removeListener(event, listener as (...args: unknown[]) => void);
     if (socket.parser === parser) freeParser(parser, req, socket);
     if (!socket.destroyed) {
       socket.on('error', ignore);
