@@ -3,6 +3,12 @@
  * so the view is cleared and rebuilt from it: a page is whole however late it connects. Reconnects
  * with jittered exponential backoff.
  */
+import {
+  decodePositionalFrame,
+  STREAM_FORMAT_PARAM,
+  STREAM_FORMAT_POSITIONAL,
+  type PositionalFrame,
+} from '../core/wire-protocol.js';
 import { LiveView, type StreamMessage } from './live-view.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -12,6 +18,8 @@ export interface StreamClientOptions {
   url?: string;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Ask for the positional format (docs/PROTOCOL.md): about half the bytes of a one-row change. */
+  positional?: boolean;
 }
 
 export interface ViewUpdate {
@@ -59,12 +67,21 @@ export class StreamClient {
     const base = new URL(this.options.url ?? globalThis.location.href);
     base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     base.pathname = `/api/stream/${encodeURIComponent(this.name)}`;
-    base.search = '';
+    base.search = this.options.positional ? `?${STREAM_FORMAT_PARAM}=${STREAM_FORMAT_POSITIONAL}` : '';
     const socket = new WebSocket(base.href);
     this.socket = socket;
     let first = true;
+    let positionalBase: number | null = null;
     socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as StreamMessage;
+      let message: StreamMessage;
+      if (this.options.positional) {
+        const decoded = decodePositionalFrame(
+          JSON.parse(String(event.data)) as PositionalFrame,
+          positionalBase,
+        );
+        message = decoded.message;
+        positionalBase = decoded.base;
+      } else message = JSON.parse(String(event.data)) as StreamMessage;
       if (first) this.view.reset();
       this.view.apply(message);
       const update = { view: this.name, message, snapshot: first };

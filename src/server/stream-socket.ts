@@ -14,9 +14,11 @@ import type { WebSocket } from 'ws';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import type { PublishedBatch, ViewChannel } from '../hub/view-channel.js';
-import { streamFrameFrom } from '../hub/wire.js';
+import { streamFrameFrom, toStreamMessage } from '../hub/wire.js';
+import type { Row } from '../core/multiset.js';
 import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW } from '../core/wire-protocol.js';
-import { textFrame, writeFrame } from './ws-frames.js';
+import { positionalDelta, positionalFromFragment, positionalFull } from './stream-positional.js';
+import { encodeTextFrame, textFrame, writeFrame } from './ws-frames.js';
 
 /** How often a client that fell behind is checked for having drained. */
 const DRAIN_CHECK_MS = 100;
@@ -38,6 +40,9 @@ function snapshotBytes(text: string): Buffer {
   return snapshotCache.bytes;
 }
 
+/** The seed's `{"inserted","deleted","timestamp"}` objects, or positional arrays (opt-in). */
+export type StreamFormat = 'seed' | 'positional';
+
 /** One `/api/stream` socket: what it was sent last, and whether it fell behind. */
 class StreamClient {
   /** The timestamp of the last message sent: the client's state once it reads everything. */
@@ -50,6 +55,8 @@ class StreamClient {
     readonly sent: (bytes: number) => void,
     readonly bufferLimit: number,
     readonly leave: (client: StreamClient) => void,
+    readonly group: StreamGroup,
+    readonly format: StreamFormat,
   ) {
     this.sentAt = channel.timestamp ?? 0;
   }
@@ -62,6 +69,10 @@ class StreamClient {
 
   /** One batch of the view: sent now, or left to the catch-up of a client that fell behind. */
   onBatch(payload: Buffer, frame: Buffer, timestamp: Timestamp): void {
+    if (this.format === 'positional') {
+      this.onPositionalBatch(timestamp);
+      return;
+    }
     if (this.drainCheck || this.socket.readyState !== OPEN) return;
     if (this.socket.bufferedAmount > this.bufferLimit) {
       this.drainCheck = setInterval(() => this.guarded(() => this.catchUp()), DRAIN_CHECK_MS);
@@ -81,7 +92,29 @@ class StreamClient {
       return;
     }
     if (plan.kind === 'current') this.sentAt = now;
+    else if (this.format === 'positional')
+      this.send(positionalFromFragment(plan.fragment, now, this.group.base ?? now), null, now);
     else this.send(Buffer.from(streamFrameFrom(plan.fragment, now)), null, now);
+  }
+
+  /** The positional twin of `onBatch`: the group's delta frame, shared by every positional socket. */
+  private onPositionalBatch(timestamp: Timestamp): void {
+    if (this.drainCheck || this.socket.readyState !== OPEN) return;
+    if (this.socket.bufferedAmount > this.bufferLimit) {
+      this.drainCheck = setInterval(() => this.guarded(() => this.catchUp()), DRAIN_CHECK_MS);
+      return;
+    }
+    const positional = this.group.positional;
+    if (positional) this.send(positional.payload, positional.frame, timestamp);
+  }
+
+  /** The connection's first message: the whole state. */
+  sendSnapshot(): void {
+    const { channel } = this;
+    const now = channel.timestamp ?? 0;
+    if (this.format === 'positional')
+      this.send(positionalFull(now, channel.rows.rows(), [], this.group.base ?? now), null, now);
+    else this.send(snapshotBytes(channel.snapshotFrame()), null, now);
   }
 
   /** A socket whose send throws is closed alone: the view's other clients never notice. */
@@ -111,6 +144,12 @@ class StreamClient {
  */
 class StreamGroup {
   readonly clients = new Set<StreamClient>();
+  /** Sockets that asked for the positional format: its frame is made only while there are some. */
+  positionalClients = 0;
+  /** The timestamp of the last batch published to the group: what positional deltas count from. */
+  base: Timestamp | null = null;
+  /** The current batch as a positional delta, for every positional socket. */
+  positional: { payload: Buffer; frame: Buffer } | null = null;
   private readonly stop: () => void;
 
   constructor(
@@ -124,6 +163,16 @@ class StreamGroup {
     const payload = batchBytes(batch);
     const frame = textFrame(payload);
     const timestamp = batch.timestamp;
+    this.positional = null;
+    if (this.positionalClients > 0) {
+      // Before any batch the group has no base: the first is sent in full, with itself as base.
+      const positional =
+        this.base === null
+          ? positionalFull(timestamp, ...splitChanges(batch), timestamp)
+          : positionalDelta(batch.changes, timestamp - this.base);
+      this.positional = { payload: positional, frame: encodeTextFrame(positional) };
+    }
+    this.base = timestamp;
     for (const client of this.clients) {
       try {
         client.onBatch(payload, frame, timestamp);
@@ -134,11 +183,23 @@ class StreamGroup {
     }
   }
 
+  add(client: StreamClient): void {
+    this.clients.add(client);
+    if (client.format === 'positional') this.positionalClients++;
+  }
+
   remove(client: StreamClient): void {
-    if (!this.clients.delete(client) || this.clients.size > 0) return;
+    if (!this.clients.delete(client)) return;
+    if (client.format === 'positional') this.positionalClients--;
+    if (this.clients.size > 0) return;
     this.stop();
     this.onEmpty();
   }
+}
+
+function splitChanges(batch: PublishedBatch): [Row[], Row[]] {
+  const { inserted, deleted } = toStreamMessage(batch.changes, batch.timestamp);
+  return [inserted, deleted];
 }
 
 const groups = new WeakMap<ViewChannel, StreamGroup>();
@@ -158,6 +219,7 @@ export function serveStream(
   view: string,
   sent: (bytes: number) => void = () => undefined,
   bufferLimit = 1024 * 1024,
+  format: StreamFormat = 'seed',
 ): void {
   const channel = hub.channel(view);
   if (!channel) {
@@ -165,10 +227,10 @@ export function serveStream(
     return;
   }
   const group = groupOf(channel);
-  const client = new StreamClient(socket, channel, sent, bufferLimit, (c) => group.remove(c));
+  const client = new StreamClient(socket, channel, sent, bufferLimit, (c) => group.remove(c), group, format);
   // The snapshot and joining the group happen in the same tick: no batch falls between them.
-  group.clients.add(client);
-  client.guarded(() => client.send(snapshotBytes(channel.snapshotFrame()), null, channel.timestamp ?? 0));
+  group.add(client);
+  client.guarded(() => client.sendSnapshot());
   const finish = (): void => client.finish();
   socket.on('close', finish);
   socket.on('error', finish);
