@@ -7,11 +7,14 @@
 import { request } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import WebSocket from 'ws';
+import { decodePositionalFrame, type PositionalFrame } from '../src/core/wire-protocol.js';
 import { nodeScript, SERVER_CPU, stopAll, type ControlledProcess } from './support/processes.js';
 import { printResult, type ScenarioContext } from './result.js';
 import { fmt, log, printTable, ratio } from './support/stats.js';
 
 const VIEWS = ['counter', 'top10', 'user_edits'];
+/** The served positional format of `/api/stream` (opt-in). */
+const POSITIONAL = 'ws /api/stream?format=positional';
 
 interface Tally {
   frames: number;
@@ -33,7 +36,8 @@ function wsHeader(payload: number): number {
 }
 
 /**
- * Candidate compact envelopes, measured on the very frames `/api/stream` sent (none is served yet):
+ * Candidate compact envelopes, measured on the very frames `/api/stream` sent (the positional one is
+ * also served, `?format=positional`, and measured as received):
  * what each would cost on the wire for the same change, with the same 2-10 byte frame header.
  */
 const CANDIDATES = ['positional', 'keyed', 'deflate (seed)', 'deflate (positional)'] as const;
@@ -136,6 +140,30 @@ class Recorder {
     });
   }
 
+  /** `/api/stream/:view?format=positional`: the served compact frames, decoded as a client does. */
+  async positional(url: string, view: string): Promise<void> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream/${view}?format=positional`, {
+      perMessageDeflate: false,
+      origin: url,
+    });
+    this.closers.push(() => socket.terminate());
+    await new Promise<void>((resolve, reject) => {
+      let base: number | null = null;
+      let first = true;
+      socket.on('message', (data: Buffer) => {
+        const decoded = decodePositionalFrame(JSON.parse(data.toString()) as PositionalFrame, base);
+        base = decoded.base;
+        if (first) {
+          first = false;
+          resolve();
+          return;
+        }
+        this.add(`${view}\t${POSITIONAL}`, data.length + wsHeader(data.length), changedRows(decoded.message));
+      });
+      socket.once('error', reject);
+    });
+  }
+
   /** The multiplexed socket, one view per socket so each view's frames are counted on their own. */
   async subscribe(url: string, view: string): Promise<boolean> {
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/subscribe`, {
@@ -225,6 +253,7 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     let subscribe = true;
     for (const view of VIEWS) {
       await recorder.websocket(String(url), view);
+      await recorder.positional(String(url), view);
       if (subscribe) subscribe = await recorder.subscribe(String(url), view);
       if (sse) sse = await recorder.sse(String(url), view);
     }
@@ -250,7 +279,13 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     recorder.close();
     await stopAll([server]);
   }
-  const TRANSPORTS: string[] = ['ws /api/stream', 'ws /api/subscribe', 'sse /api/sse', ...CANDIDATES];
+  const TRANSPORTS: string[] = [
+    'ws /api/stream',
+    POSITIONAL,
+    'ws /api/subscribe',
+    'sse /api/sse',
+    ...CANDIDATES,
+  ];
   rows.sort(
     (a, b) =>
       TRANSPORTS.indexOf(a.transport) - TRANSPORTS.indexOf(b.transport) ||
@@ -278,7 +313,7 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     ]),
   );
   log('');
-  log('candidate envelopes for /api/stream, measured on the same frames (not served):');
+  log('candidate envelopes for /api/stream, measured on the same frames (positional is served too):');
   log("  positional: [dt,[inserted],[deleted]], dt = timestamp - the previous frame's");
   log("  keyed: [dt,[upserted rows],[removed keys]] on the view's grouping key (counter: its one row)");
   log('  deflate: permessage-deflate without context takeover, one deflate per frame for every socket');
