@@ -5,12 +5,16 @@
  * The baseline is that JSON size itself: a message can hardly be smaller than the rows it carries.
  */
 import { request } from 'node:http';
+import { deflateRawSync } from 'node:zlib';
 import WebSocket from 'ws';
+import { decodePositionalFrame, type PositionalFrame } from '../src/core/wire-protocol.js';
 import { nodeScript, SERVER_CPU, stopAll, type ControlledProcess } from './support/processes.js';
 import { printResult, type ScenarioContext } from './result.js';
 import { fmt, log, printTable, ratio } from './support/stats.js';
 
 const VIEWS = ['counter', 'top10', 'user_edits'];
+/** The served positional format of `/api/stream` (opt-in). */
+const POSITIONAL = 'ws /api/stream?format=positional';
 
 interface Tally {
   frames: number;
@@ -29,6 +33,65 @@ function changedRows(message: Changes & { views?: Record<string, Changes> }): nu
 
 function wsHeader(payload: number): number {
   return payload < 126 ? 2 : payload < 65536 ? 4 : 10;
+}
+
+/**
+ * Candidate compact envelopes, measured on the very frames `/api/stream` sent (the positional one is
+ * also served, `?format=positional`, and measured as received):
+ * what each would cost on the wire for the same change, with the same 2-10 byte frame header.
+ */
+const CANDIDATES = ['positional', 'keyed', 'deflate (seed)', 'deflate (positional)'] as const;
+type Candidate = (typeof CANDIDATES)[number];
+
+/**
+ * The view's key for the keyed form: the grouping column (a changed row replaces the row with its
+ * key, so a changed top-10 row travels once), or none for a one-row view (`counter`: the new row
+ * replaces the only one).
+ */
+const KEY_COLUMNS: Record<string, number | null> = { counter: null, top10: 0, user_edits: 0 };
+
+/** permessage-deflate with no context takeover: one raw deflate per frame, its 4-byte tail dropped. */
+function deflatedFrame(payload: string): number {
+  const compressed = deflateRawSync(Buffer.from(payload)).length - 4;
+  return compressed + wsHeader(compressed);
+}
+
+/**
+ * `[dt,[inserted],[deleted]]`: positional, the timestamp as the difference from the view's previous
+ * frame (which every socket of the view was sent: frame-once holds).
+ */
+function positional(dt: number, inserted: unknown[][], deleted: unknown[][]): string {
+  return JSON.stringify([dt, inserted, deleted]);
+}
+
+/**
+ * `[dt,[upserted rows],[removed keys]]`: a deleted row whose key comes back in an inserted row is
+ * not sent; other deleted rows are sent as their key alone.
+ */
+function keyed(view: string, dt: number, inserted: unknown[][], deleted: unknown[][]): string {
+  const key = KEY_COLUMNS[view];
+  if (key === undefined) return positional(dt, inserted, deleted);
+  if (key === null) return JSON.stringify(inserted.length > 0 ? [dt, inserted] : [dt, [], [[]]]);
+  const upserted = new Set(inserted.map((row) => JSON.stringify(row[key])));
+  const removed = deleted.filter((row) => !upserted.has(JSON.stringify(row[key]))).map((row) => row[key]);
+  return JSON.stringify(removed.length > 0 ? [dt, inserted, removed] : [dt, inserted]);
+}
+
+function candidateBytes(
+  view: string,
+  seedPayload: string,
+  dt: number,
+  inserted: unknown[][],
+  deleted: unknown[][],
+): Record<Candidate, number> {
+  const wire = (text: string): number => Buffer.byteLength(text) + wsHeader(Buffer.byteLength(text));
+  const compact = positional(dt, inserted, deleted);
+  return {
+    positional: wire(compact),
+    keyed: wire(keyed(view, dt, inserted, deleted)),
+    'deflate (seed)': deflatedFrame(seedPayload),
+    'deflate (positional)': deflatedFrame(compact),
+  };
 }
 
 class Recorder {
@@ -53,15 +116,49 @@ class Recorder {
     this.closers.push(() => socket.terminate());
     await new Promise<void>((resolve, reject) => {
       let first = true;
+      let previous = 0;
       socket.on('message', (data: Buffer) => {
-        const message = JSON.parse(data.toString()) as Changes & { inserted: unknown[][] };
+        const message = JSON.parse(data.toString()) as {
+          inserted: unknown[][];
+          deleted: unknown[][];
+          timestamp: number;
+        };
         if (view === 'counter') this.lastCounter = Number(message.inserted[0]?.[0] ?? this.lastCounter);
+        const dt = message.timestamp - previous;
+        previous = message.timestamp;
         if (first) {
           first = false;
           resolve();
           return;
         }
-        this.add(`${view}\tws /api/stream`, data.length + wsHeader(data.length), changedRows(message));
+        const json = changedRows(message);
+        this.add(`${view}\tws /api/stream`, data.length + wsHeader(data.length), json);
+        const candidates = candidateBytes(view, data.toString(), dt, message.inserted, message.deleted);
+        for (const name of CANDIDATES) this.add(`${view}\t${name}`, candidates[name], json);
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** `/api/stream/:view?format=positional`: the served compact frames, decoded as a client does. */
+  async positional(url: string, view: string): Promise<void> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream/${view}?format=positional`, {
+      perMessageDeflate: false,
+      origin: url,
+    });
+    this.closers.push(() => socket.terminate());
+    await new Promise<void>((resolve, reject) => {
+      let base: number | null = null;
+      let first = true;
+      socket.on('message', (data: Buffer) => {
+        const decoded = decodePositionalFrame(JSON.parse(data.toString()) as PositionalFrame, base);
+        base = decoded.base;
+        if (first) {
+          first = false;
+          resolve();
+          return;
+        }
+        this.add(`${view}\t${POSITIONAL}`, data.length + wsHeader(data.length), changedRows(decoded.message));
       });
       socket.once('error', reject);
     });
@@ -156,6 +253,7 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     let subscribe = true;
     for (const view of VIEWS) {
       await recorder.websocket(String(url), view);
+      await recorder.positional(String(url), view);
       if (subscribe) subscribe = await recorder.subscribe(String(url), view);
       if (sse) sse = await recorder.sse(String(url), view);
     }
@@ -181,7 +279,13 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     recorder.close();
     await stopAll([server]);
   }
-  const TRANSPORTS = ['ws /api/stream', 'ws /api/subscribe', 'sse /api/sse'];
+  const TRANSPORTS: string[] = [
+    'ws /api/stream',
+    POSITIONAL,
+    'ws /api/subscribe',
+    'sse /api/sse',
+    ...CANDIDATES,
+  ];
   rows.sort(
     (a, b) =>
       TRANSPORTS.indexOf(a.transport) - TRANSPORTS.indexOf(b.transport) ||
@@ -207,6 +311,30 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
       fmt(r.json / r.frames, 1),
       fmt(ratio(r.bytes, r.json), 2),
     ]),
+  );
+  log('');
+  log('candidate envelopes for /api/stream, measured on the same frames (positional is served too):');
+  log("  positional: [dt,[inserted],[deleted]], dt = timestamp - the previous frame's");
+  log("  keyed: [dt,[upserted rows],[removed keys]] on the view's grouping key (counter: its one row)");
+  log('  deflate: permessage-deflate without context takeover, one deflate per frame for every socket');
+  printTable(
+    ['view', 'events per batch', 'changed-rows JSON', 'seed', ...CANDIDATES],
+    VIEWS.flatMap((view) =>
+      sizes.map((size) => {
+        const of = (transport: string): Tally | undefined =>
+          rows.find((r) => r.view === view && r.size === size && r.transport === transport);
+        const seed = of('ws /api/stream');
+        const cell = (t: Tally | undefined): string =>
+          t ? `${fmt(t.bytes / t.frames, 1)} (${fmt(ratio(t.bytes, t.json), 2)}x)` : '-';
+        return [
+          view,
+          size,
+          seed ? fmt(seed.json / seed.frames, 1) : '-',
+          cell(seed),
+          ...CANDIDATES.map((name) => cell(of(name))),
+        ];
+      }),
+    ),
   );
   const headline = rows.find(
     (r) => r.view === 'top10' && r.size === 1 && r.transport.startsWith('ws'),

@@ -7,7 +7,14 @@
  * keeps the error (listeners of `onError` hear it); reconnects go on with growing backoff, and the
  * first one after the view recovered brings its whole state again.
  */
-import type { StreamErrorMessage, ViewErrorBody } from '../core/wire-protocol.js';
+import {
+  decodePositionalFrame,
+  STREAM_FORMAT_PARAM,
+  STREAM_FORMAT_POSITIONAL,
+  type PositionalFrame,
+  type StreamErrorMessage,
+  type ViewErrorBody,
+} from '../core/wire-protocol.js';
 import { LiveView, type StreamMessage } from './live-view.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -17,6 +24,8 @@ export interface StreamClientOptions {
   url?: string;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Ask for the positional format (docs/PROTOCOL.md): about half the bytes of a one-row change. */
+  positional?: boolean;
 }
 
 export interface ViewUpdate {
@@ -71,18 +80,24 @@ export class StreamClient {
     const base = new URL(this.options.url ?? globalThis.location.href);
     base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     base.pathname = `/api/stream/${encodeURIComponent(this.name)}`;
-    base.search = '';
+    base.search = this.options.positional ? `?${STREAM_FORMAT_PARAM}=${STREAM_FORMAT_POSITIONAL}` : '';
     const socket = new WebSocket(base.href);
     this.socket = socket;
     let first = true;
+    let positionalBase: number | null = null;
     socket.onmessage = (event) => {
-      const parsed = JSON.parse(String(event.data)) as StreamMessage | StreamErrorMessage;
-      if ('error' in parsed) {
+      const parsed = JSON.parse(String(event.data)) as StreamMessage | StreamErrorMessage | PositionalFrame;
+      if (!Array.isArray(parsed) && 'error' in parsed) {
         this.view.fail(parsed.error);
         for (const listener of this.errorListeners) listener(parsed.error);
         return;
       }
-      const message = parsed;
+      let message: StreamMessage;
+      if (Array.isArray(parsed)) {
+        const decoded = decodePositionalFrame(parsed, positionalBase);
+        message = decoded.message;
+        positionalBase = decoded.base;
+      } else message = parsed;
       if (first) this.view.reset();
       this.view.apply(message);
       const update = { view: this.name, message, snapshot: first };

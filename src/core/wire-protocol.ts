@@ -160,3 +160,33 @@ export type ClientMessage = SubscribeRequest | UnsubscribeRequest;
 export const SSE_EVENTS = ['hello', 'snapshot', 'batch', 'reset', 'progress', 'error'] as const;
 
 export type FrameKind = (typeof SSE_EVENTS)[number];
+
+// --- The positional /api/stream format (opt-in: `/api/stream/:view?format=positional`) ---
+
+/** The query parameter and value that ask `/api/stream` for positional frames. */
+export const STREAM_FORMAT_PARAM = 'format';
+export const STREAM_FORMAT_POSITIONAL = 'positional';
+
+/**
+ * A positional `/api/stream` frame. `[dt, inserted, deleted]`: the timestamp is `base + dt`, and it
+ * becomes the new base. `[timestamp, inserted, deleted, base]` (a connection's first frame, or a
+ * catch-up): the timestamp in full, and the base the next delta counts from. Every socket of a view
+ * is sent the same delta frames, so each is encoded once for all of them.
+ */
+export type PositionalFrame =
+  | [dt: number, inserted: Row[], deleted: Row[]]
+  | [timestamp: number, inserted: Row[], deleted: Row[], base: number];
+
+/** Decodes a positional frame received at `base` (null before the first): the message and the next base. */
+export function decodePositionalFrame(
+  frame: PositionalFrame,
+  base: number | null,
+): { message: StreamMessage; base: number } {
+  if (frame.length === 4) {
+    const [timestamp, inserted, deleted, next] = frame;
+    return { message: { inserted, deleted, timestamp }, base: next };
+  }
+  if (base === null) throw new Error('a positional delta frame arrived before any full one');
+  const [dt, inserted, deleted] = frame;
+  return { message: { inserted, deleted, timestamp: base + dt }, base: base + dt };
+}

@@ -148,9 +148,11 @@ export class Fanout extends EventEmitter<{
     this.sessions.delete(session);
   }
 
+  /** Stops the fan-out and closes every session (SSE streams live outside node:http's connections). */
   close(): void {
     this.stopMoments();
     clearInterval(this.ticker);
+    for (const session of [...this.sessions.keys()]) this.isolated(session, () => session.close());
     this.sessions.clear();
   }
 }

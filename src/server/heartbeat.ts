@@ -3,12 +3,17 @@
  * next is terminated (a peer that vanished without a FIN would otherwise hold its slot for hours).
  * SSE streams get a comment line, which also keeps proxies from timing the stream out.
  */
-import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
+
+/** An SSE stream, as the heartbeat sees it. */
+export interface KeepAliveStream {
+  /** Writes a comment that keeps the stream and any proxy on its way alive. */
+  keepAlive(): void;
+}
 
 export class Heartbeat {
   private readonly sockets = new Map<WebSocket, boolean>();
-  private readonly streams = new Set<ServerResponse>();
+  private readonly streams = new Set<KeepAliveStream>();
   private readonly timer: NodeJS.Timeout;
   /** Sockets terminated for not answering pings. */
   terminated = 0;
@@ -24,9 +29,13 @@ export class Heartbeat {
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  watchStream(res: ServerResponse): void {
-    this.streams.add(res);
-    res.on('close', () => this.streams.delete(res));
+  /** Follows an SSE stream until `unwatchStream`: the stream calls that when it closes. */
+  watchStream(stream: KeepAliveStream): void {
+    this.streams.add(stream);
+  }
+
+  unwatchStream(stream: KeepAliveStream): void {
+    this.streams.delete(stream);
   }
 
   private beat(): void {
@@ -40,7 +49,7 @@ export class Heartbeat {
       this.sockets.set(socket, false);
       socket.ping();
     }
-    for (const res of this.streams) res.write(': keep-alive\n\n');
+    for (const stream of this.streams) stream.keepAlive();
   }
 
   close(): void {

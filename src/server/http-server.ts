@@ -3,7 +3,7 @@
  * free of framework overhead. Every check of an upgrade (path, origin, token) happens before a
  * WebSocket exists, answered with an HTTP status.
  */
-import { PATHS } from '../core/wire-protocol.js';
+import { PATHS, STREAM_FORMAT_PARAM, STREAM_FORMAT_POSITIONAL } from '../core/wire-protocol.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -99,7 +99,15 @@ export async function startServer(
         closed();
         untrack();
       });
-      serveStream(ws, hub, view, (bytes) => fanout.sent('stream', bytes), options.clientBufferBytes);
+      const positional = url.searchParams.get(STREAM_FORMAT_PARAM) === STREAM_FORMAT_POSITIONAL;
+      serveStream(
+        ws,
+        hub,
+        view,
+        (bytes) => fanout.sent('stream', bytes),
+        options.clientBufferBytes,
+        positional ? 'positional' : 'seed',
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -6,12 +6,15 @@
  */
 import { PATHS } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import { parseSince } from './client-messages.js';
 import type { Fanout } from './fanout.js';
 import { refuseRequest } from './guards.js';
-import type { Heartbeat } from './heartbeat.js';
+import type { FrameKind, FrameSink } from './client-session.js';
+import type { Heartbeat, KeepAliveStream } from './heartbeat.js';
+import { httpChunk, takeOverSocket } from './raw-response.js';
 import type { ServerOptions } from './server-options.js';
 import { sseChunk, sseComment } from './sse-framing.js';
 import { decodeSseId, encodeSseId, type Positions } from './sse-position.js';
@@ -102,36 +105,100 @@ export function serveSse(
     });
     return;
   }
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write(sseComment(`viewcast protocol 1, views ${views.join(',')}`));
+  const stream = SseStream.open(req, res);
+  stream.write(Buffer.from(sseComment(`viewcast protocol 1, views ${views.join(',')}`)));
   const closed = fanout.opened('sse');
-  const session = fanout.createSession('sse', {
-    send: (kind, frame, timestamp, positions) => {
-      if (res.writableEnded || res.destroyed) return;
-      res.write(sseChunk(kind, timestamp === null ? null : encodeSseId(views, positions), frame));
-    },
-    corked: (write) => {
-      res.cork();
-      try {
-        write();
-      } finally {
-        res.uncork();
-      }
-    },
-    close: () => res.destroy(),
-    get buffered() {
-      return res.writableLength;
-    },
-  });
-  context.heartbeat.watchStream(res);
-  res.on('close', () => {
+  const session = fanout.createSession('sse', new SseSink(stream, views));
+  context.heartbeat.watchStream(stream);
+  stream.onClose(() => {
+    context.heartbeat.unwatchStream(stream);
     fanout.remove(session);
     closed();
   });
   session.subscribe(views, since);
+}
+
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  Connection: 'keep-alive',
+  'X-Accel-Buffering': 'no',
+};
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+
+/**
+ * Where an SSE stream's bytes go: its raw socket once node:http's request and response are let go
+ * (raw-response.ts), or the response itself on the rare connection that cannot be taken over.
+ */
+class SseStream implements KeepAliveStream {
+  private constructor(
+    private readonly target: Socket | ServerResponse,
+    private readonly raw: boolean,
+  ) {}
+
+  static open(req: IncomingMessage, res: ServerResponse): SseStream {
+    const socket = takeOverSocket(req, res, SSE_HEADERS);
+    if (socket) return new SseStream(socket, true);
+    res.writeHead(200, SSE_HEADERS);
+    return new SseStream(res, false);
+  }
+
+  /** Writes one whole event (or comment); `bytes` may be shared by every client of a moment. */
+  write(bytes: Buffer): void {
+    if (this.target.destroyed || this.target.writableEnded) return;
+    this.target.write(this.raw ? httpChunk(bytes) : bytes);
+  }
+
+  keepAlive(): void {
+    this.write(KEEP_ALIVE);
+  }
+
+  cork(): void {
+    this.target.cork();
+  }
+
+  uncork(): void {
+    this.target.uncork();
+  }
+
+  get buffered(): number {
+    return this.target.writableLength;
+  }
+
+  destroy(): void {
+    this.target.destroy();
+  }
+
+  onClose(listener: () => void): void {
+    this.target.once('close', listener);
+  }
+}
+
+/** A session's frames as SSE events, each with the id that resumes every view exactly. */
+class SseSink implements FrameSink {
+  constructor(
+    private readonly stream: SseStream,
+    private readonly views: readonly string[],
+  ) {}
+
+  send(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null, positions: Positions): void {
+    this.stream.write(sseChunk(kind, timestamp === null ? null : encodeSseId(this.views, positions), frame));
+  }
+
+  corked(write: () => void): void {
+    this.stream.cork();
+    try {
+      write();
+    } finally {
+      this.stream.uncork();
+    }
+  }
+
+  close(): void {
+    this.stream.destroy();
+  }
+
+  get buffered(): number {
+    return this.stream.buffered;
+  }
 }

@@ -23,6 +23,8 @@ interface WsInternals {
 const FIN_TEXT = 0x81;
 /** `ws`'s sender state in which it writes through at once (not compressing, not reading a Blob). */
 const SENDER_IDLE = 0;
+/** `WebSocket.OPEN`, read once rather than through every socket's prototype. */
+const OPEN = 1;
 
 const encoded = new WeakMap<Buffer, Buffer>();
 
@@ -61,13 +63,21 @@ export function textFrame(payload: Buffer): Buffer {
 
 /** Sends `payload` as one text message on an open socket (nothing on a closing or closed one). */
 export function writeText(ws: WebSocket, payload: Buffer): void {
-  if (ws.readyState !== ws.OPEN) return;
+  writeFrame(ws, payload, null);
+}
+
+/**
+ * Sends `payload` as one text message, `frame` being its encoded frame when the caller already has
+ * it (a fan-out loop looks the frame up once for all its sockets, not once per socket).
+ */
+export function writeFrame(ws: WebSocket, payload: Buffer, frame: Buffer | null): void {
+  if (ws.readyState !== OPEN) return;
   const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
   if (!socket || !sender || sender._state !== SENDER_IDLE || sender._queue.length > 0 || !socket.writable) {
     ws.send(payload, { binary: false });
     return;
   }
-  socket.write(textFrame(payload));
+  socket.write(frame ?? textFrame(payload));
 }
 
 /** Runs `write` with the socket corked, so several frames leave in one system call. */
