@@ -187,4 +187,59 @@ describe('client view set', { timeout: 120_000 }, () => {
     assert.equal(change?.merged, 4);
     assert.deepEqual(set.get('top10')?.rows.rows(), [['a', 5]]);
   });
+
+  const viewError = (view: 'counter' | 'top10', timestamp: number): ServerMessage => ({
+    type: 'error',
+    code: 'VIEWCAST_VIEW_ERROR',
+    message: `view "${view}" is in error: division by zero [SQLSTATE 22012]`,
+    view,
+    errors: [{ view, sqlstate: '22012', message: 'division by zero' }],
+    timestamp,
+  });
+
+  it('drops the rows of a view in error at once, keeps the error, and takes its recovered reset in place', () => {
+    const { set } = subscribed();
+    const failed = set.receive(viewError('top10', 11));
+    assert.equal(failed.error?.view, 'top10');
+    const change = failed.change?.views['top10'];
+    assert.deepEqual(change?.deleted.length, 2, 'every row goes');
+    assert.equal(change?.error?.code, 'VIEWCAST_VIEW_ERROR');
+    assert.equal(set.get('top10')?.rows.size, 0);
+    assert.match(set.get('top10')?.error?.message ?? '', /division by zero/);
+    assert.deepEqual(set.names(), ['counter', 'top10'], 'still followed');
+    // The others go on, never held back by the view in error.
+    const batch = set.receive({
+      type: 'batch',
+      timestamp: 12,
+      views: { counter: { inserted: [[4]], deleted: [[3]] } },
+    });
+    assert.deepEqual(batch.change?.views['counter'], { inserted: [[4]], deleted: [[3]], reset: false });
+    const back = set.receive({
+      type: 'reset',
+      view: 'top10',
+      timestamp: 12,
+      columns: COLUMNS.top10,
+      rows: [['c', 5]],
+      reason: 'recovered',
+    });
+    assert.equal(set.holding, false, 'a recovered reset holds nothing back');
+    assert.deepEqual(back.change?.views['top10'], { inserted: [['c', 5]], deleted: [], reset: true });
+    assert.equal(set.get('top10')?.error, null);
+    assert.equal(set.timestamp, 12);
+  });
+
+  it("takes an error instead of a snapshot as that view's answer to a subscribe", () => {
+    const set = new ViewSet();
+    set.add(['counter', 'top10']);
+    set.beginSubscribe(['counter', 'top10'], true);
+    assert.equal(set.receive(viewError('top10', 10)).change?.views['counter'], undefined);
+    const { change } = set.receive(snapshot('counter', 10, [[3]]));
+    assert.deepEqual(change?.views['counter'], { inserted: [[3]], deleted: [], reset: true });
+    assert.equal(set.holding, false);
+    assert.equal(
+      set.beginSubscribe(['counter', 'top10'], true),
+      undefined,
+      'a view in error is asked for anew',
+    );
+  });
 });

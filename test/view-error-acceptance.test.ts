@@ -57,7 +57,7 @@ async function pgErrorOf(work: () => Promise<unknown>): Promise<{ code: string; 
   throw new Error('expected a Postgres-wire error');
 }
 
-describe('a view in error, end to end', { timeout: 240_000 }, () => {
+describe('a view in error, end to end', { timeout: 420_000 }, () => {
   let root: string;
   let dataDir: string;
   let viewsFile: string;
@@ -78,8 +78,8 @@ describe('a view in error, end to end', { timeout: 240_000 }, () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const start = async (): Promise<RunningViewcast> => {
-    const args = ['--views', viewsFile, '--data-dir', dataDir, '--batch-size', '1'];
+  const start = async (extra: string[] = []): Promise<RunningViewcast> => {
+    const args = ['--views', viewsFile, '--data-dir', dataDir, '--batch-size', '1', ...extra];
     // The Postgres-wire port must be a real one here (0 turns it off).
     const pgPort = String(await freePort());
     const running = await startViewcast([
@@ -207,5 +207,27 @@ describe('a view in error, end to end', { timeout: 240_000 }, () => {
     server = await start();
     assert.deepEqual(JSON.parse((await get('/api/views/counter')).body).rows, [[2476]]);
     assert.deepEqual(JSON.parse((await get('/api/views/bad')).body).rows, [[0]]);
+  });
+
+  it('isolates the failing view on the PGlite path too (--pglite-only)', async () => {
+    await server?.stop();
+    server = null;
+    dataDir = join(root, 'data-pglite');
+    writeFileSync(viewsFile, `${TABLE}\n${COUNTER}\n${BAD}\n`);
+    server = await start(['--pglite-only']);
+    await post(lines.slice(0, 3));
+    const http = await get('/api/views/bad');
+    assert.equal(http.status, 409);
+    assert.match(http.body, /view \\"bad\\" is in error: division by zero \[SQLSTATE 22012\]/);
+    assert.deepEqual(JSON.parse((await get('/api/views/counter')).body).rows, [[3]]);
+    const client = await pgClient(pgUrl);
+    try {
+      assert.equal((await pgErrorOf(() => client.query('SELECT * FROM bad'))).code, '22012');
+    } finally {
+      await client.end();
+    }
+    await post(lines.slice(3, 10));
+    assert.deepEqual(JSON.parse((await get('/api/views/bad')).body).rows, [[-14]]); // 100 / (3 - 10)
+    assert.deepEqual(JSON.parse((await get('/api/views/counter')).body).rows, [[10]]);
   });
 });

@@ -20,7 +20,7 @@ import type { Moment } from '../hub/moment.js';
 import type { ViewChannel } from '../hub/view-channel.js';
 import { batchFrame, progressFrame, type ResetReason } from '../hub/wire.js';
 import type { Positions } from './sse-position.js';
-import { statusVersion, viewError, viewErrorFrame } from './view-errors.js';
+import { FailingViews } from './failing-views.js';
 
 export type { FrameKind };
 
@@ -57,14 +57,13 @@ export class ClientSession {
   /** The shown views' names, sorted: the key under which a moment caches this client's frame. */
   private viewsKey = '';
   /** Followed views this client was told are in error: no batches are sent for them. */
-  private readonly failing = new Set<string>();
+  private readonly failing: FailingViews;
+  /** The followed views in hub order (the order frames list views in). */
+  private readonly followed = (): string[] => this.hub.viewNames.filter((view) => this.views.has(view));
   /** The followed views whose batches are sent (not in error). */
   private readonly shown = {
     has: (view: string): boolean => this.views.has(view) && !this.failing.has(view),
   };
-  private readonly statuses: { readonly value: number };
-  /** The hub's status version this client's `failing` was last compared with. */
-  private statusesSeen: number;
   /** Skipped batches since the client fell behind. */
   private merged = 0;
   behind = false;
@@ -83,8 +82,7 @@ export class ClientSession {
     private readonly events: SessionEvents,
     private readonly now: () => number = Date.now,
   ) {
-    this.statuses = statusVersion(hub);
-    this.statusesSeen = this.statuses.value;
+    this.failing = new FailingViews(hub);
   }
 
   private emit(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null): void {
@@ -152,14 +150,12 @@ export class ClientSession {
     const errors: Buffer[] = [];
     for (const channel of this.hub.views) {
       if (!views.includes(channel.name)) continue;
-      const error = viewError(this.hub, channel.name);
+      const error = this.failing.check(channel.name, now);
       if (error) {
-        this.failing.add(channel.name);
         this.views.set(channel.name, null);
-        errors.push(viewErrorFrame(error, now));
+        errors.push(error);
         continue;
       }
-      this.failing.delete(channel.name);
       const since = sinceOf(channel.name);
       const plan = since === null ? null : channel.replayFrom(since);
       if (since === null || plan === null || plan.kind === 'snapshot') {
@@ -219,28 +215,22 @@ export class ClientSession {
    * view's status changed at all), and returns the views that recovered: the caller sends their
    * resets after the moment's batch, whose changes the reset already includes.
    */
-  private syncErrors(timestamp: Timestamp): ViewChannel[] {
-    if (this.statusesSeen === this.statuses.value) return [];
-    this.statusesSeen = this.statuses.value;
-    const recovered: ViewChannel[] = [];
-    for (const channel of this.hub.views) {
-      if (!this.views.has(channel.name)) continue;
-      const error = viewError(this.hub, channel.name);
-      if (error && !this.failing.has(channel.name)) {
-        this.failing.add(channel.name);
-        this.views.set(channel.name, null);
-        this.emit('error', viewErrorFrame(error, timestamp), null);
-      } else if (!error && this.failing.has(channel.name)) recovered.push(channel);
+  private syncErrors(timestamp: Timestamp): string[] {
+    const changes = this.failing.changes(this.followed, timestamp);
+    if (!changes) return [];
+    for (const [view, frame] of changes.failed) {
+      this.views.set(view, null);
+      this.emit('error', frame, null);
     }
     this.rekey();
-    return recovered;
+    return changes.recovered;
   }
 
-  private sendRecovered(recovered: ViewChannel[], timestamp: Timestamp): void {
-    for (const channel of recovered) {
-      this.failing.delete(channel.name);
-      this.views.set(channel.name, timestamp);
-      this.emit('reset', channel.resetFrame('recovered'), timestamp);
+  private sendRecovered(recovered: string[], timestamp: Timestamp): void {
+    for (const view of recovered) {
+      this.failing.recovered(view);
+      this.views.set(view, timestamp);
+      this.emit('reset', this.channel(view).resetFrame('recovered'), timestamp);
     }
     if (recovered.length > 0) this.rekey();
   }

@@ -7,7 +7,8 @@ import { PATHS } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringifyJson } from '../core/exact-json.js';
 import type { Hub } from '../hub/hub.js';
-import { describeViewError, summarizeHealth } from '../hub/view-health.js';
+import { summarizeHealth } from '../hub/view-health.js';
+import { viewError } from './view-errors.js';
 import type { Fanout } from './fanout.js';
 import { checkAccess, refuseRequest } from './guards.js';
 import { handleIngest, type IngestEndpoint } from './ingest-route.js';
@@ -103,11 +104,8 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
       return sendJson(res, 404, { error: { code: 'UNKNOWN_VIEW', message: `unknown view "${view}"` } });
     }
     // --- view status: a view in error answers 409 naming the reason ---
-    const status = context.hub.status(view);
-    if (status?.state === 'error') {
-      const { code, errors } = status;
-      return sendJson(res, 409, { error: { code, message: describeViewError(view, errors), view, errors } });
-    }
+    const error = viewError(context.hub, view);
+    if (error) return sendJson(res, 409, { error });
     return sendJson(res, 200, {
       view,
       timestamp: channel.timestamp,

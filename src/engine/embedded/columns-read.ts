@@ -52,3 +52,14 @@ export function inputColumnsRead(views: ViewStatement[], input: TableStatement):
   }
   return input.columns.filter((c) => all || read.has(c.name)).map((c) => ({ name: c.name, type: c.type }));
 }
+
+/** Whether some view reads `table` at all: `SELECT count(*) FROM t` reads no column but every row. */
+export function readsTable(views: ViewStatement[], table: TableStatement): boolean {
+  let reads = false;
+  for (const view of views) {
+    walk(view.ast, (key, value) => {
+      if (key === 'RangeVar' && value.relname === table.name) reads = true;
+    });
+  }
+  return reads;
+}

@@ -19,6 +19,7 @@ import type {
   SubscribeOptions,
   Subscription,
   Timestamp,
+  ViewErrorInfo,
   ViewInfo,
 } from '../types.js';
 import { inputColumnsRead } from './columns-read.js';
@@ -255,7 +256,7 @@ export class EmbeddedEngine implements IngestingEngine {
   private publish(
     timestamp: Timestamp,
     deltas: ViewDelta[],
-    pglite: Array<{ view: string; changes: ViewDelta['changes'] }>,
+    pglite: Array<{ view: string; changes: ViewDelta['changes']; errors?: ViewErrorInfo[] }>,
   ): void {
     const views = new Map<string, PublishedView>();
     for (const delta of deltas) {
@@ -263,7 +264,8 @@ export class EmbeddedEngine implements IngestingEngine {
       if (delta.errors.length > 0) view.errors = this.graph?.errors(delta.view) ?? [];
       views.set(delta.view, view);
     }
-    for (const { view, changes } of pglite) views.set(view, { changes });
+    for (const { view, changes, errors } of pglite)
+      views.set(view, errors ? { changes, errors } : { changes });
     this.timestamp = timestamp;
     this.inFlight = false;
     this.subscribers.publish(timestamp, views);
@@ -304,7 +306,7 @@ export class EmbeddedEngine implements IngestingEngine {
     if (info.path === 'pglite' && this.pglite) {
       // Replies come in the worker's order: this snapshot sits exactly between two published commits.
       this.pglite.snapshot(view).then(
-        (rows) => this.subscribers.open(subscriber, this.timestamp, rows, []),
+        ({ rows, errors }) => this.subscribers.open(subscriber, this.timestamp, rows, errors),
         () => remove(),
       );
     } else {

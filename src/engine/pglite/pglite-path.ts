@@ -10,10 +10,10 @@ import { ViewcastError } from '../../core/errors.js';
 import { stringifyJson } from '../../core/exact-json.js';
 import type { ViewsFile } from '../../sql/views-file.js';
 import type { InputChange, PlannedView } from '../delta/interface.js';
-import { inputColumnsRead } from '../embedded/columns-read.js';
+import { inputColumnsRead, readsTable } from '../embedded/columns-read.js';
 import { pgliteDir } from '../embedded/open-store.js';
 import type { EngineStore, PendingTransaction } from '../store/engine-store.js';
-import type { Column, InputRecord } from '../types.js';
+import type { Column, InputRecord, ViewErrorInfo } from '../types.js';
 import { PgliteWorker } from './client.js';
 import type { IngestStep, ViewChanges } from './protocol.js';
 
@@ -58,7 +58,8 @@ export class PglitePath {
     const columnNames = new Map<string, string[]>();
     for (const table of parsed.tables) {
       const read = inputColumnsRead(views, table).map((c) => c.name);
-      if (read.length > 0) columnNames.set(table.name, read);
+      // A view that reads no column (`count(*)`) still needs every row, as rows of NULLs.
+      if (read.length > 0 || readsTable(views, table)) columnNames.set(table.name, read);
     }
     const inputColumns = columnNames.get(parsed.inputTable.name) ?? [];
     const worker = new PgliteWorker(options.onDeath);
@@ -121,8 +122,10 @@ export class PglitePath {
     );
   }
 
-  async snapshot(view: string): Promise<Change[]> {
-    return (await this.worker.snapshot(view)).rows;
+  /** The view's rows and, while it is in error, its errors. */
+  async snapshot(view: string): Promise<{ rows: Change[]; errors: ViewErrorInfo[] }> {
+    const { rows, errors } = await this.worker.snapshot(view);
+    return { rows, errors };
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 /** Messages between the embedded engine (main thread) and its PGlite worker. */
 import type { Change } from '../../core/multiset.js';
-import type { Column, Timestamp } from '../types.js';
+import type { Column, Timestamp, ViewErrorInfo } from '../types.js';
 
 export interface InitRequest {
   type: 'init';
@@ -35,6 +35,8 @@ export interface IngestStep {
 export interface ViewChanges {
   view: string;
   changes: Change[];
+  /** The view's whole error list when it changed in this transaction (empty: no longer in error). */
+  errors?: ViewErrorInfo[];
 }
 
 export interface InitResult {
@@ -54,6 +56,8 @@ export interface CommitResult {
 export interface SnapshotResult {
   timestamp: Timestamp;
   rows: Change[];
+  /** The view's errors while it is in error (its rows are then the last ones it had without). */
+  errors: ViewErrorInfo[];
 }
 
 /** A worker reply. Errors cross as plain data because Error subclasses do not survive cloning. */

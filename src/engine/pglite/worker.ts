@@ -15,6 +15,7 @@ import { loadSqlParser, parseViewsFile } from '../../sql/views-file.js';
 import { commit, evaluate, type EngineState } from './commit.js';
 import { postgresReason } from './create-view.js';
 import type { InitRequest, InitResult, Reply, Request, SnapshotResult } from './protocol.js';
+import { evaluationError, isDataError } from './evaluation-errors.js';
 import { openSchema } from './schema.js';
 
 if (!parentPort) throw new Error('the PGlite worker must run in a worker thread');
@@ -77,11 +78,17 @@ async function init(request: InitRequest): Promise<InitResult> {
       serve,
       lastTimestamp: opened.lastTimestamp,
       evaluated: new Map(),
+      failing: new Map(),
     };
     for (const plan of s.plans) {
       if (plan.kind === 'immv' || !serve.has(plan.name)) continue;
-      // A view can be created and still fail when it runs (say, a division by zero): name it.
+      // A view can be created and still fail when it runs. On the events it reads (a division by
+      // zero, a cast) it is in error, as it would be later; any other failure is its definition's.
       const rows = await evaluate(db, plan).catch((error: unknown) => {
+        if (isDataError(error)) {
+          s.failing.set(plan.name, [evaluationError(plan.name, error)]);
+          return new Multiset();
+        }
         const line = views.views.find((v) => v.name === plan.name)?.line ?? 0;
         throw new ViewDefinitionError(plan.name, line, postgresReason(error), views.file);
       });
@@ -102,5 +109,5 @@ async function snapshot(s: EngineState, view: string): Promise<SnapshotResult> {
   const plan = s.plans.find((p) => p.name === view);
   if (!plan || !s.serve.has(view)) throw new ViewcastError('VIEWCAST_UNKNOWN_VIEW', `unknown view "${view}"`);
   const rows: Multiset = s.evaluated.get(view) ?? (await evaluate(s.db, plan));
-  return { timestamp: s.lastTimestamp, rows: [...rows.counted()] };
+  return { timestamp: s.lastTimestamp, rows: [...rows.counted()], errors: s.failing.get(view) ?? [] };
 }
