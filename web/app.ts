@@ -28,6 +28,17 @@ async function refreshSource(store: Store<DashboardState>): Promise<void> {
 
 async function main(): Promise<void> {
   const store = new Store<DashboardState>(INITIAL_STATE);
+  // Connected first: the views arrive while the charts load, and the first frame shows them.
+  const client = connect({ views: ['counter', 'top10', RATE_VIEW, RECENT_VIEW] });
+  client.on('change', (event) => applyChange(store, client, event));
+  client.on('progress', (timestamp) => applyProgress(store, timestamp));
+  client.on('status', (event) => {
+    applyStatus(store, event);
+    // The source may differ after the server restarted, and a quiet page may mean it has finished.
+    if (event.status === 'live' || event.status === 'stale') void refreshSource(store).catch(() => undefined);
+  });
+  client.on('error', (error) => console.warn(`viewcast: ${error.code}: ${error.message}`));
+
   const [chart, recentChart] = await Promise.all([
     Top10Chart.create(byId('top10'), (state) => state.top10),
     Top10Chart.create(byId('top10-recent'), (state) => state.top10Recent, '#1f7a52'),
@@ -43,21 +54,12 @@ async function main(): Promise<void> {
     connectionPart,
     sourcePart,
   ];
-  new Renderer(store, parts, (state) => {
+  const renderer = new Renderer(store, parts, (state) => {
     // The moment each part shows, for people (tooltips) and for tests: always the same one.
     const moment = state.timestamp === null ? '' : String(state.timestamp);
     for (const id of ['as-of', 'counter', 'top10', 'top10-recent']) byId(id).dataset['timestamp'] = moment;
   });
-
-  const client = connect({ views: ['counter', 'top10', RATE_VIEW, RECENT_VIEW] });
-  client.on('change', (event) => applyChange(store, client, event));
-  client.on('progress', (timestamp) => applyProgress(store, timestamp));
-  client.on('status', (event) => {
-    applyStatus(store, event);
-    // The source may differ after the server restarted, and a quiet page may mean it has finished.
-    if (event.status === 'live' || event.status === 'stale') void refreshSource(store).catch(() => undefined);
-  });
-  client.on('error', (error) => console.warn(`viewcast: ${error.code}: ${error.message}`));
+  renderer.schedule();
 }
 
 void main();
