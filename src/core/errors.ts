@@ -262,17 +262,20 @@ export const ERROR_CODES = {
   VIEWCAST_BAD_QUERY: {
     category: 'input',
     retryable: false,
-    action: "Fix the query: it must be one SELECT over one served view (GET /api/views lists them), in Postgres syntax.",
+    action:
+      'Fix the query: it must be one SELECT over one served view (GET /api/views lists them), in Postgres syntax.',
   },
   VIEWCAST_QUERIES_OFF: {
     category: 'configuration',
     retryable: false,
-    action: "Subscribe to a served view by name, or start the server with --allow-browser-queries to accept ad-hoc queries from browsers (see the security note in README).",
+    action:
+      'Subscribe to a served view by name, or start the server with --allow-browser-queries to accept ad-hoc queries from browsers (see the security note in README).',
   },
   VIEWCAST_QUERY_NOT_INCREMENTAL: {
     category: 'input',
     retryable: false,
-    action: "Rewrite the query in a shape the delta path maintains (one served view in FROM: filters, projections, GROUP BY with count/sum/avg/min/max, DISTINCT, ORDER BY ... LIMIT), or define it as a view in the views file.",
+    action:
+      'Rewrite the query in a shape the delta path maintains (one served view in FROM: filters, projections, GROUP BY with count/sum/avg/min/max, DISTINCT, ORDER BY ... LIMIT), or define it as a view in the views file.',
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
