@@ -135,7 +135,7 @@ ${PG_HELP}  --engine ENGINE      embedded, or a remote engine to serve the views
   --pglite-only        run every view on PGlite instead of the delta operators (to compare the
                          two paths; slower)
   --batch-size N       most events in one engine transaction [1000]
-  --batch-ms N         longest wait before a transaction closes, in ms [2]
+  --batch-ms N         longest wait before a transaction closes, in ms (none after a quiet spell) [2]
 
 Clients (WebSocket, SSE; see docs/PROTOCOL.md):
   --allow-origin URL   a page origin allowed to open streams; may be repeated; * allows any
