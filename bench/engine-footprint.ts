@@ -8,6 +8,7 @@
  *   speed, with the default views;
  * - CPU share of a core at 40 events/s (the simulator) with views/dashboard.sql (12 views) and
  *   views/wikirecent.sql (3 views).
+ * `--delta-only`: the delta path alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,13 +71,15 @@ async function eventsApplied(url: string): Promise<number> {
 
 const mib = (bytes: number): string => fmt(bytes / (1024 * 1024), 1);
 
-const scenario: Scenario = async ({ quick }) => {
+const scenario: Scenario = async ({ quick, args }) => {
+  // `--delta-only` skips the PGlite baseline (minutes of start-up and ingest on a loaded machine).
+  const paths = args.includes('--delta-only') ? [false] : [false, true];
   const deltaEvents = quick ? 200_000 : 1_000_000;
   const cpuSeconds = quick ? 10 : 30;
   log(`load average ${loadAverage()}; ${canPin ? `server pinned to cpu ${SERVER_CPU}` : 'not pinned'}`);
   const rows: Array<Array<string | number>> = [];
   const figures = new Map<string, number>();
-  for (const pglite of [false, true]) {
+  for (const pglite of paths) {
     const path = pglite ? 'PGlite (--pglite-only)' : 'delta';
     const flag = pglite ? ['--pglite-only'] : [];
     const million = pglite ? 200_000 : deltaEvents;

@@ -81,7 +81,7 @@ export const SERVE_DEFAULTS = {
   'max-message-bytes': '16384',
   'client-buffer-bytes': '1048576',
   'retention-batches': '1000',
-  'retention-bytes': '8388608',
+  'retention-bytes': '1048576',
   'progress-ms': '1000',
   'heartbeat-ms': '15000',
   tick: '1000',
@@ -142,7 +142,7 @@ ${PG_HELP}  --engine ENGINE      embedded, or a remote engine to serve the views
   --pglite-only        run every view on PGlite instead of the delta operators (to compare the
                          two paths; slower)
   --batch-size N       most events in one engine transaction [1000]
-  --batch-ms N         longest wait before a transaction closes, in ms [2]
+  --batch-ms N         longest wait before a transaction closes, in ms (none after a quiet spell) [2]
 
 Clients (WebSocket, SSE; see docs/PROTOCOL.md):
   --allow-origin URL   a page origin allowed to open streams; may be repeated; * allows any
@@ -156,7 +156,7 @@ Clients (WebSocket, SSE; see docs/PROTOCOL.md):
   --max-message-bytes N  largest client message; larger ones close the socket (1009) [16384]
   --client-buffer-bytes N  unsent bytes per client before its batches are merged [1048576]
   --retention-batches N  recent batches kept per view for resuming clients [1000]
-  --retention-bytes N  encoded bytes kept per view for resuming clients [8388608]
+  --retention-bytes N  encoded bytes kept per view for resuming clients [1048576]
   --progress-ms N      least interval between progress messages to an idle client [1000]
   --heartbeat-ms N     WebSocket ping and SSE keep-alive interval [15000]
   --log-format FORMAT  text, or json: one JSON object per line on stderr [text]

@@ -20,7 +20,8 @@ export interface LoggedBatch {
 }
 
 export class RetentionLog<T extends LoggedBatch> {
-  private entries: T[] = [];
+  /** Kept batches from `head` on; slots before it are dropped (cleared, so nothing holds them). */
+  private entries: Array<T | undefined> = [];
   private head = 0;
   private totalBytes = 0;
   /** The log holds every change after this timestamp (and none before or at it). */
@@ -49,12 +50,15 @@ export class RetentionLog<T extends LoggedBatch> {
     this.entries.push(entry);
     this.totalBytes += entry.bytes;
     while (this.length > this.limits.batches || (this.totalBytes > this.limits.bytes && this.length > 0)) {
-      const dropped = this.entries[this.head++] as T;
+      const dropped = this.entries[this.head] as T;
+      // A dropped batch must not stay reachable until the next compaction: the byte limit bounds
+      // the memory the log holds, not just what it serves.
+      this.entries[this.head++] = undefined;
       this.totalBytes -= dropped.bytes;
       this.horizonTimestamp = dropped.timestamp;
     }
     // Compact now and then instead of shifting the array on every drop.
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+    if (this.head > 64 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
@@ -75,6 +79,6 @@ export class RetentionLog<T extends LoggedBatch> {
       if ((this.entries[mid] as T).timestamp <= since) low = mid + 1;
       else high = mid;
     }
-    return this.entries.slice(low);
+    return this.entries.slice(low) as T[];
   }
 }

@@ -37,7 +37,12 @@ interface Pending {
 export class IngestPipeline {
   private readonly map: RecordMapper;
   private buffer: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  /** The scheduled flush: cancels it. */
+  private timer: (() => void) | null = null;
+  /** Whether the scheduled flush is the next turn's (no wait left to cut short). */
+  private flushNextTurn = false;
+  /** When the last transaction ended (performance.now()). */
+  private lastFlushEnd = -Infinity;
   private inFlight = false;
   private waiters: Array<() => void> = [];
   private sinceYield = 0;
@@ -106,7 +111,7 @@ export class IngestPipeline {
   ): void | Promise<void> {
     this.pushed++;
     this.buffer.push({ record: this.map(event, skip), event, source, position });
-    this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
+    this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.batchWait());
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)
       return new Promise((resolve) => this.waiters.push(resolve));
@@ -120,14 +125,34 @@ export class IngestPipeline {
     return undefined;
   }
 
+  /**
+   * How long a new batch waits for more events: `batchMs` while events keep coming, none when the
+   * last transaction ended longer than that ago. An event after a quiet spell (every event of a
+   * live stream at tens per second) is committed on the next turn instead of waiting for company
+   * that is not coming; a burst still batches from its second transaction on.
+   */
+  private batchWait(): number {
+    return performance.now() - this.lastFlushEnd >= this.options.batchMs ? 0 : this.options.batchMs;
+  }
+
   private schedule(delay: number): void {
     if (this.inFlight) return; // the commit in flight schedules the next batch when it ends
-    if (this.timer && delay > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    if (this.timer && (delay > 0 || this.flushNextTurn)) return;
+    this.timer?.();
+    this.flushNextTurn = delay <= 0;
+    const flush = (): void => {
       this.timer = null;
       void this.flush();
-    }, delay);
+    };
+    // No wait: the next turn of the event loop, so that events pushed in this turn join the batch
+    // (a timer of 0 ms waits at least 1 ms).
+    if (delay > 0) {
+      const timeout = setTimeout(flush, delay);
+      this.timer = () => clearTimeout(timeout);
+    } else {
+      const immediate = setImmediate(flush);
+      this.timer = () => clearImmediate(immediate);
+    }
   }
 
   private async flush(): Promise<void> {
@@ -164,6 +189,7 @@ export class IngestPipeline {
       this.options.onError(failure);
     } finally {
       this.inFlight = false;
+      this.lastFlushEnd = performance.now();
       if (this.buffer.length < this.options.batchSize * 2) for (const wake of this.waiters.splice(0)) wake();
       if (this.buffer.length > 0)
         this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);

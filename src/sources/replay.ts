@@ -12,11 +12,12 @@ import { basename } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { ViewcastError } from '../core/errors.js';
-import { EventGate } from './event-gate.js';
+import { DEFAULT_DEDUPE_CAPACITY, EventGate } from './event-gate.js';
 import { eventTime, parseEvent } from './event-schema.js';
 import { ReplayProgress, type ProgressTarget } from './replay-progress.js';
 import { Sleeper } from './sleeper.js';
 import { retimeEvent } from './retime.js';
+import { countRecordingEntries, recordingEntries } from './recording-stream.js';
 import { parseSseText } from './sse-text.js';
 import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
 import type { EventSink, RawEvent, Source, SourceStatus } from './types.js';
@@ -63,12 +64,14 @@ export class ReplaySource implements Source {
   }
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
-    const entries = await readRecording(this.options.file);
-    this.total = entries.length;
-    const loop = this.options.loop === true && entries.length > 0;
+    // The recording streams (recording-stream.ts): a counting pass first, for progress and for
+    // where a resumed position falls, then one read per pass.
+    const total = await countRecordingEntries(this.options.file);
+    this.total = total;
+    const loop = this.options.loop === true && total > 0;
     const resumed = decodeDedupePosition(resumeFrom);
     let position = resumed.at === null ? 0 : Math.max(0, Math.floor(Number(resumed.at)) || 0);
-    if (!loop) position = Math.min(position, entries.length);
+    if (!loop) position = Math.min(position, total);
     if (this.options.progress)
       this.progress = new ReplayProgress(
         `replay ${basename(this.options.file)}`,
@@ -76,46 +79,63 @@ export class ReplaySource implements Source {
         loop,
         this.options.progress,
       );
-    const gate = new EventGate();
+    // A pass can only repeat ids of its own events (later passes get fresh ones), so the dedupe
+    // window need not reach past one pass: 2,476 ids instead of 100,000 (about 10 MiB) for a loop.
+    const gate = new EventGate(Math.max(1, Math.min(DEFAULT_DEDUPE_CAPACITY, total)));
     for (const id of resumed.recentIds) gate.seen.add(id);
     let clock: { wall: number; recorded: number } | null = null;
     let pass = -1;
     const startedAt = position;
-    while (!this.stopped && (loop || position < entries.length)) {
-      const index = position % entries.length;
-      if (Math.floor(position / entries.length) !== pass) {
-        pass = Math.floor(position / entries.length);
-        this.passes = pass + 1;
-        clock = null; // each pass keeps the recorded pace from its own first event
-      }
-      position++;
-      this.consumed = position;
-      this.progress?.update(position - startedAt);
-      const parsed = parseEvent(entries[index] as string);
-      if ('reason' in parsed) {
-        sink.skip(parsed.reason, `event ${index + 1} of ${this.options.file}: ${parsed.detail}`);
-        continue;
-      }
-      const event = parsed.event;
-      if (pass > 0) freshId(event);
-      const verdict = gate.admit(event);
-      if (verdict !== 'pass') {
-        sink.skip(verdict);
-        continue;
-      }
-      const recorded = eventTime(event);
-      if (this.options.speed !== 'max' && recorded !== null) {
-        clock ??= { wall: Date.now(), recorded };
-        const due = clock.wall + (recorded - clock.recorded) / this.options.speed;
-        if (due > Date.now()) await this.sleeper.sleep(due - Date.now());
-        if (this.stopped) {
-          position--; // not handed over: a restart replays it
-          break;
+    let entries: AsyncIterator<string> | null = null;
+    try {
+      while (!this.stopped && (loop || position < total)) {
+        const index = position % total;
+        if (Math.floor(position / total) !== pass) {
+          pass = Math.floor(position / total);
+          this.passes = pass + 1;
+          clock = null; // each pass keeps the recorded pace from its own first event
+          entries = recordingEntries(this.options.file);
+          for (let skipped = 0; skipped < index; skipped++) await entries.next(); // resumed mid-pass
         }
+        const next = await (entries as AsyncIterator<string>).next();
+        if (next.done) {
+          // The file shrank since it was counted: this pass ends here (and an empty one ends all).
+          const empty = position % total === 0;
+          position = (pass + 1) * total;
+          if (!loop || empty) break;
+          continue;
+        }
+        position++;
+        this.consumed = position;
+        this.progress?.update(position - startedAt);
+        const parsed = parseEvent(next.value);
+        if ('reason' in parsed) {
+          sink.skip(parsed.reason, `event ${index + 1} of ${this.options.file}: ${parsed.detail}`);
+          continue;
+        }
+        const event = parsed.event;
+        if (pass > 0) freshId(event);
+        const verdict = gate.admit(event);
+        if (verdict !== 'pass') {
+          sink.skip(verdict);
+          continue;
+        }
+        const recorded = eventTime(event);
+        if (this.options.speed !== 'max' && recorded !== null) {
+          clock ??= { wall: Date.now(), recorded };
+          const due = clock.wall + (recorded - clock.recorded) / this.options.speed;
+          if (due > Date.now()) await this.sleeper.sleep(due - Date.now());
+          if (this.stopped) {
+            position--; // not handed over: a restart replays it
+            break;
+          }
+        }
+        this.emitted++;
+        if (this.options.retime) retimeEvent(event, (this.options.now ?? Date.now)());
+        await sink.push(event, encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT)));
       }
-      this.emitted++;
-      if (this.options.retime) retimeEvent(event, (this.options.now ?? Date.now)());
-      await sink.push(event, encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT)));
+    } finally {
+      await entries?.return?.(); // closes the file when the replay stops mid-pass
     }
     this.finished = !this.stopped;
     if (this.finished) this.progress?.finish(position - startedAt);
@@ -150,7 +170,7 @@ function freshId(event: RawEvent): void {
     event['meta'] = { ...(meta as Record<string, unknown>), id: randomUUID() };
 }
 
-/** Reads a recording (gzipped or not) into the JSON text of each event. */
+/** Reads a whole recording (gzipped or not) into the JSON text of each event. */
 export async function readRecording(file: string): Promise<string[]> {
   let bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new ViewcastError(
