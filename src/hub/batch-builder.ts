@@ -34,7 +34,13 @@ export class BatchBuilder {
       this.frontier = row.timestamp;
       // The very first progress row only opens the subscription; the snapshot follows it.
       if (first && this.buffer.length === 0 && this.errors === undefined) continue;
-      const batch: Batch = { timestamp: row.timestamp - 1, changes: consolidate(this.buffer) };
+      const buffer = this.buffer;
+      // One change needs no consolidation (the live case: one event changes one row of a view).
+      const single = buffer.length === 1 && (buffer[0] as Change)[1] !== 0;
+      const batch: Batch = {
+        timestamp: row.timestamp - 1,
+        changes: buffer.length === 0 || single ? buffer : consolidate(buffer),
+      };
       this.buffer = [];
       if (this.errors !== undefined) batch.errors = this.errors;
       this.errors = undefined;

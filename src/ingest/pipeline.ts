@@ -36,6 +36,7 @@ export class IngestPipeline {
   private readonly map: RecordMapper;
   private buffer: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private timerDelay = 0;
   private inFlight = false;
   private waiters: Array<() => void> = [];
   private sinceYield = 0;
@@ -120,8 +121,11 @@ export class IngestPipeline {
 
   private schedule(delay: number): void {
     if (this.inFlight) return; // the commit in flight schedules the next batch when it ends
-    if (this.timer && delay > 0) return;
+    // A timer already due at once stays: replacing it on every push of a full batch cost more
+    // than the rest of the pipeline.
+    if (this.timer && (delay > 0 || this.timerDelay === 0)) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerDelay = delay;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
