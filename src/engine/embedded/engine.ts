@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ViewcastError } from '../../core/errors.js';
+import { consolidate } from '../../core/multiset.js';
 import { loadSqlParser, parseViewsFile, type ViewsFile } from '../../sql/views-file.js';
 import { buildDeltaGraph } from '../delta/graph.js';
 import type { DeltaGraph, InputChange, PlannedView, ViewDelta } from '../delta/interface.js';
@@ -56,6 +57,8 @@ export class EmbeddedEngine implements IngestingEngine {
   notes: string[] = [];
   /** The timestamp of the last published transaction. */
   timestamp: Timestamp = 0;
+  /** Each published transaction and snapshot reaches a subscriber in one call, consolidated. */
+  readonly consolidated = true;
   private parsed: ViewsFile | null = null;
   private graph: DeltaGraph | null = null;
   private store: EngineStore | null = null;
@@ -259,7 +262,7 @@ export class EmbeddedEngine implements IngestingEngine {
     if (info.path === 'pglite' && this.pglite) {
       // Replies come in the worker's order: this snapshot sits exactly between two published commits.
       this.pglite.snapshot(view).then(
-        (rows) => this.subscribers.open(subscriber, this.timestamp, rows, []),
+        (rows) => this.subscribers.open(subscriber, this.timestamp, consolidate(rows), []),
         () => remove(),
       );
     } else {
