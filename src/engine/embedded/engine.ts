@@ -195,7 +195,8 @@ export class EmbeddedEngine implements IngestingEngine {
     const { graph, store, parsed } = this;
     if (this.closed || !graph || !store || !parsed)
       throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running');
-    const unknown = changes.find((c) => !parsed.tables.some((t) => t.name === c.table));
+    const input = parsed.inputTable.name;
+    const unknown = changes.find((c) => c.table !== input && !parsed.tables.some((t) => t.name === c.table));
     if (unknown) {
       throw new ViewcastError(
         'VIEWCAST_ENGINE',
