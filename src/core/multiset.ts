@@ -74,8 +74,12 @@ export class Multiset {
   }
 }
 
+/** Changes this few are consolidated by comparing rows pairwise: no row is serialized. */
+const PAIRWISE = 8;
+
 /** Sums the diffs of equal rows and drops rows whose diffs cancel out. */
 export function consolidate(changes: Iterable<Change>): Change[] {
+  if (Array.isArray(changes) && changes.length <= PAIRWISE) return consolidatePairwise(changes);
   const sums = new Map<string, Change>();
   for (const [row, diff] of changes) {
     const key = rowKey(row);
@@ -97,4 +101,36 @@ export function difference(before: Multiset, after: Multiset): Change[] {
     if (after.count(row) === 0) changes.push([row, -count]);
   }
   return changes;
+}
+
+/** `consolidate` for a few changes, in the same order and with the same rows as the keyed version. */
+function consolidatePairwise(changes: readonly Change[]): Change[] {
+  const out: Change[] = [];
+  next: for (const [row, diff] of changes) {
+    for (const entry of out) {
+      if (sameRow(entry[0], row)) {
+        entry[1] += diff;
+        continue next;
+      }
+    }
+    out.push([row, diff]);
+  }
+  return out.filter(([, diff]) => diff !== 0);
+}
+
+/** Whether two rows have the same `rowKey`, without serializing them in the common cases. */
+function sameRow(a: Row, b: Row): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    // Distinct strings, booleans, bigints and finite numbers of one type always serialize
+    // differently; anything else (objects, NaN, mixed types) is compared as its JSON text.
+    const t = typeof x;
+    if (t === typeof y && (t === 'string' || t === 'boolean' || t === 'bigint')) return false;
+    if (t === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y)) return false;
+    return rowKey(a) === rowKey(b);
+  }
+  return true;
 }

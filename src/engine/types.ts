@@ -93,6 +93,12 @@ export interface Engine {
   /** Rows arrive in order; the first call starts with a progress row. */
   subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription;
   close(): Promise<void>;
+  /**
+   * True when every call to a listener holds all the rows of its timestamps, consolidated (one
+   * row per distinct row, diffs never zero), each followed by its progress row: subscribers then
+   * need not consolidate them again.
+   */
+  readonly consolidated?: boolean;
 }
 
 /** An event as the engine's input table stores it: column name -> value. */

@@ -126,10 +126,11 @@ export class Hub {
       restarted = false;
       delivered(view);
     };
-    let builder = new BatchBuilder(onBatch);
+    const consolidated = this.engine.consolidated === true;
+    let builder = new BatchBuilder(onBatch, consolidated);
     const onRestart = (): void => {
       restarted = true;
-      builder = new BatchBuilder(onBatch);
+      builder = new BatchBuilder(onBatch, consolidated);
     };
     const onInterrupted = (problem: SubscriptionProblem): void => this.interrupted(view, problem, fail);
     this.subscriptions.push(

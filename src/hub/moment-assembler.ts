@@ -25,6 +25,14 @@ export class MomentAssembler {
   private readonly pending = new Map<Timestamp, Map<string, HubBatch>>();
   /** Per returning view: its changes at timestamps already published, for its next batch. */
   private readonly late = new Map<string, HubBatch>();
+  /**
+   * The newest timestamp every view that holds moments back has reached (null: some view has none
+   * yet), and how many of those views are exactly there. A batch of a view that is not at the floor
+   * cannot complete a moment, so `add` only recomputes the floor when its last holder moves on:
+   * one walk over the views per timestamp instead of one per view's batch.
+   */
+  private floor: Timestamp | null = null;
+  private holders = 0;
   /** The timestamp of the last published moment. */
   consistent: Timestamp | null = null;
   moments = 0;
@@ -72,23 +80,38 @@ export class MomentAssembler {
       batch = merge(late, batch);
     }
     if (wasReleased) this.health.rejoin(view);
+    const before = this.known.get(view);
     this.known.set(view, batch.timestamp);
     let batches = this.pending.get(batch.timestamp);
     if (!batches) this.pending.set(batch.timestamp, (batches = new Map()));
     batches.set(view, batch);
     if (this.pending.size > this.maxHeld) this.releaseSlowest();
+    else if (!wasReleased && this.floor !== null && before !== undefined) {
+      // Timestamps of a view only grow, and an unreleased view is never below the floor.
+      if (before > this.floor) return;
+      if (--this.holders > 0) return;
+    }
     this.flush();
   }
 
-  /** The newest timestamp every view that still holds moments back has reached. */
+  /** The newest timestamp every view that still holds moments back has reached; sets the floor. */
   private complete(): Timestamp | null {
     let min: Timestamp | null = null;
+    let holders = 0;
     for (const name of this.channels.keys()) {
       if (this.health.released(name)) continue;
       const known = this.known.get(name);
-      if (known === undefined) return null;
-      min = min === null ? known : Math.min(min, known);
+      if (known === undefined) {
+        min = null;
+        break;
+      }
+      if (min === null || known < min) {
+        min = known;
+        holders = 1;
+      } else if (known === min) holders++;
     }
+    this.floor = min;
+    this.holders = min === null ? 0 : holders;
     return min;
   }
 
@@ -104,7 +127,10 @@ export class MomentAssembler {
   flush(): void {
     const complete = this.complete();
     if (complete === null) return;
-    const due = [...this.pending.keys()].filter((t) => t <= complete).sort((a, b) => a - b);
+    let due: Timestamp[] | null = null;
+    for (const timestamp of this.pending.keys()) if (timestamp <= complete) (due ??= []).push(timestamp);
+    if (due === null) return;
+    if (due.length > 1) due.sort((a, b) => a - b);
     for (const timestamp of due) {
       const batches = this.pending.get(timestamp) as Map<string, HubBatch>;
       this.pending.delete(timestamp);

@@ -10,20 +10,24 @@ import { batchFrame } from './wire.js';
 export class Moment {
   /** Views that changed, in the hub's view order. */
   readonly changed: PublishedBatch[];
-  private readonly byView = new Map<string, PublishedBatch>();
-  private readonly frames = new Map<string, Buffer>();
+  // Built on first use: a moment is made per transaction, and most have no reader of these.
+  private byView: Map<string, PublishedBatch> | null = null;
+  private frames: Map<string, Buffer> | null = null;
   /** Frames (or null: nothing changed) by the followed views' key, see `frameForKey`. */
-  private readonly byKey = new Map<string, Buffer | null>();
+  private byKey: Map<string, Buffer | null> | null = null;
 
   constructor(
     readonly timestamp: Timestamp,
     changed: PublishedBatch[],
   ) {
     this.changed = changed;
-    for (const batch of changed) this.byView.set(batch.view, batch);
   }
 
   batch(view: string): PublishedBatch | undefined {
+    if (this.byView === null) {
+      this.byView = new Map();
+      for (const batch of this.changed) this.byView.set(batch.view, batch);
+    }
     return this.byView.get(view);
   }
 
@@ -41,6 +45,7 @@ export class Moment {
       key += `${batch.view}\n`;
     }
     if (parts.length === 0) return null;
+    this.frames ??= new Map();
     let frame = this.frames.get(key);
     if (frame === undefined) {
       frame = Buffer.from(batchFrame(this.timestamp, parts));
@@ -54,6 +59,7 @@ export class Moment {
    * clients that follow the same views cost one map lookup each.
    */
   frameForKey(key: string, views: FollowedViews): Buffer | null {
+    this.byKey ??= new Map();
     let frame = this.byKey.get(key);
     if (frame === undefined) {
       frame = this.frameFor(views);

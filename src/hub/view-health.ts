@@ -143,7 +143,8 @@ export class ViewHealth {
   private update(view: string): void {
     const health = this.health(view);
     const next = computeStatus(health);
-    if (JSON.stringify(next) === JSON.stringify(health.status)) return;
+    // `ok` is one shared object: the common case (a healthy view progressed) costs no comparison.
+    if (next === health.status || JSON.stringify(next) === JSON.stringify(health.status)) return;
     health.status = next;
     this.listeners.emit(view, next);
   }

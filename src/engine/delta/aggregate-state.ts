@@ -112,8 +112,9 @@ export function groupEntryKey(keyStr: string): string {
   return `g${keyStr}`;
 }
 
+/** `v` and the JSON of `[i, keyStr, valueKeyStr]`, written without building the array. */
 export function valueEntryKey(i: number, keyStr: string, valueKeyStr: string): string {
-  return `v${JSON.stringify([i, keyStr, valueKeyStr])}`;
+  return `v[${i},${JSON.stringify(keyStr)},${JSON.stringify(valueKeyStr)}]`;
 }
 
 export interface StoredGroup {

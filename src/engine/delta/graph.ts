@@ -7,7 +7,7 @@
 import { ViewcastError } from '../../core/errors.js';
 import { compilePlans, type PlanOptions } from '../../sql/planner/plan-views.js';
 import type { ViewsFile } from '../../sql/views-file.js';
-import { emptyBatch, type Batch } from './batch.js';
+import { emptyBatch, errorKey, type Batch, type ErrorChange, type RowChange } from './batch.js';
 import type {
   DeltaGraph,
   InputChange,
@@ -46,10 +46,19 @@ export function buildDeltaGraph(
   }
   const graph = new Graph(views, pipelines, tables);
   graph.propagate(new Map(), CREATION, true);
+  graph.finish(); // what operators made at creation is already their state
   return graph;
 }
 
+/** A view's output over the parts of a transaction applied so far. */
+interface Collected {
+  rows: RowChange[];
+  errors: ErrorChange[];
+}
+
 class Graph implements DeltaGraph {
+  private readonly collected = new Map<ViewPipeline, Collected>();
+
   constructor(
     readonly views: PlannedView[],
     private readonly pipelines: Map<string, ViewPipeline>,
@@ -57,6 +66,11 @@ class Graph implements DeltaGraph {
   ) {}
 
   apply(changes: InputChange[], timestamp: number): ViewDelta[] {
+    this.applyPart(changes, timestamp);
+    return this.finish();
+  }
+
+  applyPart(changes: InputChange[], timestamp: number): void {
     const inputs = new Map<string, Batch>();
     const byTable = new Map<string, InputChange[]>();
     for (const change of changes) {
@@ -72,21 +86,38 @@ class Graph implements DeltaGraph {
       table.convert(list, batch);
       inputs.set(name, batch);
     }
-    return this.propagate(inputs, { timestamp }, false);
+    this.propagate(inputs, { timestamp }, false);
   }
 
-  /** Runs every pipeline whose source changed, in file order; returns the views' changes. */
-  propagate(inputs: Map<string, Batch>, ctx: { timestamp: number }, initial: boolean): ViewDelta[] {
-    const deltas: ViewDelta[] = [];
+  /** Runs every pipeline whose source changed, in file order; collects the views' output. */
+  propagate(inputs: Map<string, Batch>, ctx: { timestamp: number }, initial: boolean): void {
     for (const pipeline of this.pipelines.values()) {
       const input = inputs.get(pipeline.plan.source.name);
       const idle = !input || (input.rows.length === 0 && input.errors.length === 0);
       if (!initial && idle && !pipeline.due(ctx.timestamp)) continue;
       const { output, errors } = pipeline.run(input ?? emptyBatch(), ctx, initial);
       inputs.set(pipeline.name, output);
-      const changes = pipeline.wire(output.rows);
+      if (output.rows.length === 0 && errors.length === 0) continue;
+      const collected = this.collected.get(pipeline);
+      // Operators may hand on arrays they were given: collected parts are joined, never appended to.
+      if (!collected) this.collected.set(pipeline, { rows: output.rows, errors });
+      else {
+        collected.rows = collected.rows.concat(output.rows);
+        collected.errors = collected.errors.concat(errors);
+      }
+    }
+  }
+
+  finish(): ViewDelta[] {
+    const deltas: ViewDelta[] = [];
+    for (const pipeline of this.pipelines.values()) {
+      const collected = this.collected.get(pipeline);
+      if (!collected) continue;
+      const changes = pipeline.wire(collected.rows);
+      const errors = consolidateErrors(collected.errors);
       if (changes.length > 0 || errors.length > 0) deltas.push({ view: pipeline.name, changes, errors });
     }
+    this.collected.clear();
     return deltas;
   }
 
@@ -113,4 +144,17 @@ class Graph implements DeltaGraph {
   errors(view: string): ViewErrorInfo[] {
     return this.pipelines.get(view)?.currentErrors() ?? [];
   }
+}
+
+/** Error changes of several parts as one: summed per error, those that cancel out dropped. */
+function consolidateErrors(errors: ErrorChange[]): ErrorChange[] {
+  if (errors.length <= 1) return errors;
+  const sums = new Map<string, ErrorChange>();
+  for (const [info, diff] of errors) {
+    const key = errorKey(info);
+    const sum = sums.get(key);
+    if (sum) sum[1] += diff;
+    else sums.set(key, [info, diff]);
+  }
+  return [...sums.values()].filter(([, diff]) => diff !== 0);
 }

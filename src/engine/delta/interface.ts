@@ -60,6 +60,14 @@ export interface DeltaGraph {
    */
   apply(changes: InputChange[], timestamp: number): ViewDelta[];
   /**
+   * Applies one part of a transaction (the engine applies a large one in slices, letting the event
+   * loop run between them): the views' changes are kept, by the operators' own row keys, until
+   * `finish`. Every part of a transaction has the same `timestamp`.
+   */
+  applyPart(changes: InputChange[], timestamp: number): void;
+  /** The changes of every view over the parts applied since the last `finish`, as `apply` gives them. */
+  finish(): ViewDelta[];
+  /**
    * True when some temporal filter (`mz_now()`) has changes due at `timestamp`: an empty
    * transaction then changes views and its state must be committed.
    */

@@ -69,10 +69,12 @@ export class Reduce implements Snapshotting {
     const { keyTypes, aggregates, global } = this.spec;
     const width = keyTypes.length;
     const dirty = new Set<Group>();
-    const dirtyValues = new Map<string, [number, Group, ValueCount]>();
+    // By entry: a value whose last copy went and came back within the transaction is a new entry,
+    // met later, so the store sees the delete and then the set, in that order.
+    const dirtyValues = new Map<ValueCount, [number, Group]>();
     for (const [row, diff] of input.rows) {
       let keyStr = '';
-      if (!global) keyStr = valuesKey(keyTypes, width === row.length ? row : row.slice(0, width));
+      if (!global) keyStr = valuesKey(keyTypes, row, width);
       let group = this.groups.get(keyStr);
       if (!group) {
         group = newGroup(aggregates, row.slice(0, width), keyStr);
@@ -85,13 +87,14 @@ export class Reduce implements Snapshotting {
         const value = spec.arg === null ? COUNT_STAR : row[spec.arg];
         if (value === null || value === undefined) continue;
         const entry = addValue(spec, group, i, value, diff);
-        if (entry) dirtyValues.set(valueEntryKey(i, keyStr, entry.key), [i, group, entry]);
+        if (entry && !dirtyValues.has(entry)) dirtyValues.set(entry, [i, group]);
       }
       dirty.add(group);
     }
     const out: Batch = { rows: [], errors: input.errors.slice() };
     for (const group of dirty) this.settle(group, ctx, out);
-    for (const [key, [i, group, entry]] of dirtyValues) {
+    for (const [entry, [i, group]] of dirtyValues) {
+      const key = valueEntryKey(i, group.keyStr, entry.key);
       if (entry.count === 0) this.store.delete(this.id, key);
       else this.store.set(this.id, key, [i, group.keyStr, entry.value, entry.count]);
     }

@@ -5,7 +5,8 @@
  * of pointers, instead of the whole array a single sorted array would move; reading the first k
  * items is a walk over the first chunks. Top-k and min/max keep their ordered indexes here.
  */
-const CHUNK = 512;
+/** Most items in a chunk: an insert or delete moves half of one on average. */
+const CHUNK = 128;
 
 export interface Location {
   chunk: number;
@@ -97,14 +98,14 @@ export class SortedList<T> {
       this.chunks.push([item]);
       return;
     }
-    chunk.splice(location.index, 0, item);
+    insertInto(chunk, location.index, item);
     if (chunk.length > CHUNK) this.split(location.chunk);
   }
 
   removeAt(location: Location): void {
     const chunk = this.chunks[location.chunk];
     if (!chunk || location.index >= chunk.length) return;
-    chunk.splice(location.index, 1);
+    removeFrom(chunk, location.index);
     this.count -= 1;
     if (chunk.length === 0) this.chunks.splice(location.chunk, 1);
   }
@@ -124,7 +125,7 @@ export class SortedList<T> {
     }
     const c = this.chunkFor(item);
     const chunk = this.chunks[c] as T[];
-    chunk.splice(this.indexIn(chunk, item), 0, item);
+    insertInto(chunk, this.indexIn(chunk, item), item);
     if (chunk.length > CHUNK) this.split(c);
   }
 
@@ -135,7 +136,7 @@ export class SortedList<T> {
     const chunk = this.chunks[c] as T[];
     const i = this.indexIn(chunk, item);
     if (i >= chunk.length || this.compare(chunk[i] as T, item) !== 0) return false;
-    chunk.splice(i, 1);
+    removeFrom(chunk, i);
     this.count -= 1;
     if (chunk.length === 0) this.chunks.splice(c, 1);
     return true;
@@ -144,4 +145,21 @@ export class SortedList<T> {
   *[Symbol.iterator](): IterableIterator<T> {
     for (const chunk of this.chunks) yield* chunk;
   }
+}
+
+/*
+ * Moving the items by hand rather than with `splice`, which allocates an array of the removed
+ * items on every call: these run on every change of a top-k's or min/max's input.
+ */
+function insertInto<T>(chunk: T[], index: number, item: T): void {
+  let i = chunk.length;
+  chunk.push(item);
+  for (; i > index; i--) chunk[i] = chunk[i - 1] as T;
+  chunk[index] = item;
+}
+
+function removeFrom<T>(chunk: T[], index: number): void {
+  const last = chunk.length - 1;
+  for (let i = index; i < last; i++) chunk[i] = chunk[i + 1] as T;
+  chunk.pop();
 }

@@ -20,6 +20,9 @@ export class TemporalFilter implements Operator {
   private readonly queue = new Map<number, Map<string, Pending>>();
   /** The queue's times, ascending. */
   private times: number[] = [];
+  /** The window of the row `window` looked at last. */
+  private from = -Infinity;
+  private until = Infinity;
 
   constructor(
     readonly id: string,
@@ -57,15 +60,13 @@ export class TemporalFilter implements Operator {
     const errors = input.errors.slice();
     for (const change of input.rows) {
       const [row, diff] = change;
-      let window: [number, number] | null;
       try {
-        window = this.window(row, ctx);
+        if (!this.window(row, ctx)) continue;
       } catch (error) {
         errors.push([errorInfo(this.view, error), diff]);
         continue;
       }
-      if (!window) continue;
-      const [from, until] = window;
+      const { from, until } = this;
       if (from >= until || until <= now) continue;
       if (from <= now) rows.push(change);
       else this.schedule(from, row, diff, change[2]);
@@ -83,17 +84,22 @@ export class TemporalFilter implements Operator {
     return { rows, errors };
   }
 
-  /** [from, until) in milliseconds, or null when a bound is NULL (the comparison is not true). */
-  private window(row: DeltaRow, ctx: EvalContext): [number, number] | null {
+  /**
+   * Sets [from, until) in milliseconds for the row; false when a bound is NULL (the comparison is
+   * not true). Fields rather than a returned pair: this runs for every input row.
+   */
+  private window(row: DeltaRow, ctx: EvalContext): boolean {
     let from = -Infinity;
     let until = Infinity;
     for (const bound of this.stage.bounds as TemporalBound[]) {
       const ms = bound.millis(bound.expr.eval(row, ctx));
-      if (ms === null || Number.isNaN(ms)) return null;
+      if (ms === null || Number.isNaN(ms)) return false;
       if (bound.side === 'lower') from = Math.max(from, bound.strict ? ms + 1 : ms);
       else until = Math.min(until, bound.strict ? ms : ms + 1);
     }
-    return [from, until];
+    this.from = from;
+    this.until = until;
+    return true;
   }
 
   private schedule(time: number, row: DeltaRow, diff: number, known: string | undefined): void {

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ViewcastError } from '../../core/errors.js';
+import { consolidate } from '../../core/multiset.js';
 import { loadSqlParser, parseViewsFile, type ViewsFile } from '../../sql/views-file.js';
 import { buildDeltaGraph } from '../delta/graph.js';
 import type { DeltaGraph, InputChange, PlannedView, ViewDelta } from '../delta/interface.js';
@@ -66,6 +67,8 @@ export class EmbeddedEngine implements IngestingEngine {
   notes: string[] = [];
   /** The timestamp of the last published transaction. */
   timestamp: Timestamp = 0;
+  /** Each published transaction and snapshot reaches a subscriber in one call, consolidated. */
+  readonly consolidated = true;
   private parsed: ViewsFile | null = null;
   private graph: DeltaGraph | null = null;
   private store: EngineStore | null = null;
@@ -223,7 +226,8 @@ export class EmbeddedEngine implements IngestingEngine {
     const { graph, store, parsed } = this;
     if (this.closed || !graph || !store || !parsed)
       throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running');
-    const unknown = changes.find((c) => !parsed.tables.some((t) => t.name === c.table));
+    const input = parsed.inputTable.name;
+    const unknown = changes.find((c) => c.table !== input && !parsed.tables.some((t) => t.name === c.table));
     if (unknown) {
       throw new ViewcastError(
         'VIEWCAST_ENGINE',
@@ -306,7 +310,7 @@ export class EmbeddedEngine implements IngestingEngine {
     if (info.path === 'pglite' && this.pglite) {
       // Replies come in the worker's order: this snapshot sits exactly between two published commits.
       this.pglite.snapshot(view).then(
-        ({ rows, errors }) => this.subscribers.open(subscriber, this.timestamp, rows, errors),
+        ({ rows, errors }) => this.subscribers.open(subscriber, this.timestamp, consolidate(rows), errors),
         () => remove(),
       );
     } else {

@@ -154,10 +154,17 @@ export function valueKey(type: SqlType, v: Value): string {
   }
 }
 
-/** One key for several values (a GROUP BY key, a DISTINCT row): unambiguous for any values. */
-export function valuesKey(types: readonly SqlType[], values: readonly Value[]): string {
+/**
+ * One key for several values (a GROUP BY key, a DISTINCT row): unambiguous for any values. `length`:
+ * the key of the first values only (a group's key columns lead its input rows), without a copy.
+ */
+export function valuesKey(
+  types: readonly SqlType[],
+  values: readonly Value[],
+  length = values.length,
+): string {
   let key = '';
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < length; i++) {
     const v = values[i] ?? null;
     key += v === null ? '\u0000\u0000' : valueKey(types[i] ?? 'text', v) + '\u0000';
   }
