@@ -127,6 +127,14 @@ describe('a view in error, end to end', { timeout: 420_000 }, () => {
       opening.rows.map((r: { x: string }) => String(r.x)),
       ['33'],
     );
+    const liveQuery = await pgClient(pgUrl);
+    await liveQuery.query('BEGIN');
+    await liveQuery.query('DECLARE q CURSOR FOR SUBSCRIBE (SELECT x * 2 AS y FROM bad)');
+    const queryOpening = await liveQuery.query('FETCH ALL q');
+    assert.deepEqual(
+      queryOpening.rows.map((r: { y: string }) => String(r.y)),
+      ['66'],
+    );
 
     // --- count = 3: 100 / 0 ---
     await post(lines.slice(0, 3));
@@ -160,6 +168,9 @@ describe('a view in error, end to end', { timeout: 420_000 }, () => {
     assert.equal(liveError.code, '22012', 'a running SUBSCRIBE ends with the view error');
     assert.match(liveError.message, /view "bad" is in error: division by zero/);
     await live.end();
+    const queryError = await pgErrorOf(() => liveQuery.query('FETCH ALL q'));
+    assert.equal(queryError.code, '22012', 'a running SUBSCRIBE of a query over it ends too');
+    await liveQuery.end();
     const other: pg.Client = await pgClient(pgUrl);
     try {
       assert.equal((await pgErrorOf(() => other.query('SELECT * FROM bad'))).code, '22012');
@@ -169,6 +180,13 @@ describe('a view in error, end to end', { timeout: 420_000 }, () => {
         await other.query('FETCH ALL d');
       });
       assert.equal(subscribe.code, '22012');
+      await other.query('ROLLBACK');
+      await other.query('BEGIN');
+      const query = await pgErrorOf(async () => {
+        await other.query('DECLARE e CURSOR FOR SUBSCRIBE (SELECT x FROM bad WHERE x > 0)');
+        await other.query('FETCH ALL e');
+      });
+      assert.equal(query.code, '22012', 'so is a SUBSCRIBE of a query over it');
       await other.query('ROLLBACK');
       assert.deepEqual((await other.query('SELECT count FROM counter')).rows, [{ count: '3' }]);
     } finally {

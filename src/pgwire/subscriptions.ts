@@ -57,6 +57,7 @@ export async function openSubscription(
   let columns: Field[];
   let release = (): void => undefined;
   if (statement.query) {
+    refuseViewInError(context.hub, statement.query.views);
     const maintained = await context.maintainer.acquire(statement.query);
     ({ channel, fields: columns, release } = maintained);
   } else {
@@ -88,10 +89,12 @@ export async function openSubscription(
     const inner = new SubscriptionFeed(channel, { ...statement, view: channel.name, progress: true, asOf });
     const feed = new ShapedFeed(inner, statement.progress, keys, upTo);
     if (upTo !== null && upTo <= start) feed.done = true;
-    // A SUBSCRIBE over a view that goes into error ends with the error, as in Materialize.
-    const unwatch = statement.query
-      ? () => undefined
-      : watchViewError(context.hub, channel.name, (e) => inner.fail(e));
+    // A SUBSCRIBE over a view that goes into error ends with the error, as in Materialize; so does a
+    // SUBSCRIBE of a query when a view it reads does.
+    const watching = (statement.query ? statement.query.views : [channel.name]).map((view) =>
+      watchViewError(context.hub, view, (e) => inner.fail(e)),
+    );
+    const unwatch = (): void => watching.forEach((stop) => stop());
     const close = feed.close.bind(feed);
     feed.close = () => {
       close();
