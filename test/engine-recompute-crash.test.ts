@@ -6,27 +6,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { manualClock } from './support/clock.js';
-import { startEngine, tempDir, writeViews } from './support/engine.js';
+import { startEngine, suiteTempDirs, writeViews } from './support/engine.js';
 import { contents, feed, recordedEvents, recordedStart, TABLE } from './support/retained-feed.js';
 
 const BEFORE = `${TABLE}\nCREATE VIEW counter AS SELECT count(*) AS n FROM recentchanges;\n`;
 const AFTER = `${BEFORE}CREATE VIEW per_wiki AS SELECT wiki, bot, count(*) AS n FROM recentchanges GROUP BY wiki, bot;\n`;
 
 describe('a recompute killed half-way', { timeout: 240_000 }, () => {
-  const dirs: string[] = [];
-  after(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const fresh = (): string => {
-    const dir = tempDir();
-    dirs.push(dir);
-    return dir;
-  };
+  const fresh = suiteTempDirs();
   const once10 = recordedEvents();
   const events = Array.from({ length: 10 }, () => once10).flat();
   const start = recordedStart(once10);

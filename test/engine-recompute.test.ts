@@ -5,12 +5,11 @@
  * reported while it runs. Real engine, real LMDB, the real 2,476-event recording, a manual clock.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { EmbeddedEngineOptions } from '../src/engine/embedded/engine.js';
 import { manualClock, type ManualClock } from './support/clock.js';
-import { startEngine, tempDir, writeViews } from './support/engine.js';
+import { startEngine, suiteTempDirs, writeViews } from './support/engine.js';
 import { contents, feed, recordedEvents, recordedStart, TABLE } from './support/retained-feed.js';
 
 const BEFORE = `${TABLE}
@@ -36,15 +35,7 @@ CREATE VIEW recent_users AS SELECT "user", count(*) AS n FROM recentchanges
 const VIEWS = ['counter', 'user_edits', 'top10', 'longest', 'wiki_edits', 'recent_users'];
 
 describe('views recomputed from the retained events', { timeout: 180_000 }, () => {
-  const dirs: string[] = [];
-  after(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const fresh = (): string => {
-    const dir = tempDir();
-    dirs.push(dir);
-    return dir;
-  };
+  const fresh = suiteTempDirs();
   const events = recordedEvents();
   const start = recordedStart(events);
   const open = (

@@ -5,13 +5,12 @@
  * retained is refused naming it. Real engine, real LMDB, the real recording, a manual clock.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ViewcastError } from '../src/core/errors.js';
 import type { EmbeddedEngine, EmbeddedEngineOptions } from '../src/engine/embedded/engine.js';
 import { manualClock, type ManualClock } from './support/clock.js';
-import { startEngine, tempDir, writeViews } from './support/engine.js';
+import { startEngine, suiteTempDirs, writeViews } from './support/engine.js';
 import { contents, feed, recordedEvents, TABLE } from './support/retained-feed.js';
 
 const HOUR = 3_600_000;
@@ -29,15 +28,7 @@ const TWO_HOURS = `CREATE VIEW two_hours AS SELECT count(*) AS n FROM recentchan
   WHERE mz_now() <= r_ts * 1000 + 7200000;\n`;
 
 describe('retention of the event log', { timeout: 180_000 }, () => {
-  const dirs: string[] = [];
-  after(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const fresh = (): string => {
-    const dir = tempDir();
-    dirs.push(dir);
-    return dir;
-  };
+  const fresh = suiteTempDirs();
   const events = recordedEvents();
   const [a, b, c] = [events.slice(0, 1000), events.slice(1000, 2000), events.slice(2000)];
   const open = (

@@ -1,5 +1,6 @@
 /** A real embedded engine (PGlite + pg_ivm in its worker) on a views file written for the test. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedEngine, type EmbeddedEngineOptions } from '../../src/engine/embedded/engine.js';
@@ -7,6 +8,19 @@ import type { SubscribeOptions, SubscribeRow } from '../../src/engine/types.js';
 
 export function tempDir(prefix = 'viewcast-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** For a suite: a fresh temporary directory per call, every one removed when the suite ends. */
+export function suiteTempDirs(): () => string {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 export function writeViews(sql: string, dir = tempDir()): string {
