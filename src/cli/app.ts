@@ -272,6 +272,7 @@ export async function startPgWire(
   log: Logger,
   setup: PgServerOptions['setup'] = {},
   remote?: PgServerOptions['remote'],
+  maintainer?: PgServerOptions['maintainer'],
 ): Promise<RunningPgServer | null> {
   if (options.pgPort === 0) return null;
   const pg = await startPgServer({
@@ -283,6 +284,7 @@ export async function startPgWire(
     settings: options.pg,
     setup,
     ...(remote ? { remote } : {}),
+    ...(maintainer ? { maintainer } : {}),
   });
   const auth = options.pgPassword === null ? 'trust on loopback' : `password, ${options.pg.auth}`;
   log.info(`Postgres wire: ${pg.url} (${auth}${options.pg.tls ? ', TLS offered' : ''})`);

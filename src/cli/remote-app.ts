@@ -9,6 +9,7 @@ import type { RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { startPgWire } from './app.js';
 import { remoteQueries } from '../pgwire/remote-queries.js';
+import { PassedThroughQueries } from '../pgwire/remote-query-views.js';
 import type { Logger } from '../core/log.js';
 import type { ServeOptions } from './options.js';
 
@@ -57,7 +58,9 @@ export async function startRemoteApp(options: ServeOptions, log: Logger): Promis
   const server = await startServer({ hub, status, options: options.server }, options.host, options.port);
   // SELECTs from Postgres-wire clients go to the remote engine, which owns the data.
   const remote = remoteQueries(engine.target.connectionString, options.pg.statementTimeoutMs);
-  const pg = await startPgWire(hub, options, log, {}, remote);
+  // SUBSCRIBE of a query is passed through too: the remote maintains it, the gateway re-runs nothing.
+  const queryViews = new PassedThroughQueries(engine, remote, (message) => log.warn(`pg wire: ${message}`));
+  const pg = await startPgWire(hub, options, log, {}, remote, queryViews);
   let closing: Promise<void> | null = null;
   return {
     url: server.url,

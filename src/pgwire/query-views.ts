@@ -6,13 +6,15 @@
  * Two maintainers behind QueryMaintainer. IncrementalQueries (the default) runs the query on the
  * delta path: compiled by the views file's planner and fed the diffs of the view it reads
  * (hub/query-channels.ts), microseconds per changed row. Queries it does not maintain (joins, a
- * view on PGlite, a gateway's remote views, parameters) go to ReevaluatedQueries, with the reason
- * logged once per query: it re-runs the query in the PGlite worker (on a gateway: on the remote
- * engine) after each moment that changed one of the views it reads, and publishes the difference to
- * the previous result at that moment's timestamp: correct at every timestamp it publishes, at the
- * cost of one evaluation per changed moment. Evaluations never overlap: moments that arrive during
- * one are folded into the next (the newest state wins), and progress follows only once the result
- * caught up.
+ * view on PGlite, parameters) go to ReevaluatedQueries, with the reason logged once per query: it
+ * re-runs the query in the PGlite worker after each moment that changed one of the views it reads,
+ * and publishes the difference to the previous result at that moment's timestamp: correct at every
+ * timestamp it publishes, at the cost of one evaluation per changed moment. Evaluations never
+ * overlap: moments that arrive during one are folded into the next (the newest state wins), and
+ * progress follows only once the result caught up.
+ *
+ * On a gateway the remote engine maintains the query instead: PassedThroughQueries
+ * (remote-query-views.ts) subscribes to it there, as a view of the remote is followed.
  */
 import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
 import type { Hub } from '../hub/hub.js';
@@ -41,7 +43,7 @@ export interface QueryMaintainer {
 
 const NEVER = new AbortController().signal;
 
-/** The delta path first; the PGlite (or remote) maintainer for what it does not maintain. */
+/** The delta path first; the PGlite maintainer for what it does not maintain. */
 export class IncrementalQueries implements QueryMaintainer {
   /** Queries already logged as re-evaluated, so a reconnecting client does not repeat the line. */
   private readonly logged = new Set<string>();
@@ -97,8 +99,66 @@ export class IncrementalQueries implements QueryMaintainer {
   }
 }
 
+/**
+ * Maintained queries shared by identical queries (`query.key`), counted by subscriber: the last
+ * one to leave stops the maintenance. A start that fails is forgotten, so the next subscriber tries again.
+ */
+export class SharedQueries {
+  private readonly live = new Map<string, { started: Promise<Maintenance>; users: number }>();
+
+  constructor(private readonly start: (query: AnalyzedQuery) => Promise<Maintenance>) {}
+
+  /** Queries maintained now (identical queries count once). */
+  get size(): number {
+    return this.live.size;
+  }
+
+  async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
+    let entry = this.live.get(query.key);
+    if (!entry) {
+      const started = this.start(query);
+      const created = { started, users: 0 };
+      entry = created;
+      this.live.set(query.key, created);
+      started.catch(() => {
+        if (this.live.get(query.key) === created) this.live.delete(query.key);
+      });
+    }
+    const shared = entry;
+    shared.users += 1;
+    let maintained: Maintenance;
+    try {
+      maintained = await shared.started;
+    } catch (error) {
+      shared.users -= 1;
+      throw error;
+    }
+    let released = false;
+    return {
+      channel: maintained.channel,
+      fields: maintained.fields,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--shared.users > 0) return;
+        maintained.stop();
+        if (this.live.get(query.key) === shared) this.live.delete(query.key);
+      },
+    };
+  }
+}
+
+/** One query kept current: its channel and columns, and how to stop keeping it. */
+export interface Maintenance {
+  channel: ViewChannel;
+  fields: Field[];
+  stop(): void;
+}
+
 export class ReevaluatedQueries implements QueryMaintainer {
-  private readonly live = new Map<string, Promise<Reevaluated>>();
+  private readonly shared = new SharedQueries((query) =>
+    Reevaluated.start(this.hub, this.queries, query, this.onError),
+  );
 
   constructor(
     private readonly hub: Hub,
@@ -110,32 +170,12 @@ export class ReevaluatedQueries implements QueryMaintainer {
     return (await this.queries.describe(query)).fields;
   }
 
-  async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
-    let pending = this.live.get(query.key);
-    if (!pending) {
-      pending = Reevaluated.start(this.hub, this.queries, query, this.onError);
-      this.live.set(query.key, pending);
-      pending.catch(() => this.live.delete(query.key));
-    }
-    const maintained = await pending;
-    maintained.users += 1;
-    let released = false;
-    return {
-      channel: maintained.channel,
-      fields: maintained.fields,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--maintained.users > 0) return;
-        maintained.stop();
-        this.live.delete(query.key);
-      },
-    };
+  acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
+    return this.shared.acquire(query);
   }
 }
 
-class Reevaluated {
-  users = 0;
+class Reevaluated implements Maintenance {
   private dirty = false;
   private running = false;
   private stopped = false;

@@ -21,7 +21,7 @@ import { PG_DEFAULTS, type PgLimits, type PgSecurity } from './pg-options.js';
 import { scramSecret } from './password-auth.js';
 import { QueryService, type RemoteQueries } from './query-service.js';
 import { grammarLoaded } from './query-analysis.js';
-import { IncrementalQueries, ReevaluatedQueries } from './query-views.js';
+import { IncrementalQueries, ReevaluatedQueries, type QueryMaintainer } from './query-views.js';
 
 export { md5Password } from './password-auth.js';
 export { isLoopback } from './connection.js';
@@ -39,6 +39,8 @@ export interface PgServerOptions {
   setup?: { inputRelation?: string; sources?: string[] };
   /** On a gateway: SELECTs are answered by the remote engine. */
   remote?: RemoteQueries;
+  /** On a gateway: SUBSCRIBE of a query is passed through to the remote engine (PassedThroughQueries). */
+  maintainer?: QueryMaintainer;
 }
 
 export interface RunningPgServer {
@@ -73,11 +75,13 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
       hub: options.hub,
       limits: settings,
       queries,
-      maintainer: new IncrementalQueries(
-        options.hub,
-        new ReevaluatedQueries(options.hub, queries, onInternalError),
-        (message) => options.log.info(`pg wire: ${message}`),
-      ),
+      maintainer:
+        options.maintainer ??
+        new IncrementalQueries(
+          options.hub,
+          new ReevaluatedQueries(options.hub, queries, onInternalError),
+          (message) => options.log.info(`pg wire: ${message}`),
+        ),
       setup: options.setup ?? {},
       onInternalError,
     },

@@ -78,12 +78,34 @@ export class RemoteEngine implements Engine {
         `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
       );
     }
-    const subscription = new RemoteSubscription(info, options, listener, {
+    return this.follow(info, options, listener);
+  }
+
+  /**
+   * `SUBSCRIBE (<sql>)` on the remote, which maintains the query: the same subscription machinery
+   * as a view's (reconnects, fatal errors), its output checked against `query.columns`.
+   */
+  subscribeQuery(
+    query: ViewInfo & { sql: string },
+    options: SubscribeOptions,
+    listener: SubscribeListener,
+  ): Subscription {
+    return this.follow(query, options, listener, `(${query.sql.replace(/[\s;]+$/, '')})`);
+  }
+
+  private follow(
+    info: ViewInfo,
+    options: SubscribeOptions,
+    listener: SubscribeListener,
+    relation?: string,
+  ): Subscription {
+    const settings = {
       target: this.target,
       log: this.options.log,
       fetchTimeoutMs: this.options.fetchTimeoutMs ?? 1000,
       retry: this.retry,
-    });
+    };
+    const subscription = new RemoteSubscription(info, options, listener, settings, relation);
     this.subscriptions.add(subscription);
     return {
       close: () => {

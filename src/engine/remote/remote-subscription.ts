@@ -2,7 +2,9 @@
  * One view's subscription on a remote engine, on a connection of its own:
  * `BEGIN; DECLARE c CURSOR FOR SUBSCRIBE v WITH (PROGRESS); FETCH ALL c WITH (timeout = ...)` in a
  * loop. A FETCH returns as soon as rows are ready, so rows reach the hub as they happen; the
- * timeout only bounds how long a silent connection goes unchecked.
+ * timeout only bounds how long a silent connection goes unchecked. The relation may also be a query,
+ * `SUBSCRIBE (SELECT ...)`, which the remote maintains (a gateway passes its clients' queries through
+ * this way); `view` then names the query and holds its columns.
  *
  * When the connection is lost it reconnects with jittered exponential backoff and subscribes again
  * with a snapshot; before the first rows of the new subscription it calls `onRestart`, so the hub
@@ -53,6 +55,8 @@ export class RemoteSubscription {
     private readonly options: SubscribeOptions,
     private readonly listener: SubscribeListener,
     private readonly settings: SubscriptionSettings,
+    /** What follows SUBSCRIBE: the view's quoted name, or a parenthesized query. */
+    private readonly relation = quoteIdent(view.name),
   ) {
     void this.run();
   }
@@ -104,9 +108,7 @@ export class RemoteSubscription {
       if (this.closed) return;
       const snapshot = this.options.snapshot === false ? ', SNAPSHOT = false' : '';
       await client.query('BEGIN');
-      await client.query(
-        `DECLARE c CURSOR FOR SUBSCRIBE ${quoteIdent(this.view.name)} WITH (PROGRESS${snapshot})`,
-      );
+      await client.query(`DECLARE c CURSOR FOR SUBSCRIBE ${this.relation} WITH (PROGRESS${snapshot})`);
       const decoder = new SubscribeDecoder(this.view.name);
       const fetch = `FETCH ALL c WITH (timeout = '${this.settings.fetchTimeoutMs / 1000}s')`;
       let first = true;
