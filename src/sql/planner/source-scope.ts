@@ -7,7 +7,7 @@
 import type { SelectStmt } from 'libpg-query';
 import type { ViewPath } from '../../engine/types.js';
 import { baseType } from '../parse-types.js';
-import { SqlCompileError, Unsupported, type Scope, type SqlType } from '../scalar/index.js';
+import { COLUMN_TYPES, SqlCompileError, Unsupported, type Scope, type SqlType } from '../scalar/index.js';
 import { kindOf, nameList, walk, type AstNode } from './ast.js';
 
 export interface Relation {
@@ -17,22 +17,7 @@ export interface Relation {
   columns: Array<{ name: string; type: string }>;
 }
 
-const SQL_TYPES: ReadonlySet<string> = new Set<SqlType>([
-  'boolean',
-  'smallint',
-  'integer',
-  'bigint',
-  'numeric',
-  'real',
-  'double precision',
-  'text',
-  'character varying',
-  'timestamp without time zone',
-  'timestamp with time zone',
-  'date',
-  'interval',
-  'jsonb',
-]);
+const SQL_TYPES: ReadonlySet<string> = new Set<string>(COLUMN_TYPES);
 
 export interface Source {
   relation: Relation;

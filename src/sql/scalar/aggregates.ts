@@ -7,7 +7,14 @@
  * have each display scale (sum(1.50, 2) is 3.50, and 2 once 1.50 is retracted) and how many are
  * NaN or infinite (NaN absorbs, +Infinity and -Infinity together give NaN).
  */
-import { SqlCompileError, Unsupported, type AggregateDef, type SqlType, type Value } from './interface.js';
+import {
+  COLUMN_TYPES,
+  SqlCompileError,
+  Unsupported,
+  type AggregateDef,
+  type SqlType,
+  type Value,
+} from './interface.js';
 import { intAdd, isIntType, type Int8 } from './integers.js';
 import { fromDec, isSpecial, numericDiv, pow10, rescale, toDec } from './numeric.js';
 
@@ -74,20 +81,10 @@ function notExist(name: string, argType: SqlType): SqlCompileError {
   return new SqlCompileError('42883', `function ${name}(${argType}) does not exist`);
 }
 
-const ORDERABLE: ReadonlySet<SqlType> = new Set<SqlType>([
-  'smallint',
-  'integer',
-  'bigint',
-  'numeric',
-  'real',
-  'double precision',
-  'text',
-  'character varying',
-  'timestamp without time zone',
-  'timestamp with time zone',
-  'date',
-  'interval',
-]);
+/** What min and max accept: every column type with an order (Postgres has none for boolean and jsonb). */
+const ORDERABLE: ReadonlySet<SqlType> = new Set<SqlType>(
+  COLUMN_TYPES.filter((type) => type !== 'boolean' && type !== 'jsonb'),
+);
 
 function hierarchical(resultType: SqlType): AggregateDef {
   const fail = (): never => {

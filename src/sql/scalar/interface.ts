@@ -17,24 +17,29 @@
  * maps aggregate calls and GROUP BY expressions to its own columns), `valuesKey`, `NULL_KEY`.
  */
 
-/** Type names exactly as Postgres's `format_type` prints them (what `ViewInfo.columns[].type` holds). */
-export type SqlType =
-  | 'boolean'
-  | 'smallint'
-  | 'integer'
-  | 'bigint'
-  | 'numeric'
-  | 'real'
-  | 'double precision'
-  | 'text'
-  | 'character varying'
-  | 'timestamp without time zone'
-  | 'timestamp with time zone'
-  | 'date'
-  | 'interval'
-  | 'jsonb'
-  /** The type of a bare NULL or an untyped string literal before context resolves it. */
-  | 'unknown';
+/** The column types of both paths, named exactly as Postgres's `format_type` prints them. */
+export const COLUMN_TYPES = [
+  'boolean',
+  'smallint',
+  'integer',
+  'bigint',
+  'numeric',
+  'real',
+  'double precision',
+  'text',
+  'character varying',
+  'timestamp without time zone',
+  'timestamp with time zone',
+  'date',
+  'interval',
+  'jsonb',
+] as const;
+
+/**
+ * Type names exactly as Postgres's `format_type` prints them (what `ViewInfo.columns[].type` holds),
+ * plus `unknown`: the type of a bare NULL or an untyped string literal before context resolves it.
+ */
+export type SqlType = (typeof COLUMN_TYPES)[number] | 'unknown';
 
 /** An internal value. `null` is SQL NULL; the rest is up to the scalar library (plain data only). */
 export type Value = unknown;
