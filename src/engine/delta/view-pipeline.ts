@@ -24,6 +24,15 @@ import { TopK } from './top-k.js';
 import { TemporalFilter } from './temporal-filter.js';
 import { ViewErrors } from './view-errors.js';
 
+/** Every role whose operator may keep state in the store; an operator's id is `<view>/<role>`. */
+export const STATEFUL_ROLES = ['reduce', 'distinct', 'top-k', 'rows', 'errors', 'temporal'] as const;
+export type StatefulRole = (typeof STATEFUL_ROLES)[number];
+
+/** The id an operator of `view` stores its state under. */
+export function operatorId(view: string, role: StatefulRole | 'map'): string {
+  return `${view}/${role}`;
+}
+
 /** The store of a seeded operator: nothing to load, nothing to write. */
 const NO_STORE: StateStore = { entries: () => [], set: () => undefined, delete: () => undefined };
 const START: EvalContext = { timestamp: 0 };
@@ -63,25 +72,31 @@ export class ViewPipeline {
     };
     for (const stage of plan.stages) {
       if (stage.op === 'map') {
-        const map = new MapFilter(`${view}/map`, view, stage.where, stage.project);
+        const map = new MapFilter(operatorId(view, 'map'), view, stage.where, stage.project);
         this.operators.push(map);
         maps.push(map);
       } else if (stage.op === 'reduce') {
-        add((s) => new Reduce(`${view}/${stage.role}`, { ...stage, view }, s));
+        add((s) => new Reduce(operatorId(view, stage.role), { ...stage, view }, s));
       } else if (stage.op === 'temporal') {
         // The pipeline runs whenever the window's queue has something due. Over another view the
         // queue is rebuilt from the seed, like every operator there; over a table it is stored.
-        const temporal = new TemporalFilter(`${view}/temporal`, view, stage, producer ? NO_STORE : store);
+        const temporal = new TemporalFilter(
+          operatorId(view, 'temporal'),
+          view,
+          stage,
+          producer ? NO_STORE : store,
+        );
         this.temporal.push(temporal);
         this.operators.push(temporal);
         maps.push(temporal);
       } else {
-        add((s) => new TopK(`${view}/top-k`, stage, s));
+        add((s) => new TopK(operatorId(view, 'top-k'), stage, s));
       }
     }
     const tail = this.operators[this.operators.length - 1];
-    this.last = tail && isSnapshotting(tail) ? tail : add((s) => new Materialize(`${view}/rows`, s));
-    this.errors = new ViewErrors(`${view}/errors`, store);
+    this.last =
+      tail && isSnapshotting(tail) ? tail : add((s) => new Materialize(operatorId(view, 'rows'), s));
+    this.errors = new ViewErrors(operatorId(view, 'errors'), store);
     this.types = plan.columns.map((c) => c.type);
   }
 

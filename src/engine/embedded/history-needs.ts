@@ -17,6 +17,7 @@ import { recordMapper } from '../../ingest/records.js';
 import { emptyBatch, type Batch } from '../delta/batch.js';
 import { MapFilter } from '../delta/map-filter.js';
 import { TableInput } from '../delta/table-input.js';
+import { operatorId } from '../delta/view-pipeline.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { inputColumnsRead } from './columns-read.js';
 
@@ -57,7 +58,7 @@ function windowReach(
     if (!temporal || plan.source.kind !== 'table' || !columns || before.some((s) => s.op !== 'map')) continue;
     if (!temporal.bounds.some((b) => b.side === 'upper')) continue;
     const maps = before.map((s) =>
-      s.op === 'map' ? new MapFilter(`${view}/map`, view, s.where, s.project) : null,
+      s.op === 'map' ? new MapFilter(operatorId(view, 'map'), view, s.where, s.project) : null,
     );
     probes.push({
       view,

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { ViewcastError } from '../../core/errors.js';
 import type { ViewsFile, ViewStatement } from '../../sql/views-file.js';
 import type { PlannedView } from '../delta/interface.js';
+import { operatorId, STATEFUL_ROLES, type StatefulRole } from '../delta/view-pipeline.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { missingHistory } from './history-needs.js';
 
@@ -30,8 +31,6 @@ interface ViewRecord {
 }
 
 const META_KEY = 'views';
-/** Every operator id a view's pipeline may store state under (see delta/view-pipeline.ts). */
-const OPERATOR_ROLES = ['reduce', 'distinct', 'top-k', 'rows', 'errors', 'temporal'];
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
 
 /** The parse tree without source positions, so that moving text around changes nothing. */
@@ -82,9 +81,9 @@ function recordsOf(parsed: ViewsFile, planned: PlannedView[]): Record<string, Vi
   return out;
 }
 
-function dropState(store: EngineStore, view: string, roles: string[]): void {
+function dropState(store: EngineStore, view: string, roles: readonly StatefulRole[]): void {
   for (const role of roles) {
-    const op = `${view}/${role}`;
+    const op = operatorId(view, role);
     for (const [key] of [...store.entries(op)]) store.delete(op, key);
   }
 }
@@ -162,9 +161,9 @@ export async function reconcileViews(
   for (const name of rebuilt) {
     // Stored errors belong to the old definition; a state that is not reused is built again.
     const sameState = before[name]?.state === now[name]?.state && before[name]?.path === now[name]?.path;
-    dropState(store, name, sameState ? ['errors'] : OPERATOR_ROLES);
+    dropState(store, name, sameState ? ['errors'] : STATEFUL_ROLES);
   }
-  for (const name of [...dropped, ...recompute]) dropState(store, name, OPERATOR_ROLES);
+  for (const name of [...dropped, ...recompute]) dropState(store, name, STATEFUL_ROLES);
   // Until its recompute is committed, a view's record says it has no state: a restart after a
   // crash drops what was half computed and starts its recompute again.
   const pending: Record<string, ViewRecord> = { ...now };
