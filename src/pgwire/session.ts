@@ -29,8 +29,8 @@ import { Output } from './output.js';
 import { PgError, SQLSTATE } from './pg-error.js';
 import { splitStatements } from './sql-lexer.js';
 import { parseStatement } from './sql-parser.js';
-import { prepare, queueFull, type Prepared } from './prepare.js';
-import type { Statement } from './sql-ast.js';
+import { prepare, queueFull } from './prepare.js';
+import { Portals, type Portal } from './portals.js';
 import {
   closeCursors,
   describeStatement,
@@ -43,15 +43,6 @@ import {
 export type { SessionContext } from './statements.js';
 import { ViewcastError, errorMessage } from '../core/errors.js';
 
-interface Portal {
-  statement: Statement;
-  params: Array<string | null>;
-  resultFormats: number[];
-  execution: Execution | null;
-  /** Known once the portal ran (a Describe of a query runs it: Postgres plans it then too). */
-  fields: Field[] | null;
-}
-
 export class Session implements SessionState {
   transaction: TransactionStatus = 'I';
   readonly cursors = new Map<string, Cursor>();
@@ -59,8 +50,7 @@ export class Session implements SessionState {
   private readonly inbox: Uint8Array[] = [];
   private inboxBytes = 0;
   private processing = false;
-  private readonly prepared = new Map<string, Prepared>();
-  private readonly portals = new Map<string, Portal>();
+  private readonly named = new Portals();
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipToSync = false;
   private running: AbortController | null = null;
@@ -108,8 +98,7 @@ export class Session implements SessionState {
     this.running?.abort();
     this.active?.close();
     closeCursors(this);
-    for (const portal of this.portals.values()) portal.execution?.close();
-    this.portals.clear();
+    this.named.closePortals();
   }
 
   notice(message: string, details: { sqlstate?: string; hint?: string } = {}): void {
@@ -160,7 +149,7 @@ export class Session implements SessionState {
     }
     if (message.type === 'sync') {
       this.skipToSync = false;
-      if (this.transaction === 'I') this.closePortals(); // the implicit transaction ends here
+      if (this.transaction === 'I') this.named.closePortals(); // the implicit transaction ends here
       this.out.send(readyForQuery(this.transaction));
       return;
     }
@@ -205,35 +194,20 @@ export class Session implements SessionState {
   private async extended(message: FrontendMessage): Promise<void> {
     switch (message.type) {
       case 'parse': {
-        if (message.name !== '' && this.prepared.has(message.name)) {
-          throw new PgError(
-            SQLSTATE.duplicatePreparedStatement,
-            `prepared statement "${message.name}" already exists`,
-          );
-        }
+        this.named.checkStatementName(message.name);
         const { statement, paramTypes } = await this.run(() =>
           prepare(message.sql, message.paramTypes, this.context),
         );
-        this.prepared.set(message.name, { statement, paramTypes });
+        this.named.addStatement(message.name, { statement, paramTypes });
         this.out.send(parseComplete());
         return;
       }
       case 'bind': {
-        const prepared = this.prepared.get(message.statement);
-        if (!prepared) {
-          throw new PgError(
-            SQLSTATE.invalidPreparedStatement,
-            `prepared statement "${message.statement}" does not exist`,
-          );
-        }
+        const prepared = this.named.statement(message.statement);
         const params = message.params.map((value, i) =>
           Buffer.isBuffer(value) ? binaryToText(prepared.paramTypes[i] ?? 25, value) : value,
         );
-        if (message.portal !== '' && this.portals.has(message.portal)) {
-          throw new PgError(SQLSTATE.duplicateCursor, `portal "${message.portal}" already exists`);
-        }
-        this.portals.get(message.portal)?.execution?.close();
-        this.portals.set(message.portal, {
+        this.named.bind(message.portal, {
           statement: prepared.statement,
           params,
           resultFormats: message.resultFormats,
@@ -245,17 +219,11 @@ export class Session implements SessionState {
       }
       case 'describe': {
         if (message.target === 'statement') {
-          const prepared = this.prepared.get(message.name);
-          if (!prepared) {
-            throw new PgError(
-              SQLSTATE.invalidPreparedStatement,
-              `prepared statement "${message.name}" does not exist`,
-            );
-          }
+          const prepared = this.named.statement(message.name);
           this.out.send(parameterDescription(prepared.paramTypes));
           this.sendFields(await this.run(() => describeStatement(prepared.statement, this)));
         } else {
-          const portal = this.portal(message.name);
+          const portal = this.named.portal(message.name);
           if (portal.statement.kind === 'query' && !portal.execution) await this.startPortal(portal);
           const fields = portal.fields ?? (await this.run(() => describeStatement(portal.statement, this)));
           this.sendFields(fields, binaryColumns(fields, portal.resultFormats));
@@ -263,24 +231,20 @@ export class Session implements SessionState {
         return;
       }
       case 'execute': {
-        const portal = this.portal(message.portal);
+        const portal = this.named.portal(message.portal);
         const execution = portal.execution ?? (await this.startPortal(portal));
         const binary = binaryColumns(portal.fields, portal.resultFormats);
         const result = await this.run(() =>
           execution.resume(this.out, Math.max(0, message.maxRows), this.signal(), binary),
         );
         if (result === 'done') {
-          execution.close();
-          this.portals.delete(message.portal);
+          this.named.dropPortal(message.portal);
         }
         return;
       }
       case 'close': {
-        if (message.target === 'statement') this.prepared.delete(message.name);
-        else {
-          this.portals.get(message.name)?.execution?.close();
-          this.portals.delete(message.name);
-        }
+        if (message.target === 'statement') this.named.dropStatement(message.name);
+        else this.named.dropPortal(message.name);
         this.out.send(closeComplete());
         return;
       }
@@ -306,17 +270,6 @@ export class Session implements SessionState {
 
   private sendFields(fields: Field[] | null, binary: BinaryColumns = null): void {
     this.out.send(fields ? rowDescription(fields, binary) : noData());
-  }
-
-  private portal(name: string): Portal {
-    const portal = this.portals.get(name);
-    if (!portal) throw new PgError(SQLSTATE.invalidCursorName, `portal "${name}" does not exist`);
-    return portal;
-  }
-
-  private closePortals(): void {
-    for (const portal of this.portals.values()) portal.execution?.close();
-    this.portals.clear();
   }
 
   private signal(): AbortSignal {
