@@ -85,7 +85,11 @@ export class StreamClient {
     const base = new URL(this.options.url ?? globalThis.location.href);
     base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     base.pathname = `/api/stream/${encodeURIComponent(this.name)}`;
-    const format = this.options.keyed ? FORMAT_KEYED : this.options.positional ? STREAM_FORMAT_POSITIONAL : null;
+    const format = this.options.keyed
+      ? FORMAT_KEYED
+      : this.options.positional
+        ? STREAM_FORMAT_POSITIONAL
+        : null;
     base.search = format ? `?${STREAM_FORMAT_PARAM}=${format}` : '';
     const socket = new WebSocket(base.href);
     this.socket = socket;

@@ -43,7 +43,12 @@ export interface ClientOptions {
   format?: 'keyed' | 'seed';
 }
 
-export const CLIENT_DEFAULTS = { transport: 'auto', staleAfterMs: 5000, holdMs: 500, format: 'keyed' } as const;
+export const CLIENT_DEFAULTS = {
+  transport: 'auto',
+  staleAfterMs: 5000,
+  holdMs: 500,
+  format: 'keyed',
+} as const;
 
 /** Ticks without a frame after which a connection counts as dead (see `deadAfterMs`). */
 const DEAD_AFTER_TICKS = 5;

@@ -9,7 +9,10 @@ import { rowKey, type Change, type Row } from './multiset.js';
 export type KeyColumns = readonly number[];
 
 /** The positions of `key` (column names) among `columns`, or null when one is missing. */
-export function keyColumns(columns: readonly string[], key: readonly string[] | null | undefined): number[] | null {
+export function keyColumns(
+  columns: readonly string[],
+  key: readonly string[] | null | undefined,
+): number[] | null {
   if (!key) return null;
   const positions = key.map((name) => columns.indexOf(name));
   return positions.every((at) => at >= 0) ? positions : null;

@@ -198,7 +198,8 @@ export type KeyedEntry = [Row[]] | [Row[], Row[]];
  * (a view's base: the timestamp of its previous batch, the same for every client, so every socket
  * gets the same bytes); on a one-view SSE stream `[dt, upserted, removedKeys?]`.
  */
-export type KeyedBatchFrame = [dt: number, views: Record<string, KeyedEntry>] | [dt: number, ...entry: KeyedEntry];
+export type KeyedBatchFrame =
+  [dt: number, views: Record<string, KeyedEntry>] | [dt: number, ...entry: KeyedEntry];
 
 // --- The positional /api/stream format (opt-in: `/api/stream/:view?format=positional`) ---
 

@@ -32,7 +32,10 @@ export function keyedEntry(changes: Iterable<Change>, key: KeyColumns | null): s
 }
 
 /** A live batch frame: `[dt,{"view":entry,...}]`. */
-export function keyedLiveFrame(dt: number, parts: ReadonlyArray<readonly [view: string, entry: string]>): string {
+export function keyedLiveFrame(
+  dt: number,
+  parts: ReadonlyArray<readonly [view: string, entry: string]>,
+): string {
   let views = '';
   for (const [view, entry] of parts) views += `${views ? ',' : ''}${JSON.stringify(view)}:${entry}`;
   return `[${dt},{${views}}]`;
@@ -60,7 +63,9 @@ export function keyedStreamFull(
 
 /** What a snapshot or reset adds on a keyed connection: the view's form, its key and its base. */
 export function keyedStateFields(key: string[] | null, base: Timestamp): string {
-  return key ? `,"form":"keyed","key":${JSON.stringify(key)},"base":${base}` : `,"form":"positional","base":${base}`;
+  return key
+    ? `,"form":"keyed","key":${JSON.stringify(key)},"base":${base}`
+    : `,"form":"positional","base":${base}`;
 }
 
 /** A snapshot or reset frame (a JSON object) with the keyed connection's fields added. */
@@ -75,6 +80,9 @@ export function basesField(bases: ReadonlyArray<readonly [view: string, base: Ti
 }
 
 /** A progress frame that also tells the bases of views resumed from the log. */
-export function progressWithBases(timestamp: Timestamp, bases: ReadonlyArray<readonly [string, Timestamp]>): string {
+export function progressWithBases(
+  timestamp: Timestamp,
+  bases: ReadonlyArray<readonly [string, Timestamp]>,
+): string {
   return `{"type":"progress","timestamp":${timestamp}${basesField(bases)}}`;
 }

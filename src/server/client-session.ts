@@ -313,7 +313,8 @@ export class ClientSession {
       if (plan.kind === 'diff') {
         parts.push([channel.name, this.sink.keyed ? catchUpEntry(channel, plan) : plan.fragment]);
         // A keyed client's next live frame of the view counts from the view's last batch.
-        if (this.sink.keyed && channel.base !== null && channel.base !== now) bases.push([channel.name, channel.base]);
+        if (this.sink.keyed && channel.base !== null && channel.base !== now)
+          bases.push([channel.name, channel.base]);
         continue;
       }
       this.views.set(channel.name, now);

@@ -202,7 +202,8 @@ class SseSink implements FrameSink {
 
   send(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null, positions: Positions): void {
     if (this.keyed && kind === 'batch' && frame[0] === OPEN_BRACKET && timestamp !== null) {
-      const id = this.quiet && !crossesIdBoundary(frame, timestamp) ? null : encodeSseId(this.views, positions);
+      const id =
+        this.quiet && !crossesIdBoundary(frame, timestamp) ? null : encodeSseId(this.views, positions);
       this.stream.write(sseDataChunk(id, frame));
       return;
     }

@@ -101,7 +101,11 @@ class StreamClient {
     }
     if (plan.kind === 'current') this.sentAt = now;
     else if (this.format === 'keyed')
-      this.send(Buffer.from(keyedStreamFull(now, keyedLists(plan.changes, channel.keyColumns), channel.base ?? now)), null, now);
+      this.send(
+        Buffer.from(keyedStreamFull(now, keyedLists(plan.changes, channel.keyColumns), channel.base ?? now)),
+        null,
+        now,
+      );
     else if (this.format === 'positional')
       this.send(positionalFromFragment(plan.fragment, now, this.group.base ?? now), null, now);
     else this.send(Buffer.from(streamFrameFrom(plan.fragment, now)), null, now);
