@@ -17,9 +17,10 @@ import type { FrameKind } from '../core/wire-protocol.js';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import type { Moment } from '../hub/moment.js';
-import type { CatchUp, PublishedBatch, ViewChannel } from '../hub/view-channel.js';
-import { basesField, keyedEntry, progressWithBases } from '../hub/keyed-wire.js';
-import { batchFrame, progressFrame, type ResetReason } from '../hub/wire.js';
+import type { PublishedBatch, ViewChannel } from '../hub/view-channel.js';
+import { basesField, progressWithBases } from '../hub/keyed-wire.js';
+import { catchUpEntry, progressBuffer } from './session-frames.js';
+import { batchFrame, type ResetReason } from '../hub/wire.js';
 import type { Positions } from './sse-position.js';
 import { FailingViews } from './failing-views.js';
 
@@ -330,20 +331,4 @@ export class ClientSession {
     this.behind = false;
     this.events.caughtUp(this);
   }
-}
-
-/** A catch-up's net change in the keyed form, made once per plan however many clients catch up with it. */
-const catchUpEntries = new WeakMap<CatchUp, string>();
-function catchUpEntry(channel: ViewChannel, plan: Extract<CatchUp, { kind: 'diff' }>): string {
-  let entry = catchUpEntries.get(plan);
-  if (entry === undefined) catchUpEntries.set(plan, (entry = keyedEntry(plan.changes, channel.keyColumns)));
-  return entry;
-}
-
-/** `progress` frames, one buffer per timestamp however many clients are told. */
-let progressCache: { timestamp: Timestamp; frame: Buffer } | null = null;
-function progressBuffer(timestamp: Timestamp): Buffer {
-  if (progressCache?.timestamp !== timestamp)
-    progressCache = { timestamp, frame: Buffer.from(progressFrame(timestamp)) };
-  return progressCache.frame;
 }
