@@ -7,7 +7,17 @@
 import { request } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import WebSocket from 'ws';
-import { decodePositionalFrame, type PositionalFrame } from '../src/core/wire-protocol.js';
+import { KeyedDecoder } from '../src/client/keyed-decoder.js';
+import { LiveView } from '../src/client/live-view.js';
+import { parseServerMessage } from '../src/client/protocol.js';
+import type { Change } from '../src/core/multiset.js';
+import { SseParser } from '../src/core/sse-parser.js';
+import {
+  decodeKeyedStreamFrame,
+  decodePositionalFrame,
+  type KeyedStreamFrame,
+  type PositionalFrame,
+} from '../src/core/wire-protocol.js';
 import { nodeScript, SERVER_CPU, stopAll, type ControlledProcess } from './support/processes.js';
 import { printResult, type ScenarioContext } from './result.js';
 import { fmt, log, printTable, ratio } from './support/stats.js';
@@ -15,6 +25,12 @@ import { fmt, log, printTable, ratio } from './support/stats.js';
 const VIEWS = ['counter', 'top10', 'user_edits'];
 /** The served positional format of `/api/stream` (opt-in). */
 const POSITIONAL = 'ws /api/stream?format=positional';
+/** The served keyed form (opt-in on every transport; the browser client's default). */
+const KEYED = {
+  stream: 'keyed ws /api/stream',
+  subscribe: 'keyed ws /api/subscribe',
+  sse: 'keyed sse /api/sse',
+} as const;
 
 interface Tally {
   frames: number;
@@ -225,6 +241,110 @@ class Recorder {
     });
   }
 
+  /** Counts one keyed frame: its bytes against the JSON of the rows its decoded change deleted and inserted. */
+  private addKeyed(key: string, bytes: number, changes: Change[]): void {
+    const deleted = changes.filter(([, diff]) => diff < 0).map(([row]) => row);
+    const inserted = changes.filter(([, diff]) => diff > 0).map(([row]) => row);
+    this.add(key, bytes, Buffer.byteLength(JSON.stringify([...deleted, ...inserted])));
+  }
+
+  /** `/api/stream/:view?format=keyed`, decoded as `StreamClient` does. */
+  async keyedStream(url: string, view: string): Promise<void> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream/${view}?format=keyed`, {
+      perMessageDeflate: false,
+      origin: url,
+    });
+    this.closers.push(() => socket.terminate());
+    const live = new LiveView(view);
+    await new Promise<void>((resolve, reject) => {
+      let base: number | null = null;
+      let keyed = false;
+      socket.on('message', (data: Buffer) => {
+        const frame = decodeKeyedStreamFrame(JSON.parse(data.toString()) as KeyedStreamFrame, base);
+        base = frame.base;
+        if (frame.key !== undefined) {
+          live.keyBy(frame.key);
+          keyed = frame.key !== null;
+        }
+        const changes = live.applyDiff(
+          keyed
+            ? { upserted: frame.first, removed: frame.second }
+            : { inserted: frame.first, deleted: frame.second },
+        );
+        if (frame.key !== undefined) return resolve();
+        this.addKeyed(`${view}\t${KEYED.stream}`, data.length + wsHeader(data.length), changes);
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** `/api/subscribe?format=keyed`, one view per socket, decoded as the client library does. */
+  async keyedSubscribe(url: string, view: string): Promise<void> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/subscribe?format=keyed`, {
+      perMessageDeflate: false,
+      origin: url,
+    });
+    this.closers.push(() => socket.terminate());
+    const decoder = new KeyedDecoder();
+    const live = new LiveView(view);
+    await new Promise<void>((resolve, reject) => {
+      socket.on('message', (data: Buffer) => {
+        const message = parseServerMessage(data.toString(), undefined, decoder);
+        if (message.type === 'hello') socket.send(JSON.stringify({ type: 'subscribe', views: [view] }));
+        else if (message.type === 'snapshot') {
+          live.replace(message.rows, message.timestamp, message.columns, message.key ?? null);
+          resolve();
+        } else if (message.type === 'batch') {
+          const diff = message.views[view];
+          const changes = diff ? live.applyDiff(diff) : [];
+          this.addKeyed(`${view}\t${KEYED.subscribe}`, data.length + wsHeader(data.length), changes);
+        }
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** `/api/sse/:view?format=keyed`: live frames are nameless `data:` events. */
+  async keyedSse(url: string, view: string): Promise<void> {
+    const decoder = new KeyedDecoder(view);
+    const live = new LiveView(view);
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        `${url}/api/sse/${view}?format=keyed`,
+        { headers: { Accept: 'text/event-stream', Origin: url } },
+        (res) => {
+          const parser = new SseParser((event) => {
+            const message = parseServerMessage(event.data, event.event, decoder);
+            if (message.type === 'snapshot') {
+              live.replace(message.rows, message.timestamp, message.columns, message.key ?? null);
+              resolve();
+            } else if (message.type === 'batch') {
+              const diff = message.views[view];
+              const changes = diff ? live.applyDiff(diff) : [];
+              this.addKeyed(`${view}\t${KEYED.sse}`, pendingBytes, changes);
+            }
+          });
+          let pendingBytes = 0;
+          res.on('data', (chunk: Buffer) => {
+            // Whole event blocks: the bytes up to and including each blank line, one event each.
+            let start = 0;
+            for (let end = chunk.indexOf('\n\n'); end >= 0; end = chunk.indexOf('\n\n', end + 2)) {
+              pendingBytes += end + 2 - start;
+              parser.feed(chunk.subarray(start, end + 2));
+              pendingBytes = 0;
+              start = end + 2;
+            }
+            pendingBytes += chunk.length - start;
+            parser.feed(chunk.subarray(start));
+          });
+        },
+      );
+      req.once('error', reject);
+      req.end();
+      this.closers.push(() => req.destroy());
+    });
+  }
+
   close(): void {
     for (const close of this.closers) close();
   }
@@ -254,6 +374,9 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     for (const view of VIEWS) {
       await recorder.websocket(String(url), view);
       await recorder.positional(String(url), view);
+      await recorder.keyedStream(String(url), view);
+      await recorder.keyedSubscribe(String(url), view);
+      await recorder.keyedSse(String(url), view);
       if (subscribe) subscribe = await recorder.subscribe(String(url), view);
       if (sse) sse = await recorder.sse(String(url), view);
     }
@@ -284,6 +407,9 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
     POSITIONAL,
     'ws /api/subscribe',
     'sse /api/sse',
+    KEYED.stream,
+    KEYED.subscribe,
+    KEYED.sse,
     ...CANDIDATES,
   ];
   rows.sort(
@@ -336,17 +462,28 @@ export default async function bytesPerUpdate({ quick }: ScenarioContext): Promis
       }),
     ),
   );
-  const headline = rows.find(
-    (r) => r.view === 'top10' && r.size === 1 && r.transport.startsWith('ws'),
-  ) as Tally;
-  const big = rows.find((r) => r.view === 'user_edits' && r.size === 1000 && r.transport.startsWith('ws'));
+  const at = (view: string, size: number, transport: string): Tally | undefined =>
+    rows.find((r) => r.view === view && r.size === size && r.transport === transport);
+  const perFrame = (t: Tally | undefined): string =>
+    t ? `${fmt(t.bytes / t.frames, 1)} bytes (${fmt(ratio(t.bytes, t.json), 2)}x)` : 'not measured';
   log('');
-  log(
-    `top10, one event per batch: ${fmt(headline.bytes / headline.frames, 1)} bytes per frame for ${fmt(headline.json / headline.frames, 1)} bytes of changed rows`,
-  );
+  log('one event per batch, as received by a client, against the JSON of the changed rows:');
+  for (const view of VIEWS) {
+    const seed = at(view, 1, 'ws /api/subscribe');
+    log(
+      `  ${view}: seed /api/subscribe ${perFrame(seed)}; keyed /api/subscribe ${perFrame(at(view, 1, KEYED.subscribe))}, ` +
+        `SSE ${perFrame(at(view, 1, KEYED.sse))}, /api/stream ${perFrame(at(view, 1, KEYED.stream))}`,
+    );
+  }
+  // The headline: the dashboard's own transport and form, a one-row top-10 change.
+  const headline = at('top10', 1, KEYED.subscribe) ?? (at('top10', 1, 'ws /api/stream') as Tally);
+  const seed = at('top10', 1, 'ws /api/subscribe');
+  const sseKeyed = at('top10', 1, KEYED.sse);
   printResult({
     scenario: 'bytes-per-update',
-    metric: `bytes per top10 frame / JSON of its changed rows, 1 event per batch${big ? ` (user_edits at 1000: ${fmt(ratio(big.bytes, big.json), 2)}x)` : ''}`,
+    metric:
+      'bytes per top10 frame / JSON of its changed rows, 1 event per batch, keyed /api/subscribe' +
+      ` (seed /api/subscribe ${seed ? fmt(ratio(seed.bytes, seed.json), 2) : '-'}x, keyed SSE ${sseKeyed ? fmt(ratio(sseKeyed.bytes, sseKeyed.json), 2) : '-'}x)`,
     value: Math.round((headline.bytes / headline.frames) * 10) / 10,
     unit: 'bytes',
     baseline: Math.round((headline.json / headline.frames) * 10) / 10,

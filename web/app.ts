@@ -29,7 +29,10 @@ async function refreshSource(store: Store<DashboardState>): Promise<void> {
 async function main(): Promise<void> {
   const store = new Store<DashboardState>(INITIAL_STATE);
   // Connected first: the views arrive while the charts load, and the first frame shows them.
-  const client = connect({ views: ['counter', 'top10', RATE_VIEW, RECENT_VIEW] });
+  // The keyed form (the client's default): a changed top-10 row travels once.
+  const client = connect({ views: ['counter', 'top10', RATE_VIEW, RECENT_VIEW], format: 'keyed' });
+  // The page's views, for a look from the browser's console (and for tests).
+  (globalThis as { viewcast?: unknown }).viewcast = client;
   client.on('change', (event) => applyChange(store, client, event));
   client.on('progress', (timestamp) => applyProgress(store, timestamp));
   client.on('status', (event) => {

@@ -3,7 +3,8 @@
  * updating are one operation: the first message of a stream is the whole state, applied to empty.
  */
 import { consolidate, difference, Multiset, type Change, type Row } from '../core/multiset.js';
-import type { StreamMessage, ViewErrorBody } from '../core/wire-protocol.js';
+import { KeyIndex, keyColumns } from '../core/keyed.js';
+import type { KeyedDiff, StreamMessage, ViewDiff, ViewErrorBody } from '../core/wire-protocol.js';
 
 export type { StreamMessage };
 
@@ -45,19 +46,41 @@ export class LiveView {
    * when the server sends the recovered view's state.
    */
   error: ViewErrorBody | null = null;
+  /**
+   * The view's key, when the server sends it in the keyed form: the view is then a set on that key,
+   * and an upserted row replaces the row with the same key.
+   */
+  key: string[] | null = null;
+  private index: KeyIndex | null = null;
 
   constructor(readonly name = '') {}
 
   /** Applies a batch; returns it as changes (row, diff) for listeners. */
   apply(message: StreamMessage): Change[] {
-    const changes = toChanges(message);
-    this.rows.applyAll(changes);
+    const changes = this.applyDiff(message);
     this.timestamp = message.timestamp;
     return changes;
   }
 
-  /** Replaces the contents (snapshot or reset) and returns the exact difference to the old ones. */
-  replace(rows: Row[], timestamp: number, columns?: string[]): Change[] {
+  /** Applies one view's diff (seed, positional or keyed) to the rows; returns it as changes. */
+  applyDiff(diff: ViewDiff | KeyedDiff): Change[] {
+    if ('upserted' in diff) {
+      if (!this.index) throw new TypeError(`keyed changes for view "${this.name}", which has no key`);
+      const changes = this.index.apply(diff.upserted, diff.removed);
+      this.rows.applyAll(changes);
+      return changes;
+    }
+    const changes = toChanges(diff);
+    this.rows.applyAll(changes);
+    this.index?.follow(changes);
+    return changes;
+  }
+
+  /**
+   * Replaces the contents (snapshot or reset) and returns the exact difference to the old ones.
+   * `key`: the view's key when its changes come keyed (null: they do not; undefined: as before).
+   */
+  replace(rows: Row[], timestamp: number, columns?: string[], key?: string[] | null): Change[] {
     const next = new Multiset();
     for (const row of rows) next.apply(row, 1);
     const changes = difference(this.rows, next);
@@ -65,13 +88,22 @@ export class LiveView {
     this.timestamp = timestamp;
     this.error = null;
     if (columns) this.columns = columns;
+    if (key !== undefined) this.key = key;
+    this.keyBy(keyColumns(this.columns, this.key));
     return changes;
+  }
+
+  /** Holds the view as a set on the columns at `positions` (null: as a multiset). */
+  keyBy(positions: readonly number[] | null): void {
+    this.index = positions ? new KeyIndex(positions) : null;
+    this.index?.reset(this.rows.rows());
   }
 
   /** The view went into error: drops its rows (returned as deletions) and keeps the error. */
   fail(error: ViewErrorBody): Change[] {
     const changes = difference(this.rows, new Multiset());
     this.rows.applyAll(changes);
+    this.index?.reset([]);
     this.timestamp = null;
     this.error = error;
     return changes;
@@ -88,6 +120,7 @@ export class LiveView {
 
   reset(): void {
     this.rows.clear();
+    this.index?.reset([]);
     this.timestamp = null;
     this.error = null;
   }

@@ -8,14 +8,17 @@
  * first one after the view recovered brings its whole state again.
  */
 import {
+  decodeKeyedStreamFrame,
   decodePositionalFrame,
+  FORMAT_KEYED,
+  type KeyedStreamFrame,
   STREAM_FORMAT_PARAM,
   STREAM_FORMAT_POSITIONAL,
   type PositionalFrame,
   type StreamErrorMessage,
   type ViewErrorBody,
 } from '../core/wire-protocol.js';
-import { LiveView, type StreamMessage } from './live-view.js';
+import { LiveView, toViewChange, type StreamMessage } from './live-view.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
@@ -26,6 +29,8 @@ export interface StreamClientOptions {
   maxBackoffMs?: number;
   /** Ask for the positional format (docs/PROTOCOL.md): about half the bytes of a one-row change. */
   positional?: boolean;
+  /** Ask for the keyed form (docs/PROTOCOL.md): a changed row of a view with a key travels once. */
+  keyed?: boolean;
 }
 
 export interface ViewUpdate {
@@ -80,13 +85,35 @@ export class StreamClient {
     const base = new URL(this.options.url ?? globalThis.location.href);
     base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     base.pathname = `/api/stream/${encodeURIComponent(this.name)}`;
-    base.search = this.options.positional ? `?${STREAM_FORMAT_PARAM}=${STREAM_FORMAT_POSITIONAL}` : '';
+    const format = this.options.keyed
+      ? FORMAT_KEYED
+      : this.options.positional
+        ? STREAM_FORMAT_POSITIONAL
+        : null;
+    base.search = format ? `?${STREAM_FORMAT_PARAM}=${format}` : '';
     const socket = new WebSocket(base.href);
     this.socket = socket;
     let first = true;
     let positionalBase: number | null = null;
+    let keyed = false;
     socket.onmessage = (event) => {
       const parsed = JSON.parse(String(event.data)) as StreamMessage | StreamErrorMessage | PositionalFrame;
+      if (this.options.keyed && Array.isArray(parsed)) {
+        const frame = decodeKeyedStreamFrame(parsed as KeyedStreamFrame, positionalBase);
+        positionalBase = frame.base;
+        if (frame.key !== undefined) {
+          this.view.reset();
+          this.view.keyBy(frame.key);
+          keyed = frame.key !== null;
+        }
+        const [rows, others, timestamp] = [frame.first, frame.second, frame.timestamp];
+        const diff = keyed ? { upserted: rows, removed: others } : { inserted: rows, deleted: others };
+        const change = toViewChange(this.view.applyDiff(diff));
+        this.view.timestamp = timestamp;
+        this.deliver({ inserted: change.inserted, deleted: change.deleted, timestamp }, first);
+        first = false;
+        return;
+      }
       if (!Array.isArray(parsed) && 'error' in parsed) {
         this.view.fail(parsed.error);
         for (const listener of this.errorListeners) listener(parsed.error);
@@ -100,11 +127,8 @@ export class StreamClient {
       } else message = parsed;
       if (first) this.view.reset();
       this.view.apply(message);
-      const update = { view: this.name, message, snapshot: first };
+      this.deliver(message, first);
       first = false;
-      this.attempt = 0;
-      this.setState('live');
-      for (const listener of this.listeners) listener(update);
     };
     socket.onclose = () => {
       if (this.closed) return;
@@ -114,6 +138,14 @@ export class StreamClient {
       const delay = Math.min(max, min * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
       this.timer = setTimeout(() => this.connect(), delay);
     };
+  }
+
+  /** Tells the listeners about one applied message (`snapshot`: a connection's first). */
+  private deliver(message: StreamMessage, snapshot: boolean): void {
+    this.attempt = 0;
+    this.setState('live');
+    const update = { view: this.name, message, snapshot };
+    for (const listener of this.listeners) listener(update);
   }
 
   private setState(state: StreamState): void {

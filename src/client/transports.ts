@@ -12,6 +12,8 @@ import {
   type Timestamp,
 } from './protocol.js';
 import { SseParser, type SseMessage } from '../core/sse-parser.js';
+import { FORMAT_KEYED, STREAM_FORMAT_PARAM } from '../core/wire-protocol.js';
+import type { KeyedDecoder } from './keyed-decoder.js';
 
 export interface TransportHandlers {
   onOpen(): void;
@@ -38,8 +40,15 @@ export function endpoint(base: string, path: string, protocol?: 'ws'): URL {
   return url;
 }
 
-export function openWebSocket(base: string, handlers: TransportHandlers): Transport {
-  const socket = new WebSocket(endpoint(base, PATHS.subscribe, 'ws'));
+/** Asks `url` for the keyed form when the client reads it (`decoder`). */
+function withFormat(url: URL, decoder: KeyedDecoder | undefined): URL {
+  if (decoder) url.searchParams.set(STREAM_FORMAT_PARAM, FORMAT_KEYED);
+  return url;
+}
+
+/** `decoder`: ask for the keyed form and read it (the decoder outlives the connection). */
+export function openWebSocket(base: string, handlers: TransportHandlers, decoder?: KeyedDecoder): Transport {
+  const socket = new WebSocket(withFormat(endpoint(base, PATHS.subscribe, 'ws'), decoder));
   let done = false;
   const finish = (reason: string): void => {
     if (done) return;
@@ -51,7 +60,7 @@ export function openWebSocket(base: string, handlers: TransportHandlers): Transp
     if (done) return;
     let message: ServerMessage;
     try {
-      message = parseServerMessage(String(event.data));
+      message = parseServerMessage(String(event.data), undefined, decoder);
     } catch (error) {
       // Unreadable state is worse than none: start over from a snapshot.
       socket.close(1002, 'unreadable frame');
@@ -81,9 +90,12 @@ export function openSse(
   views: string[],
   since: Timestamp | undefined,
   handlers: TransportHandlers,
+  decoder?: KeyedDecoder,
 ): Transport {
-  const url = endpoint(base, PATHS.sse);
+  const url = withFormat(endpoint(base, PATHS.sse), decoder);
   url.searchParams.set('views', views.join(','));
+  // A one-view keyed stream's live frames do not name their view.
+  decoder?.followOnly(views.length === 1 ? (views[0] ?? null) : null);
   const abort = new AbortController();
   let done = false;
   const finish = (reason: string): void => {
@@ -107,7 +119,7 @@ export function openSse(
       parser.feed(value);
       for (const event of received.splice(0)) {
         if (done) return;
-        handlers.onMessage(parseServerMessage(event.data, event.event));
+        handlers.onMessage(parseServerMessage(event.data, event.event, decoder));
       }
     }
     finish('the server ended the stream');

@@ -16,7 +16,7 @@
  * without holding the other views, which are already at that moment.
  */
 import type { Change } from '../core/multiset.js';
-import { LiveView, toChanges, toViewChange, type ViewChange } from './live-view.js';
+import { LiveView, toViewChange, type ViewChange } from './live-view.js';
 import { VIEW_ERROR_CODE, type ErrorMessage, type ServerMessage, type Timestamp } from './protocol.js';
 
 export interface ChangeEvent {
@@ -202,15 +202,15 @@ export class ViewSet {
       if (message.type === 'snapshot' || message.type === 'reset') {
         const view = this.views.get(message.view);
         if (!view) continue;
-        collect(message.view, view.replace(message.rows, message.timestamp, message.columns), true);
+        const key = message.form === undefined ? undefined : (message.key ?? null);
+        collect(message.view, view.replace(message.rows, message.timestamp, message.columns, key), true);
       } else if (message.type === 'batch') {
         for (const [name, diff] of Object.entries(message.views)) {
           const view = this.views.get(name);
           // A view already at or past this moment has these changes (or a reset that includes
           // them); applying them again would count them twice.
           if (!view || view.timestamp === null || view.timestamp >= message.timestamp) continue;
-          const changes = toChanges(diff);
-          view.rows.applyAll(changes);
+          const changes = view.applyDiff(diff);
           view.timestamp = message.timestamp;
           collect(name, changes, false);
         }

@@ -17,6 +17,7 @@ import {
   type TransportKind,
   type TransportPreference,
 } from './connection-machine.js';
+import { KeyedDecoder } from './keyed-decoder.js';
 import type { LiveView } from './live-view.js';
 import { PROTOCOL_VERSION, type ErrorMessage, type ServerMessage, type Timestamp } from './protocol.js';
 import { openSse, openWebSocket, type Transport } from './transports.js';
@@ -35,9 +36,19 @@ export interface ClientOptions {
   staleAfterMs?: number;
   /** Longest time frames are held back to keep views at one moment (default 500 ms). */
   holdMs?: number;
+  /**
+   * `keyed` (default): ask for the keyed form, where a changed row of a view with a unique key
+   * travels once (docs/PROTOCOL.md); `seed`: the object frames of protocol 1's first draft.
+   */
+  format?: 'keyed' | 'seed';
 }
 
-export const CLIENT_DEFAULTS = { transport: 'auto', staleAfterMs: 5000, holdMs: 500 } as const;
+export const CLIENT_DEFAULTS = {
+  transport: 'auto',
+  staleAfterMs: 5000,
+  holdMs: 500,
+  format: 'keyed',
+} as const;
 
 /** Ticks without a frame after which a connection counts as dead (see `deadAfterMs`). */
 const DEAD_AFTER_TICKS = 5;
@@ -64,6 +75,8 @@ export class ViewcastClient {
   private readonly staleAfterMs: number;
   private readonly holdMs: number;
   private readonly views = new ViewSet();
+  /** Reads keyed frames across reconnects (it keeps each view's form and base); null: seed frames. */
+  private readonly decoder: KeyedDecoder | null;
   private state;
   private transport: Transport | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -95,6 +108,7 @@ export class ViewcastClient {
     };
     this.staleAfterMs = options.staleAfterMs ?? CLIENT_DEFAULTS.staleAfterMs;
     this.holdMs = options.holdMs ?? CLIENT_DEFAULTS.holdMs;
+    this.decoder = (options.format ?? CLIENT_DEFAULTS.format) === 'keyed' ? new KeyedDecoder() : null;
     this.state = initialState(preference);
     this.views.add(options.views ?? []);
     // Listeners attached right after construction see the first status.
@@ -182,10 +196,10 @@ export class ViewcastClient {
       onClose: () => this.lost(),
     };
     if (kind === 'websocket') {
-      this.transport = openWebSocket(this.base, handlers);
+      this.transport = openWebSocket(this.base, handlers, this.decoder ?? undefined);
     } else {
       const since = this.views.beginSubscribe(names, true);
-      this.transport = openSse(this.base, names, since, handlers);
+      this.transport = openSse(this.base, names, since, handlers, this.decoder ?? undefined);
       this.armHold();
     }
   }

@@ -47,6 +47,8 @@ export interface HelloMessage {
    * several ticks treats the connection as dead and reconnects. Absent: no such promise.
    */
   tick?: number;
+  /** `keyed` when the socket asked for the keyed form (`/api/subscribe?format=keyed`). */
+  format?: typeof FORMAT_KEYED;
 }
 
 export interface SnapshotMessage {
@@ -55,6 +57,10 @@ export interface SnapshotMessage {
   timestamp: Timestamp;
   columns: string[];
   rows: Row[];
+  /** Keyed connections only: how the view's changes come (see `ViewForm`), its key, and its base. */
+  form?: ViewForm;
+  key?: string[];
+  base?: Timestamp;
 }
 
 export interface ResetMessage {
@@ -63,6 +69,9 @@ export interface ResetMessage {
   timestamp: Timestamp;
   columns: string[];
   rows: Row[];
+  form?: ViewForm;
+  key?: string[];
+  base?: Timestamp;
   /** A `ResetReason` from this server; clients tolerate others. */
   reason?: string;
 }
@@ -102,17 +111,27 @@ export interface StreamMessage extends ViewDiff {
   timestamp: Timestamp;
 }
 
+/** A keyed view's change: rows to put in place of the rows with the same key, keys to remove. */
+export interface KeyedDiff {
+  upserted: Row[];
+  removed: Row[];
+}
+
 export interface BatchMessage {
   type: 'batch';
   timestamp: Timestamp;
-  views: Record<string, ViewDiff>;
+  views: Record<string, ViewDiff | KeyedDiff>;
   /** How many batches the server merged into this one because the client fell behind. */
   merged?: number;
+  /** Keyed connections: a listed view's base when it is not `timestamp` (a catch-up). */
+  bases?: Record<string, Timestamp>;
 }
 
 export interface ProgressMessage {
   type: 'progress';
   timestamp: Timestamp;
+  /** Keyed connections, after a resume: the base of each resumed view. */
+  bases?: Record<string, Timestamp>;
 }
 
 export type ServerErrorCode =
@@ -161,6 +180,27 @@ export const SSE_EVENTS = ['hello', 'snapshot', 'batch', 'reset', 'progress', 'e
 
 export type FrameKind = (typeof SSE_EVENTS)[number];
 
+// --- The keyed form (opt-in: `?format=keyed` on /api/subscribe, SSE and /api/stream) ---
+
+export const FORMAT_KEYED = 'keyed';
+
+/**
+ * How a view's changes travel on a keyed connection: `keyed` (a view with a unique key: rows to
+ * upsert and keys to remove) or `positional` (a view without one: rows inserted and rows deleted).
+ */
+export type ViewForm = 'keyed' | 'positional';
+
+/** One view's change in a keyed frame: `[upserted]` or `[upserted, removedKeys]` (positional: inserted, deleted). */
+export type KeyedEntry = [Row[]] | [Row[], Row[]];
+
+/**
+ * A live batch on a keyed connection: `[dt, {view: entry}]`, at `max(base of the listed views) + dt`
+ * (a view's base: the timestamp of its previous batch, the same for every client, so every socket
+ * gets the same bytes); on a one-view SSE stream `[dt, upserted, removedKeys?]`.
+ */
+export type KeyedBatchFrame =
+  [dt: number, views: Record<string, KeyedEntry>] | [dt: number, ...entry: KeyedEntry];
+
 // --- The positional /api/stream format (opt-in: `/api/stream/:view?format=positional`) ---
 
 /** The query parameter and value that ask `/api/stream` for positional frames. */
@@ -189,4 +229,31 @@ export function decodePositionalFrame(
   if (base === null) throw new Error('a positional delta frame arrived before any full one');
   const [dt, inserted, deleted] = frame;
   return { message: { inserted, deleted, timestamp: base + dt }, base: base + dt };
+}
+
+/**
+ * A keyed `/api/stream` frame (`?format=keyed`). `[dt, upserted, removedKeys?]`: a live batch at
+ * `base + dt` (base: the view's previous batch, which becomes the new base). `[timestamp, upserted,
+ * removedKeys, base]`: a catch-up in full. A connection's first frame is `[timestamp, rows, [],
+ * base, key]`, `key` the positions of the view's key columns, or null when it has none: then every
+ * frame's lists are inserted and deleted rows (the positional form) instead.
+ */
+export type KeyedStreamFrame =
+  | [dt: number, first: Row[]]
+  | [dt: number, first: Row[], second: Row[]]
+  | [timestamp: number, first: Row[], second: Row[], base: number]
+  | [timestamp: number, first: Row[], second: Row[], base: number, key: number[] | null];
+
+/** A keyed `/api/stream` frame read at `base` (null before the first): its parts and the next base. */
+export function decodeKeyedStreamFrame(
+  frame: KeyedStreamFrame,
+  base: number | null,
+): { timestamp: number; first: Row[]; second: Row[]; base: number; key?: number[] | null } {
+  if (frame.length === 4 || frame.length === 5) {
+    const [timestamp, first, second, next] = frame;
+    return { timestamp, first, second, base: next, ...(frame.length === 5 ? { key: frame[4] } : {}) };
+  }
+  if (base === null) throw new Error('a keyed delta frame arrived before any full one');
+  const [dt, first, second = []] = frame;
+  return { timestamp: base + dt, first, second, base: base + dt };
 }

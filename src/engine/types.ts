@@ -31,6 +31,11 @@ export interface ViewInfo {
   path?: ViewPath;
   /** Why a view is not on the delta path. */
   reason?: string;
+  /**
+   * Columns no two rows of the view share, where the engine knows (`[]`: at most one row): clients
+   * may hold the view as a set on them (the keyed wire form). Absent: not known to be unique.
+   */
+  key?: string[];
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Timestamp } from '../engine/types.js';
 import type { PublishedBatch } from './view-channel.js';
+import { keyedLiveFrame, keyedSingleFrame } from './keyed-wire.js';
 import { batchFrame } from './wire.js';
 
 export class Moment {
@@ -15,6 +16,8 @@ export class Moment {
   private frames: Map<string, Buffer> | null = null;
   /** Frames (or null: nothing changed) by the followed views' key, see `frameForKey`. */
   private byKey: Map<string, Buffer | null> | null = null;
+  /** Keyed-form frames by the same key (`1\n` first for one-view streams). */
+  private keyed: Map<string, Buffer | null> | null = null;
 
   constructor(
     readonly timestamp: Timestamp,
@@ -65,6 +68,34 @@ export class Moment {
       frame = this.frameFor(views);
       this.byKey.set(key, frame);
     }
+    return frame;
+  }
+
+  /**
+   * The keyed form's live frame for `views` (keyed-wire.ts), or null when none of them changed:
+   * `[dt,{view: entry}]`, or `[dt,upserted,removed]` for a stream of one view (`single`). Cached
+   * like `frameForKey`, under the same key: every keyed client of the same views shares the bytes.
+   */
+  keyedFrameForKey(key: string, views: FollowedViews, single: boolean): Buffer | null {
+    this.keyed ??= new Map();
+    const cacheKey = single ? `1\n${key}` : key;
+    let frame = this.keyed.get(cacheKey);
+    if (frame !== undefined) return frame;
+    const shown = this.changed.filter((batch) => views.has(batch.view));
+    frame = null;
+    if (shown.length > 0) {
+      const dt = this.timestamp - Math.max(...shown.map((batch) => batch.previousBase));
+      const only = shown.length === 1 && single ? shown[0] : undefined;
+      frame = Buffer.from(
+        only
+          ? keyedSingleFrame(dt, only.keyedEntry)
+          : keyedLiveFrame(
+              dt,
+              shown.map((batch) => [batch.view, batch.keyedEntry] as const),
+            ),
+      );
+    }
+    this.keyed.set(cacheKey, frame);
     return frame;
   }
 }

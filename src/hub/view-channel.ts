@@ -8,7 +8,9 @@ import { stringifyJson } from '../core/exact-json.js';
 import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
 import type { Timestamp, ViewInfo } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
+import { keyColumns, type KeyColumns } from '../core/keyed.js';
 import { IsolatedListeners, type ListenerLog } from './isolated-listeners.js';
+import { keyedEntry, withKeyedState } from './keyed-wire.js';
 import { RetentionLog, type RetentionLimits } from './retention-log.js';
 import {
   changesFragment,
@@ -28,6 +30,10 @@ export interface PublishedBatch extends Batch {
   readonly bytes: number;
   /** The batch as a `/api/stream` message. */
   readonly streamFrame: string;
+  /** The view's base before this batch: the timestamp of its previous batch (keyed frames count from it). */
+  readonly previousBase: Timestamp;
+  /** The keyed form's entry for this batch (keyed-wire.ts), serialized once. */
+  readonly keyedEntry: string;
 }
 
 /**
@@ -41,10 +47,13 @@ class Published implements PublishedBatch {
   readonly fragment: string;
   readonly bytes: number;
   private stream: string | null = null;
+  private keyed: string | null = null;
 
   constructor(
     readonly view: string,
     batch: Batch,
+    readonly previousBase: Timestamp,
+    private readonly key: KeyColumns | null,
   ) {
     this.timestamp = batch.timestamp;
     this.changes = batch.changes;
@@ -57,6 +66,11 @@ class Published implements PublishedBatch {
     this.stream ??= streamFrameFrom(this.fragment, this.timestamp);
     return this.stream;
   }
+
+  get keyedEntry(): string {
+    this.keyed ??= keyedEntry(this.changes, this.key);
+    return this.keyed;
+  }
 }
 
 export type BatchListener = (batch: PublishedBatch) => void;
@@ -64,7 +78,7 @@ export type BatchListener = (batch: PublishedBatch) => void;
 /** What a client at some older timestamp needs to reach the view's current timestamp. */
 export type CatchUp =
   | { kind: 'current' }
-  | { kind: 'diff'; fragment: string; rows: number }
+  | { kind: 'diff'; fragment: string; rows: number; changes: Change[] }
   | { kind: 'snapshot'; reason: ResetReason };
 
 /** What a client at an older timestamp is sent: the batches it missed, or a snapshot. */
@@ -77,6 +91,8 @@ interface StateFrames {
   snapshot: Buffer;
   stream: string;
   resets: Map<ResetReason, Buffer>;
+  /** The same frames for keyed connections (with the view's form, key and base). */
+  keyed: Map<ResetReason | 'snapshot', Buffer>;
 }
 
 export const DEFAULT_RETENTION: RetentionLimits = { batches: 1000, bytes: 8 * 1024 * 1024 };
@@ -93,6 +109,10 @@ export class ViewChannel {
   private stateCache: StateFrames | null = null;
   private catchUpCache = new Map<Timestamp, CatchUp>();
   private catchUpCacheAt: Timestamp | null = null;
+  /** The key's column positions (null: no unique key known), for the keyed form. */
+  readonly keyColumns: KeyColumns | null;
+  /** The timestamp of the view's last batch (its first snapshot's before any): keyed frames count from it. */
+  base: Timestamp | null = null;
 
   constructor(
     readonly info: ViewInfo,
@@ -101,6 +121,15 @@ export class ViewChannel {
   ) {
     this.listeners = new IsolatedListeners(`view ${info.name} batch`, log);
     this.progressListeners = new IsolatedListeners(`view ${info.name} progress`, log);
+    this.keyColumns = keyColumns(
+      info.columns.map((c) => c.name),
+      info.key,
+    );
+  }
+
+  /** The view's key by column names when the keyed form can use it, else null. */
+  get key(): string[] | null {
+    return this.keyColumns ? (this.info.key ?? null) : null;
   }
 
   get name(): string {
@@ -148,8 +177,11 @@ export class ViewChannel {
     this.rows.applyAll(batch.changes);
     this.timestamp = batch.timestamp;
     if (first) this.log = new RetentionLog(this.retention, batch.timestamp);
+    const previousBase = this.base ?? batch.timestamp;
+    if (first) this.base = batch.timestamp;
     if (batch.changes.length === 0) return null;
-    const published = new Published(this.name, batch);
+    this.base = batch.timestamp;
+    const published = new Published(this.name, batch, previousBase, this.keyColumns);
     if (first) {
       // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
       this.listeners.emit(published);
@@ -177,6 +209,7 @@ export class ViewChannel {
         snapshot: Buffer.from(snapshotFrame(this.name, body)),
         stream: stringifyJson(toStreamMessage(this.rows.counted(), timestamp)),
         resets: new Map(),
+        keyed: new Map(),
       };
     }
     return this.stateCache;
@@ -197,6 +230,18 @@ export class ViewChannel {
     const state = this.state();
     let frame = state.resets.get(reason);
     if (!frame) state.resets.set(reason, (frame = Buffer.from(resetFrame(this.name, state.body, reason))));
+    return frame;
+  }
+
+  /** The snapshot (or a reset's) frame for a keyed connection, cached per timestamp. */
+  keyedStateFrame(reason: ResetReason | 'snapshot'): Buffer {
+    const state = this.state();
+    let frame = state.keyed.get(reason);
+    if (!frame) {
+      const plain = reason === 'snapshot' ? this.subscribeSnapshot() : this.resetFrame(reason);
+      frame = Buffer.from(withKeyedState(plain.toString(), this.key, this.base ?? state.timestamp));
+      state.keyed.set(reason, frame);
+    }
     return frame;
   }
 
@@ -245,7 +290,7 @@ export class ViewChannel {
     if (changes.length === 0) return { kind: 'current' };
     const rows = changes.reduce((sum, [, diff]) => sum + Math.abs(diff), 0);
     if (rows > this.rows.size) return { kind: 'snapshot', reason: 'behind' };
-    return { kind: 'diff', fragment: changesFragment(changes), rows };
+    return { kind: 'diff', fragment: changesFragment(changes), rows, changes };
   }
 
   listen(listener: BatchListener): () => void {

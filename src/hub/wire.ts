@@ -36,15 +36,19 @@ export function streamFrameFrom(fragment: string, timestamp: Timestamp): string 
   return `${fragment.slice(0, -1)},"timestamp":${timestamp}}`;
 }
 
-/** A `batch` frame from pre-serialized per-view fragments, in the given order. */
+/**
+ * A `batch` frame from pre-serialized per-view fragments, in the given order; `extra` (keyed
+ * connections: the `bases` field) goes at its end.
+ */
 export function batchFrame(
   timestamp: Timestamp,
   parts: Iterable<readonly [view: string, fragment: string]>,
   merged = 0,
+  extra = '',
 ): string {
   let views = '';
   for (const [view, fragment] of parts) views += `${views ? ',' : ''}${JSON.stringify(view)}:${fragment}`;
-  return `{"type":"batch","timestamp":${timestamp},"views":{${views}}${merged > 0 ? `,"merged":${merged}` : ''}}`;
+  return `{"type":"batch","timestamp":${timestamp},"views":{${views}}${merged > 0 ? `,"merged":${merged}` : ''}${extra}}`;
 }
 
 /** `"timestamp":T,"columns":[...],"rows":[...]`: the shared body of `snapshot` and `reset` frames. */
@@ -64,9 +68,22 @@ export function progressFrame(timestamp: Timestamp): string {
   return `{"type":"progress","timestamp":${timestamp}}`;
 }
 
-export function helloFrame(views: string[], timestamp: Timestamp | null, tick?: number): string {
+export function helloFrame(
+  views: string[],
+  timestamp: Timestamp | null,
+  tick?: number,
+  format?: 'keyed',
+): string {
   // `tick`: how often an idle client hears progress; absent when the server does not tick.
-  return JSON.stringify({ type: 'hello', protocol: 1, views, timestamp, ...(tick ? { tick } : {}) });
+  // `format`: the keyed form, when the socket asked for it.
+  return JSON.stringify({
+    type: 'hello',
+    protocol: 1,
+    views,
+    timestamp,
+    ...(tick ? { tick } : {}),
+    ...(format ? { format } : {}),
+  });
 }
 
 export function errorFrame(

@@ -17,8 +17,10 @@ import type { FrameKind } from '../core/wire-protocol.js';
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
 import type { Moment } from '../hub/moment.js';
-import type { ViewChannel } from '../hub/view-channel.js';
-import { batchFrame, progressFrame, type ResetReason } from '../hub/wire.js';
+import type { PublishedBatch, ViewChannel } from '../hub/view-channel.js';
+import { basesField, progressWithBases } from '../hub/keyed-wire.js';
+import { catchUpEntry, progressBuffer } from './session-frames.js';
+import { batchFrame, type ResetReason } from '../hub/wire.js';
 import type { Positions } from './sse-position.js';
 import { FailingViews } from './failing-views.js';
 
@@ -34,6 +36,11 @@ export interface FrameSink {
   close(): void;
   /** Bytes queued and not yet written to the network. */
   readonly buffered: number;
+  /**
+   * Set when the client asked for the keyed form (docs/PROTOCOL.md): `single` for a stream that
+   * follows one view for good (a one-view SSE stream), whose live frames need not name it.
+   */
+  readonly keyed?: { single: boolean };
 }
 
 export interface SessionLimits {
@@ -114,6 +121,17 @@ export class ClientSession {
     return this.hub.require(view);
   }
 
+  /** A view's `snapshot` (or `reset` with `reason`) frame in the client's form. */
+  private stateFrame(channel: ViewChannel, reason: ResetReason | null): Buffer {
+    if (this.sink.keyed) return channel.keyedStateFrame(reason ?? 'snapshot');
+    return reason === null ? channel.subscribeSnapshot() : channel.resetFrame(reason);
+  }
+
+  /** A logged batch's fragment in the client's form. */
+  private fragmentOf(batch: PublishedBatch): string {
+    return this.sink.keyed ? batch.keyedEntry : batch.fragment;
+  }
+
   /**
    * Follows `views` (all known to the hub). Without `since` each gets a snapshot; with it (one
    * timestamp for all, or one per view as an SSE id gives), the batches after it from the retention
@@ -170,7 +188,7 @@ export class ClientSession {
       for (const batch of plan.batches) {
         let parts = replay.get(batch.timestamp);
         if (!parts) replay.set(batch.timestamp, (parts = []));
-        parts.push([channel.name, batch.fragment]);
+        parts.push([channel.name, this.fragmentOf(batch)]);
       }
     }
     for (const timestamp of [...replay.keys()].sort((a, b) => a - b)) {
@@ -180,13 +198,16 @@ export class ClientSession {
     for (const view of resumed) this.views.set(view, now);
     for (const { channel, reason } of fresh) {
       this.views.set(channel.name, now);
-      if (reason === null) this.emit('snapshot', channel.subscribeSnapshot(), now);
-      else this.emit('reset', channel.resetFrame(reason), now);
+      this.emit(reason === null ? 'snapshot' : 'reset', this.stateFrame(channel, reason), now);
     }
     for (const frame of errors) this.emit('error', frame, null);
     // Some views start over at `now`, others resumed from the log: say at once that those are at
     // `now` too, so a client holding the reset back for one moment across its views can apply it.
-    if (fresh.length > 0 && resumed.length > 0) this.emit('progress', progressBuffer(now), now);
+    // A keyed client is told the resumed views' bases too, which its next live frames count from.
+    if (this.sink.keyed && resumed.length > 0) {
+      const bases = resumed.map((view) => [view, this.channel(view).base ?? now] as const);
+      this.emit('progress', Buffer.from(progressWithBases(now, bases)), now);
+    } else if (fresh.length > 0 && resumed.length > 0) this.emit('progress', progressBuffer(now), now);
     if (fresh.length === 0 && this.lastTimestamp === null) this.lastTimestamp = oldest;
   }
 
@@ -230,7 +251,7 @@ export class ClientSession {
     for (const view of recovered) {
       this.failing.recovered(view);
       this.views.set(view, timestamp);
-      this.emit('reset', this.channel(view).resetFrame('recovered'), timestamp);
+      this.emit('reset', this.stateFrame(this.channel(view), 'recovered'), timestamp);
     }
     if (recovered.length > 0) this.rekey();
   }
@@ -248,7 +269,9 @@ export class ClientSession {
     }
     const recovered = this.syncErrors(moment.timestamp);
     this.moveTo(moment.timestamp);
-    const frame = moment.frameForKey(this.viewsKey, this.shown);
+    const frame = this.sink.keyed
+      ? moment.keyedFrameForKey(this.viewsKey, this.shown, this.sink.keyed.single)
+      : moment.frameForKey(this.viewsKey, this.shown);
     if (frame) this.emit('batch', frame, moment.timestamp);
     this.sendRecovered(recovered, moment.timestamp);
   }
@@ -278,38 +301,34 @@ export class ClientSession {
   private catchUp(): void {
     const now = this.hub.timestamp ?? 0;
     const parts: Array<[string, string]> = [];
+    const bases: Array<[string, Timestamp]> = [];
     for (const channel of this.hub.views) {
       if (!this.views.has(channel.name) || this.failing.has(channel.name)) continue;
       const at = this.views.get(channel.name) ?? null;
       if (at === null) {
         this.views.set(channel.name, now);
-        this.emit('snapshot', channel.subscribeSnapshot(), now);
+        this.emit('snapshot', this.stateFrame(channel, null), now);
         continue;
       }
       const plan = channel.catchUp(at);
       if (plan.kind === 'diff') {
-        parts.push([channel.name, plan.fragment]);
+        parts.push([channel.name, this.sink.keyed ? catchUpEntry(channel, plan) : plan.fragment]);
+        // A keyed client's next live frame of the view counts from the view's last batch.
+        if (this.sink.keyed && channel.base !== null && channel.base !== now)
+          bases.push([channel.name, channel.base]);
         continue;
       }
       this.views.set(channel.name, now);
-      if (plan.kind === 'snapshot') this.emit('reset', channel.resetFrame('behind'), now);
+      if (plan.kind === 'snapshot') this.emit('reset', this.stateFrame(channel, 'behind'), now);
     }
     for (const [view] of parts) this.views.set(view, now);
     const merged = this.merged;
     if (merged > 0 || parts.length > 0) {
-      this.emit('batch', Buffer.from(batchFrame(now, parts, Math.max(merged, 1))), now);
+      this.emit('batch', Buffer.from(batchFrame(now, parts, Math.max(merged, 1), basesField(bases))), now);
       this.events.merged(merged);
     }
     this.merged = 0;
     this.behind = false;
     this.events.caughtUp(this);
   }
-}
-
-/** `progress` frames, one buffer per timestamp however many clients are told. */
-let progressCache: { timestamp: Timestamp; frame: Buffer } | null = null;
-function progressBuffer(timestamp: Timestamp): Buffer {
-  if (progressCache?.timestamp !== timestamp)
-    progressCache = { timestamp, frame: Buffer.from(progressFrame(timestamp)) };
-  return progressCache.frame;
 }

@@ -3,7 +3,7 @@
  * free of framework overhead. Every check of an upgrade (path, origin, token) happens before a
  * WebSocket exists, answered with an HTTP status.
  */
-import { PATHS, STREAM_FORMAT_PARAM, STREAM_FORMAT_POSITIONAL } from '../core/wire-protocol.js';
+import { FORMAT_KEYED, PATHS, STREAM_FORMAT_PARAM, STREAM_FORMAT_POSITIONAL } from '../core/wire-protocol.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -89,8 +89,9 @@ export async function startServer(
         return;
       }
       heartbeat.watch(ws);
+      const format = url.searchParams.get(STREAM_FORMAT_PARAM);
       if (view === null) {
-        serveSubscribe(ws, hub, fanout, options);
+        serveSubscribe(ws, hub, fanout, options, format === FORMAT_KEYED);
         return;
       }
       const closed = fanout.opened('stream');
@@ -99,14 +100,13 @@ export async function startServer(
         closed();
         untrack();
       });
-      const positional = url.searchParams.get(STREAM_FORMAT_PARAM) === STREAM_FORMAT_POSITIONAL;
       serveStream(
         ws,
         hub,
         view,
         (bytes) => fanout.sent('stream', bytes),
         options.clientBufferBytes,
-        positional ? 'positional' : 'seed',
+        format === STREAM_FORMAT_POSITIONAL ? 'positional' : format === FORMAT_KEYED ? 'keyed' : 'seed',
       );
     });
   });

@@ -94,6 +94,8 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
         // Which engine path maintains the view, and why when it is not the delta path.
         path: info.path ?? 'delta',
         ...(info.path !== undefined && info.path !== 'delta' && info.reason ? { reason: info.reason } : {}),
+        // The view's unique key (`[]`: at most one row), when the engine knows one: null otherwise.
+        key: info.key ?? null,
       })),
     );
   }

@@ -54,3 +54,19 @@ export function sseChunk(event: string, id: string | null, frame: Buffer): Buffe
   chunks.set(frame, { event, id, chunk });
   return chunk;
 }
+
+const DATA = Buffer.from('data: ');
+const dataChunks = new WeakMap<Buffer, { id: string | null; chunk: Buffer }>();
+
+/**
+ * A nameless event (`data:` only, and `id:` when given) whose data is `frame`: a keyed live batch,
+ * which reaches EventSource's `onmessage`. Encoded once per frame and id, like `sseChunk`.
+ */
+export function sseDataChunk(id: string | null, frame: Buffer): Buffer {
+  const cached = dataChunks.get(frame);
+  if (cached?.id === id) return cached.chunk;
+  const head = id === null ? DATA : Buffer.from(`${field('id', id)}data: `);
+  const chunk = Buffer.concat([head, frame, EVENT_END]);
+  dataChunks.set(frame, { id, chunk });
+  return chunk;
+}

@@ -4,7 +4,7 @@
  * browser's EventSource resumes by itself with `Last-Event-ID`. Read-only: what to follow is fixed
  * by the URL.
  */
-import { PATHS } from '../core/wire-protocol.js';
+import { FORMAT_KEYED, PATHS, STREAM_FORMAT_PARAM } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timestamp } from '../engine/types.js';
@@ -16,7 +16,7 @@ import type { FrameKind, FrameSink } from './client-session.js';
 import type { Heartbeat, KeepAliveStream } from './heartbeat.js';
 import { httpChunk, takeOverSocket } from './raw-response.js';
 import type { ServerOptions } from './server-options.js';
-import { sseChunk, sseComment } from './sse-framing.js';
+import { sseChunk, sseComment, sseDataChunk } from './sse-framing.js';
 import { decodeSseId, encodeSseId, type Positions } from './sse-position.js';
 
 export interface SseContext {
@@ -108,7 +108,11 @@ export function serveSse(
   const stream = SseStream.open(req, res);
   stream.write(Buffer.from(sseComment(`viewcast protocol 1, views ${views.join(',')}`)));
   const closed = fanout.opened('sse');
-  const session = fanout.createSession('sse', new SseSink(stream, views));
+  const keyed = url.searchParams.get(STREAM_FORMAT_PARAM) === FORMAT_KEYED;
+  // A keyed stream whose every view has a key needs no id on live frames: replaying keyed batches
+  // a client already applied changes nothing (see SseSink).
+  const allKeyed = keyed && views.every((view) => hub.channel(view)?.key);
+  const session = fanout.createSession('sse', new SseSink(stream, views, keyed, allKeyed));
   context.heartbeat.watchStream(stream);
   stream.onClose(() => {
     context.heartbeat.unwatchStream(stream);
@@ -174,14 +178,35 @@ class SseStream implements KeepAliveStream {
   }
 }
 
-/** A session's frames as SSE events, each with the id that resumes every view exactly. */
+/**
+ * A session's frames as SSE events, each with the id that resumes every view exactly.
+ *
+ * Keyed streams (`?format=keyed`): a live batch (an array) is a nameless `data:` event, so it
+ * reaches `onmessage`. When every view of the stream is keyed it carries no `id:` either (18 bytes
+ * of a 40-byte update), except the first one after each 10-second boundary of the engine's clock,
+ * the same for every client: a resume from an older id replays batches the client has already
+ * applied, which a keyed view takes as they are (an upsert of the row it holds changes nothing)
+ * and the client skips anyway (it is past their timestamps).
+ */
 class SseSink implements FrameSink {
+  readonly keyed?: { single: boolean };
+
   constructor(
     private readonly stream: SseStream,
     private readonly views: readonly string[],
-  ) {}
+    keyed: boolean,
+    private readonly quiet: boolean,
+  ) {
+    if (keyed) this.keyed = { single: views.length === 1 };
+  }
 
   send(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null, positions: Positions): void {
+    if (this.keyed && kind === 'batch' && frame[0] === OPEN_BRACKET && timestamp !== null) {
+      const id =
+        this.quiet && !crossesIdBoundary(frame, timestamp) ? null : encodeSseId(this.views, positions);
+      this.stream.write(sseDataChunk(id, frame));
+      return;
+    }
     this.stream.write(sseChunk(kind, timestamp === null ? null : encodeSseId(this.views, positions), frame));
   }
 
@@ -201,4 +226,19 @@ class SseSink implements FrameSink {
   get buffered(): number {
     return this.stream.buffered;
   }
+}
+
+const OPEN_BRACKET = 0x5b;
+/** How often, in engine time, a quiet keyed stream's live frames carry an id. */
+const ID_EVERY_MS = 10_000;
+
+/** Whether a live keyed frame `[dt,...]` at `timestamp` is the first past a 10-second boundary. */
+function crossesIdBoundary(frame: Buffer, timestamp: Timestamp): boolean {
+  let dt = 0;
+  for (let i = 1; i < frame.length; i++) {
+    const digit = (frame[i] as number) - 0x30;
+    if (digit < 0 || digit > 9) break;
+    dt = dt * 10 + digit;
+  }
+  return Math.floor(timestamp / ID_EVERY_MS) !== Math.floor((timestamp - dt) / ID_EVERY_MS);
 }

@@ -23,6 +23,7 @@ import { streamFrameFrom, toStreamMessage } from '../hub/wire.js';
 import type { Row } from '../core/multiset.js';
 import type { ViewErrorBody } from '../core/wire-protocol.js';
 import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW, CLOSE_VIEW_IN_ERROR } from '../core/wire-protocol.js';
+import { keyedLists, keyedSingleFrame, keyedStreamFull } from '../hub/keyed-wire.js';
 import { positionalDelta, positionalFromFragment, positionalFull } from './stream-positional.js';
 import { streamErrorText, viewError, viewErrorBody } from './view-errors.js';
 import { encodeTextFrame, textFrame, writeFrame, writeText } from './ws-frames.js';
@@ -47,8 +48,8 @@ function snapshotBytes(text: string): Buffer {
   return snapshotCache.bytes;
 }
 
-/** The seed's `{"inserted","deleted","timestamp"}` objects, or positional arrays (opt-in). */
-export type StreamFormat = 'seed' | 'positional';
+/** The seed's `{"inserted","deleted","timestamp"}` objects, or positional or keyed arrays (opt-in). */
+export type StreamFormat = 'seed' | 'positional' | 'keyed';
 
 /** One `/api/stream` socket: what it was sent last, and whether it fell behind. */
 class StreamClient {
@@ -76,7 +77,7 @@ class StreamClient {
 
   /** One batch of the view: sent now, or left to the catch-up of a client that fell behind. */
   onBatch(payload: Buffer, frame: Buffer, timestamp: Timestamp): void {
-    if (this.format === 'positional') {
+    if (this.format !== 'seed') {
       this.onPositionalBatch(timestamp);
       return;
     }
@@ -99,27 +100,36 @@ class StreamClient {
       return;
     }
     if (plan.kind === 'current') this.sentAt = now;
+    else if (this.format === 'keyed')
+      this.send(
+        Buffer.from(keyedStreamFull(now, keyedLists(plan.changes, channel.keyColumns), channel.base ?? now)),
+        null,
+        now,
+      );
     else if (this.format === 'positional')
       this.send(positionalFromFragment(plan.fragment, now, this.group.base ?? now), null, now);
     else this.send(Buffer.from(streamFrameFrom(plan.fragment, now)), null, now);
   }
 
-  /** The positional twin of `onBatch`: the group's delta frame, shared by every positional socket. */
+  /** The positional (or keyed) twin of `onBatch`: the group's delta frame, shared by every such socket. */
   private onPositionalBatch(timestamp: Timestamp): void {
     if (this.drainCheck || this.socket.readyState !== OPEN) return;
     if (this.socket.bufferedAmount > this.bufferLimit) {
       this.drainCheck = setInterval(() => this.guarded(() => this.catchUp()), DRAIN_CHECK_MS);
       return;
     }
-    const positional = this.group.positional;
-    if (positional) this.send(positional.payload, positional.frame, timestamp);
+    const compact = this.format === 'keyed' ? this.group.keyed : this.group.positional;
+    if (compact) this.send(compact.payload, compact.frame, timestamp);
   }
 
   /** The connection's first message: the whole state. */
   sendSnapshot(): void {
     const { channel } = this;
     const now = channel.timestamp ?? 0;
-    if (this.format === 'positional')
+    if (this.format === 'keyed') {
+      const full = keyedStreamFull(now, [channel.rows.rows(), []], channel.base ?? now, channel.keyColumns);
+      this.send(Buffer.from(full), null, now);
+    } else if (this.format === 'positional')
       this.send(positionalFull(now, channel.rows.rows(), [], this.group.base ?? now), null, now);
     else this.send(snapshotBytes(channel.snapshotFrame()), null, now);
   }
@@ -157,6 +167,9 @@ class StreamGroup {
   base: Timestamp | null = null;
   /** The current batch as a positional delta, for every positional socket. */
   positional: { payload: Buffer; frame: Buffer } | null = null;
+  /** Sockets that asked for the keyed form, and the current batch in it (`[dt,upserted,removed]`). */
+  keyedClients = 0;
+  keyed: { payload: Buffer; frame: Buffer } | null = null;
   private readonly stop: () => void;
   private readonly stopStatus: () => void;
 
@@ -197,6 +210,11 @@ class StreamGroup {
           : positionalDelta(batch.changes, timestamp - this.base);
       this.positional = { payload: positional, frame: encodeTextFrame(positional) };
     }
+    this.keyed = null;
+    if (this.keyedClients > 0) {
+      const keyed = Buffer.from(keyedSingleFrame(timestamp - batch.previousBase, batch.keyedEntry));
+      this.keyed = { payload: keyed, frame: encodeTextFrame(keyed) };
+    }
     this.base = timestamp;
     for (const client of this.clients) {
       try {
@@ -211,11 +229,13 @@ class StreamGroup {
   add(client: StreamClient): void {
     this.clients.add(client);
     if (client.format === 'positional') this.positionalClients++;
+    if (client.format === 'keyed') this.keyedClients++;
   }
 
   remove(client: StreamClient): void {
     if (!this.clients.delete(client)) return;
     if (client.format === 'positional') this.positionalClients--;
+    if (client.format === 'keyed') this.keyedClients--;
     if (this.clients.size > 0) return;
     this.stop();
     this.stopStatus();

@@ -3,6 +3,7 @@
  * the transport and the request checks; what is sent when lives in ClientSession.
  */
 import type { RawData, WebSocket } from 'ws';
+import { FORMAT_KEYED } from '../core/wire-protocol.js';
 import type { Hub } from '../hub/hub.js';
 import { errorFrame, helloFrame } from '../hub/wire.js';
 import { isRefusal, parseClientMessage, type Refusal } from './client-messages.js';
@@ -15,9 +16,20 @@ import { SocketQueries, type QueryRefusal } from './socket-queries.js';
 /** Policy violation: the client sends requests but does not read the answers. */
 const CLOSE_POLICY = 1008;
 
-export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, options: ServerOptions): void {
+/**
+ * `keyed`: the socket asked for the keyed form (`?format=keyed`), for all its views: live batches
+ * as `[dt,{view: entry}]` arrays, snapshots and resets that name each view's form (docs/PROTOCOL.md).
+ */
+export function serveSubscribe(
+  socket: WebSocket,
+  hub: Hub,
+  fanout: Fanout,
+  options: ServerOptions,
+  keyed = false,
+): void {
   const closed = fanout.opened('subscribe');
   const session = fanout.createSession('subscribe', {
+    ...(keyed ? { keyed: { single: false } } : {}),
     send: (_kind, frame) => writeText(socket, frame),
     corked: (write) => corked(socket, write),
     close: () => socket.terminate(),
@@ -34,7 +46,10 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
   socket.on('close', finish);
   socket.on('error', finish);
   fanout.isolated(session, () =>
-    session.sendRaw('hello', Buffer.from(helloFrame(hub.viewNames, hub.timestamp, options.tickMs))),
+    session.sendRaw(
+      'hello',
+      Buffer.from(helloFrame(hub.viewNames, hub.timestamp, options.tickMs, keyed ? FORMAT_KEYED : undefined)),
+    ),
   );
   socket.on('message', (data, isBinary) => fanout.isolated(session, () => onMessage(data, isBinary)));
   const onMessage = (data: RawData, isBinary: boolean): void => {

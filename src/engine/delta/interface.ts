@@ -20,6 +20,8 @@ export interface PlannedView {
   reason?: string;
   /** Views and tables this view reads directly. */
   reads: string[];
+  /** Columns no two of the view's rows share (delta path only; `[]`: at most one row). */
+  key?: string[];
 }
 
 /** One input change: `diff` copies of `row` (column name -> value as `records.ts` maps events). */

@@ -362,5 +362,7 @@ export class EmbeddedEngine implements IngestingEngine {
 function viewInfo(view: PlannedView, pgliteColumns: Column[] | undefined): ViewInfo {
   const info: ViewInfo = { name: view.name, columns: pgliteColumns ?? view.columns, path: view.path };
   if (view.reason !== undefined) info.reason = view.reason;
+  // The key is the delta plan's; a view whose columns come from PGlite has none.
+  if (view.key !== undefined && view.path === 'delta') info.key = view.key;
   return info;
 }

@@ -26,6 +26,7 @@ import { columnName } from './column-names.js';
 import type { DeltaViewPlan, PlanColumn, Stage, TopKStage } from './delta-plan.js';
 import { unsupportedShape } from './shape.js';
 import { splitTemporal, withTemporal } from './temporal-filter.js';
+import { uniqueKey } from './unique-key.js';
 import { resolveSource, unqualified, type Relation, type Source } from './source-scope.js';
 
 export function compileView(view: ViewStatement, catalog: Map<string, Relation>): DeltaViewPlan {
@@ -56,6 +57,13 @@ export function compileView(view: ViewStatement, catalog: Map<string, Relation>)
     : plainStages(source, targets, sorts, where);
   const stages: Stage[] = withTemporal(body.stages, temporal.bounds);
   const columns = outputColumns(view, targets, body.types);
+  const key = uniqueKey({
+    targets,
+    columns: columns.map((c) => c.name),
+    groupBy: grouped ? (body.groupBy ?? []) : null,
+    sourceKey: source.relation.key ?? null,
+    distinct,
+  });
   if (distinct) stages.push(distinctStage(columns.map((c) => c.type)));
   if (limit !== null) stages.push(topK(sorts, body.types, targets.length, limit, offset));
   return {
@@ -64,6 +72,7 @@ export function compileView(view: ViewStatement, catalog: Map<string, Relation>)
     reads: source.reads,
     stages,
     columns,
+    key,
   };
 }
 
@@ -96,6 +105,8 @@ interface Body {
   stages: Stage[];
   /** Types of the last stage's columns: the outputs, then hidden ORDER BY columns. */
   types: SqlType[];
+  /** The GROUP BY expressions of a grouped query. */
+  groupBy?: unknown[];
 }
 
 function plainStages(source: Source, targets: Target[], sorts: SortItem[], where: CompiledExpr | null): Body {
@@ -163,7 +174,7 @@ function groupedStages(
       global: keyNodes.length === 0,
     },
   ];
-  return { stages, types: output.map((e) => e.type) };
+  return { stages, types: output.map((e) => e.type), groupBy: keyNodes };
 }
 
 interface GroupedExprs {

@@ -83,4 +83,6 @@ export interface DeltaViewPlan {
   reads: Set<string>;
   stages: Stage[];
   columns: PlanColumn[];
+  /** Output columns no two rows share (unique-key.ts); `[]`: at most one row; null: none known. */
+  key: string[] | null;
 }

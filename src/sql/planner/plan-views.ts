@@ -57,6 +57,7 @@ export function compilePlans(viewsFile: ViewsFile, options: PlanOptions = {}): P
       kind: 'view',
       path: planned.view.path,
       columns: planned.view.columns,
+      key: planned.plan?.key ?? null,
     });
   }
   return { views, plans, tables };
@@ -91,7 +92,13 @@ function planView(
   try {
     const plan = compileView(view, catalog);
     return {
-      view: { ...base, columns: plan.columns, path: 'delta', reads: [plan.source.name] },
+      view: {
+        ...base,
+        columns: plan.columns,
+        path: 'delta',
+        reads: [plan.source.name],
+        ...(plan.key ? { key: plan.key } : {}),
+      },
       plan,
     };
   } catch (error) {

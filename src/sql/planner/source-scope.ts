@@ -15,6 +15,8 @@ export interface Relation {
   kind: 'table' | 'view';
   path: ViewPath;
   columns: Array<{ name: string; type: string }>;
+  /** A delta-path view's unique key (unique-key.ts), by column name; absent or null: none. */
+  key?: readonly string[] | null;
 }
 
 const SQL_TYPES: ReadonlySet<string> = new Set<string>(COLUMN_TYPES);
