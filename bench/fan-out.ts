@@ -10,6 +10,7 @@ import {
   hardFdLimit,
   nodeScript,
   pinningNote,
+  pythonServer,
   SERVER_CPU,
   stopAll,
   tornadoServer,
@@ -29,10 +30,17 @@ interface Run {
   p99: number;
   max: number;
   serverCpu: number;
+  /** Server CPU-seconds per frame delivered, in µs: all of the process, and its kernel part. */
+  serverUsPerFrame: number;
+  serverKernelUsPerFrame: number;
   /** CPU-seconds the server spent in its send loop alone (null where the server does not say). */
   sendCpu: number | null;
   loadCpu: number;
+  /** The load generator's CPU-seconds per frame received, in µs. */
+  loadUsPerFrame: number;
   complete: boolean;
+  /** Frames out of order at their client, or unreadable as whole messages (both must be 0). */
+  misdelivered: number;
 }
 
 const DELIVERY_GRACE_MS = 1000;
@@ -66,12 +74,14 @@ async function measure(
   const load = await LoadGenerator.start({ url, clients, mode: 'timestamp' });
   try {
     await load.startRecording();
-    const cpu0 = server.cpuSeconds();
+    const cpu0 = server.cpuTimes();
     const t0 = nowMs();
     const { sendTimes, frames, sendCpuSeconds } = await drive();
     const complete = await load.awaitFrames(frames.length, settings.durationMs + settings.graceMs);
     const wall = (nowMs() - t0) / 1000;
-    const serverCpu = (server.cpuSeconds() - cpu0) / wall;
+    const cpu1 = server.cpuTimes();
+    const serverSeconds = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+    const serverCpu = serverSeconds / wall;
     const { cpuSeconds } = await load.stopRecording();
     // Delivered frames/s: frames that arrived by one second after the last send, over the sending
     // window. A server that keeps up delivers the offered rate; one that falls behind by more than
@@ -91,9 +101,13 @@ async function measure(
       p99: report.histogram.percentile(0.99),
       max: report.histogram.max,
       serverCpu,
+      serverUsPerFrame: (serverSeconds * 1e6) / report.frames,
+      serverKernelUsPerFrame: ((cpu1.system - cpu0.system) * 1e6) / report.frames,
       sendCpu: sendCpuSeconds ?? null,
       loadCpu: cpuSeconds / wall,
-      complete,
+      loadUsPerFrame: (cpuSeconds * 1e6) / report.frames,
+      complete: complete && report.frames === frames.length * clients,
+      misdelivered: report.outOfOrder + report.protocolErrors,
       sent: frames,
       offsets: frames.map(
         (f) => (sendTimes[f.slice(f.lastIndexOf(':') + 1, f.lastIndexOf('}'))] ?? firstSend) - firstSend,
@@ -192,6 +206,10 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
     `baselines: raw ws broadcasting the same frames; Tornado ${tornado ?? 'NOT AVAILABLE (install python3-tornado)'}`,
   );
   log(
+    'floors, same frames: "node write" = socket.write of one pre-built frame per socket; "write(2)" = Python os.write',
+  );
+  log('clients: raw TCP after the upgrade, parsing frame headers only (bench/load/raw-websocket.ts)');
+  log(
     `latency: server has the batch (hub publish / broadcast start) -> client receipt, every client, every frame`,
   );
   log('');
@@ -220,7 +238,39 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
           settings,
         ),
       );
-    const last = runs.slice(-3);
+    // The floors: the same frames written with nothing but a write per socket (see the servers).
+    runs.push(
+      await baselineRun(
+        'floor: node write',
+        nodeScript('floor node', 'servers/floor-ws.js', [], SERVER_CPU),
+        clients,
+        ours.sent,
+        ours.offsets,
+        settings,
+      ),
+    );
+    runs.push(
+      await baselineRun(
+        'floor: node _write',
+        nodeScript('floor node _write', 'servers/floor-ws.js', ['direct'], SERVER_CPU),
+        clients,
+        ours.sent,
+        ours.offsets,
+        settings,
+      ),
+    );
+    if (tornado)
+      runs.push(
+        await baselineRun(
+          'floor: write(2)',
+          pythonServer('floor write(2)', 'floor_ws.py', SERVER_CPU),
+          clients,
+          ours.sent,
+          ours.offsets,
+          settings,
+        ),
+      );
+    const last = runs.filter((r) => r.clients === clients);
     for (const r of last)
       log(
         `  ${r.clients} clients, ${r.server}: ${fmt(r.framesPerSecond, 0)} frames/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
@@ -239,8 +289,10 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
       'server cpu',
       'frames per server cpu-second',
       'frames per send cpu-second',
+      'server µs per frame (kernel)',
       'load cpu',
-      'all frames arrived',
+      'load µs per frame',
+      'all frames arrived, in order',
     ],
     runs.map((r) => [
       r.clients.toLocaleString('en-US'),
@@ -253,8 +305,10 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
       `${fmt(r.serverCpu * 100, 0)}%`,
       fmt(r.framesPerSecond / r.serverCpu, 0),
       r.sendCpu ? fmt(r.frames / r.sendCpu, 0) : '-',
+      `${fmt(r.serverUsPerFrame, 1)} (${fmt(r.serverKernelUsPerFrame, 1)})`,
       `${fmt(r.loadCpu * 100, 0)}%`,
-      r.complete ? 'yes' : 'no',
+      fmt(r.loadUsPerFrame, 1),
+      r.complete && r.misdelivered === 0 ? 'yes' : `no (${r.misdelivered} out of order)`,
     ]),
   );
   log('');
