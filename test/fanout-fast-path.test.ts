@@ -1,20 +1,15 @@
 /**
  * The WebSocket fast path (src/server/ws-frames.ts): frames encoded once and written beside `ws`
  * arrive whole and in order at a real `ws` client and at Chromium, at every length class of the
- * frame header (7-bit, 16-bit, 64-bit), interleaved with `ws`'s own sends and pings. Shared buffers
- * written straight to a socket that stopped reading stay in order with Node's own writes and count
- * in its unsent bytes (the per-client bound's measure). And a client whose transport throws is
- * dropped alone: every other client keeps getting its batches.
+ * frame header (7-bit, 16-bit, 64-bit), interleaved with `ws`'s own sends and pings. And a client
+ * whose transport throws is dropped alone: every other client keeps getting its batches.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { App } from '../src/cli/app.js';
-import { pendingBytes, writeShared } from '../src/server/socket-write.js';
 import { corked, textFrame, writeText } from '../src/server/ws-frames.js';
 import { launchBrowser } from './support/browser.js';
 import { MuxClient } from './support/mux-client.js';
@@ -112,48 +107,6 @@ describe('WebSocket frames written once for every socket', { timeout: 120_000 },
     } finally {
       await browser.close();
     }
-  });
-});
-
-describe('shared buffers written straight to a socket', { timeout: 60_000 }, () => {
-  /** 32 MB in 16 KB chunks: more than loopback's socket buffers hold for a client that reads nothing. */
-  const CHUNKS = 2000;
-  const CHUNK = 16 * 1024;
-
-  it("keep their order with Node's own writes and count as unsent bytes while the client does not read", async () => {
-    const server = createTcpServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-    client.pause();
-    const [socket] = (await once(server, 'connection')) as [Socket];
-    const expected = createHash('sha256');
-    for (let i = 0; i < CHUNKS; i++) {
-      const chunk = Buffer.alloc(CHUNK, i % 251);
-      chunk.writeUInt32BE(i, 0);
-      expected.update(chunk);
-      // Every fifth chunk through Node's own write, as `ws` writes its pings and close frames.
-      if (i % 5 === 4) socket.write(chunk);
-      else writeShared(socket, chunk);
-    }
-    const pending = pendingBytes(socket);
-    assert.ok(pending > 8 * 1024 * 1024, `${pending} bytes unsent of ${CHUNKS * CHUNK}`);
-    assert.ok(pending > socket.writableLength, 'bytes held by libuv count too');
-    socket.end();
-
-    const received = createHash('sha256');
-    let bytes = 0;
-    client.on('data', (data: Buffer) => {
-      received.update(data);
-      bytes += data.length;
-    });
-    client.resume();
-    await once(client, 'end');
-    assert.equal(bytes, CHUNKS * CHUNK);
-    assert.equal(received.digest('hex'), expected.digest('hex'), 'every byte arrived, in order');
-    assert.equal(pendingBytes(socket), 0);
-    client.destroy();
-    server.close();
   });
 });
 

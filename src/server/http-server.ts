@@ -17,7 +17,6 @@ import { route, sendJson, viewName, type RouteContext } from './routes.js';
 import { SERVER_DEFAULTS, type ServerOptions } from './server-options.js';
 import { serveStream } from './stream-socket.js';
 import { serveSubscribe } from './subscribe-socket.js';
-import { bufferedOf } from './ws-frames.js';
 
 export interface ServerContext {
   hub: Hub;
@@ -95,7 +94,7 @@ export async function startServer(
         return;
       }
       const closed = fanout.opened('stream');
-      const untrack = fanout.trackBuffered(bufferedOf(ws));
+      const untrack = fanout.trackBuffered(ws);
       ws.on('close', () => {
         closed();
         untrack();

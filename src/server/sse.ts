@@ -17,7 +17,6 @@ import type { Heartbeat, KeepAliveStream } from './heartbeat.js';
 import { httpChunk, takeOverSocket } from './raw-response.js';
 import type { ServerOptions } from './server-options.js';
 import { sseChunk, sseComment } from './sse-framing.js';
-import { pendingBytes, writeShared } from './socket-write.js';
 import { decodeSseId, encodeSseId, type Positions } from './sse-position.js';
 
 export interface SseContext {
@@ -146,10 +145,8 @@ class SseStream implements KeepAliveStream {
 
   /** Writes one whole event (or comment); `bytes` may be shared by every client of a moment. */
   write(bytes: Buffer): void {
-    const { target } = this;
-    if (target.destroyed || target.writableEnded) return;
-    if (this.raw) writeShared(target as Socket, httpChunk(bytes));
-    else target.write(bytes);
+    if (this.target.destroyed || this.target.writableEnded) return;
+    this.target.write(this.raw ? httpChunk(bytes) : bytes);
   }
 
   keepAlive(): void {
@@ -165,7 +162,7 @@ class SseStream implements KeepAliveStream {
   }
 
   get buffered(): number {
-    return this.raw ? pendingBytes(this.target as Socket) : this.target.writableLength;
+    return this.target.writableLength;
   }
 
   destroy(): void {

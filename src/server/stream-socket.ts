@@ -25,7 +25,7 @@ import type { ViewErrorBody } from '../core/wire-protocol.js';
 import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW, CLOSE_VIEW_IN_ERROR } from '../core/wire-protocol.js';
 import { positionalDelta, positionalFromFragment, positionalFull } from './stream-positional.js';
 import { streamErrorText, viewError, viewErrorBody } from './view-errors.js';
-import { bufferedBytes, encodeTextFrame, textFrame, writeFrame, writeText } from './ws-frames.js';
+import { encodeTextFrame, textFrame, writeFrame, writeText } from './ws-frames.js';
 
 /** How often a client that fell behind is checked for having drained. */
 const DRAIN_CHECK_MS = 100;
@@ -81,7 +81,7 @@ class StreamClient {
       return;
     }
     if (this.drainCheck || this.socket.readyState !== OPEN) return;
-    if (bufferedBytes(this.socket) > this.bufferLimit) {
+    if (this.socket.bufferedAmount > this.bufferLimit) {
       this.drainCheck = setInterval(() => this.guarded(() => this.catchUp()), DRAIN_CHECK_MS);
       return;
     }
@@ -90,7 +90,7 @@ class StreamClient {
 
   catchUp(): void {
     const { socket, channel } = this;
-    if (socket.readyState !== OPEN || bufferedBytes(socket) > this.bufferLimit / 2) return;
+    if (socket.readyState !== OPEN || socket.bufferedAmount > this.bufferLimit / 2) return;
     this.stopDrainCheck();
     const now = channel.timestamp ?? 0;
     const plan = channel.catchUp(this.sentAt);
@@ -107,7 +107,7 @@ class StreamClient {
   /** The positional twin of `onBatch`: the group's delta frame, shared by every positional socket. */
   private onPositionalBatch(timestamp: Timestamp): void {
     if (this.drainCheck || this.socket.readyState !== OPEN) return;
-    if (bufferedBytes(this.socket) > this.bufferLimit) {
+    if (this.socket.bufferedAmount > this.bufferLimit) {
       this.drainCheck = setInterval(() => this.guarded(() => this.catchUp()), DRAIN_CHECK_MS);
       return;
     }

@@ -9,7 +9,7 @@ import { isRefusal, parseClientMessage, type Refusal } from './client-messages.j
 import type { Fanout } from './fanout.js';
 import type { ServerOptions } from './server-options.js';
 import type { ClientSession } from './client-session.js';
-import { bufferedBytes, corked, writeText } from './ws-frames.js';
+import { corked, writeText } from './ws-frames.js';
 import { SocketQueries, type QueryRefusal } from './socket-queries.js';
 
 /** Policy violation: the client sends requests but does not read the answers. */
@@ -22,7 +22,7 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
     corked: (write) => corked(socket, write),
     close: () => socket.terminate(),
     get buffered() {
-      return bufferedBytes(socket);
+      return socket.bufferedAmount;
     },
   });
   const queries = new SocketQueries(hub, session, options);
@@ -47,7 +47,7 @@ export function serveSubscribe(socket: WebSocket, hub: Hub, fanout: Fanout, opti
           : handle(String(data), hub, session, options);
     if (!refusal) return;
     fanout.refuse(refusal.code.toLowerCase());
-    if (bufferedBytes(socket) > options.clientBufferBytes) {
+    if (socket.bufferedAmount > options.clientBufferBytes) {
       socket.close(CLOSE_POLICY, 'the client does not read its messages');
       return;
     }

@@ -7,18 +7,16 @@
  * `ws` keeps everything else: the handshake, pings, pongs, close frames, reading. Writing beside it
  * on its socket is safe only while its sender has nothing queued (it queues while compressing or
  * reading a Blob, neither of which the server does): otherwise the frame goes through `ws.send`, so
- * order is always kept. The write itself is socket-write.ts's `writeShared`; what it leaves queued
- * counts in `bufferedBytes`, the per-client buffer bound's measure (`ws.bufferedAmount` would miss
- * bytes libuv holds for a direct write).
+ * order is always kept. Bytes written here count in `ws.bufferedAmount` (it reads the socket's
+ * writable length), so the per-client buffer bound keeps working unchanged.
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { pendingBytes, writeShared } from './socket-write.js';
 
 /** The parts of a `ws` WebSocket the fast path relies on (ws 8: `_socket`, `_sender`). */
 interface WsInternals {
   _socket?: Socket | null;
-  _sender?: { _state: number; _queue: unknown[]; _bufferedBytes?: number } | null;
+  _sender?: { _state: number; _queue: unknown[] } | null;
 }
 
 /** FIN and the text opcode: every frame the server sends is one whole text message. */
@@ -79,23 +77,7 @@ export function writeFrame(ws: WebSocket, payload: Buffer, frame: Buffer | null)
     ws.send(payload, { binary: false });
     return;
   }
-  writeShared(socket, frame ?? textFrame(payload));
-}
-
-/** Bytes sent to `ws` and not yet handed to the kernel, wherever they wait (`ws`, Node or libuv). */
-export function bufferedBytes(ws: WebSocket): number {
-  const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
-  if (!socket) return ws.bufferedAmount;
-  return pendingBytes(socket) + (sender?._bufferedBytes ?? 0);
-}
-
-/** `ws` as the fan-out's metrics see a connection: its unsent bytes, by `bufferedBytes`. */
-export function bufferedOf(ws: WebSocket): { readonly bufferedAmount: number } {
-  return {
-    get bufferedAmount() {
-      return bufferedBytes(ws);
-    },
-  };
+  socket.write(frame ?? textFrame(payload));
 }
 
 /** Runs `write` with the socket corked, so several frames leave in one system call. */
