@@ -17,31 +17,8 @@ import {
   tornadoVersion,
 } from './support/processes.js';
 import { printResult, type ScenarioContext } from './result.js';
-import { fmt, loadAverage, log, nowMs, printTable, ratio } from './support/stats.js';
-
-interface Run {
-  server: string;
-  clients: number;
-  /** Batches the server sent (viewcast: published; the engine merges ticks when a commit runs long). */
-  batches: number;
-  frames: number;
-  framesPerSecond: number;
-  p50: number;
-  p99: number;
-  max: number;
-  serverCpu: number;
-  /** Server CPU-seconds per frame delivered, in µs: all of the process, and its kernel part. */
-  serverUsPerFrame: number;
-  serverKernelUsPerFrame: number;
-  /** CPU-seconds the server spent in its send loop alone (null where the server does not say). */
-  sendCpu: number | null;
-  loadCpu: number;
-  /** The load generator's CPU-seconds per frame received, in µs. */
-  loadUsPerFrame: number;
-  complete: boolean;
-  /** Frames out of order at their client, or unreadable as whole messages (both must be 0). */
-  misdelivered: number;
-}
+import { fmt, loadAverage, log, nowMs, ratio } from './support/stats.js';
+import { printRatios, printRuns, type Run } from './fan-out-report.js';
 
 const DELIVERY_GRACE_MS = 1000;
 
@@ -82,7 +59,7 @@ async function measure(
     const cpu1 = server.cpuTimes();
     const serverSeconds = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
     const serverCpu = serverSeconds / wall;
-    const { cpuSeconds } = await load.stopRecording();
+    const { cpuSeconds, systemSeconds } = await load.stopRecording();
     // Delivered frames/s: frames that arrived by one second after the last send, over the sending
     // window. A server that keeps up delivers the offered rate; one that falls behind by more than
     // a second shows its own capacity; one late frame does not count as a slow server.
@@ -106,6 +83,7 @@ async function measure(
       sendCpu: sendCpuSeconds ?? null,
       loadCpu: cpuSeconds / wall,
       loadUsPerFrame: (cpuSeconds * 1e6) / report.frames,
+      loadKernelUsPerFrame: (systemSeconds * 1e6) / report.frames,
       complete: complete && report.frames === frames.length * clients,
       misdelivered: report.outOfOrder + report.protocolErrors,
       sent: frames,
@@ -277,73 +255,9 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
       );
   }
   log('');
-  printTable(
-    [
-      'clients',
-      'server',
-      'batches sent',
-      'frames/s delivered',
-      'p50 ms',
-      'p99 ms',
-      'max ms',
-      'server cpu',
-      'frames per server cpu-second',
-      'frames per send cpu-second',
-      'server µs per frame (kernel)',
-      'load cpu',
-      'load µs per frame',
-      'all frames arrived, in order',
-    ],
-    runs.map((r) => [
-      r.clients.toLocaleString('en-US'),
-      r.server,
-      r.batches,
-      fmt(r.framesPerSecond, 0),
-      fmt(r.p50, 2),
-      fmt(r.p99, 2),
-      fmt(r.max, 1),
-      `${fmt(r.serverCpu * 100, 0)}%`,
-      fmt(r.framesPerSecond / r.serverCpu, 0),
-      r.sendCpu ? fmt(r.frames / r.sendCpu, 0) : '-',
-      `${fmt(r.serverUsPerFrame, 1)} (${fmt(r.serverKernelUsPerFrame, 1)})`,
-      `${fmt(r.loadCpu * 100, 0)}%`,
-      fmt(r.loadUsPerFrame, 1),
-      r.complete && r.misdelivered === 0 ? 'yes' : `no (${r.misdelivered} out of order)`,
-    ]),
-  );
+  printRuns(runs);
   log('');
-  const ratios: Array<Array<string | number>> = [];
-  for (const clients of counts) {
-    const ours = runs.find((r) => r.clients === clients && r.server === 'viewcast') as Run;
-    const raw = runs.find((r) => r.clients === clients && r.server === 'raw ws');
-    const tor = runs.find((r) => r.clients === clients && r.server === 'tornado');
-    const perSendCpu = (r: Run | undefined): number | null => (r?.sendCpu ? r.frames / r.sendCpu : null);
-    const oursSend = perSendCpu(ours);
-    const rawSend = perSendCpu(raw);
-    ratios.push([
-      clients.toLocaleString('en-US'),
-      fmt(raw ? ratio(ours.framesPerSecond / ours.serverCpu, raw.framesPerSecond / raw.serverCpu) : null, 2),
-      fmt(oursSend !== null && rawSend !== null ? ratio(oursSend, rawSend) : null, 2),
-      fmt(raw ? ratio(ours.framesPerSecond, raw.framesPerSecond) : null, 2),
-      fmt(raw ? ratio(raw.p99, ours.p99) : null, 2),
-      fmt(tor ? ratio(ours.framesPerSecond, tor.framesPerSecond) : null, 2),
-      fmt(tor ? ratio(tor.p50, ours.p50) : null, 1),
-      fmt(tor ? ratio(tor.p99, ours.p99) : null, 1),
-    ]);
-  }
-  printTable(
-    [
-      'clients',
-      'frames per server cpu-s vs raw ws',
-      'frames per send cpu-s vs raw ws',
-      'frames/s vs raw ws',
-      'p99 raw ws / ours',
-      'frames/s vs tornado',
-      'p50 tornado / ours',
-      'p99 tornado / ours',
-    ],
-    ratios,
-  );
+  printRatios(counts, runs);
   const top = counts[counts.length - 1] as number;
   const ours = runs.find((r) => r.clients === top && r.server === 'viewcast') as Run;
   const raw = runs.find((r) => r.clients === top && r.server === 'raw ws') as Run;
