@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bufferedBytes, textFrame, writeFrame } from '../../src/server/ws-frames.js';
+import { textFrame, writeFrame } from '../../src/server/ws-frames.js';
 
 function reply(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -48,7 +48,7 @@ const ways: Record<string, Way> = {
     for (const ws of clients) ws.send(text);
   },
   viewcast: (payload, _text, frame) => {
-    for (const ws of clients) if (bufferedBytes(ws) <= LIMIT) writeFrame(ws, payload, frame);
+    for (const ws of clients) if (ws.bufferedAmount <= LIMIT) writeFrame(ws, payload, frame);
   },
   'socket.write': (_payload, _text, frame) => {
     for (const ws of clients) raw(ws).write(frame);
