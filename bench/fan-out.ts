@@ -10,30 +10,15 @@ import {
   hardFdLimit,
   nodeScript,
   pinningNote,
+  pythonServer,
   SERVER_CPU,
   stopAll,
   tornadoServer,
   tornadoVersion,
 } from './support/processes.js';
 import { printResult, type ScenarioContext } from './result.js';
-import { fmt, loadAverage, log, nowMs, printTable, ratio } from './support/stats.js';
-
-interface Run {
-  server: string;
-  clients: number;
-  /** Batches the server sent (viewcast: published; the engine merges ticks when a commit runs long). */
-  batches: number;
-  frames: number;
-  framesPerSecond: number;
-  p50: number;
-  p99: number;
-  max: number;
-  serverCpu: number;
-  /** CPU-seconds the server spent in its send loop alone (null where the server does not say). */
-  sendCpu: number | null;
-  loadCpu: number;
-  complete: boolean;
-}
+import { fmt, loadAverage, log, nowMs, ratio } from './support/stats.js';
+import { printRatios, printRuns, type Run } from './fan-out-report.js';
 
 const DELIVERY_GRACE_MS = 1000;
 
@@ -66,13 +51,15 @@ async function measure(
   const load = await LoadGenerator.start({ url, clients, mode: 'timestamp' });
   try {
     await load.startRecording();
-    const cpu0 = server.cpuSeconds();
+    const cpu0 = server.cpuTimes();
     const t0 = nowMs();
     const { sendTimes, frames, sendCpuSeconds } = await drive();
     const complete = await load.awaitFrames(frames.length, settings.durationMs + settings.graceMs);
     const wall = (nowMs() - t0) / 1000;
-    const serverCpu = (server.cpuSeconds() - cpu0) / wall;
-    const { cpuSeconds } = await load.stopRecording();
+    const cpu1 = server.cpuTimes();
+    const serverSeconds = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+    const serverCpu = serverSeconds / wall;
+    const { cpuSeconds, systemSeconds } = await load.stopRecording();
     // Delivered frames/s: frames that arrived by one second after the last send, over the sending
     // window. A server that keeps up delivers the offered rate; one that falls behind by more than
     // a second shows its own capacity; one late frame does not count as a slow server.
@@ -91,9 +78,14 @@ async function measure(
       p99: report.histogram.percentile(0.99),
       max: report.histogram.max,
       serverCpu,
+      serverUsPerFrame: (serverSeconds * 1e6) / report.frames,
+      serverKernelUsPerFrame: ((cpu1.system - cpu0.system) * 1e6) / report.frames,
       sendCpu: sendCpuSeconds ?? null,
       loadCpu: cpuSeconds / wall,
-      complete,
+      loadUsPerFrame: (cpuSeconds * 1e6) / report.frames,
+      loadKernelUsPerFrame: (systemSeconds * 1e6) / report.frames,
+      complete: complete && report.frames === frames.length * clients,
+      misdelivered: report.outOfOrder + report.protocolErrors,
       sent: frames,
       offsets: frames.map(
         (f) => (sendTimes[f.slice(f.lastIndexOf(':') + 1, f.lastIndexOf('}'))] ?? firstSend) - firstSend,
@@ -192,6 +184,10 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
     `baselines: raw ws broadcasting the same frames; Tornado ${tornado ?? 'NOT AVAILABLE (install python3-tornado)'}`,
   );
   log(
+    'floors, same frames: "node write" = socket.write of one pre-built frame per socket; "write(2)" = Python os.write',
+  );
+  log('clients: raw TCP after the upgrade, parsing frame headers only (bench/load/raw-websocket.ts)');
+  log(
     `latency: server has the batch (hub publish / broadcast start) -> client receipt, every client, every frame`,
   );
   log('');
@@ -220,76 +216,48 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
           settings,
         ),
       );
-    const last = runs.slice(-3);
+    // The floors: the same frames written with nothing but a write per socket (see the servers).
+    runs.push(
+      await baselineRun(
+        'floor: node write',
+        nodeScript('floor node', 'servers/floor-ws.js', [], SERVER_CPU),
+        clients,
+        ours.sent,
+        ours.offsets,
+        settings,
+      ),
+    );
+    runs.push(
+      await baselineRun(
+        'floor: node _write',
+        nodeScript('floor node _write', 'servers/floor-ws.js', ['direct'], SERVER_CPU),
+        clients,
+        ours.sent,
+        ours.offsets,
+        settings,
+      ),
+    );
+    if (tornado)
+      runs.push(
+        await baselineRun(
+          'floor: write(2)',
+          pythonServer('floor write(2)', 'floor_ws.py', SERVER_CPU),
+          clients,
+          ours.sent,
+          ours.offsets,
+          settings,
+        ),
+      );
+    const last = runs.filter((r) => r.clients === clients);
     for (const r of last)
       log(
         `  ${r.clients} clients, ${r.server}: ${fmt(r.framesPerSecond, 0)} frames/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
       );
   }
   log('');
-  printTable(
-    [
-      'clients',
-      'server',
-      'batches sent',
-      'frames/s delivered',
-      'p50 ms',
-      'p99 ms',
-      'max ms',
-      'server cpu',
-      'frames per server cpu-second',
-      'frames per send cpu-second',
-      'load cpu',
-      'all frames arrived',
-    ],
-    runs.map((r) => [
-      r.clients.toLocaleString('en-US'),
-      r.server,
-      r.batches,
-      fmt(r.framesPerSecond, 0),
-      fmt(r.p50, 2),
-      fmt(r.p99, 2),
-      fmt(r.max, 1),
-      `${fmt(r.serverCpu * 100, 0)}%`,
-      fmt(r.framesPerSecond / r.serverCpu, 0),
-      r.sendCpu ? fmt(r.frames / r.sendCpu, 0) : '-',
-      `${fmt(r.loadCpu * 100, 0)}%`,
-      r.complete ? 'yes' : 'no',
-    ]),
-  );
+  printRuns(runs);
   log('');
-  const ratios: Array<Array<string | number>> = [];
-  for (const clients of counts) {
-    const ours = runs.find((r) => r.clients === clients && r.server === 'viewcast') as Run;
-    const raw = runs.find((r) => r.clients === clients && r.server === 'raw ws');
-    const tor = runs.find((r) => r.clients === clients && r.server === 'tornado');
-    const perSendCpu = (r: Run | undefined): number | null => (r?.sendCpu ? r.frames / r.sendCpu : null);
-    const oursSend = perSendCpu(ours);
-    const rawSend = perSendCpu(raw);
-    ratios.push([
-      clients.toLocaleString('en-US'),
-      fmt(raw ? ratio(ours.framesPerSecond / ours.serverCpu, raw.framesPerSecond / raw.serverCpu) : null, 2),
-      fmt(oursSend !== null && rawSend !== null ? ratio(oursSend, rawSend) : null, 2),
-      fmt(raw ? ratio(ours.framesPerSecond, raw.framesPerSecond) : null, 2),
-      fmt(raw ? ratio(raw.p99, ours.p99) : null, 2),
-      fmt(tor ? ratio(ours.framesPerSecond, tor.framesPerSecond) : null, 2),
-      fmt(tor ? ratio(tor.p50, ours.p50) : null, 1),
-      fmt(tor ? ratio(tor.p99, ours.p99) : null, 1),
-    ]);
-  }
-  printTable(
-    [
-      'clients',
-      'frames per server cpu-s vs raw ws',
-      'frames per send cpu-s vs raw ws',
-      'frames/s vs raw ws',
-      'p99 raw ws / ours',
-      'frames/s vs tornado',
-      'p50 tornado / ours',
-      'p99 tornado / ours',
-    ],
-    ratios,
-  );
+  printRatios(counts, runs);
   const top = counts[counts.length - 1] as number;
   const ours = runs.find((r) => r.clients === top && r.server === 'viewcast') as Run;
   const raw = runs.find((r) => r.clients === top && r.server === 'raw ws') as Run;

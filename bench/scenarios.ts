@@ -3,6 +3,7 @@ import type { Scenario } from './result.js';
 
 export const scenarios: Record<string, () => Promise<Scenario>> = {
   'fan-out': async () => (await import('./fan-out.js')).default,
+  'send-cost': async () => (await import('./send-cost.js')).default,
   'ingest-latency': async () => (await import('./ingest-latency.js')).default,
   'time-to-state': async () => (await import('./time-to-state.js')).default,
   memory: async () => (await import('./memory.js')).default,

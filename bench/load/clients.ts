@@ -3,14 +3,17 @@
  * on receipt, and turns the stamps into latency histograms once the server says when it sent what.
  * Driven by JSON lines on stdin (see bench/load/load.ts); answers on stdout.
  *
- * Clients do the least work a real client must do to know what a frame is: `timestamp` mode reads
- * the frame's trailing `"timestamp":T` without a full parse (so a saturated load generator is less
- * likely to be mistaken for a slow server), `counter` mode parses the frame as a browser would.
+ * Clients do the least work a real client must do to know what a frame is: WebSocket clients are
+ * raw TCP sockets after the upgrade that parse only frame headers (raw-websocket.ts); `timestamp`
+ * mode reads the frame's trailing `"timestamp":T` without a full parse (so a saturated load
+ * generator is less likely to be mistaken for a slow server) and checks that each client gets its
+ * frames in order; `counter` mode parses the frame as a browser would.
  */
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { Histogram, nowMs } from '../support/stats.js';
+import { RawWebSocket, trailingNumber } from './raw-websocket.js';
 
 type Mode = 'timestamp' | 'counter' | 'idle';
 
@@ -27,29 +30,35 @@ let mode: Mode = 'idle';
 let recording = false;
 let cpuAtStart = process.cpuUsage();
 let framesSeen = 0;
-/** timestamp mode: frame key -> receipt times of every client of this process. */
-let receipts = new Map<string, number[]>();
+/** timestamp mode: frame timestamp -> receipt times of every client of this process. */
+let receipts = new Map<number, number[]>();
+/** timestamp mode: per client, the timestamp of its last frame (frames must arrive in order). */
+let lastStamp: number[] = [];
+/** timestamp mode: frames older than or equal to their client's previous one, or with no timestamp. */
+let outOfOrder = 0;
 /** counter mode: per client, [count, receipt, count, receipt, ...] in arrival order. */
 let counterFrames: number[][] = [];
 /** counter mode: the newest count each client has seen. */
 const lastCount: number[] = [];
-const sockets: WebSocket[] = [];
+const sockets: RawWebSocket[] = [];
 const sseRequests: Array<{ destroy(): void }> = [];
 
 function reply(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function onFrame(client: number, text: string, at: number): void {
+function onFrame(client: number, buffer: Buffer, start: number, end: number, at: number): void {
   if (!recording) return;
   framesSeen++;
   if (mode === 'timestamp') {
-    const key = text.slice(text.lastIndexOf(':') + 1, text.lastIndexOf('}'));
-    let list = receipts.get(key);
-    if (!list) receipts.set(key, (list = []));
+    const stamp = trailingNumber(buffer, start, end);
+    if (!(stamp > (lastStamp[client] ?? -Infinity))) outOfOrder++;
+    lastStamp[client] = stamp;
+    let list = receipts.get(stamp);
+    if (!list) receipts.set(stamp, (list = []));
     list.push(at);
   } else if (mode === 'counter') {
-    const message = JSON.parse(text) as { inserted: unknown[][] };
+    const message = JSON.parse(buffer.toString('utf8', start, end)) as { inserted: unknown[][] };
     const count = Number(message.inserted[0]?.[0]);
     lastCount[client] = count;
     (counterFrames[client] ??= []).push(count, at);
@@ -63,24 +72,25 @@ function httpOrigin(url: string): string {
 
 function openWebSocket(url: string, client: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, {
-      perMessageDeflate: false,
-      origin: httpOrigin(url),
-    });
     let first = true;
-    socket.on('message', (data: Buffer) => {
-      const at = nowMs();
-      if (first) {
-        first = false;
-        resolve();
-        return; // the snapshot: not a batch
-      }
-      onFrame(client, data.toString(), at);
-    });
-    socket.once('error', reject);
-    socket.once('close', (code) => {
-      if (first) reject(new Error(`closed with ${code} before the first frame`));
-    });
+    const socket = new RawWebSocket(
+      url,
+      {
+        opened: () => undefined,
+        message: (buffer, start, end, at) => {
+          if (first) {
+            first = false; // the snapshot: not a batch
+            resolve();
+            return;
+          }
+          onFrame(client, buffer, start, end, at);
+        },
+        closed: (reason) => {
+          if (first) reject(new Error(`${reason} before the first frame`));
+        },
+      },
+      nowMs,
+    );
     sockets.push(socket);
   });
 }
@@ -136,8 +146,8 @@ function latency(reference: Record<string, number>, until: number): void {
   let inWindow = 0;
   let first = Infinity;
   let last = -Infinity;
-  for (const [key, times] of receipts) {
-    const sent = reference[key];
+  for (const [stamp, times] of receipts) {
+    const sent = reference[String(stamp)];
     if (sent === undefined) continue;
     for (const at of times) {
       histogram.add(at - sent);
@@ -147,7 +157,17 @@ function latency(reference: Record<string, number>, until: number): void {
       if (at > last) last = at;
     }
   }
-  reply({ type: 'latency', histogram: histogram.toJSON(), matched, inWindow, first, last });
+  const protocolErrors = sockets.reduce((sum, s) => sum + s.protocolErrors, 0);
+  reply({
+    type: 'latency',
+    histogram: histogram.toJSON(),
+    matched,
+    inWindow,
+    first,
+    last,
+    outOfOrder,
+    protocolErrors,
+  });
 }
 
 /** Each event's latency: its arrival to the receipt of the first frame whose count includes it. */
@@ -252,6 +272,8 @@ lines.on('line', (line) => {
       break;
     case 'start':
       receipts = new Map();
+      lastStamp = [];
+      outOfOrder = 0;
       counterFrames = [];
       lastCount.length = 0;
       framesSeen = 0;
@@ -271,7 +293,12 @@ lines.on('line', (line) => {
     case 'stop': {
       recording = false;
       const cpu = process.cpuUsage(cpuAtStart);
-      reply({ type: 'stopped', frames: framesSeen, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+      reply({
+        type: 'stopped',
+        frames: framesSeen,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        systemSeconds: cpu.system / 1e6,
+      });
       break;
     }
     case 'latency':

@@ -24,6 +24,10 @@ export interface LatencyReport {
   /** Receipt time of the last matched frame (ms, wall clock). */
   last: number;
   first: number;
+  /** timestamp mode: frames that did not come after their client's previous frame. */
+  outOfOrder: number;
+  /** Frames the clients could not read as whole messages (fragments, masked server frames). */
+  protocolErrors: number;
 }
 
 export class LoadGenerator {
@@ -97,12 +101,16 @@ export class LoadGenerator {
     return replies.every((r) => r['complete'] === true);
   }
 
-  /** Stops recording; returns the frames seen and the CPU seconds the load processes used. */
-  async stopRecording(): Promise<{ frames: number; cpuSeconds: number }> {
+  /**
+   * Stops recording; returns the frames seen and the CPU seconds the load processes used, in all
+   * and in the kernel.
+   */
+  async stopRecording(): Promise<{ frames: number; cpuSeconds: number; systemSeconds: number }> {
     const replies = await Promise.all(this.processes.map((p) => p.request({ cmd: 'stop' }, 'stopped')));
     return {
       frames: replies.reduce((sum, r) => sum + Number(r['frames']), 0),
       cpuSeconds: replies.reduce((sum, r) => sum + Number(r['cpuSeconds']), 0),
+      systemSeconds: replies.reduce((sum, r) => sum + Number(r['systemSeconds'] ?? 0), 0),
     };
   }
 
@@ -131,6 +139,8 @@ export class LoadGenerator {
       inWindow: replies.reduce((sum, r) => sum + Number(r['inWindow']), 0),
       last: lasts.length ? Math.max(...lasts) : NaN,
       first: firsts.length ? Math.min(...firsts) : NaN,
+      outOfOrder: replies.reduce((sum, r) => sum + Number(r['outOfOrder'] ?? 0), 0),
+      protocolErrors: replies.reduce((sum, r) => sum + Number(r['protocolErrors'] ?? 0), 0),
     };
   }
 

@@ -136,6 +136,11 @@ export class ControlledProcess {
     return processCpuSeconds(this.pid);
   }
 
+  /** CPU seconds used so far in user space and in the kernel, from /proc; all threads included. */
+  cpuTimes(): CpuTimes {
+    return processCpuTimes(this.pid);
+  }
+
   rssBytes(): number {
     return processRssBytes(this.pid);
   }
@@ -148,12 +153,22 @@ export class ControlledProcess {
   }
 }
 
-export function processCpuSeconds(pid: number): number {
+export interface CpuTimes {
+  user: number;
+  system: number;
+}
+
+export function processCpuTimes(pid: number): CpuTimes {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  return ticks / 100; // USER_HZ is 100 on Linux
+  // utime, stime in clock ticks; USER_HZ is 100 on Linux
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+export function processCpuSeconds(pid: number): number {
+  const { user, system } = processCpuTimes(pid);
+  return user + system;
 }
 
 export function processRssBytes(pid: number): number {
@@ -189,6 +204,11 @@ export function tornadoVersion(): string | null {
   } catch {
     return null;
   }
+}
+
+/** A Python benchmark server from bench/servers/ on Debian's Python. */
+export function pythonServer(name: string, script: string, cpu: number | null): ControlledProcess {
+  return new ControlledProcess(name, SYSTEM_PYTHON, [`${projectRoot}bench/servers/${script}`], cpu);
 }
 
 export function tornadoServer(args: string[], cpu: number | null): ControlledProcess {
