@@ -207,7 +207,8 @@ function walkObject(text: string, at: number, walker: ObjectWalker, out: Record<
         setField(out, key, valueOf(text.slice(start, valueEnd(text, at))));
       }
     }
-    if (text.charCodeAt(at) === 0x7d) return at + 1; // looked ahead at the object's `}`
+    // Looked ahead at the object's `}` (not after a comma: `{"a":1,}` is no JSON).
+    if (text.charCodeAt(at) === 0x7d && text.charCodeAt(at - 1) !== 0x2c) return at + 1;
   }
 }
 
