@@ -165,16 +165,16 @@ function keyBefore(text: string, start: number, walker: ObjectWalker): string {
   throw LEAVE; // cannot happen: `skip` matched one of them
 }
 
-/** The scalar that `skip` read, ending at `end`: where it starts and its value. */
-function scalarBefore(text: string, end: number): [number, unknown] {
-  if (text.charCodeAt(end - 1) === 0x22) {
-    let open = end - 2;
-    while (text.charCodeAt(open) !== 0x22) open--;
-    return [open, text.slice(open + 1, end - 1)];
-  }
+/** Where the scalar that `skip` read, ending at `end`, starts (a string has no quote inside). */
+function scalarStart(text: string, end: number): number {
   let start = end - 1;
+  if (text.charCodeAt(start) === 0x22) {
+    do start--;
+    while (text.charCodeAt(start) !== 0x22);
+    return start;
+  }
   while (start > 0 && text.charCodeAt(start - 1) !== 0x3a && !isSpace(text.charCodeAt(start - 1))) start--;
-  return [start, valueOf(text.slice(start, end))];
+  return start;
 }
 
 /** Walks the object whose body starts at `at`; returns where it ends (after its `}`). */
@@ -188,7 +188,9 @@ function walkObject(text: string, at: number, walker: ObjectWalker, out: Record<
     const end = valueEnd(text, at);
     if (text.charCodeAt(end - 1) !== 0x3a) {
       // A scalar, read with its comma (or before the object's `}`).
-      const [start, value] = scalarBefore(text, end);
+      const start = scalarStart(text, end);
+      const value =
+        text.charCodeAt(start) === 0x22 ? text.slice(start + 1, end - 1) : valueOf(text.slice(start, end));
       setField(out, keyBefore(text, start, walker), value);
     } else {
       const key = keyBefore(text, at, walker);
