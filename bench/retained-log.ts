@@ -3,13 +3,16 @@
  * fast a changed view is recomputed from it. The recording repeated, ingested in 1,000-event
  * transactions into a data directory with the wikirecent views. Baselines from the same run: the
  * same ingest with `--retain 0` (the cost of retaining), the events' JSON size (the compression),
- * and the ingest rate (a recompute against ingesting the events anew).
+ * and the ingest rate (a recompute against ingesting the events anew). Events are retained as their JSON
+ * text, as the sources that read text hand them over; `--objects` retains the parsed objects instead
+ * (msgpack-encoded, as the simulator's events are) for a comparison.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJson } from '../src/core/exact-json.js';
 import { EmbeddedEngine } from '../src/engine/embedded/engine.js';
+import type { ArrivedEvent } from '../src/engine/types.js';
 import { recordMapper } from '../src/ingest/records.js';
 import { printResult, type Scenario } from './result.js';
 import { recordingLines, viewsFile } from './support/recording.js';
@@ -17,18 +20,22 @@ import { fmt, loadAverage, log, median, printTable } from './support/stats.js';
 
 const BATCH = 1000;
 
-async function ingestAll(dataDir: string, retainMs: number, events: Array<Record<string, unknown>>) {
+async function ingestAll(
+  dataDir: string,
+  retainMs: number,
+  events: Array<Record<string, unknown>>,
+  arrived: ArrivedEvent[],
+) {
   const engine = new EmbeddedEngine({ viewsFile: viewsFile('wikirecent'), dataDir, retainMs, tickMs: 0 });
   await engine.start();
   const map = recordMapper(engine.inputColumns);
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   for (let from = 0; from < events.length; from += BATCH) {
-    const batch = events.slice(from, from + BATCH);
     await engine.ingest(
-      batch.map((e) => map(e)),
+      events.slice(from, from + BATCH).map((e) => map(e)),
       { bench: String(from) },
-      batch,
+      arrived.slice(from, from + BATCH),
     );
   }
   const seconds = (performance.now() - started) / 1000;
@@ -41,12 +48,15 @@ async function ingestAll(dataDir: string, retainMs: number, events: Array<Record
   return { rate: events.length / seconds, cpuUs, storage };
 }
 
-const scenario: Scenario = async ({ quick }) => {
+const scenario: Scenario = async ({ quick, args }) => {
   const count = quick ? 24_760 : 99_040;
   const lines = recordingLines(count);
   const events = lines.map((l) => parseJson(l) as Record<string, unknown>);
+  const arrived: ArrivedEvent[] = args.includes('--objects') ? events : lines;
   const jsonBytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0) / count;
-  log(`${fmt(count)} recorded events in ${BATCH}-event transactions, views/wikirecent.sql`);
+  log(
+    `${fmt(count)} recorded events in ${BATCH}-event transactions, views/wikirecent.sql, retained as ${arrived === lines ? 'JSON text' : 'parsed objects (--objects)'}`,
+  );
 
   const root = mkdtempSync(join(tmpdir(), 'viewcast-retain-'));
   try {
@@ -55,17 +65,17 @@ const scenario: Scenario = async ({ quick }) => {
     const onRates: number[] = [];
     const offCpu: number[] = [];
     const onCpu: number[] = [];
-    let off = await ingestAll(join(root, 'off0'), 0, events);
-    let on = await ingestAll(join(root, 'on'), Infinity, events);
+    let off = await ingestAll(join(root, 'off0'), 0, events, arrived);
+    let on = await ingestAll(join(root, 'on'), Infinity, events, arrived);
     offRates.push(off.rate);
     onRates.push(on.rate);
     offCpu.push(off.cpuUs);
     onCpu.push(on.cpuUs);
     for (let round = 1; round < 3; round++) {
-      off = await ingestAll(join(root, `off${round}`), 0, events);
+      off = await ingestAll(join(root, `off${round}`), 0, events, arrived);
       offRates.push(off.rate);
       offCpu.push(off.cpuUs);
-      const again = await ingestAll(join(root, `on${round}`), Infinity, events);
+      const again = await ingestAll(join(root, `on${round}`), Infinity, events, arrived);
       onRates.push(again.rate);
       onCpu.push(again.cpuUs);
     }

@@ -14,7 +14,8 @@ function nonce(): string {
 
 /** A run of 16 digits is the shortest integer that may not be safe (2^53 has 16 digits). */
 const LONG_DIGITS = /\d{16}/;
-const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+/** JSON's number grammar: no leading zero, so `0123...` is not read as one literal (JSON.parse refuses it). */
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 
 export function parseJson(text: string): unknown {
   if (!LONG_DIGITS.test(text)) return JSON.parse(text);
@@ -22,9 +23,13 @@ export function parseJson(text: string): unknown {
   const rewritten = quoteUnsafeIntegers(text, JSON.stringify(marker).slice(1, -1));
   if (rewritten === null) return JSON.parse(text);
   try {
-    return JSON.parse(rewritten, (_key, value: unknown) =>
-      typeof value === 'string' && value.startsWith(marker) ? BigInt(value.slice(marker.length)) : value,
-    );
+    return JSON.parse(rewritten, (key, value: unknown) => {
+      // A quoted literal where a key stands was no JSON: the original text says why.
+      if (key.startsWith(marker)) throw new SyntaxError('a number as a key');
+      return typeof value === 'string' && value.startsWith(marker)
+        ? BigInt(value.slice(marker.length))
+        : value;
+    });
   } catch {
     return JSON.parse(text); // not JSON after all: let the original text produce the error message
   }

@@ -106,6 +106,9 @@ export interface Engine {
   readonly consolidated?: boolean;
 }
 
+/** An event as it arrived: its parsed JSON object, or its JSON text (core/exact-json.ts reads it). */
+export type ArrivedEvent = Record<string, unknown> | string;
+
 /** An event as the engine's input table stores it: column name -> value. */
 export type InputRecord = Record<string, unknown>;
 
@@ -116,12 +119,13 @@ export interface IngestingEngine extends Engine {
   /**
    * Applies the records in one transaction, which becomes one timestamp. The sources' resume
    * positions are stored in the same transaction, so a crash neither loses nor repeats an event.
-   * `events`: the events as they arrived (every field), which the embedded engine retains (`--retain`).
+   * `events`: the events as they arrived (every field), which the embedded engine retains (`--retain`):
+   * each the parsed object or, from a source that read JSON text, that text (kept as it came).
    */
   ingest(
     records: InputRecord[],
     positions: Record<string, string>,
-    events?: Array<Record<string, unknown>>,
+    events?: ArrivedEvent[],
   ): Promise<Timestamp>;
   /**
    * Applies input changes of any declared table (negative diffs retract rows) in one transaction,

@@ -3,10 +3,11 @@
  * A batch closes when it holds `batchSize` events or its first event is `batchMs` old; only one
  * transaction is in flight, so under a burst the next batch grows instead of a queue of batches.
  */
-import type { IngestingEngine, InputRecord } from '../engine/types.js';
+import type { ArrivedEvent, IngestingEngine, InputRecord } from '../engine/types.js';
+import type { SelectedKeys } from '../core/json-fields.js';
 import { errorMessage } from '../core/errors.js';
 import type { EventSink, RawEvent } from '../sources/types.js';
-import { recordMapper, type RecordMapper } from './records.js';
+import { fieldsRead, recordMapper, type RecordMapper } from './records.js';
 
 /** Events a source may push back to back before its push asks it to let the event loop run. */
 const YIELD_EVERY = 64;
@@ -28,14 +29,16 @@ export interface SourceCounters {
 
 interface Pending {
   record: InputRecord;
-  /** The event as it arrived, for the engine's retained log. */
-  event: RawEvent;
+  /** The event as it arrived (its JSON text when the source read one), for the engine's retained log. */
+  event: ArrivedEvent;
   source: string;
   position: string | null;
 }
 
 export class IngestPipeline {
   private readonly map: RecordMapper;
+  /** The fields the mapping reads: sources that read JSON text decode only these. */
+  private readonly reads: SelectedKeys;
   private buffer: Pending[] = [];
   /** The scheduled flush: cancels it. */
   private timer: (() => void) | null = null;
@@ -61,6 +64,7 @@ export class IngestPipeline {
     private readonly options: PipelineOptions,
   ) {
     this.map = recordMapper(engine.inputColumns);
+    this.reads = fieldsRead(engine.inputColumns);
   }
 
   sinkFor(source: string): EventSink {
@@ -71,8 +75,10 @@ export class IngestPipeline {
     };
     return {
       // A value that cannot fit its column becomes NULL and is counted as skipped.
-      push: (event: RawEvent, position: string | null) => this.push(source, event, position, skip),
+      push: (event: RawEvent, position: string | null, text?: string) =>
+        this.push(source, event, position, skip, text),
       skip,
+      reads: this.reads,
     };
   }
 
@@ -108,9 +114,10 @@ export class IngestPipeline {
     event: RawEvent,
     position: string | null,
     skip: (reason: string) => void,
+    text: string | undefined,
   ): void | Promise<void> {
     this.pushed++;
-    this.buffer.push({ record: this.map(event, skip), event, source, position });
+    this.buffer.push({ record: this.map(event, skip), event: text ?? event, source, position });
     this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.batchWait());
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)

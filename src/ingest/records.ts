@@ -7,8 +7,9 @@
  * Postgres cannot store is repaired, instead of failing the whole transaction. Integers are exact at
  * any size: beyond 2^53 they are BigInts, which the engine writes as exact JSON numbers.
  */
-import { stringifyJson } from '../core/exact-json.js';
-import type { Column, InputRecord } from '../engine/types.js';
+import { parseJson, stringifyJson } from '../core/exact-json.js';
+import { selectionOf, type SelectedKeys } from '../core/json-fields.js';
+import type { ArrivedEvent, Column, InputRecord } from '../engine/types.js';
 import type { RawEvent } from '../sources/types.js';
 
 const ALIASES: Record<string, string[]> = { r_ts: ['timestamp'], r_schema: ['$schema'] };
@@ -104,6 +105,22 @@ function lookup(event: RawEvent, column: string): unknown {
     }
   }
   return undefined;
+}
+
+/** An event as the retained log kept it: its JSON text (a source validated it) or its object. */
+export function arrivedEvent(event: ArrivedEvent): RawEvent {
+  return typeof event === 'string' ? (parseJson(event) as RawEvent) : event;
+}
+
+/** The event fields `lookup` may read for these columns: what a source needs to decode. */
+export function fieldsRead(columns: Column[]): SelectedKeys {
+  const paths: string[][] = [];
+  for (const { name } of columns) {
+    for (const key of pathFor(name)) paths.push([key]);
+    const split = name.indexOf('_');
+    if (split > 0) paths.push([name.slice(0, split), name.slice(split + 1)]);
+  }
+  return selectionOf(paths);
 }
 
 /** Maps an event to a record; `skip` hears of every value set to NULL because it cannot fit. */

@@ -8,6 +8,7 @@
  * `POST /api/ingest` enforces: missing fields become NULL columns, a wrong type is refused.
  */
 import { parseJson } from '../core/exact-json.js';
+import { fieldDecoder, selectionOf, unionSelection, type SelectedKeys } from '../core/json-fields.js';
 import type { RawEvent } from './types.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'object' | 'any';
@@ -181,9 +182,31 @@ export type ParsedFrame =
 
 /** Parses the JSON text of one frame or line; bad input is a reason to skip, never an exception. */
 export function parseEvent(text: string): ParsedFrame {
+  return frameOf(text, parseJson); // integers beyond 2^53 stay exact, as BigInts
+}
+
+/** What every source that reads JSON text uses itself: dedupe, canaries, event time. */
+export const SOURCE_FIELDS: SelectedKeys = selectionOf([
+  ['meta', 'id'],
+  ['meta', 'domain'],
+  ['meta', 'dt'],
+]);
+
+/**
+ * A parser of frames for a sink: with the sink's `reads`, one validating pass over the text that
+ * decodes only those fields and SOURCE_FIELDS (core/json-fields.ts: same values, same accepted texts
+ * and errors as parseEvent); without, parseEvent itself.
+ */
+export function eventParser(reads: SelectedKeys | undefined): (text: string) => ParsedFrame {
+  if (reads === undefined) return parseEvent;
+  const decode = fieldDecoder(unionSelection(reads, SOURCE_FIELDS));
+  return (text) => frameOf(text, decode);
+}
+
+function frameOf(text: string, decode: (text: string) => unknown): ParsedFrame {
   let value: unknown;
   try {
-    value = parseJson(text); // integers beyond 2^53 stay exact, as BigInts
+    value = decode(text);
   } catch (error) {
     return { reason: 'malformed-json', detail: (error as Error).message };
   }

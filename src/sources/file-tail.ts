@@ -10,7 +10,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { EventGate } from './event-gate.js';
-import { parseEvent } from './event-schema.js';
+import { eventParser, type ParsedFrame } from './event-schema.js';
 import { Sleeper } from './sleeper.js';
 import { SseParser, type SseMessage } from '../core/sse-parser.js';
 import { decodeDedupePosition, encodeDedupePosition, RECENT_IDS_KEPT } from './stream-position.js';
@@ -47,6 +47,8 @@ export class FileTailSource implements Source {
   private waitingForFile = false;
   private current: OpenFile | null = null;
   private pending: Array<Promise<void>> = [];
+  /** Decodes a message's JSON (only the fields the sink reads); set when `run` gets its sink. */
+  private decode: (text: string) => ParsedFrame = eventParser(undefined);
 
   constructor(private readonly options: FileTailOptions) {
     this.id = `file:${options.file}`;
@@ -57,6 +59,7 @@ export class FileTailSource implements Source {
   }
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
+    this.decode = eventParser(sink.reads);
     const watcher = this.watchDirectory();
     const resumed = decodeDedupePosition(resumeFrom);
     for (const id of resumed.recentIds) this.gate.seen.add(id);
@@ -186,7 +189,7 @@ export class FileTailSource implements Source {
 
   private onMessage(message: SseMessage, file: OpenFile, sink: EventSink): void {
     if (message.event !== 'message') return;
-    const parsed = parseEvent(message.data);
+    const parsed = this.decode(message.data);
     if ('reason' in parsed) {
       sink.skip(parsed.reason, `${this.options.file} at byte ${file.base + message.end}: ${parsed.detail}`);
       return;
@@ -198,7 +201,8 @@ export class FileTailSource implements Source {
     }
     this.emitted++;
     const at = `${file.inode}:${file.base + message.end}`;
-    const wait = sink.push(parsed.event, encodeDedupePosition(at, this.gate.seen.latest(RECENT_IDS_KEPT)));
+    const position = encodeDedupePosition(at, this.gate.seen.latest(RECENT_IDS_KEPT));
+    const wait = sink.push(parsed.event, position, message.data);
     if (wait) this.pending.push(wait);
   }
 }

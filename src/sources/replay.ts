@@ -13,7 +13,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { ViewcastError } from '../core/errors.js';
 import { DEFAULT_DEDUPE_CAPACITY, EventGate } from './event-gate.js';
-import { eventTime, parseEvent } from './event-schema.js';
+import { eventParser, eventTime, parseEvent } from './event-schema.js';
 import { ReplayProgress, type ProgressTarget } from './replay-progress.js';
 import { Sleeper } from './sleeper.js';
 import { retimeEvent } from './retime.js';
@@ -87,6 +87,9 @@ export class ReplaySource implements Source {
     let pass = -1;
     const startedAt = position;
     let entries: AsyncIterator<string> | null = null;
+    // Events are decoded on demand (only the fields the sink reads), except those this source changes
+    // (a later pass's fresh meta.id, --retime): those are parsed whole and handed over without text.
+    const decode = eventParser(sink.reads);
     try {
       while (!this.stopped && (loop || position < total)) {
         const index = position % total;
@@ -108,7 +111,8 @@ export class ReplaySource implements Source {
         position++;
         this.consumed = position;
         this.progress?.update(position - startedAt);
-        const parsed = parseEvent(next.value);
+        const changed = pass > 0 || this.options.retime === true;
+        const parsed = changed ? parseEvent(next.value) : decode(next.value);
         if ('reason' in parsed) {
           sink.skip(parsed.reason, `event ${index + 1} of ${this.options.file}: ${parsed.detail}`);
           continue;
@@ -132,7 +136,8 @@ export class ReplaySource implements Source {
         }
         this.emitted++;
         if (this.options.retime) retimeEvent(event, (this.options.now ?? Date.now)());
-        await sink.push(event, encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT)));
+        const at = encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT));
+        await sink.push(event, at, changed ? undefined : next.value);
       }
     } finally {
       await entries?.return?.(); // closes the file when the replay stops mid-pass

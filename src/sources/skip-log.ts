@@ -11,7 +11,8 @@ const QUIET = new Set(['canary', 'duplicate']);
 export function withSkipLog(sink: EventSink, log: SourceLog, source: string, intervalMs = 10_000): EventSink {
   const state = new Map<string, { lastLine: number; unlogged: number }>();
   return {
-    push: (event: RawEvent, position: string | null) => sink.push(event, position),
+    push: (event: RawEvent, position: string | null, text?: string) => sink.push(event, position, text),
+    ...(sink.reads ? { reads: sink.reads } : {}),
     skip: (reason: string, detail?: string) => {
       sink.skip(reason, detail);
       if (QUIET.has(reason)) return;

@@ -6,7 +6,7 @@
  */
 import { ViewcastError } from '../core/errors.js';
 import { EventGate } from './event-gate.js';
-import { eventTime, parseEvent } from './event-schema.js';
+import { eventParser, eventTime, type ParsedFrame } from './event-schema.js';
 import { backoffDelay, judgeResponse, type BackoffSettings } from './retry-policy.js';
 import { Sleeper } from './sleeper.js';
 import { SseParser, type SseMessage } from '../core/sse-parser.js';
@@ -35,6 +35,8 @@ export class WikimediaSource implements Source {
   private readonly sleeper = new Sleeper();
   private controller: AbortController | null = null;
   private readonly gate = new EventGate();
+  /** Decodes a frame's JSON: only the fields the sink reads (set when `run` gets its sink). */
+  private decode: (text: string) => ParsedFrame = eventParser(undefined);
   private lastEventId: string | null = null;
   private emitted = 0;
   private connected = false;
@@ -51,6 +53,7 @@ export class WikimediaSource implements Source {
   }
 
   async run(sink: EventSink, resumeFrom: string | null): Promise<void> {
+    this.decode = eventParser(sink.reads);
     const resumed = decodePosition(resumeFrom);
     if (resumed) {
       this.lastEventId = resumed.lastEventId;
@@ -167,7 +170,7 @@ export class WikimediaSource implements Source {
     // The id is consumed with the message, whatever becomes of the event: a reconnect resumes after it.
     if (message.id !== null) this.lastEventId = message.id;
     if (message.event !== 'message') return;
-    const parsed = parseEvent(message.data);
+    const parsed = this.decode(message.data);
     if ('reason' in parsed) {
       sink.skip(parsed.reason, `frame ${message.id ?? '(no id)'}: ${parsed.detail}`);
       return;
@@ -188,7 +191,7 @@ export class WikimediaSource implements Source {
             lastEventId: this.lastEventId,
             recentIds: this.gate.seen.latest(RECENT_IDS_KEPT),
           });
-    const wait = sink.push(parsed.event, position);
+    const wait = sink.push(parsed.event, position, message.data);
     if (wait) this.backpressure = wait;
   }
 }

@@ -14,6 +14,7 @@ import type { DeltaGraph, InputChange, PlannedView, ViewDelta } from '../delta/i
 import type { EngineStore } from '../store/engine-store.js';
 import type {
   Column,
+  ArrivedEvent,
   IngestingEngine,
   InputRecord,
   SubscribeListener,
@@ -162,7 +163,7 @@ export class EmbeddedEngine implements IngestingEngine {
   ingest(
     records: InputRecord[],
     positions: Record<string, string>,
-    events?: Array<Record<string, unknown>>,
+    events?: ArrivedEvent[],
   ): Promise<Timestamp> {
     const table = this.parsed?.inputTable.name ?? '';
     const changes = records.map((row) => ({ table, row, diff: 1 }));

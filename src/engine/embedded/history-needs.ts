@@ -13,7 +13,7 @@
 import { compilePlans } from '../../sql/planner/plan-views.js';
 import type { TemporalStage } from '../../sql/planner/temporal-filter.js';
 import type { ViewsFile } from '../../sql/views-file.js';
-import { recordMapper } from '../../ingest/records.js';
+import { arrivedEvent, recordMapper } from '../../ingest/records.js';
 import { emptyBatch, type Batch } from '../delta/batch.js';
 import { MapFilter } from '../delta/map-filter.js';
 import { TableInput } from '../delta/table-input.js';
@@ -73,7 +73,8 @@ function windowReach(
   const map = recordMapper(inputColumnsRead(subset.views, input));
   for (const [timestamp, entry] of log.entries()) {
     const changes =
-      entry.c ?? (entry.e ?? []).map((event) => ({ table: input.name, row: map(event), diff: 1 }));
+      entry.c ??
+      (entry.e ?? []).map((event) => ({ table: input.name, row: map(arrivedEvent(event)), diff: 1 }));
     for (const probe of probes) {
       if (!reach.has(probe.view)) continue;
       let batch: Batch = emptyBatch();

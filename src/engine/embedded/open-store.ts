@@ -12,7 +12,12 @@ import { LmdbEngineStore } from '../store/lmdb-store.js';
 import { MemoryEngineStore } from '../store/memory-store.js';
 
 /** Bumped whenever the layout of the data directory changes: an older one is refused. */
-export const DATA_FORMAT = '4';
+export const DATA_FORMAT = '5';
+/**
+ * Older formats this version still reads, and upgrades on opening (their directory then says 5, which
+ * an older viewcast refuses). 4 -> 5: the retained log may hold an event as its JSON text.
+ */
+const UPGRADABLE = new Set(['4']);
 
 export function viewsHash(viewsSql: string): string {
   return createHash('sha256').update(viewsSql).digest('hex');
@@ -27,7 +32,7 @@ function formatMismatch(dataDir: string, found: string): ViewcastError {
   return new ViewcastError(
     'VIEWCAST_DATA_DIR_MISMATCH',
     `The data directory ${dataDir} was written by another version of viewcast (data format ${found}, ` +
-      `this version reads ${DATA_FORMAT}). Point --data-dir at a new directory, or delete ${dataDir} ` +
+      `this version reads ${[...UPGRADABLE, DATA_FORMAT].join(' and ')}). Point --data-dir at a new directory, or delete ${dataDir} ` +
       `to start over (its views are rebuilt from the source).`,
   );
 }
@@ -51,7 +56,8 @@ export function openEngineStore(dataDir: string | null, viewsSql: string, retain
     return store;
   }
   const format = store.meta('format') ?? '?';
-  const error = format !== DATA_FORMAT ? formatMismatch(dataDir, format) : null;
+  if (UPGRADABLE.has(format)) store.setMeta('format', DATA_FORMAT);
+  const error = format !== DATA_FORMAT && !UPGRADABLE.has(format) ? formatMismatch(dataDir, format) : null;
   if (error) {
     void store.close();
     throw error;

@@ -6,7 +6,7 @@
  * view read), writing its state to the engine store. The result is what a fresh run over the same
  * retained events would hold. Progress goes to `progress` at most every `everyMs` of wall-clock time.
  */
-import { recordMapper } from '../../ingest/records.js';
+import { arrivedEvent, recordMapper } from '../../ingest/records.js';
 import type { ViewsFile } from '../../sql/views-file.js';
 import { buildDeltaGraph } from '../delta/graph.js';
 import type { InputChange } from '../delta/interface.js';
@@ -65,7 +65,8 @@ export async function recomputeViews(options: RecomputeOptions): Promise<Recompu
   progress(`recomputing ${names} from ${count(total)} retained events`);
   for (const [timestamp, entry] of log.entries()) {
     const changes: InputChange[] =
-      entry.c ?? (entry.e ?? []).map((event) => ({ table: input.name, row: map(event), diff: 1 }));
+      entry.c ??
+      (entry.e ?? []).map((event) => ({ table: input.name, row: map(arrivedEvent(event)), diff: 1 }));
     graph.apply(changes, timestamp);
     done += changes.length;
     sinceCommit += changes.length;

@@ -8,9 +8,13 @@ import { Packr } from 'msgpackr';
 import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
 
-/** One transaction's input: raw events of the input table (`e`), or changes of any table (`c`). */
+/**
+ * One transaction's input: raw events of the input table (`e`), or changes of any table (`c`). An
+ * event is its parsed object, or its JSON text as a source read it (stored as is: cheaper than
+ * encoding the parsed object, and smaller once compressed); data format 4 held objects only.
+ */
 export interface RetainedEntry {
-  e?: Array<Record<string, unknown>>;
+  e?: Array<Record<string, unknown> | string>;
   c?: InputChange[];
 }
 
