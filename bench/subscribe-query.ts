@@ -11,7 +11,8 @@ import { Hub } from '../src/hub/hub.js';
 import { queryChannels } from '../src/hub/query-channels.js';
 import type { ViewChannel } from '../src/hub/view-channel.js';
 import { PG_DEFAULTS } from '../src/pgwire/pg-options.js';
-import { analyzeQuery, grammarLoaded } from '../src/pgwire/query-analysis.js';
+import { analyzeQuery } from '../src/pgwire/query-analysis.js';
+import { loadSqlParser } from '../src/sql/parse-sql.js';
 import { QueryService } from '../src/pgwire/query-service.js';
 import { ReevaluatedQueries } from '../src/pgwire/query-views.js';
 import { printResult, type ScenarioContext } from './result.js';
@@ -70,7 +71,7 @@ async function run(
   changed: number,
   moments: number,
 ): Promise<{ cpuMsPerMoment: number; wallMsPerMoment: number }> {
-  await grammarLoaded;
+  await loadSqlParser();
   const engine = new OneViewEngine();
   const hub = new Hub(engine, { log: quiet });
   const started = hub.start();

@@ -15,5 +15,9 @@ if (!existsSync(entry)) {
   );
   process.exit(1);
 }
+// V8's heap sized for a server (src/cli/heap-tuning.ts), before the command's modules grow it.
+const { tuneHeap } = await import(new URL('../dist/src/cli/heap-tuning.js', import.meta.url).href);
+const heap = tuneHeap();
 const { main } = await import(entry.href);
 await main(process.argv.slice(2));
+heap.started();

@@ -9,7 +9,7 @@ import { MessageFramer } from '../src/pgwire/message-framer.js';
 import { PgError } from '../src/pgwire/pg-error.js';
 import type { SubscribeStatement } from '../src/pgwire/sql-ast.js';
 import { isLoopback } from '../src/pgwire/server.js';
-import { grammarLoaded } from '../src/pgwire/query-analysis.js';
+import { loadSqlParser } from '../src/sql/parse-sql.js';
 import { splitStatements } from '../src/pgwire/sql-lexer.js';
 import { parseStatement as parse } from '../src/pgwire/sql-parser.js';
 
@@ -27,7 +27,7 @@ function sqlstate(sql: string): string {
 }
 
 describe('SUBSCRIBE, TAIL, cursors and COPY parse as Materialize spells them', { timeout: 30_000 }, () => {
-  before(() => grammarLoaded);
+  before(() => loadSqlParser());
   const cases: Array<[string, unknown]> = [
     ['SUBSCRIBE top10', { view: 'top10', progress: false, snapshot: true, asOf: null }],
     ['subscribe to top10 with (progress)', { view: 'top10', progress: true, snapshot: true, asOf: null }],
@@ -130,7 +130,7 @@ describe('SUBSCRIBE, TAIL, cursors and COPY parse as Materialize spells them', {
 });
 
 describe('queries and set-up statements', { timeout: 30_000 }, () => {
-  before(() => grammarLoaded);
+  before(() => loadSqlParser());
 
   it('reads queries with the Postgres grammar: the views they read, or the catalog', () => {
     const query = parseStatement(

@@ -17,6 +17,9 @@ Commands:
 Run 'viewcast serve --help' or 'viewcast tail --help' for the flags.
 `;
 
+/** How long the SQL parser stays loaded after the last Postgres-wire session closed. */
+const SQL_PARSER_IDLE_MS = 30_000;
+
 async function serve(argv: string[]): Promise<void> {
   const options = parseServeOptions(argv);
   if (options === 'help') {
@@ -33,6 +36,12 @@ async function serve(argv: string[]): Promise<void> {
         if (!stopping) void shutdown(1);
       });
   log.info(`listening on ${app.url}`);
+  // The SQL parser has read the views file: it is let go (about 15 MiB) and a Postgres-wire
+  // session loads it again while it is open (src/sql/parse-sql.ts). Queries from browsers parse
+  // in a socket's message handler, which cannot wait for it: with them on, it stays.
+  if (!isRemoteEngine(options.engine) && !options.server.allowBrowserQueries) {
+    (await import('../sql/parse-sql.js')).releaseSqlParserWhenIdle(SQL_PARSER_IDLE_MS);
+  }
   async function shutdown(code: number): Promise<void> {
     if (stopping) return;
     stopping = true;

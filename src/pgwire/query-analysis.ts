@@ -4,12 +4,8 @@
  * information_schema), never both and nothing else. Anything that writes (SELECT INTO, a
  * data-modifying WITH, FOR UPDATE) is refused as a read-only transaction would.
  */
-import { parseSync } from 'libpg-query';
-import { loadSqlParser } from '../sql/parse-sql.js';
+import { parseSql, SqlSyntaxError } from '../sql/parse-sql.js';
 import { PgError, readOnly, SQLSTATE, unknownView } from './pg-error.js';
-
-/** The grammar is WebAssembly, loaded once per process (shared with the views file's parser). */
-export const grammarLoaded: Promise<void> = loadSqlParser();
 
 export interface AnalyzedQuery {
   /** The query text as the client wrote it (one statement, no trailing semicolon needed). */
@@ -40,12 +36,11 @@ const ADMIN_FUNCTIONS =
 export function parseQuery(sql: string, offset = 0): Node | null {
   let tree: { stmts: Array<{ stmt: Node }> };
   try {
-    tree = parseSync(sql) as typeof tree;
+    // The grammar shared with the views file; a session holds it loaded (see Session).
+    tree = parseSql(sql) as typeof tree;
   } catch (error) {
-    const position = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
-    throw new PgError(SQLSTATE.syntaxError, (error as Error).message, {
-      ...(position === undefined ? {} : { position: offset + position + 1 }),
-    });
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    throw new PgError(SQLSTATE.syntaxError, error.message, { position: offset + error.cursor + 1 });
   }
   if (tree.stmts.length !== 1) {
     throw new PgError(SQLSTATE.syntaxError, 'cannot insert multiple commands into a prepared statement');

@@ -20,7 +20,6 @@ import { errorMessage, ViewcastError } from '../core/errors.js';
 import { PG_DEFAULTS, type PgLimits, type PgSecurity } from './pg-options.js';
 import { scramSecret } from './password-auth.js';
 import { QueryService, type RemoteQueries } from './query-service.js';
-import { grammarLoaded } from './query-analysis.js';
 import { IncrementalQueries, ReevaluatedQueries, type QueryMaintainer } from './query-views.js';
 
 export { md5Password } from './password-auth.js';
@@ -55,7 +54,6 @@ export interface RunningPgServer {
 }
 
 export async function startPgServer(options: PgServerOptions): Promise<RunningPgServer> {
-  await grammarLoaded;
   const settings = { ...PG_DEFAULTS, ...options.settings };
   const sessions: Sessions = new Map();
   const sockets = new Set<Socket>();

@@ -42,6 +42,7 @@ import {
 
 export type { SessionContext } from './statements.js';
 import { ViewcastError, errorMessage } from '../core/errors.js';
+import { holdSqlParser } from '../sql/parse-sql.js';
 
 export class Session implements SessionState {
   transaction: TransactionStatus = 'I';
@@ -65,6 +66,9 @@ export class Session implements SessionState {
   ) {
     this.out = new Output(socket);
   }
+
+  /** The SQL grammar stays loaded while the session is open (a server lets it go when unused). */
+  private readonly grammar = holdSqlParser();
 
   /** True while a statement runs or messages wait (the connection is not idle). */
   get busy(): boolean {
@@ -95,6 +99,7 @@ export class Session implements SessionState {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.grammar.release();
     this.running?.abort();
     this.active?.close();
     closeCursors(this);
@@ -112,6 +117,7 @@ export class Session implements SessionState {
         const data = this.inbox.shift() as Uint8Array;
         this.inboxBytes -= data.length;
         try {
+          await this.grammar.ready;
           await this.handle(readFrontendMessage(data));
         } catch (error) {
           this.fail(error);

@@ -1,7 +1,7 @@
 /**
  * The Postgres grammar itself (libpg-query: Postgres 18's parser compiled to WebAssembly). The
- * WebAssembly module loads once, when this module is first imported (a top-level await); every
- * parse after that is synchronous, so the views file and SQL can be read without awaiting.
+ * WebAssembly module loads when this module is first imported (a top-level await); every parse
+ * after that is synchronous, so the views file and SQL can be read without awaiting.
  *
  * The parser reports locations as UTF-8 byte offsets, but its syntax-error cursor as a character
  * offset: `SourceText` keeps both views of the text so that slices and line numbers stay right
@@ -11,48 +11,172 @@
  * tier): it parses the views file once at start and the odd query after that, and the optimizing
  * tier cost about 50 ms of start-up CPU and 40 MiB of resident memory (the compiler's memory, which
  * the allocator keeps) for code that barely runs.
+ *
+ * A server lets the parser go once it has started (`releaseSqlParserWhenIdle`): loaded, it holds
+ * about 15 MiB (its compiled code, its WebAssembly memory, the module's bytes) for a views file
+ * read once. Whatever parses later holds it (`holdSqlParser`, e.g. a Postgres-wire session) or
+ * awaits `loadSqlParser()` first, which loads a fresh instance (about 50 ms of CPU) when needed.
  */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import {
-  fingerprintSync,
-  loadModule,
-  parseSync,
-  scanSync,
-  type ParseResult,
-  type ScanToken,
-} from 'libpg-query';
+import { runInNewContext } from 'node:vm';
+import type { ParseResult, ScanToken } from 'libpg-query';
 import { ViewcastError } from '../core/errors.js';
 
-let loading: Promise<void> | null = null;
-let loaded = false;
+type Parser = typeof import('libpg-query');
 
-/** Loads the parser (once per process; importing this module already started it). */
-export function loadSqlParser(): Promise<void> {
-  if (!loading) {
-    // V8's flags are the process's: only this module's compilation is baseline-only (PGlite's
-    // Postgres, compiled later, keeps both tiers). Instantiation compiles every function eagerly.
-    setFlagsFromString('--liftoff-only');
-    loading = loadModule().then(
-      () => {
-        setFlagsFromString('--no-liftoff-only');
-        loaded = true;
-      },
-      (error: unknown) => {
-        setFlagsFromString('--no-liftoff-only');
-        throw error;
-      },
-    );
+const require = createRequire(import.meta.url);
+const PACKAGE = require.resolve('libpg-query');
+// What the package's entry requires, loaded here first so that their module records name this
+// module as their parent, not the first instance of the entry (which they would keep alive).
+require(require.resolve('./libpg-query.js', { paths: [dirname(PACKAGE)] }));
+require(require.resolve('@pgsql/types', { paths: [dirname(PACKAGE)] }));
+
+let parser: Parser | null = null;
+let loading: Promise<Parser> | null = null;
+/** Holders that may parse at any time (open Postgres-wire sessions, browser queries). */
+let holders = 0;
+/** After start, ms to keep an unheld parser (null: keep it for good, as in tests and tools). */
+let idleMs: number | null = null;
+let lastUse = 0;
+let idleTimer: NodeJS.Timeout | null = null;
+const releasedListeners = new Set<() => void>();
+
+/**
+ * A fresh instance of the package: its entry instantiates the WebAssembly when it is evaluated,
+ * so it is evaluated again, and dropped from the require cache so that letting go of the returned
+ * object lets go of the instance.
+ */
+function instantiate(): Promise<Parser> {
+  // V8's flags are the process's: only this module's compilation is baseline-only (PGlite's
+  // Postgres, compiled later, keeps both tiers). Instantiation compiles every function eagerly.
+  setFlagsFromString('--liftoff-only');
+  let instance: Parser;
+  try {
+    instance = require(PACKAGE) as Parser;
+  } finally {
+    const record = require.cache[PACKAGE];
+    delete require.cache[PACKAGE];
+    const siblings = record?.parent?.children;
+    if (record && siblings) siblings.splice(siblings.indexOf(record), 1);
   }
-  return loading;
+  return instance.loadModule().then(
+    () => {
+      setFlagsFromString('--no-liftoff-only');
+      return instance;
+    },
+    (error: unknown) => {
+      setFlagsFromString('--no-liftoff-only');
+      throw error;
+    },
+  );
 }
 
-function ensureLoaded(): void {
-  if (!loaded) {
+/** Loads the parser, or again after it was let go; the parse functions are usable once it resolves. */
+export function loadSqlParser(): Promise<void> {
+  lastUse = performance.now();
+  if (parser) return Promise.resolve();
+  loading ??= instantiate().then(
+    (instance) => {
+      parser = instance;
+      loading = null;
+      lastUse = performance.now();
+      scheduleRelease();
+      return instance;
+    },
+    (error: unknown) => {
+      loading = null;
+      throw error;
+    },
+  );
+  return loading.then(() => undefined);
+}
+
+export interface SqlParserHold {
+  /** Resolves once the parser is loaded; it stays loaded until `release`. */
+  ready: Promise<void>;
+  release(): void;
+}
+
+/** Keeps the parser loaded (loading it if needed) until released: for whatever may parse at any time. */
+export function holdSqlParser(): SqlParserHold {
+  holders += 1;
+  let released = false;
+  return {
+    ready: loadSqlParser(),
+    release: () => {
+      if (released) return;
+      released = true;
+      holders -= 1;
+      scheduleRelease();
+    },
+  };
+}
+
+/**
+ * From now on, lets the parser go when nothing holds it: at once if it is idle, else once it has
+ * not been used for `ms` (a server calls this when it has started). null keeps it loaded again.
+ */
+export function releaseSqlParserWhenIdle(ms: number | null): void {
+  idleMs = ms;
+  if (ms === null) {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    return;
+  }
+  lastUse = Number.NEGATIVE_INFINITY;
+  scheduleRelease();
+}
+
+/** Calls `listener` each time the parser is let go. */
+export function onSqlParserReleased(listener: () => void): () => void {
+  releasedListeners.add(listener);
+  return () => releasedListeners.delete(listener);
+}
+
+export function sqlParserLoaded(): boolean {
+  return parser !== null;
+}
+
+function scheduleRelease(): void {
+  if (idleMs === null || holders > 0 || !parser || idleTimer) return;
+  // A timer, never sooner: a caller that has just awaited loadSqlParser() parses in that same turn.
+  const wait = Math.max(0, lastUse + idleMs - performance.now());
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    if (idleMs === null || holders > 0 || !parser) return;
+    if (performance.now() - lastUse < idleMs) return scheduleRelease();
+    parser = null;
+    collectParserMemory();
+    for (const listener of [...releasedListeners]) listener();
+  }, wait);
+  idleTimer.unref();
+}
+
+/**
+ * Returns the parser's memory now: it sits in the old generation, which a server ingesting at
+ * tens of events per second may not collect for minutes. The instance goes in one full
+ * collection and its WebAssembly memory in the next, after a turn (about 20 ms each, once).
+ */
+function collectParserMemory(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setImmediate(() => {
+    gc();
+    setImmediate(gc);
+  });
+}
+
+function ensureLoaded(): Parser {
+  if (!parser) {
     throw new ViewcastError(
       'VIEWCAST_INTERNAL',
-      'the SQL parser is not loaded: await loadSqlParser() before parsing SQL',
+      'the SQL parser is not loaded: await loadSqlParser() (or hold it) before parsing SQL',
     );
   }
+  lastUse = performance.now();
+  return parser;
 }
 
 // Importers get a parser that is ready: a module graph that reaches this file waits for it.
@@ -70,7 +194,7 @@ export class SqlSyntaxError extends Error {
 }
 
 export function parseSql(sql: string): ParseResult {
-  ensureLoaded();
+  const { parseSync } = ensureLoaded();
   try {
     return parseSync(sql);
   } catch (error) {
@@ -82,13 +206,12 @@ export function parseSql(sql: string): ParseResult {
 
 /** Postgres's query fingerprint: equal for statements that differ only in comments and whitespace. */
 export function fingerprintSql(sql: string): string {
-  ensureLoaded();
-  return fingerprintSync(sql);
+  return ensureLoaded().fingerprintSync(sql);
 }
 
 /** The lexer's tokens (comments included), or null when the text does not even scan. */
 export function scanSql(sql: string): ScanToken[] | null {
-  ensureLoaded();
+  const { scanSync } = ensureLoaded();
   try {
     return scanSync(sql).tokens;
   } catch {

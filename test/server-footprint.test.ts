@@ -1,0 +1,121 @@
+/**
+ * The server's memory settings as a user gets them: `viewcast serve` starts with V8's young
+ * generation bounded (src/cli/heap-tuning.ts), and lets the SQL parser go once it has started,
+ * loading it again for a Postgres-wire session (src/sql/parse-sql.ts).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { SEMI_SPACE_MIB, tuneHeap } from '../src/cli/heap-tuning.js';
+import {
+  loadSqlParser,
+  onSqlParserReleased,
+  parseSql,
+  releaseSqlParserWhenIdle,
+  sqlParserLoaded,
+} from '../src/sql/parse-sql.js';
+import { startViewcast, type RunningViewcast } from './support/child-server.js';
+import { pgClient, startTestPgServer } from './support/pg-wire.js';
+import { startTestApp } from './support/server.js';
+import { recording } from './support/shared-data.js';
+import { count, waitForView } from './support/wait-view.js';
+
+const RECORDING = recording('recentchange-2026-05-05-2476.jsonl');
+
+function metric(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  assert.ok(line, `${name}${labels} in /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
+  let server: RunningViewcast | null = null;
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('bounds the young generation while ingesting at full speed (V8 alone grows it to 32 MiB)', async () => {
+    server = await startViewcast(['--memory', '--source', `replay:${RECORDING}`, '--speed', 'max']);
+    await waitForView(server.url, 'counter', (rows) => count(rows) === 2476);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const newSpace = metric(metrics, 'nodejs_heap_space_size_total_bytes', '{space="new"}');
+    assert.ok(newSpace > 0);
+    assert.ok(newSpace <= 2 * SEMI_SPACE_MIB * 1024 * 1024, `new space ${newSpace} bytes`);
+  });
+
+  it('leaves the young generation to V8 with VIEWCAST_HEAP_TUNING=off, or when node was given its size', () => {
+    const off = tuneHeap({ VIEWCAST_HEAP_TUNING: 'off' }, []);
+    const given = tuneHeap({ NODE_OPTIONS: '--max-semi-space-size=16' }, []);
+    const argv = tuneHeap({}, ['--max_semi_space_size=2']);
+    assert.deepEqual(
+      [off, given, argv].map((t) => t.semiSpaceMiB),
+      [null, null, null],
+    );
+    for (const t of [off, given, argv]) t.stop();
+  });
+});
+
+describe('the SQL parser, let go after start', { timeout: 120_000 }, () => {
+  it('is loaded again for a Postgres-wire session, answers its query, and let go when it closes', async () => {
+    const app = await startTestApp(['--memory', '--source', `replay:${RECORDING}`, '--speed', 'max']);
+    const pg = await startTestPgServer(app.hub);
+    try {
+      await waitForView(app.url, 'counter', (rows) => count(rows) === 2476);
+      let letGo = new Promise<void>((resolve) => {
+        const stop = onSqlParserReleased(() => {
+          stop();
+          resolve();
+        });
+      });
+      releaseSqlParserWhenIdle(0);
+      await letGo;
+      assert.equal(sqlParserLoaded(), false);
+
+      const client = await pgClient(`postgresql://materialize@127.0.0.1:${pg.port}/materialize`);
+      const result = await client.query('SELECT count FROM counter');
+      assert.deepEqual(result.rows, [{ count: '2476' }]);
+      assert.equal(sqlParserLoaded(), true);
+      letGo = new Promise<void>((resolve) => {
+        const stop = onSqlParserReleased(() => {
+          stop();
+          resolve();
+        });
+      });
+      await client.end();
+      await letGo;
+      assert.equal(sqlParserLoaded(), false);
+    } finally {
+      await pg.close();
+      await app.close();
+      releaseSqlParserWhenIdle(null);
+      await loadSqlParser(); // the other tests in this process parse without awaiting
+    }
+  });
+
+  it('frees the parser’s WebAssembly memory when it lets it go', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    await loadSqlParser();
+    parseSql('SELECT 1');
+    gc();
+    const loaded = process.memoryUsage().external;
+    const letGo = new Promise<void>((resolve) => {
+      const stop = onSqlParserReleased(() => {
+        stop();
+        resolve();
+      });
+    });
+    releaseSqlParserWhenIdle(0);
+    await letGo;
+    // The instance goes in one collection, its WebAssembly memory in the next after a turn.
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    const freed = loaded - process.memoryUsage().external;
+    assert.ok(freed >= 64 * 1024 * 1024, `freed ${freed} bytes of external memory`);
+    releaseSqlParserWhenIdle(null);
+    await loadSqlParser();
+    assert.deepEqual(Object.keys(parseSql('SELECT 1').stmts?.[0]?.stmt ?? {}), ['SelectStmt']);
+  });
+});
