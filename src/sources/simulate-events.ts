@@ -21,14 +21,28 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
+/** Each table's total weight, summed once: the accounts' table alone has CORE_USERS entries. */
+const totals = new WeakMap<Weighted<unknown>, number>();
+
+/**
+ * A draw from a weighted table. Called several times per event at the live rate, so it allocates
+ * nothing (a `for...of` with destructuring made an iterator and a pair per entry scanned: most of
+ * the simulator's garbage). The same draws as summing and scanning in order.
+ */
 function pick<T>(rng: Rng, weighted: Weighted<T>): T {
-  const total = weighted.reduce((sum, [, w]) => sum + w, 0);
-  let r = rng() * total;
-  for (const [value, weight] of weighted) {
-    r -= weight;
-    if (r < 0) return value;
+  let total = totals.get(weighted);
+  if (total === undefined) {
+    total = weighted.reduce((sum, [, w]) => sum + w, 0);
+    totals.set(weighted, total);
   }
-  return (weighted[weighted.length - 1] as readonly [T, number])[0];
+  let r = rng() * total;
+  const last = weighted.length - 1;
+  for (let i = 0; i < last; i++) {
+    const entry = weighted[i] as readonly [T, number];
+    r -= entry[1];
+    if (r < 0) return entry[0];
+  }
+  return (weighted[last] as readonly [T, number])[0];
 }
 
 /** A log-normal draw with the given median (Box-Muller). */
@@ -111,9 +125,14 @@ const CORE_WEIGHTS: Weighted<number> = CORE.map((_, rank) => [
   1 / Math.pow(rank + 1, calibration.ZIPF_EXPONENT),
 ]);
 
+const HEX_DIGITS = '0123456789abcdef';
+
 function uuid(rng: Rng): string {
-  const hex = (n: number): string =>
-    Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join('');
+  const hex = (n: number): string => {
+    let digits = '';
+    for (let i = 0; i < n; i++) digits += HEX_DIGITS[Math.floor(rng() * 16)] as string;
+    return digits;
+  };
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(rng() * 4)]}${hex(3)}-${hex(12)}`;
 }
 
