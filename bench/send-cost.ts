@@ -4,6 +4,7 @@
  * of them in rounds, the ways of writing taking turns (bench/servers/write-loops.ts): `ws.send`,
  * viewcast's stream send, `socket.write`, the direct `_write`, and the bare write(2) system call.
  * Medians over the rounds of CPU per send, and the kernel's part of it (utime/stime by getrusage).
+ * Also what the load generator spent per frame received, the measure of the instrument itself.
  */
 import { LoadGenerator } from './load/load.js';
 import { nodeScript, pinningNote, SERVER_CPU, stopAll } from './support/processes.js';
@@ -33,9 +34,14 @@ export default async function sendCost({ quick, args }: ScenarioContext): Promis
     load = await LoadGenerator.start({
       url: `${String(url).replace(/^http/, 'ws')}/floor`,
       clients,
-      mode: 'idle',
+      mode: 'timestamp',
     });
+    await load.startRecording();
     const measured = await server.request({ cmd: 'rounds', rounds, payload: PAYLOAD }, 'measured', 600_000);
+    const sends = Number(measured['sends']);
+    const complete = await load.awaitFrames(sends, 120_000);
+    const received = await load.stopRecording();
+    const delivery = await load.latency({});
     const samples = measured['samples'] as Samples;
     const rows = Object.entries(samples).map(([way, list]) => {
       const total = median(list.map((s) => s.user + s.system));
@@ -53,6 +59,9 @@ export default async function sendCost({ quick, args }: ScenarioContext): Promis
         fmt(ratio(of('ws.send'), r.total), 2),
         fmt(r.total - of('write(2)'), 2),
       ]),
+    );
+    log(
+      `load generator: ${fmt((received.cpuSeconds * 1e6) / received.frames, 1)} µs of CPU per frame received (kernel ${fmt((received.systemSeconds * 1e6) / received.frames, 1)}); ${received.frames} frames, all arrived: ${complete ? 'yes' : 'no'}, out of order or unreadable: ${delivery.outOfOrder + delivery.protocolErrors}`,
     );
     log(`load average at the end ${loadAverage()}`);
     printResult({
