@@ -4,8 +4,9 @@
  * PGlite with --pglite-only) and a hub subscribed to every view, at 100 and 1,000 events per
  * transaction, on views/wikirecent.sql (3 views) and views/dashboard.sql (12 views). Events are
  * decoded as the sources decode them: on demand, only the fields the views and sources read
- * (core/json-fields.ts); `--full-parse` adds the delta rows with every event parsed whole (parseJson,
- * as before on-demand decoding) for a same-run comparison. Baseline in
+ * (core/json-fields.ts); `--full-parse` adds the delta rows with every event parsed whole, for a
+ * same-run comparison: by parseJson (exact integers, as the sources did before on-demand decoding) and
+ * by `JSON.parse` (as this benchmark did before). Baseline in
  * the same run: `JSON.parse` alone on the same lines (best of three passes). "cpu" divides by the
  * CPU time of the whole process (both threads when PGlite runs): what one busy core does.
  * `--durable` keeps the state in a data directory (the default of `viewcast serve`).
@@ -21,6 +22,8 @@ import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
 const SIZES = [100, 1000] as const;
+
+type Decoding = 'on demand' | 'parseJson' | 'JSON.parse';
 
 function eventsFor(batch: number, quick: boolean, pglite: boolean): number {
   if (pglite) return batch === 100 ? (quick ? 3_000 : 10_000) : quick ? 10_000 : 40_000;
@@ -48,7 +51,7 @@ async function run(
   batch: number,
   lines: string[],
   durable: boolean,
-  fullParse: boolean,
+  decoding: Decoding,
 ): Promise<Run> {
   const dataDir = durable ? mkdtempSync(join(tmpdir(), 'viewcast-bench-')) : null;
   const engine = await startEngine(viewsFile(views), dataDir, pglite);
@@ -62,13 +65,18 @@ async function run(
     },
   });
   const sink = pipeline.sinkFor('bench');
-  const decode = fullParse ? parseEvent : eventParser(sink.reads);
+  const decode =
+    decoding === 'parseJson'
+      ? parseEvent
+      : decoding === 'JSON.parse'
+        ? (text: string) => ({ event: JSON.parse(text) as Record<string, unknown> })
+        : eventParser(sink.reads);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (const [i, line] of lines.entries()) {
     const parsed = decode(line);
     if ('reason' in parsed) throw new Error(`line ${i + 1}: ${parsed.detail}`);
-    const waiting = sink.push(parsed.event, String(i + 1), fullParse ? undefined : line);
+    const waiting = sink.push(parsed.event, String(i + 1), decoding === 'on demand' ? line : undefined);
     if (waiting) await waiting;
   }
   await pipeline.drain();
@@ -84,7 +92,9 @@ async function run(
 const scenario: Scenario = async ({ quick, args }) => {
   const durable = args.includes('--durable');
   const paths = args.includes('--delta-only') ? [false] : [false, true];
-  const decodings = args.includes('--full-parse') ? [false, true] : [false];
+  const decodings: Decoding[] = args.includes('--full-parse')
+    ? ['on demand', 'parseJson', 'JSON.parse']
+    : ['on demand'];
   const all = recordingLines(eventsFor(1000, quick, false));
   log(
     `engine state: ${durable ? 'in a data directory (--durable)' : 'in memory'}; load average ${loadAverage()}`,
@@ -96,14 +106,15 @@ const scenario: Scenario = async ({ quick, args }) => {
   for (const views of ['wikirecent', 'dashboard']) {
     for (const pglite of paths) {
       for (const batch of SIZES) {
-        for (const fullParse of pglite ? [false] : decodings) {
+        for (const decoding of pglite ? (['on demand'] as const) : decodings) {
           const lines = all.slice(0, eventsFor(batch, quick, pglite));
-          const r = await run(views, pglite, batch, lines, durable, fullParse);
-          if (views === 'wikirecent' && !pglite && batch === 1000 && !fullParse) headline = r.cpu;
+          const r = await run(views, pglite, batch, lines, durable, decoding);
+          if (views === 'wikirecent' && !pglite && batch === 1000 && decoding === 'on demand')
+            headline = r.cpu;
           rows.push([
             `${views}.sql`,
             pglite ? 'PGlite (--pglite-only)' : 'delta',
-            fullParse ? 'whole (parseJson)' : 'on demand',
+            decoding === 'on demand' ? decoding : `whole (${decoding})`,
             fmt(batch, 0),
             fmt(lines.length, 0),
             fmt(r.wall, 0),

@@ -9,6 +9,7 @@ export const scenarios: Record<string, () => Promise<Scenario>> = {
   memory: async () => (await import('./memory.js')).default,
   'bytes-per-update': async () => (await import('./bytes-per-update.js')).default,
   'gateway-lag': async () => (await import('./gateway-lag.js')).default,
+  'event-decode': async () => (await import('./event-decode.js')).default,
   'engine-throughput': async () => (await import('./engine-throughput.js')).default,
   'engine-users': async () => (await import('./engine-users.js')).default,
   'engine-store': async () => (await import('./engine-store.js')).default,

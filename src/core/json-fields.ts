@@ -92,8 +92,8 @@ function escapeRegExp(text: string): string {
 /** The regular expression that walks one selected object, and what its wanted keys hold. */
 interface ObjectWalker {
   skip: RegExp;
-  /** The wanted keys. */
-  keys: string[];
+  /** The wanted keys by their length. */
+  byLength: Array<string[] | undefined>;
   /** The walkers of keys whose value is an object with keys selected. */
   nested: Map<string, ObjectWalker>;
 }
@@ -114,7 +114,9 @@ function walkerFor(keys: SelectedKeys): ObjectWalker {
   const stop = `(?<!,${WS})\\}|"(?:${wanted})"${WS}:${WS}(?:${SCALAR}${THEN})?`;
   const nested = new Map<string, ObjectWalker>();
   for (const [key, inner] of keys) if (inner !== true) nested.set(key, walkerFor(inner));
-  return { skip: new RegExp(`${WS}(?:${other})*(?:${stop})`, 'y'), keys: names, nested };
+  const byLength: Array<string[] | undefined> = [];
+  for (const name of names) (byLength[name.length] ??= []).push(name);
+  return { skip: new RegExp(`${WS}(?:${other})*(?:${stop})`, 'y'), byLength, nested };
 }
 
 const ANY_VALUE = new RegExp(`${VALUE}${THEN}`, 'y');
@@ -139,6 +141,17 @@ function valueOf(text: string): unknown {
   return n;
 }
 
+/**
+ * The characters from `start` to `end` as a string of their own. V8 makes a longer slice (13
+ * characters or more) a view into the whole text, which would keep every event's text alive for as
+ * long as one of its values is held (a view's group key, a top-k row): this copies instead.
+ */
+function detached(text: string, start: number, end: number): string {
+  if (end - start < 13) return text.slice(start, end);
+  // Slicing a concatenation flattens it into a new string first: the slice then points into that copy.
+  return (' ' + text.slice(start, end)).slice(1);
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -158,21 +171,17 @@ function valueEnd(text: string, after: number): number {
 function keyBefore(text: string, start: number, walker: ObjectWalker): string {
   let close = start - 1;
   while (text.charCodeAt(close) !== 0x22) close--;
-  for (const key of walker.keys) {
-    const open = close - key.length - 1;
-    if (text.charCodeAt(open) === 0x22 && text.startsWith(key, open + 1)) return key;
-  }
+  let open = close - 1;
+  while (text.charCodeAt(open) !== 0x22) open--; // a plain key has no quote inside
+  const keys = walker.byLength[close - open - 1];
+  if (keys !== undefined) for (const key of keys) if (text.startsWith(key, open + 1)) return key;
   throw LEAVE; // cannot happen: `skip` matched one of them
 }
 
 /** Where the scalar that `skip` read, ending at `end`, starts (a string has no quote inside). */
 function scalarStart(text: string, end: number): number {
   let start = end - 1;
-  if (text.charCodeAt(start) === 0x22) {
-    do start--;
-    while (text.charCodeAt(start) !== 0x22);
-    return start;
-  }
+  if (text.charCodeAt(start) === 0x22) return text.lastIndexOf('"', start - 1);
   while (start > 0 && text.charCodeAt(start - 1) !== 0x3a && !isSpace(text.charCodeAt(start - 1))) start--;
   return start;
 }
@@ -190,7 +199,9 @@ function walkObject(text: string, at: number, walker: ObjectWalker, out: Record<
       // A scalar, read with its comma (or before the object's `}`).
       const start = scalarStart(text, end);
       const value =
-        text.charCodeAt(start) === 0x22 ? text.slice(start + 1, end - 1) : valueOf(text.slice(start, end));
+        text.charCodeAt(start) === 0x22
+          ? detached(text, start + 1, end - 1)
+          : valueOf(text.slice(start, end));
       setField(out, keyBefore(text, start, walker), value);
     } else {
       const key = keyBefore(text, at, walker);

@@ -7,8 +7,8 @@
  * Postgres cannot store is repaired, instead of failing the whole transaction. Integers are exact at
  * any size: beyond 2^53 they are BigInts, which the engine writes as exact JSON numbers.
  */
-import { parseJson, stringifyJson } from '../core/exact-json.js';
-import { selectionOf, type SelectedKeys } from '../core/json-fields.js';
+import { stringifyJson } from '../core/exact-json.js';
+import { fieldDecoder, selectionOf, type SelectedKeys } from '../core/json-fields.js';
 import type { ArrivedEvent, Column, InputRecord } from '../engine/types.js';
 import type { RawEvent } from '../sources/types.js';
 
@@ -107,9 +107,13 @@ function lookup(event: RawEvent, column: string): unknown {
   return undefined;
 }
 
-/** An event as the retained log kept it: its JSON text (a source validated it) or its object. */
-export function arrivedEvent(event: ArrivedEvent): RawEvent {
-  return typeof event === 'string' ? (parseJson(event) as RawEvent) : event;
+/**
+ * Reads events as the retained log kept them, for mapping to these columns: JSON text (a source
+ * validated it) is decoded on demand, only the fields the columns read; an object is used as it is.
+ */
+export function arrivedEventReader(columns: Column[]): (event: ArrivedEvent) => RawEvent {
+  const decode = fieldDecoder(fieldsRead(columns));
+  return (event) => (typeof event === 'string' ? (decode(event) as RawEvent) : event);
 }
 
 /** The event fields `lookup` may read for these columns: what a source needs to decode. */

@@ -13,7 +13,7 @@
 import { compilePlans } from '../../sql/planner/plan-views.js';
 import type { TemporalStage } from '../../sql/planner/temporal-filter.js';
 import type { ViewsFile } from '../../sql/views-file.js';
-import { arrivedEvent, recordMapper } from '../../ingest/records.js';
+import { arrivedEventReader, recordMapper } from '../../ingest/records.js';
 import { emptyBatch, type Batch } from '../delta/batch.js';
 import { MapFilter } from '../delta/map-filter.js';
 import { TableInput } from '../delta/table-input.js';
@@ -70,11 +70,12 @@ function windowReach(
     reach.set(view, 0);
   }
   if (probes.length === 0) return reach;
-  const map = recordMapper(inputColumnsRead(subset.views, input));
+  const columns = inputColumnsRead(subset.views, input);
+  const map = recordMapper(columns);
+  const read = arrivedEventReader(columns);
   for (const [timestamp, entry] of log.entries()) {
     const changes =
-      entry.c ??
-      (entry.e ?? []).map((event) => ({ table: input.name, row: map(arrivedEvent(event)), diff: 1 }));
+      entry.c ?? (entry.e ?? []).map((event) => ({ table: input.name, row: map(read(event)), diff: 1 }));
     for (const probe of probes) {
       if (!reach.has(probe.view)) continue;
       let batch: Batch = emptyBatch();

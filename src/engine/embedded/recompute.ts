@@ -6,7 +6,7 @@
  * view read), writing its state to the engine store. The result is what a fresh run over the same
  * retained events would hold. Progress goes to `progress` at most every `everyMs` of wall-clock time.
  */
-import { arrivedEvent, recordMapper } from '../../ingest/records.js';
+import { arrivedEventReader, recordMapper } from '../../ingest/records.js';
 import type { ViewsFile } from '../../sql/views-file.js';
 import { buildDeltaGraph } from '../delta/graph.js';
 import type { InputChange } from '../delta/interface.js';
@@ -55,7 +55,9 @@ export async function recomputeViews(options: RecomputeOptions): Promise<Recompu
   if (!log || !input || views.length === 0) return { events: 0, seconds: 0 };
   const subset: ViewsFile = { ...parsed, views: parsed.views.filter((v) => views.includes(v.name)) };
   const graph = buildDeltaGraph(subset, store, { forcePglite: options.forcePglite });
-  const map = recordMapper(inputColumnsRead(subset.views, input));
+  const columns = inputColumnsRead(subset.views, input);
+  const map = recordMapper(columns);
+  const read = arrivedEventReader(columns);
   const total = log.status.events;
   const names = views.map((v) => `"${v}"`).join(', ');
   const started = wall();
@@ -65,8 +67,7 @@ export async function recomputeViews(options: RecomputeOptions): Promise<Recompu
   progress(`recomputing ${names} from ${count(total)} retained events`);
   for (const [timestamp, entry] of log.entries()) {
     const changes: InputChange[] =
-      entry.c ??
-      (entry.e ?? []).map((event) => ({ table: input.name, row: map(arrivedEvent(event)), diff: 1 }));
+      entry.c ?? (entry.e ?? []).map((event) => ({ table: input.name, row: map(read(event)), diff: 1 }));
     graph.apply(changes, timestamp);
     done += changes.length;
     sinceCommit += changes.length;
