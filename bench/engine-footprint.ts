@@ -3,7 +3,8 @@
  * taskset, data in a data directory as by default), on both paths: the delta path (default) and
  * every view on PGlite (`--pglite-only`, the same-run baseline):
  * - start to listening, on a new data directory and on the same directory again (existing state);
- * - RSS right after start and 2 s later (start-up's leftovers gone), and after 1,000,000 events (`--quick`: 200,000; on PGlite 200,000, whose
+ * - RSS right after start and 2 s later (start-up's leftovers gone, the recording's 2,476 events
+ *   replayed), and after 1,000,000 events (`--quick`: 200,000; on PGlite 200,000, whose
  *   ingest is too slow for a million in a benchmark run) of the recording replayed in a loop at full
  *   speed, with the default views;
  * - CPU share of a core at 40 events/s (the simulator) with views/dashboard.sql (12 views) and
@@ -169,7 +170,7 @@ const scenario: Scenario = async ({ quick, args }) => {
       'start to listening, new data dir ms',
       'existing data dir ms',
       'RSS at listening MiB',
-      'RSS 2 s after MiB',
+      'RSS 2 s later (the recording replayed) MiB',
       'RSS after the events MiB',
       'CPU at 40 events/s, dashboard.sql (12 views)',
       'wikirecent.sql (3 views)',
