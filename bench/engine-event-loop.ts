@@ -8,7 +8,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '../src/cli/app.js';
 import { parseServeOptions } from '../src/cli/options.js';
@@ -71,8 +72,16 @@ const scenario: Scenario = async ({ quick, args }) => {
     const idleMs = performance.now() - idleStart;
 
     const gcPauses: number[] = [];
+    const majorPauses: number[] = [];
+    let newSpaceMax = 0;
     const gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+      for (const entry of list.getEntries()) {
+        gcPauses.push(entry.duration);
+        const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorPauses.push(entry.duration);
+      }
+      const newSpace = getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space');
+      newSpaceMax = Math.max(newSpaceMax, newSpace?.space_size ?? 0);
     });
     gcObserver.observe({ entryTypes: ['gc'] });
     const busy = monitorEventLoopDelay({ resolution: 1 });
@@ -99,7 +108,10 @@ const scenario: Scenario = async ({ quick, args }) => {
         `longest ${gcPauses
           .slice(0, 3)
           .map((d) => fmt(d, 1))
-          .join(', ')} ms`,
+          .join(', ')} ms; of them major (mark-compact) ${majorPauses.length}, ${fmt(
+          majorPauses.reduce((a, b) => a + b, 0),
+          0,
+        )} ms, longest ${fmt(Math.max(0, ...majorPauses), 1)} ms; new space up to ${fmt(newSpaceMax / 1048576, 0)} MiB`,
     );
     printTable(
       ['main thread', 'duration s', 'p50 ms', 'p99 ms', 'max ms'],

@@ -4,6 +4,7 @@
  * loading it again for a Postgres-wire session (src/sql/parse-sql.ts).
  */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -22,6 +23,14 @@ import { recording } from './support/shared-data.js';
 import { count, waitForView } from './support/wait-view.js';
 
 const RECORDING = recording('recentchange-2026-05-05-2476.jsonl');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 function metric(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
@@ -42,6 +51,35 @@ describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
     const newSpace = metric(metrics, 'nodejs_heap_space_size_total_bytes', '{space="new"}');
     assert.ok(newSpace > 0);
     assert.ok(newSpace <= 2 * SEMI_SPACE_MIB * 1024 * 1024, `new space ${newSpace} bytes`);
+  });
+
+  it('lets the SQL parser go once started, and loads it again to answer a Postgres-wire query', async () => {
+    const pgPort = await freePort();
+    const child = await startViewcast([
+      '--memory',
+      '--source',
+      `replay:${RECORDING}`,
+      '--speed',
+      'max',
+      '--pg-port',
+      String(pgPort),
+    ]);
+    try {
+      await waitForView(child.url, 'counter', (rows) => count(rows) === 2476);
+      const metrics = await (await fetch(`${child.url}/metrics`)).text();
+      // Loaded, the parser's WebAssembly memory alone counts 128 MiB here.
+      const external = metric(metrics, 'nodejs_external_memory_bytes');
+      assert.ok(external < 64 * 1024 * 1024, `external memory ${external} bytes`);
+      const client = await pgClient(`postgresql://materialize@127.0.0.1:${pgPort}/materialize`);
+      try {
+        const result = await client.query('SELECT count FROM counter');
+        assert.deepEqual(result.rows, [{ count: '2476' }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await child.stop();
+    }
   });
 
   it('leaves the young generation to V8 with VIEWCAST_HEAP_TUNING=off, or when node was given its size', () => {

@@ -35,7 +35,7 @@ require(require.resolve('@pgsql/types', { paths: [dirname(PACKAGE)] }));
 
 let parser: Parser | null = null;
 let loading: Promise<Parser> | null = null;
-/** Holders that may parse at any time (open Postgres-wire sessions, browser queries). */
+/** Holders that may parse at any time (open Postgres-wire sessions). */
 let holders = 0;
 /** After start, ms to keep an unheld parser (null: keep it for good, as in tests and tools). */
 let idleMs: number | null = null;
@@ -55,6 +55,9 @@ function instantiate(): Promise<Parser> {
   let instance: Parser;
   try {
     instance = require(PACKAGE) as Parser;
+  } catch (error) {
+    setFlagsFromString('--no-liftoff-only');
+    throw error;
   } finally {
     const record = require.cache[PACKAGE];
     delete require.cache[PACKAGE];
