@@ -16,8 +16,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canPin, processCpuSeconds, processRssBytes, SERVER_CPU } from './support/processes.js';
-import { projectRoot, RECORDING, viewsFile } from './support/recording.js';
+import { canPin, processCpuSeconds, processRssBytes, SERVER_CPU, VIEWCAST_BIN } from './support/processes.js';
+import { RECORDING, viewsFile } from './support/recording.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
@@ -35,11 +35,10 @@ interface Server {
 }
 
 async function serve(args: string[]): Promise<Server> {
-  const bin = `${projectRoot}bin/viewcast.js`;
-  const command = canPin ? 'taskset' : process.execPath;
+  // The bin itself (not `node bin`), so that its shebang's node flags apply as for a user.
+  const command = canPin ? 'taskset' : VIEWCAST_BIN;
   const argv = [
-    ...(canPin ? ['-c', String(SERVER_CPU), process.execPath] : []),
-    bin,
+    ...(canPin ? ['-c', String(SERVER_CPU), VIEWCAST_BIN] : []),
     'serve',
     '--port',
     '0',

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { printResult, type ScenarioContext } from './result.js';
-import { projectRoot } from './support/processes.js';
+import { VIEWCAST_BIN } from './support/processes.js';
 import { fmt, Histogram, log } from './support/stats.js';
 
 async function freePort(): Promise<number> {
@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 async function viewcast(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [`${projectRoot}bin/viewcast.js`, 'serve', '--port', '0', ...args], {
+  const child = spawn(VIEWCAST_BIN, ['serve', '--port', '0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

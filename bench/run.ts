@@ -1,12 +1,9 @@
 /**
  * `npm run bench [-- <scenario>] [--quick]`: runs one scenario or all of them. Each prints its
- * parameters, its baseline, its own figure and the ratio, and ends with a RESULT line.
+ * parameters, its baseline, its own figure and the ratio, and ends with a RESULT line. `npm run bench`
+ * gives node the server's heap flag (bin/viewcast.js), so that in-process scenarios measure what it runs.
  */
-import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { scenarios } from './scenarios.js';
-
-// The server's heap tuning (bin/viewcast.js applies it too): in-process scenarios measure what it runs.
-tuneHeap().started();
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,14 +1,15 @@
 /**
  * The server's memory settings as a user gets them: `viewcast serve` starts with V8's young
- * generation bounded (src/cli/heap-tuning.ts), and lets the SQL parser go once it has started,
- * loading it again for a Postgres-wire session (src/sql/parse-sql.ts).
+ * generation bounded (the node flag on bin/viewcast.js's shebang line, and in `npm start`), and lets
+ * the SQL parser go once it has started, loading it again for a Postgres-wire session
+ * (src/sql/parse-sql.ts).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { SEMI_SPACE_MIB, tuneHeap } from '../src/cli/heap-tuning.js';
 import {
   loadSqlParser,
   onSqlParserReleased,
@@ -16,13 +17,15 @@ import {
   releaseSqlParserWhenIdle,
   sqlParserLoaded,
 } from '../src/sql/parse-sql.js';
-import { startViewcast, type RunningViewcast } from './support/child-server.js';
+import { startViewcast, VIEWCAST_BIN, type RunningViewcast } from './support/child-server.js';
 import { pgClient, startTestPgServer } from './support/pg-wire.js';
 import { startTestApp } from './support/server.js';
-import { recording } from './support/shared-data.js';
+import { projectRoot, recording } from './support/shared-data.js';
 import { count, waitForView } from './support/wait-view.js';
 
 const RECORDING = recording('recentchange-2026-05-05-2476.jsonl');
+/** One semi-space of V8's young generation, in MiB, as the server starts with. */
+const SEMI_SPACE_MIB = 4;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -45,7 +48,10 @@ describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
   });
 
   it('bounds the young generation while ingesting at full speed (V8 alone grows it to 32 MiB)', async () => {
-    server = await startViewcast(['--memory', '--source', `replay:${RECORDING}`, '--speed', 'max']);
+    // Run as a user runs the installed command: the file itself, through its shebang line.
+    server = await startViewcast(['--memory', '--source', `replay:${RECORDING}`, '--speed', 'max'], {
+      shell: 'exec "$2" "${@:3}"',
+    });
     await waitForView(server.url, 'counter', (rows) => count(rows) === 2476);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const newSpace = metric(metrics, 'nodejs_heap_space_size_total_bytes', '{space="new"}');
@@ -82,15 +88,14 @@ describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
     }
   });
 
-  it('leaves the young generation to V8 with VIEWCAST_HEAP_TUNING=off, or when node was given its size', () => {
-    const off = tuneHeap({ VIEWCAST_HEAP_TUNING: 'off' }, []);
-    const given = tuneHeap({ NODE_OPTIONS: '--max-semi-space-size=16' }, []);
-    const argv = tuneHeap({}, ['--max_semi_space_size=2']);
-    assert.deepEqual(
-      [off, given, argv].map((t) => t.semiSpaceMiB),
-      [null, null, null],
-    );
-    for (const t of [off, given, argv]) t.stop();
+  it('gives `npm start` the same node flags as the shebang line of the command', () => {
+    const shebang = readFileSync(VIEWCAST_BIN, 'utf8').split('\n')[0] ?? '';
+    const flags = shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+    assert.deepEqual(flags, [`--max-semi-space-size=${SEMI_SPACE_MIB}`]);
+    const { scripts } = JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    assert.equal(scripts['start'], `node ${flags.join(' ')} bin/viewcast.js serve`);
   });
 });
 

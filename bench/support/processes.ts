@@ -14,6 +14,14 @@ export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Compiled bench scripts live beside this file's directory. */
 export const benchDist = fileURLToPath(new URL('../', import.meta.url));
 
+/** `viewcast` itself, run as users run it: its shebang line gives node the server's flags. */
+export const VIEWCAST_BIN = `${projectRoot}bin/viewcast.js`;
+
+/** The node flags of that shebang, for the benchmarks' own server processes that run the app. */
+export const VIEWCAST_NODE_FLAGS = (readFileSync(VIEWCAST_BIN, 'utf8').split('\n')[0] ?? '')
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
 export const SERVER_CPU = 0;
 export const LOAD_CPU = 1;
 
@@ -187,7 +195,10 @@ export function nodeScript(
   args: string[],
   cpu: number | null,
 ): ControlledProcess {
-  const flags = relative.startsWith('servers/') ? ['--expose-gc'] : [];
+  const flags = [
+    ...(relative.startsWith('servers/') ? ['--expose-gc'] : []),
+    ...(relative === 'servers/viewcast.js' ? VIEWCAST_NODE_FLAGS : []),
+  ];
   return new ControlledProcess(name, process.execPath, [...flags, `${benchDist}${relative}`, ...args], cpu);
 }
 
