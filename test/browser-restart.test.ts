@@ -43,7 +43,7 @@ function extraEdits(user: string, count: number): string {
  * connect. Those lines are the expected trace of a restart; anything else is a problem.
  */
 const REFUSED_RECONNECT =
-  /^console error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/api\/subscribe' failed/;
+  /^console error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/api\/subscribe(\?format=keyed)?' failed/;
 
 describe('server restart under an open dashboard', { timeout: 180_000 }, () => {
   let dir: string;

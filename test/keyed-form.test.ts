@@ -157,6 +157,20 @@ describe('the keyed form', { timeout: 120_000 }, () => {
       ],
     );
 
+    // GET /api/views says which views have a key.
+    const listed = (await (await fetch(`${server.url}/api/views`)).json()) as Array<{
+      name: string;
+      key: unknown;
+    }>;
+    assert.deepEqual(
+      listed.map((v) => [v.name, v.key]),
+      [
+        ['users', ['k']],
+        ['tags', null],
+        ['total', []],
+      ],
+    );
+
     let stopAt = 0;
     for (let i = 0; i < 300; i++) {
       work.step();
