@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { encodeTextFrame } from '../../src/server/ws-frames.js';
-import { nowMs } from '../support/stats.js';
+import { broadcastAtOffsets, reply } from './control.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /**
@@ -21,10 +21,6 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const direct = process.argv[2] === 'direct';
 function done(error?: Error | null): void {
   if (error) process.stderr.write(`floor-ws: ${error.message}\n`);
-}
-
-function reply(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
 const snapshot = encodeTextFrame(Buffer.from('{"inserted":[],"deleted":[],"timestamp":0}'));
@@ -55,27 +51,13 @@ function upgrade(socket: Socket): void {
   socket.on('close', () => clients.delete(socket));
 }
 
-function key(frame: string): string {
-  return frame.slice(frame.lastIndexOf(':') + 1, frame.lastIndexOf('}'));
-}
-
 async function broadcastFrames(frames: string[], offsets: number[]): Promise<void> {
-  let sendCpuSeconds = 0;
-  const sendTimes: Record<string, number> = {};
-  const start = nowMs();
-  for (let i = 0; i < frames.length; i++) {
-    const wait = start + (offsets[i] ?? 0) - nowMs();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const text = frames[i] as string;
-    sendTimes[key(text)] = nowMs();
-    const before = process.cpuUsage();
+  const paced = await broadcastAtOffsets(frames, offsets, (text) => {
     const frame = encodeTextFrame(Buffer.from(text));
     if (direct) for (const socket of clients) socket._write(frame, 'buffer' as BufferEncoding, done);
     else for (const socket of clients) socket.write(frame);
-    const sending = process.cpuUsage(before);
-    sendCpuSeconds += (sending.user + sending.system) / 1e6;
-  }
-  reply({ type: 'driven', sendTimes, sendCpuSeconds });
+  });
+  reply({ type: 'driven', ...paced });
 }
 
 const server = createServer({ noDelay: true }, upgrade);

@@ -10,12 +10,8 @@
  */
 import { createInterface } from 'node:readline';
 import { WebSocketServer, WebSocket } from 'ws';
-import { nowMs } from '../support/stats.js';
+import { broadcastAtOffsets, reply } from './control.js';
 import { Pacer } from './pacer.js';
-
-function reply(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
 
 let snapshot = '{"inserted":[],"deleted":[],"timestamp":0}';
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 1024 });
@@ -25,28 +21,12 @@ function broadcast(frame: string): void {
   for (const client of server.clients) if (client.readyState === WebSocket.OPEN) client.send(frame);
 }
 
-function key(frame: string): string {
-  return frame.slice(frame.lastIndexOf(':') + 1, frame.lastIndexOf('}'));
-}
-
 /** Sends frame i at `offsets[i]` ms after the start: the moments viewcast published them. */
 async function broadcastFrames(frames: string[], offsets: number[]): Promise<void> {
   const cpu = process.cpuUsage();
-  let sendCpuSeconds = 0;
-  const sendTimes: Record<string, number> = {};
-  const start = nowMs();
-  for (let i = 0; i < frames.length; i++) {
-    const wait = start + (offsets[i] ?? 0) - nowMs();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const frame = frames[i] as string;
-    sendTimes[key(frame)] = nowMs();
-    const before = process.cpuUsage();
-    broadcast(frame);
-    const sending = process.cpuUsage(before);
-    sendCpuSeconds += (sending.user + sending.system) / 1e6;
-  }
+  const paced = await broadcastAtOffsets(frames, offsets, broadcast);
   const used = process.cpuUsage(cpu);
-  reply({ type: 'driven', sendTimes, cpuSeconds: (used.user + used.system) / 1e6, sendCpuSeconds });
+  reply({ type: 'driven', ...paced, cpuSeconds: (used.user + used.system) / 1e6 });
 }
 
 async function driveCounter(rate: number, durationMs: number): Promise<void> {

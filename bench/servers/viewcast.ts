@@ -14,12 +14,9 @@ import { EventGenerator } from '../../src/sources/simulate-events.js';
 import type { EventSink, RawEvent } from '../../src/sources/types.js';
 import { Histogram, nowMs } from '../support/stats.js';
 import { Pacer } from './pacer.js';
+import { reply } from './control.js';
 
 type Command = { cmd: string } & Record<string, unknown>;
-
-function reply(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
 
 const views = process.argv[2];
 const options = parseServeOptions([

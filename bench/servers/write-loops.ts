@@ -19,10 +19,7 @@ import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { textFrame, writeFrame } from '../../src/server/ws-frames.js';
-
-function reply(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
+import { reply } from './control.js';
 
 const LIMIT = 1024 * 1024;
 /** Writable's encoding name for buffer chunks, as it passes them to `_write`. */
