@@ -192,62 +192,25 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
   );
   log('');
   const runs: Run[] = [];
+  // Each baseline is sent viewcast's frames at viewcast's moments. The floors write the same frames
+  // with nothing but a write per socket (see the servers); the Python ones need Debian's Python.
+  const baselines: ReadonlyArray<readonly [name: string, start: () => ControlledProcess]> = [
+    ['raw ws', () => nodeScript('raw ws', 'servers/raw-ws.js', [], SERVER_CPU)],
+    ...(tornado ? [['tornado', () => tornadoServer([], SERVER_CPU)] as const] : []),
+    ['floor: node write', () => nodeScript('floor node', 'servers/floor-ws.js', [], SERVER_CPU)],
+    [
+      'floor: node _write',
+      () => nodeScript('floor node _write', 'servers/floor-ws.js', ['direct'], SERVER_CPU),
+    ],
+    ...(tornado
+      ? [['floor: write(2)', () => pythonServer('floor write(2)', 'floor_ws.py', SERVER_CPU)] as const]
+      : []),
+  ];
   for (const clients of counts) {
     const ours = await viewcastRun(clients, settings);
     runs.push(ours);
-    runs.push(
-      await baselineRun(
-        'raw ws',
-        nodeScript('raw ws', 'servers/raw-ws.js', [], SERVER_CPU),
-        clients,
-        ours.sent,
-        ours.offsets,
-        settings,
-      ),
-    );
-    if (tornado)
-      runs.push(
-        await baselineRun(
-          'tornado',
-          tornadoServer([], SERVER_CPU),
-          clients,
-          ours.sent,
-          ours.offsets,
-          settings,
-        ),
-      );
-    // The floors: the same frames written with nothing but a write per socket (see the servers).
-    runs.push(
-      await baselineRun(
-        'floor: node write',
-        nodeScript('floor node', 'servers/floor-ws.js', [], SERVER_CPU),
-        clients,
-        ours.sent,
-        ours.offsets,
-        settings,
-      ),
-    );
-    runs.push(
-      await baselineRun(
-        'floor: node _write',
-        nodeScript('floor node _write', 'servers/floor-ws.js', ['direct'], SERVER_CPU),
-        clients,
-        ours.sent,
-        ours.offsets,
-        settings,
-      ),
-    );
-    if (tornado)
-      runs.push(
-        await baselineRun(
-          'floor: write(2)',
-          pythonServer('floor write(2)', 'floor_ws.py', SERVER_CPU),
-          clients,
-          ours.sent,
-          ours.offsets,
-          settings,
-        ),
-      );
+    for (const [name, start] of baselines)
+      runs.push(await baselineRun(name, start(), clients, ours.sent, ours.offsets, settings));
     const last = runs.filter((r) => r.clients === clients);
     for (const r of last)
       log(
