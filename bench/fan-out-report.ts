@@ -74,13 +74,9 @@ export function printRatios(counts: number[], runs: Run[]): void {
     const ours = runs.find((r) => r.clients === clients && r.server === 'viewcast') as Run;
     const raw = runs.find((r) => r.clients === clients && r.server === 'raw ws');
     const tor = runs.find((r) => r.clients === clients && r.server === 'tornado');
-    const perSendCpu = (r: Run | undefined): number | null => (r?.sendCpu ? r.frames / r.sendCpu : null);
-    const oursSend = perSendCpu(ours);
-    const rawSend = perSendCpu(raw);
     ratios.push([
       clients.toLocaleString('en-US'),
       fmt(raw ? ratio(ours.framesPerSecond / ours.serverCpu, raw.framesPerSecond / raw.serverCpu) : null, 2),
-      fmt(oursSend !== null && rawSend !== null ? ratio(oursSend, rawSend) : null, 2),
       fmt(raw ? ratio(ours.framesPerSecond, raw.framesPerSecond) : null, 2),
       fmt(raw ? ratio(raw.p99, ours.p99) : null, 2),
       fmt(tor ? ratio(ours.framesPerSecond, tor.framesPerSecond) : null, 2),
@@ -92,7 +88,6 @@ export function printRatios(counts: number[], runs: Run[]): void {
     [
       'clients',
       'frames per server cpu-s vs raw ws',
-      'frames per send cpu-s vs raw ws',
       'frames/s vs raw ws',
       'p99 raw ws / ours',
       'frames/s vs tornado',

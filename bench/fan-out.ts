@@ -117,7 +117,6 @@ async function viewcastRun(clients: number, settings: Settings): Promise<Run & S
         return {
           sendTimes: driven['sendTimes'] as Record<string, number>,
           frames: driven['frames'] as string[],
-          sendCpuSeconds: driven['sendCpuSeconds'] as number,
         };
       },
       settings,

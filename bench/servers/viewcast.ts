@@ -85,19 +85,12 @@ const pipeline = new IngestPipeline(app.engine, {
 });
 const sink: EventSink = pipeline.sinkFor('bench');
 
-/** Publish times and frames of one view's batches, recorded by the first listener of the view. */
-const tracked = { sendTimes: {} as Record<string, number>, frames: [] as string[], sendCpuSeconds: 0 };
 /**
- * CPU of the sends alone: from the tracked view's first listener (added before any client, so it
- * runs before every client's send) to the hub's moment listeners (which run after all of them).
+ * Publish times and frames of one view's batches, recorded by the first listener of the view. The
+ * sends themselves are not timed apart: they run in rounds that interleave with the engine's work
+ * (src/server/send-rounds.ts), so only the whole server's CPU per frame compares with the others.
  */
-let sendCpuStart: NodeJS.CpuUsage | null = null;
-app.hub.onMoment(() => {
-  if (!sendCpuStart) return;
-  const used = process.cpuUsage(sendCpuStart);
-  tracked.sendCpuSeconds += (used.user + used.system) / 1e6;
-  sendCpuStart = null;
-});
+const tracked = { sendTimes: {} as Record<string, number>, frames: [] as string[] };
 
 function counterValue(): number {
   const row = app.hub.channel('counter')?.rows.rows()[0];
@@ -177,7 +170,6 @@ lines.on('line', (line) => {
     else if (c.cmd === 'track') {
       const channel = app.hub.require(String(c['view']));
       channel.listen((batch) => {
-        sendCpuStart = process.cpuUsage();
         tracked.sendTimes[String(batch.timestamp)] = nowMs();
         tracked.frames.push(batch.streamFrame);
       });
