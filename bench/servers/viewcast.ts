@@ -1,5 +1,5 @@
 /**
- * viewcast under test: the real app (PGlite engine in its worker, hub, HTTP and WebSocket server),
+ * viewcast under test: the real app (the embedded engine, hub, HTTP and WebSocket server),
  * started exactly as `viewcast serve --memory` starts it, plus a paced source that the benchmark
  * controls. The paced source feeds an ingest pipeline of its own with the app's batching settings;
  * the app's configured source is held back so that only benchmark events arrive.
