@@ -3,16 +3,17 @@
  * regular expressions, which run as native code, and reading in JavaScript only the few characters
  * around each wanted value.
  *
- * Each object asked into has one sticky expression that validates and skips every pair nobody wants
- * (strings with their escapes and control characters, numbers, literals, nested values up to
- * SKIP_DEPTH levels) and stops at the next wanted key. The values found go into the walker's slots,
- * by key, and one function per object builds the result from them: every decoded object of a
- * selection then has its keys in the same order, the selection's, as `projectJson` gives them, and
- * so the same hidden class. Whatever the walk cannot prove valid throws LEAVE, and the caller takes
- * the exact path.
+ * Each object asked into has one sticky expression (core/json-grammar.ts) that validates and skips
+ * every pair nobody wants (strings with their escapes and control characters, numbers, literals,
+ * nested values a few levels deep) and stops at the next wanted key. The values found go into the
+ * walker's slots, by key, and one function per object builds the result from them: every decoded
+ * object of a selection then has its keys in the same order, the selection's, as `projectJson` gives
+ * them, and so the same hidden class. Whatever the walk cannot prove valid throws LEAVE, and the
+ * caller takes the exact path.
  */
 import { parseJson } from './exact-json.js';
 import type { SelectedKeys } from './json-fields.js';
+import { ANY_VALUE, END, OPEN, PLAIN, skipPattern, WS } from './json-grammar.js';
 
 /** Sets an own property, even one called `__proto__` (as `JSON.parse` does). */
 export function setField(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -21,31 +22,33 @@ export function setField(target: Record<string, unknown>, key: string, value: un
   else target[key] = value;
 }
 
-const WS = '[ \\t\\n\\r]*';
-const STRING = '"[^"\\\\\\x00-\\x1f]*(?:\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\\\\x00-\\x1f]*)*"';
-const NUMBER = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
-/** How deep a skipped value may nest objects and arrays on the fast path (events nest 3 deep). */
-const SKIP_DEPTH = 3;
-
-/** The grammar of a JSON value nested at most `depth` levels, as a regular expression. */
-function valuePattern(depth: number): string {
-  const scalar = `${STRING}|${NUMBER}|true|false|null`;
-  if (depth === 0) return `(?:${scalar})`;
-  const inner = valuePattern(depth - 1);
-  const pair = `${STRING}${WS}:${WS}${inner}`;
-  const object = `\\{${WS}(?:${pair}${WS}(?:,${WS}${pair}${WS})*)?\\}`;
-  const array = `\\[${WS}(?:${inner}${WS}(?:,${WS}${inner}${WS})*)?\\]`;
-  return `(?:${scalar}|${object}|${array})`;
+/**
+ * The wanted keys (their indexes) that start with one character, and how to tell them apart: the
+ * code of the character at `at` (the closing quote where a key ends there), or, with `at` -1, by
+ * comparing each; with one key, `at` is 0.
+ */
+interface KeyChoice {
+  keys: number[];
+  at: number;
+  byCode: Array<number | undefined>;
 }
 
-const VALUE = valuePattern(SKIP_DEPTH);
-/** A scalar the walk reads from its text alone: a string without escapes, a number, a literal. */
-const SCALAR = `(?:"[^"\\\\\\x00-\\x1f]*"|${NUMBER}|true|false|null)`;
-/** A value and what follows it: a comma, or (looking ahead) the `}` of its object. */
-const THEN = `${WS}(?:,|(?=\\}))`;
+/** A key's character at `at`, or its closing quote. */
+function codeAt(key: string, at: number): number {
+  return at === key.length ? 0x22 : key.charCodeAt(at);
+}
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+function choiceOf(keys: string[], indexes: number[]): KeyChoice {
+  if (indexes.length === 1) return { keys: indexes, at: 0, byCode: [] };
+  const shortest = Math.min(...indexes.map((i) => (keys[i] as string).length));
+  for (let at = 1; at <= shortest; at++) {
+    const codes = new Set(indexes.map((i) => codeAt(keys[i] as string, at)));
+    if (codes.size < indexes.length) continue;
+    const byCode: Array<number | undefined> = [];
+    for (const i of indexes) byCode[codeAt(keys[i] as string, at)] = i;
+    return { keys: indexes, at, byCode };
+  }
+  return { keys: indexes, at: -1, byCode: [] };
 }
 
 /** Marks a slot whose key the object did not hold. */
@@ -53,11 +56,14 @@ const ABSENT = Symbol('absent');
 
 /** How to walk one selected object, and where the values found go until its result is built. */
 export interface ObjectWalker {
+  /** Skips to the next stop in a text without whitespace between tokens (faster: no loops for it). */
   skip: RegExp;
+  /** The same with whitespace anywhere JSON allows it: where `skip` fails, the walk tries this. */
+  spaced: RegExp;
   /** The wanted keys, in the selection's order; a key's index is its slot. */
   keys: string[];
-  /** The indexes of the wanted keys by the code of their first character (a quote for the empty key). */
-  byFirst: Array<number[] | undefined>;
+  /** The wanted keys by the code of their first character (a quote for the empty key). */
+  byFirst: Array<KeyChoice | undefined>;
   /** By key index, the walker of a key whose value is an object with keys selected. */
   nested: Array<ObjectWalker | undefined>;
   slots: unknown[];
@@ -84,28 +90,15 @@ function builderFor(keys: string[]): (slots: unknown[]) => Record<string, unknow
   return factory(ABSENT, setField);
 }
 
-/**
- * `skip` runs from the start of an object's body or from after a comma: it skips every unwanted pair
- * with its comma (no backtracking: a pair is followed by a comma or, looking ahead, by `}`) and stops
- * at one of three places, which the character before `lastIndex` tells apart (only `test` is used,
- * which allocates nothing):
- * - after the object's `}` (never right after a comma);
- * - after the opening quote of a wanted key whose value is a scalar read from its text alone (a
- *   string without escapes, a number, a literal), then a comma or the object's `}`: all checked;
- * - before the opening quote of any other wanted key (a nested value, a string with escapes).
- * Keys are matched only in their plain spelling: a key with an escape may spell a wanted key, so it
- * leaves the fast path.
- */
 export function walkerFor(selection: SelectedKeys): ObjectWalker {
   const keys = [...selection.keys()];
-  const wanted = keys.length > 0 ? keys.map(escapeRegExp).join('|') : '(?!)';
-  const other = `"(?!(?:${wanted})")[^"\\\\\\x00-\\x1f]*"${WS}:${WS}${VALUE}${WS}(?:,${WS}|(?=\\}))`;
-  const stop = `(?<!,${WS})\\}|"(?=(?:${wanted})"${WS}:${WS}${SCALAR}${THEN})|(?="(?:${wanted})")`;
-  const byFirst: Array<number[] | undefined> = [];
-  for (const [i, key] of keys.entries()) (byFirst[key.length > 0 ? key.charCodeAt(0) : 0x22] ??= []).push(i);
+  const starting: Array<number[] | undefined> = [];
+  for (const [i, key] of keys.entries()) (starting[key.length > 0 ? key.charCodeAt(0) : 0x22] ??= []).push(i);
+  const byFirst = starting.map((indexes) => (indexes === undefined ? undefined : choiceOf(keys, indexes)));
   const inner = [...selection.values()];
   return {
-    skip: new RegExp(`${WS}(?:${other})*(?:${stop})`, 'y'),
+    skip: skipPattern(keys, ''),
+    spaced: skipPattern(keys, WS),
     keys,
     byFirst,
     nested: inner.map((keys) => (keys === true ? undefined : walkerFor(keys))),
@@ -119,11 +112,6 @@ export function clearWalker(walker: ObjectWalker): void {
   walker.slots.fill(ABSENT);
   for (const inner of walker.nested) if (inner !== undefined) clearWalker(inner);
 }
-
-const ANY_VALUE = new RegExp(VALUE, 'y');
-const OPEN = /[ \t\n\r]*\{/y;
-const PLAIN = /[^"]*"/y;
-const END = /[ \t\n\r]*$/y;
 
 /** Thrown inside the fast path when the text leaves it; never escapes this module's caller. */
 export const LEAVE = Symbol('leave the fast path');
@@ -203,13 +191,16 @@ function keyIs(text: string, start: number, key: string): boolean {
 
 /**
  * The index of the wanted key that starts at `start`. `skip` has matched one, so its first character
- * tells it when no other wanted key starts with the same character (the usual case: no scan at all).
+ * tells it, or one more character (`title`, `type`, `timestamp`: the third), without a scan.
  */
 function wantedAt(text: string, start: number, walker: ObjectWalker): number {
-  const indexes = walker.byFirst[text.charCodeAt(start)];
-  if (indexes !== undefined) {
-    if (indexes.length === 1) return indexes[0] as number;
-    for (const i of indexes) if (keyIs(text, start, walker.keys[i] as string)) return i;
+  const choice = walker.byFirst[text.charCodeAt(start)];
+  if (choice !== undefined) {
+    if (choice.at === 0) return choice.keys[0] as number;
+    if (choice.at > 0) {
+      const index = choice.byCode[text.charCodeAt(start + choice.at)];
+      if (index !== undefined) return index;
+    } else for (const i of choice.keys) if (keyIs(text, start, walker.keys[i] as string)) return i;
   }
   throw LEAVE; // cannot happen: `skip` matched one of them
 }
@@ -219,8 +210,13 @@ function walkObject(text: string, at: number, walker: ObjectWalker): number {
   const { skip, slots } = walker;
   for (;;) {
     skip.lastIndex = at;
-    if (!skip.test(text)) throw LEAVE;
-    at = skip.lastIndex;
+    if (skip.test(text)) at = skip.lastIndex;
+    else {
+      // Whitespace (or no JSON): the slower expression decides, from the same place.
+      walker.spaced.lastIndex = at;
+      if (!walker.spaced.test(text)) throw LEAVE;
+      at = walker.spaced.lastIndex;
+    }
     const stop = text.charCodeAt(at - 1);
     if (stop === 0x7d) return at; // the object's `}`
     const keyStart = stop === 0x22 ? at : at + 1;
@@ -243,8 +239,8 @@ function walkObject(text: string, at: number, walker: ObjectWalker): number {
         i = ANY_VALUE.lastIndex;
       }
     }
-    while (isSpace(text.charCodeAt(i))) i++;
-    const after = text.charCodeAt(i);
+    let after = text.charCodeAt(i);
+    while (isSpace(after)) after = text.charCodeAt(++i);
     if (after === 0x7d) return i + 1;
     if (after !== 0x2c) throw LEAVE;
     at = i + 1;
