@@ -1,0 +1,110 @@
+/**
+ * The fast path of on-demand decoding (core/json-walk.ts) where it reads values itself: keys told
+ * apart by their first characters, integers summed from their digits, slots reused from one text to
+ * the next (also after a text that left the fast path half way), and results with their keys in the
+ * selection's order. Each is compared with the exact path: projectJson(parseJson(text)).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { fieldDecoder, selectionOf, type SelectedKeys } from '../src/core/json-fields.js';
+import { fuzz } from './support/fuzz.js';
+import {
+  documentsOver,
+  exact,
+  mutate,
+  mutation,
+  numberLiteral,
+  outcome,
+  space,
+} from './support/json-documents.js';
+
+/** Keys that share first characters and prefixes, as `title`, `type` and `timestamp` do. */
+const SIMILAR = ['t', 'ti', 'title', 'type', 'timestamp', 'd', 'dt', 'domain', 'u', 'user', 'user_', ''];
+
+/** The keys of a value at every depth, in order: the decoded value's shape. */
+function shape(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  return Object.entries(value).map(([key, inner]) => [key, shape(inner)]);
+}
+
+function sameAsExact(decode: (text: string) => unknown, text: string, keys: SelectedKeys): void {
+  const decoded = outcome(() => decode(text));
+  const expected = exact(text, keys);
+  assert.deepEqual(decoded, expected);
+  if ('value' in decoded && 'value' in expected)
+    assert.deepEqual(shape(decoded.value), shape(expected.value));
+}
+
+/** Integers around the largest that are summed from their digits (15) and the first unsafe ones. */
+const integer = fc.oneof(
+  fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }).map(String),
+  fc.nat(18).chain((digits) => fc.constantFrom('9'.repeat(digits + 1), `1${'0'.repeat(digits)}`)),
+  fc.constantFrom(
+    '-0',
+    '0',
+    '-1',
+    '999999999999999',
+    '1000000000000000',
+    '-999999999999999',
+    '9007199254740993',
+  ),
+);
+
+describe('on-demand decoding: the values the walk reads itself', { timeout: 120_000 }, () => {
+  it('tells apart keys that share first characters and prefixes', () => {
+    const { document, selection } = documentsOver(SIMILAR);
+    fc.assert(
+      fc.property(document, selection, fc.array(mutation, { maxLength: 2 }), (valid, keys, edits) =>
+        sameAsExact(fieldDecoder(keys), edits.reduce(mutate, valid), keys),
+      ),
+      fuzz(1500),
+    );
+  });
+
+  it('reads integers and other numbers as parseJson does, with whitespace around them', () => {
+    const keys = selectionOf([['n'], ['m', 'n']]);
+    const decode = fieldDecoder(keys);
+    const pair = fc
+      .tuple(fc.constantFrom('n', 'x', 'm'), space, fc.oneof(integer, numberLiteral), space)
+      .map(([key, s, value, s2]) => `"${key}"${s}:${s}${key === 'm' ? `{"n":${value}${s2}}` : value}${s2}`);
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 4 }), (pairs) =>
+        sameAsExact(decode, `{${pairs.join(',')}}`, keys),
+      ),
+      fuzz(2000),
+    );
+  });
+
+  it('gives each text its own result when one decoder reads many, valid or not', () => {
+    const { document, selection } = documentsOver(['user', 'meta', 'id', 'dt', 'a', '__proto__']);
+    const texts = fc.array(
+      fc
+        .tuple(document, fc.array(mutation, { maxLength: 2 }))
+        .map(([valid, edits]) => edits.reduce(mutate, valid)),
+      { minLength: 2, maxLength: 8 },
+    );
+    fc.assert(
+      fc.property(selection, texts, (keys, sequence) => {
+        const decode = fieldDecoder(keys);
+        for (const text of sequence) sameAsExact(decode, text, keys);
+      }),
+      fuzz(500),
+    );
+  });
+
+  it('forgets the values of a text that left the fast path half way', () => {
+    const keys = selectionOf([['user'], ['meta', 'id'], ['n']]);
+    const decode = fieldDecoder(keys);
+    const cases = [
+      '{"user":"a","meta":{"id":"b"},"n":1,"x":01}',
+      '{"x":1}',
+      '{"meta":{"id":"c","y":[1,]},"user":"d"}',
+      '{"meta":{}}',
+      '{"n":2,"meta":{"id":"e"},"x":{"a":{"b":{"c":{"d":{}}}}}}',
+      '{"meta":{"id":"f"},"meta":{"dt":"g"}}',
+      '{}',
+    ];
+    for (const text of cases) sameAsExact(decode, text, keys);
+  });
+});
