@@ -22,8 +22,11 @@ export interface ValueCount {
   count: number;
 }
 
-/** What a group shows: a row, an error (its expressions failed), or nothing (HAVING). */
-export type GroupOutput = { row: DeltaRow; key: string } | { error: ErrorChange[0]; key: string };
+/**
+ * What a group shows, in the form its store entry holds it: a row, an error (its expressions
+ * failed), or nothing (null: HAVING).
+ */
+export type GroupOutput = { r: DeltaRow } | { e: ErrorChange[0] };
 
 export interface Group {
   key: Value[];
@@ -36,19 +39,45 @@ export interface Group {
   /** Per hierarchical aggregate: the same values in order. */
   ordered: Array<SortedList<ValueCount> | null>;
   out: GroupOutput | null;
+  /** The exactKey of `out` (`E` and the errorKey for an error); null with `out`. */
+  outKey: string | null;
+  /** The reduce's transaction number when the group last changed: its changed list holds it once. */
+  stamp: number;
+  /**
+   * The group's store entry, kept up to date in place (`sync`) and handed to the store on every
+   * change: the store encodes entries at commit, so no copy is made per change.
+   */
+  stored: StoredGroup;
 }
 
 export function newGroup(aggregates: AggregateSpec[], key: Value[], keyStr: string): Group {
+  const accs = aggregates.map((a) => (a.kind === 'accumulable' ? a.def.zero() : null));
+  const nonNull = aggregates.map(() => 0);
+  const withValues = aggregates.some(hasValues);
   return {
     key,
     keyStr,
     rows: 0,
-    accs: aggregates.map((a) => (a.kind === 'accumulable' ? a.def.zero() : null)),
-    nonNull: aggregates.map(() => 0),
-    values: aggregates.map((a) => (hasValues(a) ? new Map() : null)),
-    ordered: aggregates.map((a) => (a.kind === 'hierarchical' ? orderedValues(a.argType) : null)),
+    accs,
+    nonNull,
+    values: withValues ? aggregates.map((a) => (hasValues(a) ? new Map() : null)) : noValuesOf(aggregates),
+    ordered: aggregates.some((a) => a.kind === 'hierarchical')
+      ? aggregates.map((a) => (a.kind === 'hierarchical' ? orderedValues(a.argType) : null))
+      : noValuesOf(aggregates),
     out: null,
+    outKey: null,
+    stamp: 0,
+    stored: { k: key, n: 0, a: accs, c: nonNull, o: null },
   };
+}
+
+/** The value arrays of the groups whose aggregates keep no values: one per reduce, never written. */
+const sharedNoValues = new WeakMap<AggregateSpec[], Array<null>>();
+
+function noValuesOf(aggregates: AggregateSpec[]): Array<null> {
+  let shared = sharedNoValues.get(aggregates);
+  if (!shared) sharedNoValues.set(aggregates, (shared = aggregates.map(() => null)));
+  return shared;
 }
 
 function orderedValues(type: SqlType, items: ValueCount[] = []): SortedList<ValueCount> {
@@ -122,27 +151,24 @@ export interface StoredGroup {
   n: number;
   a: unknown[];
   c: number[];
-  o: { r: DeltaRow } | { e: ErrorChange[0] } | null;
+  o: GroupOutput | null;
 }
 
 export type StoredValue = [aggregate: number, keyStr: string, value: Value, count: number];
 
+/** The group's store entry, brought up to date. */
 export function storedGroup(group: Group): StoredGroup {
-  const out = group.out;
-  return {
-    k: group.key,
-    n: group.rows,
-    a: group.accs.slice(),
-    c: group.nonNull.slice(),
-    o: out === null ? null : 'row' in out ? { r: out.row } : { e: out.error },
-  };
+  const stored = group.stored;
+  stored.n = group.rows;
+  stored.o = group.out;
+  return stored;
 }
 
 /** Rebuilds the groups from the store's entries (in any order). */
 export function loadGroups(
   aggregates: AggregateSpec[],
   entries: Iterable<[string, unknown]>,
-  outKey: (out: { r: DeltaRow } | { e: ErrorChange[0] }) => string,
+  outKey: (out: GroupOutput) => string,
 ): Map<string, Group> {
   const groups = new Map<string, Group>();
   const values: StoredValue[] = [];
@@ -155,10 +181,12 @@ export function loadGroups(
     const keyStr = key.slice(1); // the entry's key is groupEntryKey(keyStr)
     const group = newGroup(aggregates, stored.k, keyStr);
     group.rows = stored.n;
+    // Copies: the entry the store gave may be the one it still holds (the in-memory store).
     group.accs = stored.a.slice();
     group.nonNull = stored.c.slice();
-    const o = stored.o;
-    group.out = o === null ? null : 'r' in o ? { row: o.r, key: outKey(o) } : { error: o.e, key: outKey(o) };
+    group.stored = { k: stored.k, n: stored.n, a: group.accs, c: group.nonNull, o: stored.o };
+    group.out = stored.o;
+    group.outKey = stored.o === null ? null : outKey(stored.o);
     groups.set(keyStr, group);
   }
   const perAggregate = new Map<Group, ValueCount[][]>();

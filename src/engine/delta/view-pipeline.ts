@@ -17,6 +17,7 @@ import type { Change } from '../../core/multiset.js';
 import { isSnapshotting, type Batch, type Operator, type RowChange, type Snapshotting } from './batch.js';
 import type { StateStore, ViewErrorInfo } from './interface.js';
 import { MapFilter } from './map-filter.js';
+import { NO_STORE } from './memory-store.js';
 import { Materialize } from './materialize.js';
 import { Reduce } from './reduce.js';
 import { exactKey } from './row-key.js';
@@ -33,8 +34,6 @@ export function operatorId(view: string, role: StatefulRole | 'map'): string {
   return `${view}/${role}`;
 }
 
-/** The store of a seeded operator: nothing to load, nothing to write. */
-const NO_STORE: StateStore = { entries: () => [], set: () => undefined, delete: () => undefined };
 const START: EvalContext = { timestamp: 0 };
 
 export class ViewPipeline {
