@@ -39,7 +39,10 @@ export interface Group {
   /** Per hierarchical aggregate: the same values in order. */
   ordered: Array<SortedList<ValueCount> | null>;
   out: GroupOutput | null;
-  /** The exactKey of `out` (`E` and the errorKey for an error); null with `out`. */
+  /**
+   * The exactKey of `out` (`E` and the errorKey for an error); null without `out`, or for a row
+   * when the reduce keeps no row keys (reduce.ts, `keyed`).
+   */
   outKey: string | null;
   /** The reduce's transaction number when the group last changed: its changed list holds it once. */
   stamp: number;
@@ -168,7 +171,7 @@ export function storedGroup(group: Group): StoredGroup {
 export function loadGroups(
   aggregates: AggregateSpec[],
   entries: Iterable<[string, unknown]>,
-  outKey: (out: GroupOutput) => string,
+  outKey: (out: GroupOutput) => string | null,
 ): Map<string, Group> {
   const groups = new Map<string, Group>();
   const values: StoredValue[] = [];

@@ -15,6 +15,7 @@ import {
   errorKey,
   type Batch,
   type DeltaRow,
+  type ErrorChange,
   type RowChange,
   type Snapshotting,
 } from './batch.js';
@@ -32,7 +33,8 @@ import {
 } from './aggregate-state.js';
 import { groupLookup, lookupKey, type GroupLookup } from './group-lookup.js';
 import type { StateStore } from './interface.js';
-import { exactKey } from './row-key.js';
+import type { MapFilter } from './map-filter.js';
+import { exactKey, sameRow } from './row-key.js';
 
 export interface ReduceSpec extends Omit<ReduceStage, 'op' | 'role'> {
   /** The view whose errors these are. */
@@ -49,11 +51,24 @@ export class Reduce implements Snapshotting {
   private readonly initialOutput: Batch = { rows: [], errors: [] };
   /** Groups changed by the current transaction, in the order they were first met. */
   private readonly changed: Group[] = [];
-  private transactions = 0;
+  /** The number of the current transaction (Group.stamp). */
+  private stamp = 0;
+  private dirtyValues: Map<ValueCount, [number, Group]> | null = null;
   /** HAVING's and the select list's input, reused: [...group key, ...aggregate values]. */
   private readonly scope: Value[];
   /** Whether some aggregate keeps a multiset of values (min, max, DISTINCT). */
   private readonly withValues: boolean;
+  /**
+   * Whether output rows carry their exactKey: only when something downstream finds rows by key (a
+   * top-k, a view over this one). A view's own output is consolidated without keys when it can
+   * be (see `distinctRows`), and a change is told from no change by comparing the rows.
+   */
+  private keyed = false;
+  /**
+   * Two groups never show the same row: every group key column is an output column as it is. The
+   * changes of one transaction are then already consolidated (a group emits a row at most once).
+   */
+  readonly distinctRows: boolean;
 
   constructor(
     readonly id: string,
@@ -63,7 +78,10 @@ export class Reduce implements Snapshotting {
     this.lookup = groupLookup(spec.keyTypes, spec.global);
     this.scope = new Array<Value>(spec.keyTypes.length + spec.aggregates.length).fill(null);
     this.withValues = spec.aggregates.some((a) => a.kind === 'hierarchical' || a.distinct);
-    const outKey = (o: GroupOutput): string => ('r' in o ? exactKey(o.r) : `E${errorKey(o.e)}`);
+    const shown = new Set(spec.output.map((o) => o.column));
+    this.distinctRows = spec.global || spec.keyTypes.every((_, i) => shown.has(i));
+    // Row keys are made by `keyRows`, if something downstream wants them.
+    const outKey = (o: GroupOutput): string | null => ('r' in o ? null : `E${errorKey(o.e)}`);
     for (const group of loadGroups(spec.aggregates, store.entries(id), outKey).values())
       this.groups.set(this.lookupOf(group), group);
     if (spec.global && !this.groups.has('')) {
@@ -73,47 +91,77 @@ export class Reduce implements Snapshotting {
     }
   }
 
+  /** Output rows from now on carry their exactKey (something downstream finds rows by key). */
+  keyRows(): void {
+    this.keyed = true;
+    for (const group of this.groups.values()) if (group.out && 'r' in group.out) group.outKey = exactKey(group.out.r);
+  }
+
   /** Changes made at construction (a global aggregate's first row), for the views downstream. */
   initial(): Batch {
     return this.initialOutput;
   }
 
   apply(input: Batch, ctx: EvalContext): Batch {
-    const { keyTypes, aggregates } = this.spec;
-    const width = keyTypes.length;
-    const { groups, lookup, changed } = this;
-    const stamp = ++this.transactions;
+    this.begin();
+    for (const change of input.rows) this.step(change[0], change[1]);
+    return this.end(input.errors.slice(), ctx);
+  }
+
+  /** `apply` over what `map` makes of `input`, without a row per input row (map-filter.ts). */
+  applyMapped(map: MapFilter, input: Batch, ctx: EvalContext): Batch {
+    this.begin();
+    const errors = input.errors.slice();
+    map.forEach(input, ctx, errors, this.stepper);
+    return this.end(errors, ctx);
+  }
+
+  private readonly stepper = (row: DeltaRow, diff: number): void => this.step(row, diff);
+
+  private begin(): void {
+    this.stamp += 1;
     // By entry: a value whose last copy went and came back within the transaction is a new entry,
     // met later, so the store sees the delete and then the set, in that order.
-    const dirtyValues = this.withValues ? new Map<ValueCount, [number, Group]>() : null;
-    for (const change of input.rows) {
-      const row = change[0];
-      const diff = change[1];
-      const at = lookupKey(lookup, keyTypes, row);
-      let group = groups.get(at);
-      if (!group) {
-        const keyStr = lookup === 'string' ? (at as string) : valuesKey(keyTypes, row, width);
-        group = newGroup(aggregates, row.slice(0, width), keyStr);
-        groups.set(at, group);
-      }
-      group.rows += diff;
-      for (let i = 0; i < aggregates.length; i++) {
-        const spec = aggregates[i] as AggregateSpec;
-        if (spec.filter !== null && row[spec.filter] !== true) continue;
-        const value = spec.arg === null ? COUNT_STAR : row[spec.arg];
-        if (value === null || value === undefined) continue;
-        const entry = addValue(spec, group, i, value, diff);
-        if (entry && dirtyValues && !dirtyValues.has(entry)) dirtyValues.set(entry, [i, group]);
-      }
-      if (group.stamp !== stamp) {
-        group.stamp = stamp;
-        changed.push(group);
-      }
+    if (this.withValues) this.dirtyValues = new Map();
+  }
+
+  /** Adds `diff` copies of `row` to its group. Keeps nothing of `row` but values (it may be reused). */
+  private step(row: DeltaRow, diff: number): void {
+    const { keyTypes, aggregates } = this.spec;
+    const lookup = this.lookup;
+    const at = lookupKey(lookup, keyTypes, row);
+    let group = this.groups.get(at);
+    if (!group) {
+      const width = keyTypes.length;
+      const keyStr = lookup === 'string' ? (at as string) : valuesKey(keyTypes, row, width);
+      group = newGroup(aggregates, row.slice(0, width), keyStr);
+      this.groups.set(at, group);
     }
-    const out: Batch = { rows: [], errors: input.errors.slice() };
+    group.rows += diff;
+    const dirtyValues = this.dirtyValues;
+    for (let i = 0; i < aggregates.length; i++) {
+      const spec = aggregates[i] as AggregateSpec;
+      if (spec.filter !== null && row[spec.filter] !== true) continue;
+      const value = spec.arg === null ? COUNT_STAR : row[spec.arg];
+      if (value === null || value === undefined) continue;
+      const entry = addValue(spec, group, i, value, diff);
+      if (entry && dirtyValues && !dirtyValues.has(entry)) dirtyValues.set(entry, [i, group]);
+    }
+    if (group.stamp !== this.stamp) {
+      group.stamp = this.stamp;
+      this.changed.push(group);
+    }
+  }
+
+  /** Settles the changed groups and writes the changed value entries: the transaction's output. */
+  private end(errors: ErrorChange[], ctx: EvalContext): Batch {
+    const out: Batch = { rows: [], errors };
+    const changed = this.changed;
     for (const group of changed) this.settle(group, ctx, out);
     changed.length = 0;
+    const dirtyValues = this.dirtyValues;
     if (dirtyValues) {
+      this.dirtyValues = null;
       for (const [entry, [i, group]] of dirtyValues) {
         const key = valueEntryKey(i, group.keyStr, entry.key);
         if (entry.count === 0) this.store.delete(this.id, key);
@@ -136,7 +184,7 @@ export class Reduce implements Snapshotting {
       group.out = null;
       group.outKey = null;
     } else this.evaluate(group, ctx);
-    if (beforeKey !== group.outKey) {
+    if (!sameOutput(before, beforeKey, group.out, group.outKey)) {
       if (before) emit(out, before, beforeKey, -1);
       if (group.out) emit(out, group.out, group.outKey, 1);
     }
@@ -166,7 +214,7 @@ export class Reduce implements Snapshotting {
       const row: DeltaRow = new Array<unknown>(output.length);
       for (let i = 0; i < output.length; i++) row[i] = (output[i] as CompiledExpr).eval(scope, ctx);
       group.out = { r: row };
-      group.outKey = exactKey(row);
+      group.outKey = this.keyed ? exactKey(row) : null;
     } catch (error) {
       const info = errorInfo(view, error);
       group.out = { e: info };
@@ -176,11 +224,25 @@ export class Reduce implements Snapshotting {
 
   *contents(): IterableIterator<RowChange> {
     for (const group of this.groups.values())
-      if (group.out && 'r' in group.out) yield [group.out.r, 1, group.outKey as string];
+      if (group.out && 'r' in group.out)
+        yield group.outKey === null ? [group.out.r, 1] : [group.out.r, 1, group.outKey];
   }
 }
 
 function emit(out: Batch, output: GroupOutput, key: string | null, diff: number): void {
-  if ('r' in output) out.rows.push([output.r, diff, key as string]);
+  if ('r' in output) out.rows.push(key === null ? [output.r, diff] : [output.r, diff, key]);
   else out.errors.push([output.e, diff]);
+}
+
+/** Whether a group shows the same as before (rows without keys are compared by value). */
+function sameOutput(
+  before: GroupOutput | null,
+  beforeKey: string | null,
+  after: GroupOutput | null,
+  afterKey: string | null,
+): boolean {
+  if (before === null || after === null) return before === after;
+  if ('r' in before && 'r' in after && (beforeKey === null || afterKey === null))
+    return sameRow(before.r, after.r);
+  return beforeKey === afterKey;
 }
