@@ -20,6 +20,8 @@ export interface ValueCount {
   value: Value;
   key: string;
   count: number;
+  /** The reduce's transaction number when the count last changed (Group.stamp). */
+  stamp: number;
 }
 
 /**
@@ -107,7 +109,7 @@ export function addValue(
   }
   const key = valueKey(spec.argType, value);
   let entry = values.get(key);
-  if (!entry) values.set(key, (entry = { value, key, count: 0 }));
+  if (!entry) values.set(key, (entry = { value, key, count: 0, stamp: 0 }));
   const before = entry.count;
   entry.count += diff;
   const ordered = group.ordered[i];
@@ -197,7 +199,7 @@ export function loadGroups(
     const group = groups.get(keyStr);
     const spec = aggregates[i];
     if (!group || !spec || !hasValues(spec)) continue;
-    const entry: ValueCount = { value, key: valueKey(spec.argType, value), count };
+    const entry: ValueCount = { value, key: valueKey(spec.argType, value), count, stamp: 0 };
     group.values[i]?.set(entry.key, entry);
     let lists = perAggregate.get(group);
     if (!lists) perAggregate.set(group, (lists = aggregates.map(() => [])));

@@ -3,8 +3,8 @@
  * built from every key value; building and hashing that string for every input row cost more than
  * the rest of a count's step. A single key column whose values are their own identity is looked up
  * by the value itself: text and boolean as they are (equal exactly when their valuesKey is), an
- * integer as a number (a BigInt within 2^53 as the number it equals, beyond as its digits, which no
- * number equals). A global aggregate has one group, ''. Any other key keeps its valuesKey.
+ * integer (and a timestamp or date: microseconds or days, ±Infinity) as a number (a BigInt within
+ * 2^53 as the number it equals, beyond as its digits, which no number equals). A global aggregate has one group, ''. Any other key keeps its valuesKey.
  */
 import type { SqlType, Value } from '../../sql/scalar/interface.js';
 import { valuesKey } from '../../sql/scalar/values.js';
@@ -22,6 +22,9 @@ export function groupLookup(keyTypes: readonly SqlType[], global: boolean): Grou
     case 'smallint':
     case 'integer':
     case 'bigint':
+    case 'timestamp with time zone':
+    case 'timestamp without time zone':
+    case 'date':
       return 'integer';
     default:
       return 'string';

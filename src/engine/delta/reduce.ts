@@ -29,6 +29,7 @@ import {
   valueEntryKey,
   type Group,
   type GroupOutput,
+  type StoredValue,
   type ValueCount,
 } from './aggregate-state.js';
 import { groupLookup, lookupKey, type GroupLookup } from './group-lookup.js';
@@ -53,11 +54,16 @@ export class Reduce implements Snapshotting {
   private readonly changed: Group[] = [];
   /** The number of the current transaction (Group.stamp). */
   private stamp = 0;
-  private dirtyValues: Map<ValueCount, [number, Group]> | null = null;
+  /**
+   * Value entries changed by the current transaction, with their aggregate and group, by entry: a
+   * value whose last copy went and came back within the transaction is a new entry, met later, so
+   * the store sees the delete and then the set, in that order.
+   */
+  private readonly changedValues: ValueCount[] = [];
+  private readonly changedValueAggregates: number[] = [];
+  private readonly changedValueGroups: Group[] = [];
   /** HAVING's and the select list's input, reused: [...group key, ...aggregate values]. */
   private readonly scope: Value[];
-  /** Whether some aggregate keeps a multiset of values (min, max, DISTINCT). */
-  private readonly withValues: boolean;
   /**
    * Whether output rows carry their exactKey: only when something downstream finds rows by key (a
    * top-k, a view over this one). A view's own output is consolidated without keys when it can
@@ -77,7 +83,6 @@ export class Reduce implements Snapshotting {
   ) {
     this.lookup = groupLookup(spec.keyTypes, spec.global);
     this.scope = new Array<Value>(spec.keyTypes.length + spec.aggregates.length).fill(null);
-    this.withValues = spec.aggregates.some((a) => a.kind === 'hierarchical' || a.distinct);
     const shown = new Set(spec.output.map((o) => o.column));
     this.distinctRows = spec.global || spec.keyTypes.every((_, i) => shown.has(i));
     // Row keys are made by `keyRows`, if something downstream wants them.
@@ -120,9 +125,6 @@ export class Reduce implements Snapshotting {
 
   private begin(): void {
     this.stamp += 1;
-    // By entry: a value whose last copy went and came back within the transaction is a new entry,
-    // met later, so the store sees the delete and then the set, in that order.
-    if (this.withValues) this.dirtyValues = new Map();
   }
 
   /** Adds `diff` copies of `row` to its group. Keeps nothing of `row` but values (it may be reused). */
@@ -138,17 +140,22 @@ export class Reduce implements Snapshotting {
       this.groups.set(at, group);
     }
     group.rows += diff;
-    const dirtyValues = this.dirtyValues;
+    const stamp = this.stamp;
     for (let i = 0; i < aggregates.length; i++) {
       const spec = aggregates[i] as AggregateSpec;
       if (spec.filter !== null && row[spec.filter] !== true) continue;
       const value = spec.arg === null ? COUNT_STAR : row[spec.arg];
       if (value === null || value === undefined) continue;
       const entry = addValue(spec, group, i, value, diff);
-      if (entry && dirtyValues && !dirtyValues.has(entry)) dirtyValues.set(entry, [i, group]);
+      if (entry && entry.stamp !== stamp) {
+        entry.stamp = stamp;
+        this.changedValues.push(entry);
+        this.changedValueAggregates.push(i);
+        this.changedValueGroups.push(group);
+      }
     }
-    if (group.stamp !== this.stamp) {
-      group.stamp = this.stamp;
+    if (group.stamp !== stamp) {
+      group.stamp = stamp;
       this.changed.push(group);
     }
   }
@@ -159,15 +166,16 @@ export class Reduce implements Snapshotting {
     const changed = this.changed;
     for (const group of changed) this.settle(group, ctx, out);
     changed.length = 0;
-    const dirtyValues = this.dirtyValues;
-    if (dirtyValues) {
-      this.dirtyValues = null;
-      for (const [entry, [i, group]] of dirtyValues) {
-        const key = valueEntryKey(i, group.keyStr, entry.key);
-        if (entry.count === 0) this.store.delete(this.id, key);
-        else this.store.set(this.id, key, [i, group.keyStr, entry.value, entry.count]);
-      }
+    const values = this.changedValues;
+    for (let v = 0; v < values.length; v++) {
+      const entry = values[v] as ValueCount;
+      const i = this.changedValueAggregates[v] as number;
+      const keyStr = (this.changedValueGroups[v] as Group).keyStr;
+      const key = valueEntryKey(i, keyStr, entry.key);
+      if (entry.count === 0) this.store.delete(this.id, key);
+      else this.store.set(this.id, key, [i, keyStr, entry.value, entry.count] satisfies StoredValue);
     }
+    values.length = this.changedValueAggregates.length = this.changedValueGroups.length = 0;
     return out;
   }
 
