@@ -187,10 +187,23 @@ export class ViewPipeline {
     return changes;
   }
 
+  /**
+   * A row in wire form. Text, booleans, safe integers and NULLs are their own wire form: a row of
+   * only those is passed on as it is (rows are never changed once made), without a copy.
+   */
   private wireRow(row: DeltaRow): unknown[] {
-    const out = new Array<unknown>(row.length);
-    for (let i = 0; i < row.length; i++) out[i] = toWire(this.types[i] as SqlType, row[i] ?? null);
-    return out;
+    const types = this.types;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i] ?? null;
+      const wire = toWire(types[i] as SqlType, value);
+      if (out === null) {
+        if (wire === value && row[i] !== undefined) continue;
+        out = row.slice(0, i);
+      }
+      out.push(wire);
+    }
+    return out ?? row;
   }
 
   contents(): Change[] {
