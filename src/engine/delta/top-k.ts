@@ -20,10 +20,12 @@ export type TopKSpec = Omit<TopKStage, 'op'>;
 type StoredEntry = [row: Entry['row'], count: number];
 
 /**
- * Entries the index keeps in order ahead of the window's end: enough that a row leaving the window
- * rarely empties the ordered part (a refill is a pass over the rest).
+ * Entries the index keeps in order (at least; twice the window's end when larger): enough that a
+ * row leaving the window rarely empties the ordered part (a refill is a pass over the rest), few
+ * enough that the busiest rows, which live there, cost a short search and a short move. Measured
+ * on the recordings (BENCHMARKS.md, "Delta operators, third pass"): 16 beat 32 and 64.
  */
-const HEAD_ENTRIES = 64;
+const HEAD_ENTRIES = 16;
 
 export class TopK implements Snapshotting {
   /** The input multiset: ordered where the window may reach, hashed beyond (top-k-index.ts). */
@@ -39,7 +41,7 @@ export class TopK implements Snapshotting {
     readonly id: string,
     private readonly spec: TopKSpec,
     private readonly store: StateStore,
-    headSize = Math.max(HEAD_ENTRIES, 4 * (spec.offset + spec.limit)),
+    headSize = Math.max(HEAD_ENTRIES, 2 * (spec.offset + spec.limit)),
   ) {
     this.compare = comparator(spec);
     this.index = new TopKIndex(this.compare, spec.keys[0]?.column ?? -1, headSize);
