@@ -20,10 +20,15 @@ export interface ValueCount {
   value: Value;
   key: string;
   count: number;
+  /** The reduce's transaction number when the count last changed (Group.stamp). */
+  stamp: number;
 }
 
-/** What a group shows: a row, an error (its expressions failed), or nothing (HAVING). */
-export type GroupOutput = { row: DeltaRow; key: string } | { error: ErrorChange[0]; key: string };
+/**
+ * What a group shows, in the form its store entry holds it: a row, an error (its expressions
+ * failed), or nothing (null: HAVING).
+ */
+export type GroupOutput = { r: DeltaRow } | { e: ErrorChange[0] };
 
 export interface Group {
   key: Value[];
@@ -36,19 +41,48 @@ export interface Group {
   /** Per hierarchical aggregate: the same values in order. */
   ordered: Array<SortedList<ValueCount> | null>;
   out: GroupOutput | null;
+  /**
+   * The exactKey of `out` (`E` and the errorKey for an error); null without `out`, or for a row
+   * when the reduce keeps no row keys (reduce.ts, `keyed`).
+   */
+  outKey: string | null;
+  /** The reduce's transaction number when the group last changed: its changed list holds it once. */
+  stamp: number;
+  /**
+   * The group's store entry, kept up to date in place (`sync`) and handed to the store on every
+   * change: the store encodes entries at commit, so no copy is made per change.
+   */
+  stored: StoredGroup;
 }
 
 export function newGroup(aggregates: AggregateSpec[], key: Value[], keyStr: string): Group {
+  const accs = aggregates.map((a) => (a.kind === 'accumulable' ? a.def.zero() : null));
+  const nonNull = aggregates.map(() => 0);
+  const withValues = aggregates.some(hasValues);
   return {
     key,
     keyStr,
     rows: 0,
-    accs: aggregates.map((a) => (a.kind === 'accumulable' ? a.def.zero() : null)),
-    nonNull: aggregates.map(() => 0),
-    values: aggregates.map((a) => (hasValues(a) ? new Map() : null)),
-    ordered: aggregates.map((a) => (a.kind === 'hierarchical' ? orderedValues(a.argType) : null)),
+    accs,
+    nonNull,
+    values: withValues ? aggregates.map((a) => (hasValues(a) ? new Map() : null)) : noValuesOf(aggregates),
+    ordered: aggregates.some((a) => a.kind === 'hierarchical')
+      ? aggregates.map((a) => (a.kind === 'hierarchical' ? orderedValues(a.argType) : null))
+      : noValuesOf(aggregates),
     out: null,
+    outKey: null,
+    stamp: 0,
+    stored: { k: key, n: 0, a: accs, c: nonNull, o: null },
   };
+}
+
+/** The value arrays of the groups whose aggregates keep no values: one per reduce, never written. */
+const sharedNoValues = new WeakMap<AggregateSpec[], Array<null>>();
+
+function noValuesOf(aggregates: AggregateSpec[]): Array<null> {
+  let shared = sharedNoValues.get(aggregates);
+  if (!shared) sharedNoValues.set(aggregates, (shared = aggregates.map(() => null)));
+  return shared;
 }
 
 function orderedValues(type: SqlType, items: ValueCount[] = []): SortedList<ValueCount> {
@@ -75,7 +109,7 @@ export function addValue(
   }
   const key = valueKey(spec.argType, value);
   let entry = values.get(key);
-  if (!entry) values.set(key, (entry = { value, key, count: 0 }));
+  if (!entry) values.set(key, (entry = { value, key, count: 0, stamp: 0 }));
   const before = entry.count;
   entry.count += diff;
   const ordered = group.ordered[i];
@@ -122,27 +156,24 @@ export interface StoredGroup {
   n: number;
   a: unknown[];
   c: number[];
-  o: { r: DeltaRow } | { e: ErrorChange[0] } | null;
+  o: GroupOutput | null;
 }
 
 export type StoredValue = [aggregate: number, keyStr: string, value: Value, count: number];
 
+/** The group's store entry, brought up to date. */
 export function storedGroup(group: Group): StoredGroup {
-  const out = group.out;
-  return {
-    k: group.key,
-    n: group.rows,
-    a: group.accs.slice(),
-    c: group.nonNull.slice(),
-    o: out === null ? null : 'row' in out ? { r: out.row } : { e: out.error },
-  };
+  const stored = group.stored;
+  stored.n = group.rows;
+  stored.o = group.out;
+  return stored;
 }
 
 /** Rebuilds the groups from the store's entries (in any order). */
 export function loadGroups(
   aggregates: AggregateSpec[],
   entries: Iterable<[string, unknown]>,
-  outKey: (out: { r: DeltaRow } | { e: ErrorChange[0] }) => string,
+  outKey: (out: GroupOutput) => string | null,
 ): Map<string, Group> {
   const groups = new Map<string, Group>();
   const values: StoredValue[] = [];
@@ -155,10 +186,12 @@ export function loadGroups(
     const keyStr = key.slice(1); // the entry's key is groupEntryKey(keyStr)
     const group = newGroup(aggregates, stored.k, keyStr);
     group.rows = stored.n;
+    // Copies: the entry the store gave may be the one it still holds (the in-memory store).
     group.accs = stored.a.slice();
     group.nonNull = stored.c.slice();
-    const o = stored.o;
-    group.out = o === null ? null : 'r' in o ? { row: o.r, key: outKey(o) } : { error: o.e, key: outKey(o) };
+    group.stored = { k: stored.k, n: stored.n, a: group.accs, c: group.nonNull, o: stored.o };
+    group.out = stored.o;
+    group.outKey = stored.o === null ? null : outKey(stored.o);
     groups.set(keyStr, group);
   }
   const perAggregate = new Map<Group, ValueCount[][]>();
@@ -166,7 +199,7 @@ export function loadGroups(
     const group = groups.get(keyStr);
     const spec = aggregates[i];
     if (!group || !spec || !hasValues(spec)) continue;
-    const entry: ValueCount = { value, key: valueKey(spec.argType, value), count };
+    const entry: ValueCount = { value, key: valueKey(spec.argType, value), count, stamp: 0 };
     group.values[i]?.set(entry.key, entry);
     let lists = perAggregate.get(group);
     if (!lists) perAggregate.set(group, (lists = aggregates.map(() => [])));

@@ -54,6 +54,8 @@ export function buildDeltaGraph(
 interface Collected {
   rows: RowChange[];
   errors: ErrorChange[];
+  /** How many parts made them: rows of several parts may repeat, one part's are consolidated. */
+  parts: number;
 }
 
 class Graph implements DeltaGraph {
@@ -100,10 +102,11 @@ class Graph implements DeltaGraph {
       if (output.rows.length === 0 && errors.length === 0) continue;
       const collected = this.collected.get(pipeline);
       // Operators may hand on arrays they were given: collected parts are joined, never appended to.
-      if (!collected) this.collected.set(pipeline, { rows: output.rows, errors });
+      if (!collected) this.collected.set(pipeline, { rows: output.rows, errors, parts: 1 });
       else {
         collected.rows = collected.rows.concat(output.rows);
         collected.errors = collected.errors.concat(errors);
+        collected.parts += 1;
       }
     }
   }
@@ -113,7 +116,7 @@ class Graph implements DeltaGraph {
     for (const pipeline of this.pipelines.values()) {
       const collected = this.collected.get(pipeline);
       if (!collected) continue;
-      const changes = pipeline.wire(collected.rows);
+      const changes = pipeline.wire(collected.rows, collected.parts === 1 && pipeline.distinctOutput);
       const errors = consolidateErrors(collected.errors);
       if (changes.length > 0 || errors.length > 0) deltas.push({ view: pipeline.name, changes, errors });
     }

@@ -12,6 +12,9 @@ export interface MemoryStateStore extends StateStore {
   operators(): string[];
 }
 
+/** The store of an operator whose memory is rebuilt at start instead of kept: nothing to load or write. */
+export const NO_STORE: StateStore = { entries: () => [], set: () => undefined, delete: () => undefined };
+
 export function memoryStateStore(): MemoryStateStore {
   const ops = new Map<string, Map<string, unknown>>();
   return {

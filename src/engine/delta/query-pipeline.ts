@@ -16,11 +16,10 @@ import { containsMzNow } from '../../sql/planner/temporal-filter.js';
 import { fromWire, Unsupported, type SqlType, type WireValue } from '../../sql/scalar/index.js';
 import type { Column } from '../types.js';
 import type { Batch, DeltaRow } from './batch.js';
-import type { StateStore, ViewErrorInfo } from './interface.js';
+import type { ViewErrorInfo } from './interface.js';
+import { NO_STORE } from './memory-store.js';
 import { ViewPipeline } from './view-pipeline.js';
 
-/** Nothing to keep across restarts: a query's pipeline lives as long as its subscribers. */
-const NO_STORE: StateStore = { entries: () => [], set: () => undefined, delete: () => undefined };
 
 export interface QuerySource {
   /** The served view the query reads. */

@@ -32,3 +32,17 @@ export function exactKey(row: readonly Value[]): string {
   }
   return key;
 }
+
+/** Whether two rows have the same exactKey, found without building either key. */
+export function sameRow(a: readonly Value[], b: readonly Value[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    // SameValue: -0 is not 0 and NaN is NaN, as in the key; a bigint is never a number there.
+    if (Object.is(x, y)) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (exactKey([x]) !== exactKey([y])) return false;
+  }
+  return true;
+}

@@ -24,9 +24,32 @@ export class SortedList<T> {
   /** Builds from items already in order (a rebuild at start), without comparing them again. */
   static fromSorted<T>(compare: (a: T, b: T) => number, items: T[]): SortedList<T> {
     const list = new SortedList(compare);
-    for (let i = 0; i < items.length; i += CHUNK / 2) list.chunks.push(items.slice(i, i + CHUNK / 2));
-    list.count = items.length;
+    list.extend(items);
     return list;
+  }
+
+  /** Appends items already in order, every one after the current last item. */
+  extend(items: T[]): void {
+    for (let i = 0; i < items.length; i += CHUNK / 2) this.chunks.push(items.slice(i, i + CHUNK / 2));
+    this.count += items.length;
+  }
+
+  /** Removes the items from position `n` on and returns them, in order. */
+  splitOff(n: number): T[] {
+    const removed: T[] = [];
+    const chunks = this.chunks;
+    let seen = 0;
+    let c = 0;
+    while (c < chunks.length && seen + (chunks[c] as T[]).length <= n) seen += (chunks[c++] as T[]).length;
+    if (c === chunks.length) return removed;
+    const first = chunks[c] as T[];
+    const keep = n - seen;
+    for (let i = keep; i < first.length; i++) removed.push(first[i] as T);
+    for (let d = c + 1; d < chunks.length; d++) for (const item of chunks[d] as T[]) removed.push(item);
+    first.length = keep;
+    chunks.length = keep === 0 ? c : c + 1;
+    this.count -= removed.length;
+    return removed;
   }
 
   get size(): number {

@@ -9,63 +9,61 @@
 import type { TopKStage } from '../../sql/planner/delta-plan.js';
 import type { EvalContext, SqlType, Value } from '../../sql/scalar/interface.js';
 import { compareValues } from '../../sql/scalar/values.js';
-import type { Batch, DeltaRow, RowChange, Snapshotting } from './batch.js';
+import type { Batch, RowChange, Snapshotting } from './batch.js';
 import type { StateStore } from './interface.js';
+import { NO_STORE } from './memory-store.js';
 import { exactKey } from './row-key.js';
-import { SortedList } from './sorted-list.js';
+import { TopKIndex, type TopKEntry as Entry } from './top-k-index.js';
 
 export type TopKSpec = Omit<TopKStage, 'op'>;
 
-interface Entry {
-  row: DeltaRow;
-  key: string;
-  count: number;
-  /** The first ORDER BY value, kept in the entry: most comparisons end here, without reading the row. */
-  first: Value;
-}
+type StoredEntry = [row: Entry['row'], count: number];
 
-type StoredEntry = [row: DeltaRow, count: number];
+/**
+ * Entries the index keeps in order (at least; twice the window's end when larger): enough that a
+ * row leaving the window rarely empties the ordered part (a refill is a pass over the rest), few
+ * enough that the busiest rows, which live there, cost a short search and a short move. Measured
+ * on the recordings (BENCHMARKS.md, "Delta operators, third pass"): 16 beat 32 and 64.
+ */
+const HEAD_ENTRIES = 16;
 
 export class TopK implements Snapshotting {
-  /** The input multiset in order; no hash map beside it: a change finds its entry by one search. */
-  private index: SortedList<Entry>;
+  /** The input multiset: ordered where the window may reach, hashed beyond (top-k-index.ts). */
+  private readonly index: TopKIndex;
   /** The current output: visible row key -> [visible row, count]. */
   private window = new Map<string, RowChange>();
   /** The last entry inside the window when the window is full: changes after it cannot enter. */
   private boundary: Entry | null = null;
   private readonly compare: (a: Entry, b: Entry) => number;
 
+  /** `headSize`: entries kept in order (tests make it small, to reach the refills). */
   constructor(
     readonly id: string,
     private readonly spec: TopKSpec,
     private readonly store: StateStore,
+    headSize = Math.max(HEAD_ENTRIES, 2 * (spec.offset + spec.limit)),
   ) {
     this.compare = comparator(spec);
+    this.index = new TopKIndex(this.compare, spec.keys[0]?.column ?? -1, headSize);
     const loaded: Entry[] = [];
     for (const [key, value] of store.entries(id)) {
       const [row, count] = value as StoredEntry;
-      loaded.push(this.entry(row, key, count));
+      loaded.push(this.index.entry(row, key, count));
     }
-    this.index = SortedList.fromSorted(this.compare, loaded.sort(this.compare));
+    this.index.load(loaded);
     this.window = this.readWindow();
   }
 
-  private entry(row: DeltaRow, key: string, count: number): Entry {
-    const first = this.spec.keys[0];
-    return { row, key, count, first: first ? (row[first.column] ?? null) : null };
-  }
-
-  /** Builds the index from a whole input at once (a start seeded from the view it reads): one sort. */
+  /** Builds the index from a whole input at once (a start seeded from the view it reads). */
   seed(rows: Iterable<RowChange>): void {
     const entries = new Map<string, Entry>();
     for (const [row, diff, known] of rows) {
       const key = known ?? exactKey(row);
       const entry = entries.get(key);
       if (entry) entry.count += diff;
-      else entries.set(key, this.entry(row, key, diff));
+      else entries.set(key, this.index.entry(row, key, diff));
     }
-    const loaded = [...entries.values()].filter((e) => e.count !== 0);
-    this.index = SortedList.fromSorted(this.compare, loaded.sort(this.compare));
+    this.index.load([...entries.values()].filter((e) => e.count !== 0));
     this.window = this.readWindow();
   }
 
@@ -73,22 +71,16 @@ export class TopK implements Snapshotting {
     // LIMIT 0 reads nothing in Postgres: its input is never evaluated, so it never fails either.
     if (this.spec.limit === 0) return { rows: [], errors: [] };
     if (input.rows.length === 0) return { rows: [], errors: input.errors };
-    const { index, boundary } = this;
+    const { index, boundary, store, id } = this;
+    const persisted = store !== NO_STORE;
     let affected = boundary === null;
     for (const [row, diff, known] of input.rows) {
-      const probe = this.entry(row, known ?? exactKey(row), diff);
-      const at = index.locate(probe);
-      let entry = at.found ? index.at(at) : undefined;
-      if (entry) {
-        entry.count += diff;
-        if (entry.count === 0) index.removeAt(at);
-      } else {
-        // A retraction may arrive before its insertion within a transaction: keep the negative
-        // count in the index until the insertion cancels it (readWindow skips it meanwhile).
-        index.insertAt(at, (entry = probe));
+      const entry = index.add(row, known ?? exactKey(row), diff);
+      // A seeded top-k writes nothing: skip building the entries it would write.
+      if (persisted) {
+        if (entry.count === 0) store.delete(id, entry.key);
+        else store.set(id, entry.key, [entry.row, entry.count] satisfies StoredEntry);
       }
-      if (entry.count === 0) this.store.delete(this.id, entry.key);
-      else this.store.set(this.id, entry.key, [entry.row, entry.count] satisfies StoredEntry);
       if (!affected && boundary && this.compare(entry, boundary) <= 0) affected = true;
     }
     if (!affected) return { rows: [], errors: input.errors };
@@ -103,8 +95,16 @@ export class TopK implements Snapshotting {
     return { rows, errors: input.errors };
   }
 
-  /** Walks the index to the end of the window: O(offset + limit). */
+  /** Walks the index to the end of the window: O(offset + limit), refilling its ordered part if short. */
   private readWindow(): Map<string, RowChange> {
+    if (this.spec.limit <= 0) return this.walkWindow();
+    for (;;) {
+      const window = this.walkWindow();
+      if (this.boundary !== null || !this.index.refill()) return window;
+    }
+  }
+
+  private walkWindow(): Map<string, RowChange> {
     const { limit, offset, visible, types } = this.spec;
     const window = new Map<string, RowChange>();
     this.boundary = null;

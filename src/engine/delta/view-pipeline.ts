@@ -14,9 +14,17 @@ import type { DeltaViewPlan } from '../../sql/planner/delta-plan.js';
 import type { EvalContext, SqlType } from '../../sql/scalar/interface.js';
 import { toWire } from '../../sql/scalar/index.js';
 import type { Change } from '../../core/multiset.js';
-import { isSnapshotting, type Batch, type Operator, type RowChange, type Snapshotting } from './batch.js';
+import {
+  isSnapshotting,
+  type Batch,
+  type DeltaRow,
+  type Operator,
+  type RowChange,
+  type Snapshotting,
+} from './batch.js';
 import type { StateStore, ViewErrorInfo } from './interface.js';
 import { MapFilter } from './map-filter.js';
+import { NO_STORE } from './memory-store.js';
 import { Materialize } from './materialize.js';
 import { Reduce } from './reduce.js';
 import { exactKey } from './row-key.js';
@@ -33,8 +41,6 @@ export function operatorId(view: string, role: StatefulRole | 'map'): string {
   return `${view}/${role}`;
 }
 
-/** The store of a seeded operator: nothing to load, nothing to write. */
-const NO_STORE: StateStore = { entries: () => [], set: () => undefined, delete: () => undefined };
 const START: EvalContext = { timestamp: 0 };
 
 export class ViewPipeline {
@@ -45,6 +51,11 @@ export class ViewPipeline {
   private readonly errors: ViewErrors;
   private readonly types: SqlType[];
   private readonly temporal: TemporalFilter[] = [];
+  /**
+   * The last operator never emits a row twice in one run: a top-k's and a materialized view's
+   * changes are consolidated, and so are a reduce's when two groups never show the same row.
+   */
+  readonly distinctOutput: boolean;
 
   /** `upstream`: the pipeline of the view this one reads, null when it reads a table. */
   constructor(
@@ -53,6 +64,8 @@ export class ViewPipeline {
     upstream: ViewPipeline | null,
   ) {
     const view = plan.name;
+    // A view over this one finds rows by their key (a top-k's index, a materialized copy).
+    if (upstream?.last instanceof Reduce) upstream.last.keyRows();
     let producer: Snapshotting | null = upstream?.last ?? null;
     // Stateless steps since the last stateful operator: a seed from upstream passes through them.
     let maps: Array<MapFilter | TemporalFilter> = [];
@@ -71,6 +84,9 @@ export class ViewPipeline {
       return op;
     };
     for (const stage of plan.stages) {
+      // What follows a reduce may find its rows by key (a top-k): its rows carry their keys.
+      const previous = this.operators[this.operators.length - 1];
+      if (previous instanceof Reduce) previous.keyRows();
       if (stage.op === 'map') {
         const map = new MapFilter(operatorId(view, 'map'), view, stage.where, stage.project);
         this.operators.push(map);
@@ -96,6 +112,8 @@ export class ViewPipeline {
     const tail = this.operators[this.operators.length - 1];
     this.last =
       tail && isSnapshotting(tail) ? tail : add((s) => new Materialize(operatorId(view, 'rows'), s));
+    const last = this.last;
+    this.distinctOutput = last instanceof Reduce ? last.distinctRows : true;
     this.errors = new ViewErrors(operatorId(view, 'errors'), store);
     this.types = plan.columns.map((c) => c.type);
   }
@@ -120,22 +138,40 @@ export class ViewPipeline {
     initial = false,
   ): { output: Batch; errors: Array<[ViewErrorInfo, number]> } {
     let batch = input;
-    for (const op of this.operators) {
+    const operators = this.operators;
+    for (let i = 0; i < operators.length; i++) {
+      const op = operators[i] as Operator;
       if (initial && this.seeded.has(op)) {
         batch = { rows: [], errors: batch.errors };
         continue;
       }
-      batch = op.apply(batch, ctx);
-      if (initial && op instanceof Reduce) {
-        const first = op.initial();
-        batch = { rows: batch.rows.concat(first.rows), errors: batch.errors.concat(first.errors) };
+      const next = operators[i + 1];
+      if (op instanceof MapFilter && next instanceof Reduce && !(initial && this.seeded.has(next))) {
+        // The reduce takes the map's rows one by one: no row is made per input row.
+        batch = next.applyMapped(op, batch, ctx);
+        if (initial) batch = withInitial(batch, next);
+        i++;
+        continue;
       }
+      batch = op.apply(batch, ctx);
+      if (initial && op instanceof Reduce) batch = withInitial(batch, op);
     }
     return { output: batch, errors: this.errors.apply(batch.errors) };
   }
 
-  /** Rows of internal values, consolidated, in wire form. */
-  wire(rows: Iterable<RowChange>): Change[] {
+  /**
+   * Rows of internal values, consolidated, in wire form. `distinct`: no row is there twice (one
+   * run of an operator whose output is consolidated, `distinctOutput`), so nothing is summed.
+   */
+  wire(rows: RowChange[] | Iterable<RowChange>, distinct = false): Change[] {
+    if (distinct && Array.isArray(rows)) {
+      const changes: Change[] = new Array<Change>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const [row, diff] = rows[i] as RowChange;
+        changes[i] = [this.wireRow(row), diff];
+      }
+      return changes;
+    }
     const sums = new Map<string, Change>();
     for (const [row, diff, known] of rows) {
       const key = known ?? exactKey(row);
@@ -144,11 +180,30 @@ export class ViewPipeline {
         sum[1] += diff;
         continue;
       }
-      const out = new Array<unknown>(row.length);
-      for (let i = 0; i < row.length; i++) out[i] = toWire(this.types[i] as SqlType, row[i] ?? null);
-      sums.set(key, [out, diff]);
+      sums.set(key, [this.wireRow(row), diff]);
     }
-    return [...sums.values()].filter(([, diff]) => diff !== 0);
+    const changes: Change[] = [];
+    for (const change of sums.values()) if (change[1] !== 0) changes.push(change);
+    return changes;
+  }
+
+  /**
+   * A row in wire form. Text, booleans, safe integers and NULLs are their own wire form: a row of
+   * only those is passed on as it is (rows are never changed once made), without a copy.
+   */
+  private wireRow(row: DeltaRow): unknown[] {
+    const types = this.types;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i] ?? null;
+      const wire = toWire(types[i] as SqlType, value);
+      if (out === null) {
+        if (wire === value && row[i] !== undefined) continue;
+        out = row.slice(0, i);
+      }
+      out.push(wire);
+    }
+    return out ?? row;
   }
 
   contents(): Change[] {
@@ -158,4 +213,10 @@ export class ViewPipeline {
   currentErrors(): ViewErrorInfo[] {
     return this.errors.current();
   }
+}
+
+/** A reduce's output of the creation pass, with what it made at construction (a global row). */
+function withInitial(batch: Batch, reduce: Reduce): Batch {
+  const first = reduce.initial();
+  return { rows: batch.rows.concat(first.rows), errors: batch.errors.concat(first.errors) };
 }

@@ -271,7 +271,7 @@ function outputColumns(view: ViewStatement, targets: Target[], types: SqlType[])
 
 /** SELECT DISTINCT: a reduce whose key is the whole row and whose output is the key. */
 function distinctStage(types: SqlType[]): Stage {
-  const output = types.map((type, i): CompiledExpr => ({ type, eval: (row) => row[i] ?? null }));
+  const output = types.map((type, i): CompiledExpr => ({ type, eval: (row) => row[i] ?? null, column: i }));
   return {
     op: 'reduce',
     role: 'distinct',

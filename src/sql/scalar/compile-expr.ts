@@ -185,5 +185,10 @@ export function compileExpr(node: unknown, scope: Scope, options: CompileOptions
   };
   const e = compiler.compile(node);
   const typed = e.type === 'unknown' ? coerce(e, 'text') : e;
-  return { type: typed.type, eval: typed.ev, ...(typed.dropped ? { dropped: typed.dropped } : {}) };
+  return {
+    type: typed.type,
+    eval: typed.ev,
+    ...(typed.column !== undefined ? { column: typed.column } : {}),
+    ...(typed.dropped ? { dropped: typed.dropped } : {}),
+  };
 }

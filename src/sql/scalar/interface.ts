@@ -77,6 +77,8 @@ export interface CompiledExpr {
    * overflow): the caller turns it into an error that is data (see engine/delta/interface.ts).
    */
   eval(row: readonly Value[], ctx: EvalContext): Value;
+  /** The scope index when the expression is a bare column reference: its value is that column's. */
+  column?: number;
   /**
    * Uses of substituted columns that constant folding removed, one entry per use (`count(x) IS
    * NULL OR TRUE` is TRUE): an aggregate whose every use was removed is not computed, as in Postgres.
