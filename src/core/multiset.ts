@@ -30,8 +30,12 @@ export class Multiset {
   }
 
   apply(row: Row, diff: number): void {
+    if (diff !== 0) this.applyAt(rowKey(row), row, diff);
+  }
+
+  /** `apply` with the row's `rowKey` already known (its text, serialized once for the wire too). */
+  applyAt(key: string, row: Row, diff: number): void {
     if (diff === 0) return;
-    const key = rowKey(row);
     const entry = this.entries.get(key);
     const count = (entry?.count ?? 0) + diff;
     // A negative count means a retraction arrived for a row we never saw: the stream is broken
@@ -44,6 +48,14 @@ export class Multiset {
 
   applyAll(changes: Iterable<Change>): void {
     for (const [row, diff] of changes) this.apply(row, diff);
+  }
+
+  /** `applyAll` with each change's `rowKey` already known, at the same index. */
+  applyAllAt(changes: readonly Change[], keys: readonly string[]): void {
+    for (let i = 0; i < changes.length; i++) {
+      const [row, diff] = changes[i] as Change;
+      this.applyAt(keys[i] as string, row, diff);
+    }
   }
 
   count(row: Row): number {

@@ -3,7 +3,7 @@
  * engine and remote engines implement it, so the hub has one code path for all of them.
  */
 
-import type { Row } from '../core/multiset.js';
+import type { Change, Row } from '../core/multiset.js';
 import type { InputChange } from './delta/interface.js';
 
 export type { Row };
@@ -91,6 +91,20 @@ export interface Subscription {
 
 export type SubscribeListener = (rows: SubscribeRow[]) => void;
 
+/**
+ * One timestamp of a view, as a subscriber assembles it from SUBSCRIBE rows: `timestamp` is the
+ * one the view is complete at (its progress row is at `timestamp + 1`).
+ */
+export interface ViewBatch {
+  timestamp: Timestamp;
+  /** Consolidated: one entry per distinct row, diffs never zero. Empty for a pure progress step. */
+  changes: Change[];
+  /** Present when the view's errors changed at this timestamp: the new list (empty: no longer in error). */
+  errors?: ViewErrorInfo[];
+}
+
+export type ViewBatchListener = (batch: ViewBatch) => void;
+
 export interface Engine {
   /** Views this engine serves, in the order they were defined. Known once `start` resolves. */
   readonly views: ViewInfo[];
@@ -104,6 +118,13 @@ export interface Engine {
    * need not consolidate them again.
    */
   readonly consolidated?: boolean;
+  /**
+   * The same subscription for a subscriber in this process, already assembled: one call per
+   * timestamp, exactly the batches that batching `subscribe`'s rows at their progress rows gives
+   * (the snapshot first), without a row object per change. A batch and its changes are shared with
+   * other subscribers: nobody changes them after the call.
+   */
+  subscribeBatches?(view: string, options: SubscribeOptions, listener: ViewBatchListener): Subscription;
 }
 
 /** An event as it arrived: its parsed JSON object, or its JSON text (core/exact-json.ts reads it). */

@@ -5,15 +5,10 @@
  * view's errors (errors are data) rides on the batch of its timestamp.
  */
 import { consolidate, type Change } from '../core/multiset.js';
-import type { SubscribeRow, Timestamp, ViewErrorInfo } from '../engine/types.js';
+import type { SubscribeRow, Timestamp, ViewBatch, ViewErrorInfo } from '../engine/types.js';
 
-export interface Batch {
-  timestamp: Timestamp;
-  /** Consolidated: one entry per distinct row, diffs never zero. Empty for a pure progress step. */
-  changes: Change[];
-  /** Present when the view's errors changed at this timestamp: the new list (empty: no longer in error). */
-  errors?: ViewErrorInfo[];
-}
+/** What the builder makes; engines that assemble batches themselves hand the same (`subscribeBatches`). */
+export type Batch = ViewBatch;
 
 export class BatchBuilder {
   private buffer: Change[] = [];

@@ -126,15 +126,24 @@ export class Hub {
       restarted = false;
       delivered(view);
     };
-    const consolidated = this.engine.consolidated === true;
+    const onInterrupted = (problem: SubscriptionProblem): void => this.interrupted(view, problem, fail);
+    const { engine } = this;
+    if (engine.subscribeBatches) {
+      // The engine assembles the batches itself (in process): no row objects, no builder.
+      const onRestart = (): void => void (restarted = true);
+      this.subscriptions.push(
+        engine.subscribeBatches(view, { snapshot: true, onRestart, onInterrupted }, onBatch),
+      );
+      return;
+    }
+    const consolidated = engine.consolidated === true;
     let builder = new BatchBuilder(onBatch, consolidated);
     const onRestart = (): void => {
       restarted = true;
       builder = new BatchBuilder(onBatch, consolidated);
     };
-    const onInterrupted = (problem: SubscriptionProblem): void => this.interrupted(view, problem, fail);
     this.subscriptions.push(
-      this.engine.subscribe(view, { snapshot: true, onRestart, onInterrupted }, (rows) => builder.push(rows)),
+      engine.subscribe(view, { snapshot: true, onRestart, onInterrupted }, (rows) => builder.push(rows)),
     );
   }
 

@@ -10,68 +10,20 @@ import type { Timestamp, ViewInfo } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
 import { keyColumns, type KeyColumns } from '../core/keyed.js';
 import { IsolatedListeners, type ListenerLog } from './isolated-listeners.js';
-import { keyedEntry, withKeyedState } from './keyed-wire.js';
+import { withKeyedState } from './keyed-wire.js';
+import { Published, type PublishedBatch } from './published-batch.js';
 import { RetentionLog, type RetentionLimits } from './retention-log.js';
 import {
   changesFragment,
   resetFrame,
+  rowTexts,
   snapshotFrame,
   stateBody,
-  streamFrameFrom,
   toStreamMessage,
   type ResetReason,
 } from './wire.js';
 
-export interface PublishedBatch extends Batch {
-  view: string;
-  /** `{"inserted":[...],"deleted":[...]}`, serialized once. */
-  readonly fragment: string;
-  /** Encoded size of the fragment in bytes. */
-  readonly bytes: number;
-  /** The batch as a `/api/stream` message. */
-  readonly streamFrame: string;
-  /** The view's base before this batch: the timestamp of its previous batch (keyed frames count from it). */
-  readonly previousBase: Timestamp;
-  /** The keyed form's entry for this batch (keyed-wire.ts), serialized once. */
-  readonly keyedEntry: string;
-}
-
-/**
- * A class rather than an object literal with a getter: one of these is made per view and
- * transaction, and a literal with an accessor is built on V8's slow path.
- */
-class Published implements PublishedBatch {
-  readonly timestamp: Timestamp;
-  readonly changes: Change[];
-  readonly errors?: Batch['errors'];
-  readonly fragment: string;
-  readonly bytes: number;
-  private stream: string | null = null;
-  private keyed: string | null = null;
-
-  constructor(
-    readonly view: string,
-    batch: Batch,
-    readonly previousBase: Timestamp,
-    private readonly key: KeyColumns | null,
-  ) {
-    this.timestamp = batch.timestamp;
-    this.changes = batch.changes;
-    if (batch.errors) this.errors = batch.errors;
-    this.fragment = changesFragment(batch.changes);
-    this.bytes = Buffer.byteLength(this.fragment);
-  }
-
-  get streamFrame(): string {
-    this.stream ??= streamFrameFrom(this.fragment, this.timestamp);
-    return this.stream;
-  }
-
-  get keyedEntry(): string {
-    this.keyed ??= keyedEntry(this.changes, this.key);
-    return this.keyed;
-  }
-}
+export type { PublishedBatch };
 
 export type BatchListener = (batch: PublishedBatch) => void;
 
@@ -174,14 +126,18 @@ export class ViewChannel {
 
   private publish(batch: Batch): PublishedBatch | null {
     const first = this.timestamp === null;
-    this.rows.applyAll(batch.changes);
+    const { changes } = batch;
+    // Each row is serialized once: the text is its key in the multiset and its part of the fragment.
+    const texts = changes.length > 0 ? rowTexts(changes) : null;
+    if (texts) this.rows.applyAllAt(changes, texts);
     this.timestamp = batch.timestamp;
     if (first) this.log = new RetentionLog(this.retention, batch.timestamp);
     const previousBase = this.base ?? batch.timestamp;
     if (first) this.base = batch.timestamp;
-    if (batch.changes.length === 0) return null;
+    if (texts === null) return null;
     this.base = batch.timestamp;
-    const published = new Published(this.name, batch, previousBase, this.keyColumns);
+    const fragment = changesFragment(changes, texts);
+    const published = new Published(this.name, batch, fragment, previousBase, this.keyColumns);
     if (first) {
       // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
       this.listeners.emit(published);

@@ -9,7 +9,7 @@
  * Integers beyond 2^53 (BigInts) are written as exact JSON numbers.
  */
 import { stringifyJson } from '../core/exact-json.js';
-import type { Change, Row } from '../core/multiset.js';
+import { rowKey, type Change, type Row } from '../core/multiset.js';
 import type { ResetReason, StreamMessage } from '../core/wire-protocol.js';
 import type { Column, Timestamp } from '../engine/types.js';
 
@@ -25,10 +25,31 @@ export function toStreamMessage(changes: Iterable<Change>, timestamp: Timestamp)
   return { inserted, deleted, timestamp };
 }
 
-/** `{"inserted":[...],"deleted":[...]}`: one view's changes, the unit every batch frame is built from. */
-export function changesFragment(changes: Iterable<Change>): string {
-  const { inserted, deleted } = toStreamMessage(changes, 0);
-  return `{"inserted":${stringifyJson(inserted)},"deleted":${stringifyJson(deleted)}}`;
+/**
+ * Each change's row as JSON text: the row's `rowKey` in a multiset and its element in a fragment
+ * at once, so that a batch's rows are serialized once.
+ */
+export function rowTexts(changes: readonly Change[]): string[] {
+  const texts = new Array<string>(changes.length);
+  for (let i = 0; i < changes.length; i++) texts[i] = rowKey((changes[i] as Change)[0]);
+  return texts;
+}
+
+/**
+ * `{"inserted":[...],"deleted":[...]}`: one view's changes, the unit every batch frame is built
+ * from; `texts`: the rows' texts (`rowTexts`) when the caller has them.
+ */
+export function changesFragment(changes: readonly Change[], texts = rowTexts(changes)): string {
+  let inserted = '';
+  let deleted = '';
+  for (let i = 0; i < changes.length; i++) {
+    const diff = (changes[i] as Change)[1];
+    const text = texts[i] as string;
+    // A row with diff +2 is listed twice: clients apply the lists as multisets.
+    if (diff > 0) for (let n = diff; n > 0; n--) inserted += inserted === '' ? text : `,${text}`;
+    else for (let n = diff; n < 0; n++) deleted += deleted === '' ? text : `,${text}`;
+  }
+  return `{"inserted":[${inserted}],"deleted":[${deleted}]}`;
 }
 
 /** The `/api/stream` message for a fragment: the same object with the timestamp added. */

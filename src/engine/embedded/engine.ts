@@ -21,6 +21,7 @@ import type {
   SubscribeOptions,
   Subscription,
   Timestamp,
+  ViewBatchListener,
   ViewErrorInfo,
   ViewInfo,
 } from '../types.js';
@@ -28,7 +29,7 @@ import { inputColumnsRead } from './columns-read.js';
 import { openEngineStore } from './open-store.js';
 import { applySliced } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
-import { Subscribers, type PublishedView, type Subscriber } from './subscribers.js';
+import { Subscribers, type Subscriber, type SubscriberSink } from './subscribers.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { commitTickState, DEFAULT_TICK_MS } from './clock-tick.js';
 import type { RetainedEntry } from '../store/retained-log.js';
@@ -263,18 +264,17 @@ export class EmbeddedEngine implements IngestingEngine {
     deltas: ViewDelta[],
     pglite: Array<{ view: string; changes: ViewDelta['changes']; errors?: ViewErrorInfo[] }>,
   ): void {
-    const views = new Map<string, PublishedView>();
+    const subscribers = this.subscribers;
     for (const delta of deltas) {
-      const view: PublishedView = { changes: delta.changes };
-      if (delta.errors.length > 0) view.errors = this.graph?.errors(delta.view) ?? [];
-      views.set(delta.view, view);
+      // The whole error list goes out only when it changed.
+      const errors = delta.errors.length > 0 ? (this.graph?.errors(delta.view) ?? []) : undefined;
+      subscribers.stage(delta.view, delta.changes, errors);
     }
-    for (const { view, changes, errors } of pglite)
-      views.set(view, errors ? { changes, errors } : { changes });
+    for (const { view, changes, errors } of pglite) subscribers.stage(view, changes, errors);
     this.timestamp = timestamp;
     this.inFlight = false;
-    this.subscribers.publish(timestamp, views);
-    for (const subscriber of this.waiting.splice(0)) this.openDelta(subscriber);
+    subscribers.publish(timestamp);
+    if (this.waiting.length > 0) for (const subscriber of this.waiting.splice(0)) this.openDelta(subscriber);
   }
 
   /** The retained event log and the data directory's disk use (null before start). */
@@ -293,6 +293,15 @@ export class EmbeddedEngine implements IngestingEngine {
   }
 
   subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription {
+    return this.subscribeWith(view, options, { rows: listener });
+  }
+
+  /** The hub's form of `subscribe`: each timestamp as one batch of the consolidated changes. */
+  subscribeBatches(view: string, options: SubscribeOptions, listener: ViewBatchListener): Subscription {
+    return this.subscribeWith(view, options, { batches: listener });
+  }
+
+  private subscribeWith(view: string, options: SubscribeOptions, sink: SubscriberSink): Subscription {
     const info = this.views.find((v) => v.name === view);
     if (!info) {
       throw new ViewcastError(
@@ -302,7 +311,7 @@ export class EmbeddedEngine implements IngestingEngine {
     }
     const subscriber: Subscriber = {
       view,
-      listener,
+      sink,
       snapshot: options.snapshot !== false,
       live: false,
       closed: false,
