@@ -16,7 +16,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canPin, processCpuSeconds, processRssBytes, SERVER_CPU, VIEWCAST_BIN } from './support/processes.js';
+import {
+  canPin,
+  processCpuSeconds,
+  processRssBytes,
+  residentParts,
+  SERVER_CPU,
+  VIEWCAST_BIN,
+  type ResidentParts,
+} from './support/processes.js';
 import { RECORDING, viewsFile } from './support/recording.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
@@ -77,6 +85,32 @@ async function eventsApplied(url: string): Promise<number> {
 
 const mib = (bytes: number): string => fmt(bytes / (1024 * 1024), 1);
 
+/** V8's heap (committed and used) and the memory of buffers outside it, from the server's /metrics. */
+async function v8Memory(url: string): Promise<{ heapTotal: number; heapUsed: number; external: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string): number =>
+    Number(/^(\S+) (\S+)$/.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN);
+  return {
+    heapTotal: read('nodejs_heap_size_total_bytes'),
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
+}
+
+/** What the RSS after the events is made of. */
+function memoryRow(path: string, parts: ResidentParts, v8: Awaited<ReturnType<typeof v8Memory>>): string[] {
+  return [
+    path,
+    mib(parts.rss),
+    mib(parts.file),
+    mib(parts.mallocHeap),
+    mib(parts.otherAnonymous),
+    mib(v8.heapTotal),
+    mib(v8.heapUsed),
+    mib(v8.external),
+  ];
+}
+
 const scenario: Scenario = async ({ quick, args }) => {
   // `--delta-only` skips the PGlite baseline (minutes of start-up and ingest on a loaded machine).
   const paths = args.includes('--delta-only') ? [false] : [false, true];
@@ -84,6 +118,7 @@ const scenario: Scenario = async ({ quick, args }) => {
   const cpuSeconds = quick ? 10 : 30;
   log(`load average ${loadAverage()}; ${canPin ? `server pinned to cpu ${SERVER_CPU}` : 'not pinned'}`);
   const rows: Array<Array<string | number>> = [];
+  const memoryRows: string[][] = [];
   const figures = new Map<string, number>();
   for (const pglite of paths) {
     const path = pglite ? 'PGlite (--pglite-only)' : 'delta';
@@ -119,6 +154,7 @@ const scenario: Scenario = async ({ quick, args }) => {
       let applied = 0;
       while ((applied = await eventsApplied(server.url)) < million) await sleep(500);
       const rssAfter = processRssBytes(server.child.pid ?? 0);
+      memoryRows.push(memoryRow(path, residentParts(server.child.pid ?? 0), await v8Memory(server.url)));
       const loopS = (performance.now() - loopStart) / 1000;
       await server.stop();
 
@@ -175,6 +211,19 @@ const scenario: Scenario = async ({ quick, args }) => {
       'wikirecent.sql (3 views)',
     ],
     rows,
+  );
+  printTable(
+    [
+      'after the events',
+      'RSS MiB',
+      'mapped files (node, libraries, LMDB) MiB',
+      'malloc main heap MiB',
+      'other anonymous (V8 pages, malloc arenas, stacks) MiB',
+      'V8 heap committed MiB',
+      'V8 heap used MiB',
+      'V8 external MiB',
+    ],
+    memoryRows,
   );
   const ours = figures.get('cpu dashboard delta') ?? NaN;
   const base = figures.get('cpu dashboard PGlite (--pglite-only)') ?? NaN;

@@ -1,7 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 node --max-semi-space-size=4
 // V8's young generation bounded at 4 MiB semi-spaces (V8 grows them to 16 MiB on a large machine,
 // which held 32 MiB and made scavenges of 10-35 ms on the main thread while ingesting at full speed).
-// The flag must be given to node at start; `npm start` gives the same one (package.json).
+// glibc's malloc through env(1): two arenas instead of one per thread that ever allocated (eight
+// arenas held 26 MiB, mostly zlib's brotli work in the thread pool), and freed memory given back to
+// the system past 128 KiB at the top of the heap (glibc raises that threshold, and the one for
+// mmap, to the size of the largest buffer freed, so 56 MiB of freed memory stayed resident after
+// a million events: BENCHMARKS.md, "Footprint, fourth pass").
+// The flag and the variables must be given to node at start; `npm start` gives the same (package.json).
 // The compiled CLI lives in dist/ (built by `npm install` through the `prepare` script).
 import { existsSync, statSync } from 'node:fs';
 

@@ -1,6 +1,7 @@
 /**
  * The server's memory settings as a user gets them: `viewcast serve` starts with V8's young
- * generation bounded (the node flag on bin/viewcast.js's shebang line, and in `npm start`), and lets
+ * generation bounded and glibc's malloc held to two arenas that give freed memory back (the node
+ * flag and the variables on bin/viewcast.js's shebang line, and in `npm start`), and lets
  * the SQL parser go once it has started, loading it again for a Postgres-wire session
  * (src/sql/parse-sql.ts).
  */
@@ -26,6 +27,8 @@ import { count, waitForView } from './support/wait-view.js';
 const RECORDING = recording('recentchange-2026-05-05-2476.jsonl');
 /** One semi-space of V8's young generation, in MiB, as the server starts with. */
 const SEMI_SPACE_MIB = 4;
+/** glibc's malloc: two arenas, and freed memory past 128 KiB at the heap's top given back. */
+const MALLOC_SETTINGS = ['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=131072'];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -53,6 +56,10 @@ describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
       shell: 'exec "$2" "${@:3}"',
     });
     await waitForView(server.url, 'counter', (rows) => count(rows) === 2476);
+    // The shebang's env(1) gave node glibc's malloc settings (bin/viewcast.js).
+    const environ = readFileSync(`/proc/${server.child.pid}/environ`, 'utf8').split('\0');
+    for (const setting of MALLOC_SETTINGS)
+      assert.ok(environ.includes(setting), `${setting} in the environment`);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const newSpace = metric(metrics, 'nodejs_heap_space_size_total_bytes', '{space="new"}');
     assert.ok(newSpace > 0);
@@ -88,14 +95,17 @@ describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
     }
   });
 
-  it('gives `npm start` the same node flags as the shebang line of the command', () => {
+  it('gives `npm start` the same node flags and malloc settings as the shebang line of the command', () => {
     const shebang = readFileSync(VIEWCAST_BIN, 'utf8').split('\n')[0] ?? '';
-    const flags = shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+    const words = shebang.split(/\s+/);
+    const flags = words.filter((word) => word.startsWith('--'));
+    const settings = words.filter((word) => /^[A-Z_]+=/.test(word));
     assert.deepEqual(flags, [`--max-semi-space-size=${SEMI_SPACE_MIB}`]);
+    assert.deepEqual(settings, MALLOC_SETTINGS);
     const { scripts } = JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as {
       scripts: Record<string, string>;
     };
-    assert.equal(scripts['start'], `node ${flags.join(' ')} bin/viewcast.js serve`);
+    assert.equal(scripts['start'], `env ${settings.join(' ')} node ${flags.join(' ')} bin/viewcast.js serve`);
   });
 });
 

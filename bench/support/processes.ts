@@ -17,10 +17,18 @@ export const benchDist = fileURLToPath(new URL('../', import.meta.url));
 /** `viewcast` itself, run as users run it: its shebang line gives node the server's flags. */
 export const VIEWCAST_BIN = `${projectRoot}bin/viewcast.js`;
 
+const SHEBANG_WORDS = (readFileSync(VIEWCAST_BIN, 'utf8').split('\n')[0] ?? '').split(/\s+/);
+
 /** The node flags of that shebang, for the benchmarks' own server processes that run the app. */
-export const VIEWCAST_NODE_FLAGS = (readFileSync(VIEWCAST_BIN, 'utf8').split('\n')[0] ?? '')
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
+export const VIEWCAST_NODE_FLAGS = SHEBANG_WORDS.filter((word) => word.startsWith('--'));
+
+/** The environment variables that shebang sets through env(1) (glibc's malloc settings). */
+export const VIEWCAST_NODE_ENV: Record<string, string> = Object.fromEntries(
+  SHEBANG_WORDS.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => {
+    const at = word.indexOf('=');
+    return [word.slice(0, at), word.slice(at + 1)];
+  }),
+);
 
 export const SERVER_CPU = 0;
 export const LOAD_CPU = 1;
@@ -68,13 +76,14 @@ export class ControlledProcess {
     command: string,
     args: string[],
     cpu: number | null,
+    env: Record<string, string> = {},
   ) {
     const pin = canPin && cpu !== null ? ['taskset', '-c', String(cpu)] : [];
     // Many sockets need many descriptors: raise the soft limit to the hard one before exec.
     this.child = spawn(
       'bash',
       ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'bench', ...pin, command, ...args],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
+      { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } },
     );
     const lines = createInterface({ input: this.child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -185,6 +194,37 @@ export function processRssBytes(pid: number): number {
   return kb ? Number(kb) * 1024 : NaN;
 }
 
+/** What a process's resident memory is made of, in bytes, from /proc/<pid>/smaps. */
+export interface ResidentParts {
+  rss: number;
+  /** Mapped files: node's own code, shared libraries, LMDB's map. */
+  file: number;
+  /** glibc malloc's main heap (`[heap]`, grown with brk). */
+  mallocHeap: number;
+  /** Every other anonymous mapping: V8's heap pages, malloc's other arenas, thread stacks. */
+  otherAnonymous: number;
+}
+
+export function residentParts(pid: number): ResidentParts {
+  const parts: ResidentParts = { rss: 0, file: 0, mallocHeap: 0, otherAnonymous: 0 };
+  let mapping = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      mapping = header[1] ?? '';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const bytes = Number(rss[1]) * 1024;
+    parts.rss += bytes;
+    if (mapping === '[heap]') parts.mallocHeap += bytes;
+    else if (mapping.startsWith('/')) parts.file += bytes;
+    else parts.otherAnonymous += bytes;
+  }
+  return parts;
+}
+
 /**
  * A compiled bench script run by this Node, e.g. `servers/raw-ws.js`. Servers get `--expose-gc`
  * so that memory can be read after a full collection rather than at a random point of the heap.
@@ -199,7 +239,14 @@ export function nodeScript(
     ...(relative.startsWith('servers/') ? ['--expose-gc'] : []),
     ...(relative === 'servers/viewcast.js' ? VIEWCAST_NODE_FLAGS : []),
   ];
-  return new ControlledProcess(name, process.execPath, [...flags, `${benchDist}${relative}`, ...args], cpu);
+  const env = relative === 'servers/viewcast.js' ? VIEWCAST_NODE_ENV : {};
+  return new ControlledProcess(
+    name,
+    process.execPath,
+    [...flags, `${benchDist}${relative}`, ...args],
+    cpu,
+    env,
+  );
 }
 
 /** Debian's Python with its python3-tornado. */

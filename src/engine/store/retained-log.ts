@@ -66,6 +66,11 @@ export class RetainedLog {
   private stats: LogStats;
   /** Tail entries not yet compacted (counted from the store at open). */
   private tailEvents = 0;
+  /**
+   * The oldest tail entry's timestamp (null: no tail), kept here so that the check after every
+   * commit (`compactionDue`) reads nothing from LMDB; read again only after a compaction or a clear.
+   */
+  private oldestTail: Timestamp | null = null;
   private pending: Queued['pending'] = null;
   /** A transaction's input was not retained (retention off). */
   private missed = false;
@@ -83,6 +88,7 @@ export class RetainedLog {
     this.stats = stored ?? { since: created ? 0 : lastTimestamp + 1, bytes: 0, events: 0, oldest: null };
     for (const { value } of db.getRange({ start: TAIL, end: 'r\x1ft\x20' }))
       this.tailEvents += (value as Buffer).readUInt32LE(0);
+    this.oldestTail = this.firstTail();
     if (!enabled && this.stats.events > 0) {
       // From now on the log is being emptied: nothing may be recomputed from it.
       this.stats = { ...this.stats, since: Math.max(this.stats.since, lastTimestamp + 1) };
@@ -134,6 +140,7 @@ export class RetainedLog {
       } else {
         void this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
         this.tailEvents += pending.events;
+        this.oldestTail ??= timestamp;
         bytes = pending.tail.length;
       }
       this.stats = {
@@ -170,13 +177,13 @@ export class RetainedLog {
       void this.db.put(STATS, this.stats);
     });
     this.tailEvents = 0;
+    this.oldestTail = null;
   }
 
   /** Whether tail entries wait for compaction (enough events, or the oldest is old enough). */
   compactionDue(now: Timestamp): boolean {
     if (this.tailEvents >= COMPACT_AT_EVENTS) return true;
-    const first = this.firstTail();
-    return first !== null && now - first >= CHUNK_SPAN_MS;
+    return this.oldestTail !== null && now - this.oldestTail >= CHUNK_SPAN_MS;
   }
 
   private firstTail(): Timestamp | null {
@@ -231,6 +238,7 @@ export class RetainedLog {
       void this.db.put(STATS, this.stats);
     });
     this.tailEvents -= events;
+    this.oldestTail = this.firstTail();
     return true;
   }
 
