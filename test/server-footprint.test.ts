@@ -27,8 +27,12 @@ import { count, waitForView } from './support/wait-view.js';
 const RECORDING = recording('recentchange-2026-05-05-2476.jsonl');
 /** One semi-space of V8's young generation, in MiB, as the server starts with. */
 const SEMI_SPACE_MIB = 4;
-/** glibc's malloc: two arenas, and freed memory past 128 KiB at the heap's top given back. */
-const MALLOC_SETTINGS = ['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=131072'];
+/** glibc's malloc: two arenas, and fixed thresholds for mapping a buffer apart and for giving memory back. */
+const MALLOC_SETTINGS = [
+  'MALLOC_ARENA_MAX=2',
+  'MALLOC_MMAP_THRESHOLD_=1048576',
+  'MALLOC_TRIM_THRESHOLD_=8388608',
+];
 
 async function freePort(): Promise<number> {
   const server = createServer();
