@@ -65,7 +65,8 @@ export class MapFilter implements Operator {
       const row = change[0];
       try {
         if (where && where.eval(row, ctx) !== true) continue;
-        if (project) for (let i = 0; i < project.length; i++) out[i] = (project[i] as CompiledExpr).eval(row, ctx);
+        if (project)
+          for (let i = 0; i < project.length; i++) out[i] = (project[i] as CompiledExpr).eval(row, ctx);
       } catch (error) {
         errors.push([errorInfo(this.view, error), change[1]]);
         continue;

@@ -20,7 +20,6 @@ import type { ViewErrorInfo } from './interface.js';
 import { NO_STORE } from './memory-store.js';
 import { ViewPipeline } from './view-pipeline.js';
 
-
 export interface QuerySource {
   /** The served view the query reads. */
   name: string;

@@ -99,7 +99,8 @@ export class Reduce implements Snapshotting {
   /** Output rows from now on carry their exactKey (something downstream finds rows by key). */
   keyRows(): void {
     this.keyed = true;
-    for (const group of this.groups.values()) if (group.out && 'r' in group.out) group.outKey = exactKey(group.out.r);
+    for (const group of this.groups.values())
+      if (group.out && 'r' in group.out) group.outKey = exactKey(group.out.r);
   }
 
   /** Changes made at construction (a global aggregate's first row), for the views downstream. */
@@ -108,24 +109,20 @@ export class Reduce implements Snapshotting {
   }
 
   apply(input: Batch, ctx: EvalContext): Batch {
-    this.begin();
+    this.stamp += 1;
     for (const change of input.rows) this.step(change[0], change[1]);
     return this.end(input.errors.slice(), ctx);
   }
 
   /** `apply` over what `map` makes of `input`, without a row per input row (map-filter.ts). */
   applyMapped(map: MapFilter, input: Batch, ctx: EvalContext): Batch {
-    this.begin();
+    this.stamp += 1;
     const errors = input.errors.slice();
     map.forEach(input, ctx, errors, this.stepper);
     return this.end(errors, ctx);
   }
 
   private readonly stepper = (row: DeltaRow, diff: number): void => this.step(row, diff);
-
-  private begin(): void {
-    this.stamp += 1;
-  }
 
   /** Adds `diff` copies of `row` to its group. Keeps nothing of `row` but values (it may be reused). */
   private step(row: DeltaRow, diff: number): void {

@@ -1,7 +1,8 @@
 /**
- * ORDER BY ... LIMIT k [OFFSET n]: keeps its input multiset in an ordered index (sorted-list.ts),
- * so a change costs O(log n) whatever the input's size, and emits only the changes of the window
- * of rows offset+1 .. offset+k. Rows that compare equal on the ORDER BY keys are ordered by every
+ * ORDER BY ... LIMIT k [OFFSET n]: keeps its input multiset ordered where the window can reach and
+ * hashed beyond (top-k-index.ts), so a change costs O(1) or O(log k) whatever the input's size
+ * (a refill, when the window runs short, is a pass over the rest), and emits only the changes of
+ * the window of rows offset+1 .. offset+k. Rows that compare equal on the ORDER BY keys are ordered by every
  * output column ascending, NULLs last (the documented tie-break), so the same input always gives
  * the same rows. Input rows may carry hidden columns after the visible ones (ORDER BY expressions
  * that are not output columns); the output drops them.

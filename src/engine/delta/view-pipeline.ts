@@ -10,7 +10,7 @@
  * memory is never written to the store. For `top10` over `user_edits` that removes two writes per
  * changed user, and a restart costs one pass over the groups, never the history.
  */
-import type { DeltaViewPlan } from '../../sql/planner/delta-plan.js';
+import type { DeltaViewPlan, Stage } from '../../sql/planner/delta-plan.js';
 import type { EvalContext, SqlType } from '../../sql/scalar/interface.js';
 import { toWire } from '../../sql/scalar/index.js';
 import type { Change } from '../../core/multiset.js';
@@ -64,8 +64,9 @@ export class ViewPipeline {
     upstream: ViewPipeline | null,
   ) {
     const view = plan.name;
-    // A view over this one finds rows by their key (a top-k's index, a materialized copy).
-    if (upstream?.last instanceof Reduce) upstream.last.keyRows();
+    // A view over this one finds rows by their key (a top-k's index, a materialized copy), unless
+    // it starts with a projection, whose rows are new ones.
+    if (upstream?.last instanceof Reduce && !projects(plan.stages[0])) upstream.last.keyRows();
     let producer: Snapshotting | null = upstream?.last ?? null;
     // Stateless steps since the last stateful operator: a seed from upstream passes through them.
     let maps: Array<MapFilter | TemporalFilter> = [];
@@ -86,7 +87,7 @@ export class ViewPipeline {
     for (const stage of plan.stages) {
       // What follows a reduce may find its rows by key (a top-k): its rows carry their keys.
       const previous = this.operators[this.operators.length - 1];
-      if (previous instanceof Reduce) previous.keyRows();
+      if (previous instanceof Reduce && !projects(stage)) previous.keyRows();
       if (stage.op === 'map') {
         const map = new MapFilter(operatorId(view, 'map'), view, stage.where, stage.project);
         this.operators.push(map);
@@ -219,4 +220,9 @@ export class ViewPipeline {
 function withInitial(batch: Batch, reduce: Reduce): Batch {
   const first = reduce.initial();
   return { rows: batch.rows.concat(first.rows), errors: batch.errors.concat(first.errors) };
+}
+
+/** A stage that makes new rows of its input's (a projection): its input's row keys are not used. */
+function projects(stage: Stage | undefined): boolean {
+  return stage?.op === 'map' && stage.project !== null;
 }
