@@ -53,7 +53,5 @@ export function skipPattern(keys: string[], ws: string): RegExp {
 export const ANY_VALUE = new RegExp(valuePattern(SKIP_DEPTH, WS), 'y');
 /** Up to a document's opening brace. */
 export const OPEN = /[ \t\n\r]*\{/y;
-/** The rest of a string that `skip` has proved plain: up to its closing quote, which it includes. */
-export const PLAIN = /[^"]*"/y;
 /** Nothing but whitespace after the document. */
 export const END = /[ \t\n\r]*$/y;
