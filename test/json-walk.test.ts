@@ -111,6 +111,42 @@ describe('on-demand decoding: the values the walk reads itself', { timeout: 120_
     for (const text of cases) sameAsExact(decode, text, keys);
   });
 
+  it('accepts exactly what JSON.parse accepts after edits at a colon, a comma or a brace', () => {
+    const { document, selection } = documentsOver(['user', 'meta', 'id', 'n', '']);
+    const edit = fc.tuple(fc.nat(), mutation);
+    fc.assert(
+      fc.property(document, selection, edit, (valid, keys, [which, [, kind, piece]]) => {
+        const places = [...valid.matchAll(/[:,{}]/g)].map((match) => match.index);
+        const at = places[which % Math.max(1, places.length)] ?? 0;
+        const text = mutate(valid, [at, kind, piece]);
+        sameAsExact(fieldDecoder(keys), text, keys);
+        assert.equal(
+          'error' in outcome(() => fieldDecoder(keys)(text)),
+          'error' in outcome(() => JSON.parse(text)),
+        );
+      }),
+      fuzz(1500),
+    );
+  });
+
+  it('refuses a wanted key without its colon, whatever its value', () => {
+    const keys = selectionOf([['user'], ['meta', 'id'], ['n']]);
+    const decode = fieldDecoder(keys);
+    const cases = [
+      '{"meta"x{"id":"a"}}',
+      '{"meta" {"id":"a"}}',
+      '{"meta"{"id":"a"}}',
+      '{"meta":{"id"x"a"}}',
+      '{"user"x"u"}',
+      '{"user" x "u"}',
+      '{"user""u"}',
+      '{"user"x["u"]}',
+      '{"n"x1}',
+      '{"n" : 1, "meta" :{ "id" : "a" } }',
+    ];
+    for (const text of cases) sameAsExact(decode, text, keys);
+  });
+
   it('keeps no event text alive through a held value', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

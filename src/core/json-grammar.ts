@@ -36,7 +36,8 @@ function escapeRegExp(text: string): string {
  * - after the object's `}` (never right after a comma);
  * - after the opening quote of a wanted key whose value is a scalar read from its text alone (a
  *   string without escapes, a number, a literal), then a comma or the object's `}`: all checked;
- * - before the opening quote of any other wanted key (a nested value, a string with escapes).
+ * - before the opening quote of any other wanted key and its colon (a nested value, a string with
+ *   escapes).
  * Keys are matched only in their plain spelling: a key with an escape may spell a wanted key, so it
  * leaves the fast path.
  */
@@ -46,7 +47,8 @@ export function skipPattern(keys: string[], ws: string): RegExp {
   const then = `${ws}(?:,${ws}|(?=\\}))`;
   const other = `"(?!(?:${wanted})")[^"\\\\\\x00-\\x1f]*"${ws}:${ws}${value}${then}`;
   const scalar = `"(?=(?:${wanted})"${ws}:${ws}${SCALAR}${then})`;
-  return new RegExp(`${ws}(?:${other})*(?:(?<!,${ws})\\}|${scalar}|(?="(?:${wanted})"))`, 'y');
+  const key = `(?="(?:${wanted})"${ws}:)`;
+  return new RegExp(`${ws}(?:${other})*(?:(?<!,${ws})\\}|${scalar}|${key})`, 'y');
 }
 
 /** Any value, whitespace allowed: a wanted value that `skip` leaves to the walk (nested, escaped). */
