@@ -36,7 +36,8 @@ function escapeRegExp(text: string): string {
  * - after the object's `}` (never right after a comma);
  * - after the opening quote of a wanted key whose value is a scalar read from its text alone (a
  *   string without escapes, a number, a literal), then a comma or the object's `}`: all checked;
- * - before the opening quote of any other wanted key (a nested value, a string with escapes).
+ * - before the opening quote of any other wanted key and its colon (a nested value, a string with
+ *   escapes).
  * Keys are matched only in their plain spelling: a key with an escape may spell a wanted key, so it
  * leaves the fast path.
  */
@@ -46,14 +47,13 @@ export function skipPattern(keys: string[], ws: string): RegExp {
   const then = `${ws}(?:,${ws}|(?=\\}))`;
   const other = `"(?!(?:${wanted})")[^"\\\\\\x00-\\x1f]*"${ws}:${ws}${value}${then}`;
   const scalar = `"(?=(?:${wanted})"${ws}:${ws}${SCALAR}${then})`;
-  return new RegExp(`${ws}(?:${other})*(?:(?<!,${ws})\\}|${scalar}|(?="(?:${wanted})"))`, 'y');
+  const key = `(?="(?:${wanted})"${ws}:)`;
+  return new RegExp(`${ws}(?:${other})*(?:(?<!,${ws})\\}|${scalar}|${key})`, 'y');
 }
 
 /** Any value, whitespace allowed: a wanted value that `skip` leaves to the walk (nested, escaped). */
 export const ANY_VALUE = new RegExp(valuePattern(SKIP_DEPTH, WS), 'y');
 /** Up to a document's opening brace. */
 export const OPEN = /[ \t\n\r]*\{/y;
-/** The rest of a string that `skip` has proved plain: up to its closing quote, which it includes. */
-export const PLAIN = /[^"]*"/y;
 /** Nothing but whitespace after the document. */
 export const END = /[ \t\n\r]*$/y;

@@ -13,7 +13,7 @@
  */
 import { parseJson } from './exact-json.js';
 import type { SelectedKeys } from './json-fields.js';
-import { ANY_VALUE, END, OPEN, PLAIN, skipPattern, WS } from './json-grammar.js';
+import { ANY_VALUE, END, OPEN, skipPattern, WS } from './json-grammar.js';
 
 /** Sets an own property, even one called `__proto__` (as `JSON.parse` does). */
 export function setField(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -62,6 +62,7 @@ export interface ObjectWalker {
   spaced: RegExp;
   /** The wanted keys, in the selection's order; a key's index is its slot. */
   keys: string[];
+  lengths: number[];
   /** The wanted keys by the code of their first character (a quote for the empty key). */
   byFirst: Array<KeyChoice | undefined>;
   /** By key index, the walker of a key whose value is an object with keys selected. */
@@ -100,6 +101,7 @@ export function walkerFor(selection: SelectedKeys): ObjectWalker {
     skip: skipPattern(keys, ''),
     spaced: skipPattern(keys, WS),
     keys,
+    lengths: keys.map((key) => key.length),
     byFirst,
     nested: inner.map((keys) => (keys === true ? undefined : walkerFor(keys))),
     slots: keys.map(() => ABSENT),
@@ -156,9 +158,7 @@ let scalarEnd = 0;
 function scalarAt(text: string, at: number): unknown {
   const c = text.charCodeAt(at);
   if (c === 0x22) {
-    PLAIN.lastIndex = at + 1;
-    PLAIN.test(text); // the string has no quote inside
-    scalarEnd = PLAIN.lastIndex;
+    scalarEnd = text.indexOf('"', at + 1) + 1; // `skip` has proved it plain: no quote inside
     return detached(text, at + 1, scalarEnd - 1);
   }
   if (c === 0x74 || c === 0x6e) {
@@ -210,7 +210,8 @@ function walkObject(text: string, at: number, walker: ObjectWalker): number {
   const { skip, slots } = walker;
   for (;;) {
     skip.lastIndex = at;
-    if (skip.test(text)) at = skip.lastIndex;
+    const compact = skip.test(text);
+    if (compact) at = skip.lastIndex;
     else {
       // Whitespace (or no JSON): the slower expression decides, from the same place.
       walker.spaced.lastIndex = at;
@@ -221,9 +222,12 @@ function walkObject(text: string, at: number, walker: ObjectWalker): number {
     if (stop === 0x7d) return at; // the object's `}`
     const keyStart = stop === 0x22 ? at : at + 1;
     const index = wantedAt(text, keyStart, walker);
-    let i = keyStart + (walker.keys[index] as string).length;
-    for (i++; isSpace(text.charCodeAt(i));) i++;
-    for (i++; isSpace(text.charCodeAt(i));) i++; // past the colon
+    // Past the key's closing quote and the colon: `skip` has matched them with nothing between.
+    let i = keyStart + (walker.lengths[index] as number) + 2;
+    if (!compact) {
+      for (i--; isSpace(text.charCodeAt(i));) i++;
+      for (i++; isSpace(text.charCodeAt(i));) i++;
+    }
     if (stop === 0x22) {
       slots[index] = scalarAt(text, i);
       i = scalarEnd;
