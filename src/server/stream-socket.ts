@@ -33,14 +33,6 @@ const DRAIN_CHECK_MS = 100;
 /** `WebSocket.OPEN`. */
 const OPEN = 1;
 
-/** Each batch's message as bytes, encoded once for every stream socket of its view. */
-const encodedBatches = new WeakMap<PublishedBatch, Buffer>();
-function batchBytes(batch: PublishedBatch): Buffer {
-  let bytes = encodedBatches.get(batch);
-  if (!bytes) encodedBatches.set(batch, (bytes = Buffer.from(batch.streamFrame)));
-  return bytes;
-}
-
 /** The snapshot message as bytes, re-encoded only when the view's cached snapshot text changes. */
 let snapshotCache: { text: string; bytes: Buffer } | null = null;
 function snapshotBytes(text: string): Buffer {
@@ -198,7 +190,8 @@ class StreamGroup {
       this.failAll(error);
       return;
     }
-    const payload = batchBytes(batch);
+    // Encoded once for every stream socket of the view: there is one group per view.
+    const payload = Buffer.from(batch.streamFrame);
     const frame = textFrame(payload);
     const timestamp = batch.timestamp;
     this.positional = null;
