@@ -15,8 +15,19 @@ export function rowKey(row: Row): string {
   return stringifyJson(row); // an int8 beyond 2^53 arrives as a BigInt
 }
 
+/**
+ * A row held other than once (a count of 2, or a negative one from a broken stream). A row held
+ * once, by far the most common, is its own entry in the map: no object per row.
+ */
+class Repeated {
+  constructor(
+    readonly row: Row,
+    public count: number,
+  ) {}
+}
+
 export class Multiset {
-  private readonly entries = new Map<string, { row: Row; count: number }>();
+  private readonly entries = new Map<string, Row | Repeated>();
   private total = 0;
 
   /** Number of rows, counting duplicates. */
@@ -36,14 +47,22 @@ export class Multiset {
   /** `apply` with the row's `rowKey` already known (its text, serialized once for the wire too). */
   applyAt(key: string, row: Row, diff: number): void {
     if (diff === 0) return;
+    this.total += diff;
     const entry = this.entries.get(key);
-    const count = (entry?.count ?? 0) + diff;
+    if (entry === undefined) {
+      this.entries.set(key, diff === 1 ? row : new Repeated(row, diff));
+      return;
+    }
     // A negative count means a retraction arrived for a row we never saw: the stream is broken
     // upstream. Keep the arithmetic honest instead of hiding it; `valid` reports it.
+    const held = entry instanceof Repeated;
+    const count = (held ? entry.count : 1) + diff;
+    // The row object kept is the first one given, whatever its count does after.
+    const first = held ? entry.row : entry;
     if (count === 0) this.entries.delete(key);
-    else if (entry) entry.count = count;
-    else this.entries.set(key, { row, count });
-    this.total += diff;
+    else if (count === 1) this.entries.set(key, first);
+    else if (held) entry.count = count;
+    else this.entries.set(key, new Repeated(first, count));
   }
 
   applyAll(changes: Iterable<Change>): void {
@@ -59,24 +78,29 @@ export class Multiset {
   }
 
   count(row: Row): number {
-    return this.entries.get(rowKey(row))?.count ?? 0;
+    const entry = this.entries.get(rowKey(row));
+    return entry === undefined ? 0 : entry instanceof Repeated ? entry.count : 1;
   }
 
   /** False when some row has a negative count. */
   get valid(): boolean {
-    for (const entry of this.entries.values()) if (entry.count < 0) return false;
+    for (const entry of this.entries.values()) if (entry instanceof Repeated && entry.count < 0) return false;
     return true;
   }
 
   /** Distinct rows with their counts. */
   *counted(): IterableIterator<Change> {
-    for (const { row, count } of this.entries.values()) yield [row, count];
+    for (const entry of this.entries.values())
+      yield entry instanceof Repeated ? [entry.row, entry.count] : [entry, 1];
   }
 
   /** Every row as many times as it occurs. */
   rows(): Row[] {
     const out: Row[] = [];
-    for (const { row, count } of this.entries.values()) for (let i = 0; i < count; i++) out.push(row);
+    for (const entry of this.entries.values()) {
+      if (!(entry instanceof Repeated)) out.push(entry);
+      else for (let i = 0; i < entry.count; i++) out.push(entry.row);
+    }
     return out;
   }
 

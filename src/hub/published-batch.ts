@@ -7,7 +7,7 @@ import type { Change } from '../core/multiset.js';
 import type { Timestamp } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
 import { keyedEntry } from './keyed-wire.js';
-import { streamFrameFrom } from './wire.js';
+import { fragmentChanges, streamFrameFrom } from './wire.js';
 
 export interface PublishedBatch extends Batch {
   view: string;
@@ -27,12 +27,19 @@ export interface PublishedBatch extends Batch {
  * A class rather than an object literal with a getter: one of these is made per view and
  * transaction, and a literal with an accessor is built on V8's slow path. The forms only some
  * clients use are made on first use.
+ *
+ * Once its moment has been published the batch is `retire`d: from then on it lives in the
+ * retention log as its fragment alone, and its changes are read back from that text when a
+ * catch-up or an AS OF replay asks for them (rare). Keeping every retained batch's rows as objects
+ * made the garbage collector copy and trace them all, which cost more than anything else on the
+ * publish path; and the log's byte limit now bounds what it really holds.
  */
 export class Published implements PublishedBatch {
   readonly timestamp: Timestamp;
-  readonly changes: Change[];
   readonly errors?: Batch['errors'];
   readonly bytes: number;
+  /** The changes as objects, until the batch is retired. */
+  private live: Change[] | null;
   private stream: string | null = null;
   private keyed: string | null = null;
 
@@ -45,9 +52,14 @@ export class Published implements PublishedBatch {
     private readonly key: KeyColumns | null,
   ) {
     this.timestamp = batch.timestamp;
-    this.changes = batch.changes;
+    this.live = batch.changes;
     if (batch.errors) this.errors = batch.errors;
     this.bytes = Buffer.byteLength(fragment);
+  }
+
+  /** Consolidated, as published; once retired, read back from the fragment (in another order). */
+  get changes(): Change[] {
+    return this.live ?? fragmentChanges(this.fragment);
   }
 
   get streamFrame(): string {
@@ -58,5 +70,11 @@ export class Published implements PublishedBatch {
   get keyedEntry(): string {
     this.keyed ??= keyedEntry(this.changes, this.key);
     return this.keyed;
+  }
+
+  /** Keeps only the fragment (and the keyed entry, if some client needed it): see above. */
+  retire(): void {
+    this.live = null;
+    this.stream = null;
   }
 }

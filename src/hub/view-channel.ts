@@ -58,6 +58,8 @@ export class ViewChannel {
   /** Times the engine subscribed again from scratch (a remote engine after a lost connection). */
   resets = 0;
   private log: RetentionLog<PublishedBatch> | null = null;
+  /** The last published batch, retired when the next one comes (published-batch.ts). */
+  private latest: Published | null = null;
   private stateCache: StateFrames | null = null;
   private catchUpCache = new Map<Timestamp, CatchUp>();
   private catchUpCacheAt: Timestamp | null = null;
@@ -138,6 +140,9 @@ export class ViewChannel {
     this.base = batch.timestamp;
     const fragment = changesFragment(changes, texts);
     const published = new Published(this.name, batch, fragment, previousBase, this.keyColumns);
+    // The previous batch's moment is out by now: it stays in the log as its fragment alone.
+    this.latest?.retire();
+    this.latest = published;
     if (first) {
       // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
       this.listeners.emit(published);

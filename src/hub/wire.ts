@@ -8,8 +8,8 @@
  * of clients and any combination of views are then assembled from fragments by concatenation.
  * Integers beyond 2^53 (BigInts) are written as exact JSON numbers.
  */
-import { stringifyJson } from '../core/exact-json.js';
-import { rowKey, type Change, type Row } from '../core/multiset.js';
+import { parseJson, stringifyJson } from '../core/exact-json.js';
+import { consolidate, rowKey, type Change, type Row } from '../core/multiset.js';
 import type { ResetReason, StreamMessage } from '../core/wire-protocol.js';
 import type { Column, Timestamp } from '../engine/types.js';
 
@@ -50,6 +50,18 @@ export function changesFragment(changes: readonly Change[], texts = rowTexts(cha
     else for (let n = diff; n < 0; n++) deleted += deleted === '' ? text : `,${text}`;
   }
   return `{"inserted":[${inserted}],"deleted":[${deleted}]}`;
+}
+
+/**
+ * The changes a fragment lists, consolidated again: each row read back from its JSON text, which
+ * is the row's identity in the hub (`rowKey`), inserted rows first.
+ */
+export function fragmentChanges(fragment: string): Change[] {
+  const { inserted, deleted } = parseJson(fragment) as { inserted: Row[]; deleted: Row[] };
+  const changes: Change[] = [];
+  for (const row of inserted) changes.push([row, 1]);
+  for (const row of deleted) changes.push([row, -1]);
+  return consolidate(changes);
 }
 
 /** The `/api/stream` message for a fragment: the same object with the timestamp added. */

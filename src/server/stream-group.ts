@@ -47,14 +47,6 @@ export interface GroupMember {
   fail(error: ViewErrorBody): void;
 }
 
-/** Each batch's seed message as bytes, encoded once for every stream socket of its view. */
-const encodedBatches = new WeakMap<PublishedBatch, Buffer>();
-function batchBytes(batch: PublishedBatch): Buffer {
-  let bytes = encodedBatches.get(batch);
-  if (!bytes) encodedBatches.set(batch, (bytes = Buffer.from(batch.streamFrame)));
-  return bytes;
-}
-
 export class StreamGroup {
   readonly members = new Set<GroupMember>();
   /** Sockets that asked for the positional or the keyed format: those frames are made only for them. */
@@ -109,7 +101,8 @@ export class StreamGroup {
       return;
     }
     const timestamp = batch.timestamp;
-    const payload = batchBytes(batch);
+    // Encoded once for every stream socket of the view: there is one group per view.
+    const payload = Buffer.from(batch.streamFrame);
     let positional: Encoded | null = null;
     if (this.positionalMembers > 0) {
       // Before any batch the group has no base: the first is sent in full, with itself as base.
