@@ -75,7 +75,8 @@ async function run(
         : eventParser(sink.reads);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  for (const [i, line] of lines.entries()) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
     const parsed = decode(line);
     if ('reason' in parsed) throw new Error(`line ${i + 1}: ${parsed.detail}`);
     const waiting = sink.push(parsed.event, String(i + 1), decoding === 'on demand' ? line : undefined);

@@ -93,18 +93,21 @@ function pathFor(column: string): string[] {
   return [column];
 }
 
-function lookup(event: RawEvent, column: string): unknown {
-  for (const key of pathFor(column)) {
-    if (key in event) return event[key];
-  }
+/** Reads `column` from an event: by name (or alias), else `a_b` as field b of object a. */
+function lookupOf(column: string): (event: RawEvent) => unknown {
+  const keys = pathFor(column);
   const split = column.indexOf('_');
-  if (split > 0) {
-    const head = event[column.slice(0, split)];
-    if (typeof head === 'object' && head !== null && !Array.isArray(head)) {
-      return (head as Record<string, unknown>)[column.slice(split + 1)];
-    }
-  }
-  return undefined;
+  const head = split > 0 ? column.slice(0, split) : null;
+  const tail = column.slice(split + 1);
+  // Worked out once per column, not per event: the mapper runs for every event of every source.
+  return (event) => {
+    for (const key of keys) if (key in event) return event[key];
+    if (head === null) return undefined;
+    const outer = event[head];
+    if (typeof outer === 'object' && outer !== null && !Array.isArray(outer))
+      return (outer as Record<string, unknown>)[tail];
+    return undefined;
+  };
 }
 
 /**
@@ -131,10 +134,10 @@ export function fieldsRead(columns: Column[]): SelectedKeys {
 export type RecordMapper = (event: RawEvent, skip?: SkipValue) => InputRecord;
 
 export function recordMapper(columns: Column[]): RecordMapper {
-  const fields = columns.map((c) => ({ name: c.name, coerce: coercerFor(c.type) }));
+  const fields = columns.map((c) => ({ name: c.name, coerce: coercerFor(c.type), read: lookupOf(c.name) }));
   return (event, skip) => {
     const record: InputRecord = {};
-    for (const { name, coerce } of fields) record[name] = coerce(lookup(event, name), name, skip);
+    for (const { name, coerce, read } of fields) record[name] = coerce(read(event), name, skip);
     return record;
   };
 }
