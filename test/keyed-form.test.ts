@@ -83,6 +83,16 @@ function clientRows(
   return sorted(get(view)?.rows.rows() ?? []);
 }
 
+/** Every view of the workload, as the client holds it, equals the hub's. */
+function assertSameViews(views: ViewSet, hub: Hub): void {
+  for (const view of VIEWS)
+    assert.deepEqual(
+      clientRows((v) => views.get(v), view),
+      hubRows(hub, view),
+      view,
+    );
+}
+
 function untilClient(client: ViewcastClient, timestamp: number): Promise<void> {
   return new Promise((resolve) => {
     const check = (): void => {
@@ -303,12 +313,7 @@ describe('the keyed form', { timeout: 120_000 }, () => {
       assert.match(text, /"merged":\d+,"bases":\{/);
       for (let i = 0; i < 20; i++) work.step();
       assert.equal(views.timestamp, hub.timestamp);
-      for (const view of VIEWS)
-        assert.deepEqual(
-          clientRows((v) => views.get(v), view),
-          hubRows(hub, view),
-          view,
-        );
+      assertSameViews(views, hub);
     } finally {
       fanout.close();
     }
@@ -346,12 +351,7 @@ describe('the keyed form', { timeout: 120_000 }, () => {
       assert.ok(kinds.includes('reset'), 'the recovered view comes back with a reset');
       for (let i = 0; i < 30; i++) work.step();
       assert.equal(views.get('users')?.error, null);
-      for (const view of VIEWS)
-        assert.deepEqual(
-          clientRows((v) => views.get(v), view),
-          hubRows(hub, view),
-          view,
-        );
+      assertSameViews(views, hub);
     } finally {
       fanout.close();
     }
