@@ -84,10 +84,9 @@ export class StreamGroup {
     return this.firstSeq + this.log.length;
   }
 
-  /** The logged batches from sequence number `seq` on (empty when the socket has them all). */
-  batchesFrom(seq: number): LoggedBatch[] {
-    const from = Math.max(0, seq - this.firstSeq);
-    return from >= this.log.length ? [] : this.log.slice(from);
+  /** The batch with sequence number `seq`, while the log holds it. */
+  logged(seq: number): LoggedBatch | undefined {
+    return this.log[seq - this.firstSeq];
   }
 
   private failAll(error: ViewErrorBody): void {

@@ -86,16 +86,20 @@ class StreamClient implements GroupMember {
         this.drainCheck = setInterval(() => this.guarded(() => this.catchUp()), DRAIN_CHECK_MS);
         return;
       }
-      const batches = group.batchesFrom(this.nextSeq);
-      this.nextSeq = group.nextSeq;
+      const from = this.nextSeq;
+      const to = group.nextSeq;
+      this.nextSeq = to;
+      // Read from the log in place: a round visits every socket, so nothing is copied per visit.
       const write = (): void => {
-        for (const batch of batches) {
+        for (let seq = from; seq < to; seq++) {
+          const batch = group.logged(seq);
+          if (!batch) continue;
           const encoded: Encoded | null =
             this.format === 'seed' ? batch.seed : this.format === 'keyed' ? batch.keyed : batch.positional;
           if (encoded) this.send(encoded.payload, encoded.frame, batch.timestamp);
         }
       };
-      if (batches.length === 1) write();
+      if (to - from === 1) write();
       else corked(this.socket, write);
     });
   }
