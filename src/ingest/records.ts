@@ -87,25 +87,33 @@ function cleanText<T>(value: T): T | string {
   return value.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
-function pathFor(column: string): string[] {
-  const alias = ALIASES[column];
-  if (alias) return alias;
-  return [column];
+/**
+ * Where a column's value is in an event: the first of `keys` (its name, or its alias) the event
+ * has, else `a_b` as field b of object a (`nested`). The mapper and the decoder's selection both
+ * read it, so a source decodes exactly the fields the mapper looks at.
+ */
+interface ColumnSource {
+  keys: string[];
+  nested: [head: string, tail: string] | null;
 }
 
-/** Reads `column` from an event: by name (or alias), else `a_b` as field b of object a. */
-function lookupOf(column: string): (event: RawEvent) => unknown {
-  const keys = pathFor(column);
+function sourceOf(column: string): ColumnSource {
   const split = column.indexOf('_');
-  const head = split > 0 ? column.slice(0, split) : null;
-  const tail = column.slice(split + 1);
-  // Worked out once per column, not per event: the mapper runs for every event of every source.
+  return {
+    keys: ALIASES[column] ?? [column],
+    nested: split > 0 ? [column.slice(0, split), column.slice(split + 1)] : null,
+  };
+}
+
+/** Reads `column` from an event, as `sourceOf` says, worked out once per column, not per event. */
+function lookupOf(column: string): (event: RawEvent) => unknown {
+  const { keys, nested } = sourceOf(column);
   return (event) => {
     for (const key of keys) if (key in event) return event[key];
-    if (head === null) return undefined;
-    const outer = event[head];
+    if (nested === null) return undefined;
+    const outer = event[nested[0]];
     if (typeof outer === 'object' && outer !== null && !Array.isArray(outer))
-      return (outer as Record<string, unknown>)[tail];
+      return (outer as Record<string, unknown>)[nested[1]];
     return undefined;
   };
 }
@@ -119,13 +127,13 @@ export function arrivedEventReader(columns: Column[]): (event: ArrivedEvent) => 
   return (event) => (typeof event === 'string' ? (decode(event) as RawEvent) : event);
 }
 
-/** The event fields `lookup` may read for these columns: what a source needs to decode. */
+/** The event fields the mapper may read for these columns: what a source needs to decode. */
 export function fieldsRead(columns: Column[]): SelectedKeys {
   const paths: string[][] = [];
   for (const { name } of columns) {
-    for (const key of pathFor(name)) paths.push([key]);
-    const split = name.indexOf('_');
-    if (split > 0) paths.push([name.slice(0, split), name.slice(split + 1)]);
+    const { keys, nested } = sourceOf(name);
+    for (const key of keys) paths.push([key]);
+    if (nested) paths.push(nested);
   }
   return selectionOf(paths);
 }
