@@ -8,7 +8,7 @@ import type { SelectStmt } from 'libpg-query';
 import type { ViewPath } from '../../engine/types.js';
 import { baseType } from '../parse-types.js';
 import { COLUMN_TYPES, SqlCompileError, Unsupported, type Scope, type SqlType } from '../scalar/index.js';
-import { kindOf, nameList, walk, type AstNode } from './ast.js';
+import { exprKey, kindOf, nameList, walk, type AstNode } from './ast.js';
 
 export interface Relation {
   name: string;
@@ -83,4 +83,16 @@ export function unqualified<T>(node: T, alias: string): T {
       return { ...ref, fields: (ref['fields'] as unknown[]).slice(1) };
     return ref;
   }) as T;
+}
+
+/** True when `nodes` are exactly the source's columns, in order. */
+export function isIdentity(nodes: unknown[], source: Source): boolean {
+  const columns = source.scope.columns;
+  return (
+    nodes.length === columns.length &&
+    nodes.every(
+      (node, i) =>
+        exprKey(node) === exprKey({ ColumnRef: { fields: [{ String: { sval: columns[i]?.name } }] } }),
+    )
+  );
 }
