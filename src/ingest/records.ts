@@ -80,8 +80,12 @@ function cleanDeep(value: unknown): unknown {
 }
 
 const NUL = String.fromCharCode(0);
-const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** String.prototype.isWellFormed (Node 20), which the ES2023 library does not declare yet. */
+function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 /**
  * Postgres text cannot hold NUL, and its JSON parser refuses a lone UTF-16 surrogate: either would
@@ -89,7 +93,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * become U+FFFD, the replacement character.
  */
 function cleanText<T>(value: T): T | string {
-  if (typeof value !== 'string' || !(value.includes(NUL) || SURROGATE.test(value))) return value;
+  // isWellFormed (no lone surrogate) answers a one-byte string, most text, without reading it.
+  if (typeof value !== 'string' || (!value.includes(NUL) && isWellFormed(value))) return value;
   return value.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
