@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { fieldDecoder, selectionOf, type SelectedKeys } from '../src/core/json-fields.js';
+import { fieldDecoder, projectJson, selectionOf, type SelectedKeys } from '../src/core/json-fields.js';
+import { eventParser, metaId, SOURCE_FIELDS } from '../src/sources/event-schema.js';
 import { fuzz } from './support/fuzz.js';
 import {
   documentsOver,
@@ -21,6 +22,9 @@ import {
   outcome,
   space,
 } from './support/json-documents.js';
+
+/** What eventParser decodes for a sink that reads `user`. */
+const SELECTED = new Map([...SOURCE_FIELDS, ['user', true]]) as SelectedKeys;
 
 /** Keys that share first characters and prefixes, as `title`, `type` and `timestamp` do. */
 const SIMILAR = ['t', 'ti', 'title', 'type', 'timestamp', 'd', 'dt', 'domain', 'u', 'user', 'user_', ''];
@@ -140,21 +144,42 @@ describe('on-demand decoding: the values the walk reads itself', { timeout: 120_
     );
   });
 
-  it('keeps no event text alive through a held value', () => {
+  /** Bytes that 400 texts of 100 KB leave on the heap through what `hold` keeps of each. */
+  function heldBytes(hold: (text: string, i: number) => unknown): number {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const decode = fieldDecoder(selectionOf([['id'], ['user']]));
     const pad = 'x'.repeat(100_000);
     gc();
     const before = process.memoryUsage().heapUsed;
-    // 400 texts of 100 KB: 40 MB (80 MB as two-byte strings) would stay if a value were a view into its text.
-    const held = Array.from({ length: 400 }, (_, i) => {
-      const event = decode(`{"pad":"${pad}${i}","id":"${String(i).padStart(36, '0')}","user":"u${i}"}`);
-      return event as { id: string; user: string };
-    });
+    // 40 MB (80 MB as two-byte strings) would stay if a value were a view into its text.
+    const held = Array.from({ length: 400 }, (_, i) =>
+      hold(`{"pad":"${pad}${i}","id":"${String(i).padStart(36, '0')}","user":"u${i}"}`, i),
+    );
     gc();
-    const grown = process.memoryUsage().heapUsed - before;
-    assert.equal(held[399]?.id, String(399).padStart(36, '0'));
+    assert.equal(held.length, 400);
+    return process.memoryUsage().heapUsed - before;
+  }
+
+  it('keeps no event text alive through a held value', () => {
+    const decode = fieldDecoder(selectionOf([['id'], ['user']]));
+    const grown = heldBytes((text, i) => {
+      const event = decode(text) as { id: string; user: string };
+      assert.equal(event.id, String(i).padStart(36, '0'));
+      return event;
+    });
     assert.ok(grown < 10_000_000, `the held values take ${grown} bytes`);
+  });
+
+  it('keeps no event text alive through a deduplicated meta.id, whose neighbours are not copied', () => {
+    const decode = eventParser(selectionOf([['user']]));
+    const grown = heldBytes((text, i) => {
+      const dt = `2026-05-05T11:17:40.${String(i).padStart(3, '0')}Z`;
+      const withMeta = `${text.slice(0, -1)},"meta":{"id":"${String(i).padStart(36, '0')}","domain":"pt.wikipedia.org","dt":"${dt}"}}`;
+      const parsed = eventParser(undefined)(withMeta);
+      const decoded = decode(withMeta);
+      assert.deepEqual(decoded, 'event' in parsed ? { event: projectJson(parsed.event, SELECTED) } : parsed);
+      return 'event' in decoded ? metaId(decoded.event) : null;
+    });
+    assert.ok(grown < 10_000_000, `the held ids take ${grown} bytes`);
   });
 });

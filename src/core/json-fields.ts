@@ -67,10 +67,15 @@ function plainKeys(selection: SelectedKeys): boolean {
   return true;
 }
 
-export function fieldDecoder(selection: SelectedKeys): FieldDecoder {
+/**
+ * `transient`: keys of the selection (at any depth) whose values the caller reads and drops: their
+ * strings may stay views into the text, where every other long string is copied out of it so that
+ * a value held (a group key, a deduplicated id) does not keep the whole text alive.
+ */
+export function fieldDecoder(selection: SelectedKeys, transient?: SelectedKeys): FieldDecoder {
   // A wanted key that JSON must spell with escapes cannot be matched in the text: the exact path.
   if (!plainKeys(selection)) return (text) => projectJson(parseJson(text), selection);
-  const walker = walkerFor(selection);
+  const walker = walkerFor(selection, transient);
   return (text) => {
     try {
       return walkText(text, walker);

@@ -68,6 +68,11 @@ export interface ObjectWalker {
   /** By key index, the walker of a key whose value is an object with keys selected. */
   nested: Array<ObjectWalker | undefined>;
   slots: unknown[];
+  /**
+   * By key index, whether a string value is copied out of the text (`detached`): not for the keys
+   * the caller reads and drops (`walkerFor`'s `transient`), which need no copy.
+   */
+  held: boolean[];
   /** The result from the slots, which it empties again (a key repeated in the text walks twice). */
   build: (slots: unknown[]) => Record<string, unknown>;
 }
@@ -91,7 +96,8 @@ function builderFor(keys: string[]): (slots: unknown[]) => Record<string, unknow
   return factory(ABSENT, setField);
 }
 
-export function walkerFor(selection: SelectedKeys): ObjectWalker {
+/** `transient`: the selected keys whose values are read and dropped, never held (see `held`). */
+export function walkerFor(selection: SelectedKeys, transient?: SelectedKeys): ObjectWalker {
   const keys = [...selection.keys()];
   const starting: Array<number[] | undefined> = [];
   for (const [i, key] of keys.entries()) (starting[key.length > 0 ? key.charCodeAt(0) : 0x22] ??= []).push(i);
@@ -103,8 +109,13 @@ export function walkerFor(selection: SelectedKeys): ObjectWalker {
     keys,
     lengths: keys.map((key) => key.length),
     byFirst,
-    nested: inner.map((keys) => (keys === true ? undefined : walkerFor(keys))),
+    nested: inner.map((inner, i) => {
+      if (inner === true) return undefined;
+      const dropped = transient?.get(keys[i] as string);
+      return walkerFor(inner, dropped === undefined || dropped === true ? undefined : dropped);
+    }),
     slots: keys.map(() => ABSENT),
+    held: keys.map((key) => transient?.get(key) !== true),
     build: builderFor(keys),
   };
 }
@@ -151,15 +162,15 @@ function isSpace(c: number): boolean {
 let scalarEnd = 0;
 
 /**
- * The value of the scalar at `at`, which `skip` has proved valid: a string without escapes, a
- * literal, or a number (one of at most 15 digits without fraction or exponent is summed here, exactly
- * as `Number` reads it; any other goes through `valueOf`).
+ * The value of the scalar at `at`, which `skip` has proved valid: a string without escapes (a copy
+ * when `held`), a literal, or a number (one of at most 15 digits without fraction or exponent is
+ * summed here, exactly as `Number` reads it; any other goes through `valueOf`).
  */
-function scalarAt(text: string, at: number): unknown {
+function scalarAt(text: string, at: number, held: boolean): unknown {
   const c = text.charCodeAt(at);
   if (c === 0x22) {
     scalarEnd = text.indexOf('"', at + 1) + 1; // `skip` has proved it plain: no quote inside
-    return detached(text, at + 1, scalarEnd - 1);
+    return held ? detached(text, at + 1, scalarEnd - 1) : text.slice(at + 1, scalarEnd - 1);
   }
   if (c === 0x74 || c === 0x6e) {
     scalarEnd = at + 4;
@@ -229,7 +240,7 @@ function walkObject(text: string, at: number, walker: ObjectWalker): number {
       for (i++; isSpace(text.charCodeAt(i));) i++;
     }
     if (stop === 0x22) {
-      slots[index] = scalarAt(text, i);
+      slots[index] = scalarAt(text, i, walker.held[index] as boolean);
       i = scalarEnd;
     } else {
       const inner = text.charCodeAt(i) === 0x7b ? walker.nested[index] : undefined;

@@ -31,8 +31,14 @@ function integerCoercer(type: string): Coerce {
   const bits = INTEGER_BITS[type] ?? 64;
   const max = 2n ** BigInt(bits - 1) - 1n;
   const min = -(2n ** BigInt(bits - 1));
+  // The same range for safe integers, compared as numbers: no BigInt is made per value (every
+  // event's integer columns pass here). A bigint column's bounds lie beyond 2^53: any safe
+  // integer fits.
+  const maxSafe = Math.min(Number(max), Number.MAX_SAFE_INTEGER);
+  const minSafe = Math.max(Number(min), Number.MIN_SAFE_INTEGER);
   return (v, column, skip) => {
     if (typeof v === 'number') {
+      if (Number.isSafeInteger(v) && v >= minSafe && v <= maxSafe) return v === 0 ? 0 : v; // not -0
       if (!Number.isInteger(v)) return null;
     } else if (typeof v !== 'bigint') return null;
     const exact = BigInt(v);
@@ -74,8 +80,12 @@ function cleanDeep(value: unknown): unknown {
 }
 
 const NUL = String.fromCharCode(0);
-const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** String.prototype.isWellFormed (Node 20), which the ES2023 library does not declare yet. */
+function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 /**
  * Postgres text cannot hold NUL, and its JSON parser refuses a lone UTF-16 surrogate: either would
@@ -83,7 +93,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * become U+FFFD, the replacement character.
  */
 function cleanText<T>(value: T): T | string {
-  if (typeof value !== 'string' || !(value.includes(NUL) || SURROGATE.test(value))) return value;
+  // isWellFormed (no lone surrogate) answers a one-byte string, most text, without reading it.
+  if (typeof value !== 'string' || (!value.includes(NUL) && isWellFormed(value))) return value;
   return value.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
@@ -105,17 +116,16 @@ function sourceOf(column: string): ColumnSource {
   };
 }
 
-/** Reads `column` from an event, as `sourceOf` says, worked out once per column, not per event. */
-function lookupOf(column: string): (event: RawEvent) => unknown {
+/**
+ * An expression (over the event `e`, with `o` free for a nested object) that reads `column` as
+ * `sourceOf` says. Names enter it only as JSON string literals.
+ */
+function readExpression(column: string): string {
   const { keys, nested } = sourceOf(column);
-  return (event) => {
-    for (const key of keys) if (key in event) return event[key];
-    if (nested === null) return undefined;
-    const outer = event[nested[0]];
-    if (typeof outer === 'object' && outer !== null && !Array.isArray(outer))
-      return (outer as Record<string, unknown>)[nested[1]];
-    return undefined;
-  };
+  const tries = keys.map((key) => `${JSON.stringify(key)} in e ? e[${JSON.stringify(key)}] : `).join('');
+  if (nested === null) return `(${tries}undefined)`;
+  const [head, tail] = nested.map((name) => JSON.stringify(name)) as [string, string];
+  return `(${tries}(o = e[${head}], typeof o === 'object' && o !== null && !Array.isArray(o) ? o[${tail}] : undefined))`;
 }
 
 /**
@@ -141,11 +151,21 @@ export function fieldsRead(columns: Column[]): SelectedKeys {
 /** Maps an event to a record; `skip` hears of every value set to NULL because it cannot fit. */
 export type RecordMapper = (event: RawEvent, skip?: SkipValue) => InputRecord;
 
+/**
+ * The mapper is compiled from its own text, once per table: every column is read by property names
+ * written in the code and the record is one object literal, so each event costs a few lookups in
+ * known shapes and one allocation, where a loop over the columns' names searched the event and
+ * grew the record property by property. A column named `__proto__` is a computed key: an own
+ * property, never the record's prototype.
+ */
 export function recordMapper(columns: Column[]): RecordMapper {
-  const fields = columns.map((c) => ({ name: c.name, coerce: coercerFor(c.type), read: lookupOf(c.name) }));
-  return (event, skip) => {
-    const record: InputRecord = {};
-    for (const { name, coerce, read } of fields) record[name] = coerce(read(event), name, skip);
-    return record;
-  };
+  const coercers = columns.map((c) => coercerFor(c.type));
+  const fields = columns.map((c, i) => {
+    const name = JSON.stringify(c.name);
+    const key = c.name === '__proto__' ? `[${name}]` : name;
+    return `${key}: c[${i}](${readExpression(c.name)}, ${name}, skip)`;
+  });
+  const body = `return (e, skip) => { let o; return { ${fields.join(',\n')} }; };`;
+  const factory = new Function('c', body) as (coercers: Coerce[]) => RecordMapper;
+  return factory(coercers);
 }

@@ -193,13 +193,24 @@ export const SOURCE_FIELDS: SelectedKeys = selectionOf([
 ]);
 
 /**
+ * SOURCE_FIELDS that a source reads and drops (`isCanary`, `eventTime`): unless the sink reads them
+ * too, their strings need not be copied out of the event's text. `meta.id` is held (deduplication).
+ */
+const SOURCE_TRANSIENT = ['domain', 'dt'];
+
+/**
  * A parser of frames for a sink: with the sink's `reads`, one validating pass over the text that
  * decodes only those fields and SOURCE_FIELDS (core/json-fields.ts: same values, same accepted texts
  * and errors as parseEvent); without, parseEvent itself.
  */
 export function eventParser(reads: SelectedKeys | undefined): (text: string) => ParsedFrame {
   if (reads === undefined) return parseEvent;
-  const decode = fieldDecoder(unionSelection(reads, SOURCE_FIELDS));
+  const meta = reads.get('meta');
+  const transient = SOURCE_TRANSIENT.filter((key) => meta === undefined || (meta !== true && !meta.has(key)));
+  const decode = fieldDecoder(
+    unionSelection(reads, SOURCE_FIELDS),
+    selectionOf(transient.map((key) => ['meta', key])),
+  );
   return (text) => frameOf(text, decode);
 }
 
