@@ -18,8 +18,8 @@
  * or missed, which is what a view that needs every event asks for.
  */
 import { brotliDecompressSync } from 'node:zlib';
-import type { RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
+import type { JournaledKv } from './journaled-kv.js';
 import {
   BROTLI,
   BROTLI_FAST,
@@ -78,7 +78,7 @@ export class RetainedLog {
 
   /** `enabled`: false with `--retain 0` (commits then mark the log incomplete). */
   constructor(
-    private readonly db: RootDatabase,
+    private readonly db: JournaledKv,
     readonly enabled: boolean,
     created: boolean,
     lastTimestamp: Timestamp,
@@ -135,10 +135,10 @@ export class RetainedLog {
       let bytes: number;
       if ('chunk' in pending) {
         const chunk = { ...pending.chunk, first: timestamp, last: timestamp };
-        void this.db.put(`${CHUNK}${stamp(timestamp)}`, chunk);
+        this.db.put(`${CHUNK}${stamp(timestamp)}`, chunk);
         bytes = chunk.z.length;
       } else {
-        void this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
+        this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
         this.tailEvents += pending.events;
         this.oldestTail ??= timestamp;
         bytes = pending.tail.length;
@@ -153,7 +153,7 @@ export class RetainedLog {
       // Input that is not retained (`--retain 0`): the log is complete only after it.
       this.stats = { ...s, since: timestamp + 1 };
     } else return;
-    void this.db.put(STATS, this.stats);
+    this.db.put(STATS, this.stats);
   }
 
   /** With retention off, what an earlier run retained is dropped (a slice at a time). */
@@ -164,7 +164,7 @@ export class RetainedLog {
         keys.push(key);
       if (keys.length === 0) break;
       await this.db.transaction(() => {
-        for (const key of keys) void this.db.remove(key);
+        for (const key of keys) this.db.remove(key);
       });
     }
     await this.db.transaction(() => {
@@ -174,7 +174,7 @@ export class RetainedLog {
         events: 0,
         oldest: null,
       };
-      void this.db.put(STATS, this.stats);
+      this.db.put(STATS, this.stats);
     });
     this.tailEvents = 0;
     this.oldestTail = null;
@@ -188,7 +188,7 @@ export class RetainedLog {
 
   private firstTail(): Timestamp | null {
     for (const key of this.db.getKeys({ start: TAIL, end: 'r\x1ft\x20', limit: 1 }))
-      return Number((key as string).slice(TAIL.length));
+      return Number(key.slice(TAIL.length));
     return null;
   }
 
@@ -214,7 +214,7 @@ export class RetainedLog {
     let events = 0;
     let first: Timestamp | null = null;
     for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })) {
-      const ts = Number((key as string).slice(TAIL.length));
+      const ts = Number(key.slice(TAIL.length));
       const n = (value as Buffer).readUInt32LE(0);
       first ??= ts;
       if (
@@ -222,7 +222,7 @@ export class RetainedLog {
         (events + n > CHUNK_EVENTS || ts - first >= CHUNK_SPAN_MS || this.chunkBetween(first, ts))
       )
         break;
-      taken.push([key as string, ts, value as Buffer]);
+      taken.push([key, ts, value as Buffer]);
       events += n;
     }
     const last = taken.at(-1);
@@ -231,11 +231,11 @@ export class RetainedLog {
     const chunk: Chunk = { first, last: last[1], events, z };
     const tailBytes = taken.reduce((sum, t) => sum + t[2].length, 0);
     await this.db.transaction(() => {
-      for (const [key] of taken) void this.db.remove(key);
-      void this.db.put(`${CHUNK}${stamp(chunk.last)}`, chunk);
+      for (const [key] of taken) this.db.remove(key);
+      this.db.put(`${CHUNK}${stamp(chunk.last)}`, chunk);
       const s = this.stats;
       this.stats = { ...s, bytes: s.bytes - tailBytes + z.length };
-      void this.db.put(STATS, this.stats);
+      this.db.put(STATS, this.stats);
     });
     this.tailEvents -= events;
     this.oldestTail = this.firstTail();
@@ -262,13 +262,13 @@ export class RetainedLog {
         end: `${CHUNK}${stamp(cutoff)}`,
         limit: PRUNE_SLICE,
       }))
-        doomed.push([key as string, value as Chunk]);
+        doomed.push([key, value as Chunk]);
       if (doomed.length === 0) return;
       await this.db.transaction(() => {
         let bytes = 0;
         let events = 0;
         for (const [key, chunk] of doomed) {
-          void this.db.remove(key);
+          this.db.remove(key);
           bytes += chunk.z.length;
           events += chunk.events;
         }
@@ -280,7 +280,7 @@ export class RetainedLog {
           events: s.events - events,
           oldest: this.oldestAfter(lastDropped),
         };
-        void this.db.put(STATS, this.stats);
+        this.db.put(STATS, this.stats);
       });
     }
   }
@@ -301,10 +301,10 @@ export class RetainedLog {
     const tail = this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })[Symbol.iterator]();
     let next = tail.next();
     const tailUpTo = function* (ts: Timestamp): Iterable<[Timestamp, RetainedEntry]> {
-      while (!next.done && Number((next.value.key as string).slice(TAIL.length)) < ts) {
+      while (!next.done && Number(next.value.key.slice(TAIL.length)) < ts) {
         const value = next.value.value as Buffer;
         yield [
-          Number((next.value.key as string).slice(TAIL.length)),
+          Number(next.value.key.slice(TAIL.length)),
           packr.unpack(value.subarray(4)) as RetainedEntry,
         ];
         next = tail.next();
