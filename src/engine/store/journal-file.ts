@@ -77,7 +77,7 @@ export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; end: n
     const last = at + HEADER + length;
     if (last > bytes.length || crc32(bytes.subarray(at + 8, last)) !== bytes.readUInt32LE(at + 4)) break;
     const writes: JournalWrite[] = [];
-    for (let p = at + HEADER; p < last; ) {
+    for (let p = at + HEADER; p < last;) {
       const keyLength = bytes.readUInt32LE(p);
       const key = bytes.toString('utf8', p + 4, p + 4 + keyLength);
       const valueLength = bytes.readUInt32LE(p + 4 + keyLength);
@@ -133,7 +133,8 @@ export class JournalFiles {
       while (got < file.size) got += readSync(file.fd, bytes, got, file.size - got, got);
       const read = decodeRecords(bytes);
       records.push(...read.records);
-      if (read.end < file.size) torn.push(`${file.path}: ${file.size - read.end} bytes after offset ${read.end}`);
+      if (read.end < file.size)
+        torn.push(`${file.path}: ${file.size - read.end} bytes after offset ${read.end}`);
     }
     records.sort((a, b) => a.seq - b.seq);
     return { records, torn };

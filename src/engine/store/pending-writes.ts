@@ -39,9 +39,11 @@ export class PendingWrites {
   /** Pending writes with start <= key < end, unordered. */
   *inRange(start: string, end: string): Iterable<JournalWrite> {
     const state = start.startsWith(STATE_PREFIX) && end.startsWith(STATE_PREFIX);
-    const other = !start.startsWith(STATE_PREFIX) && !end.startsWith(STATE_PREFIX) && !(start < 's' && end > 's');
+    const other =
+      !start.startsWith(STATE_PREFIX) && !end.startsWith(STATE_PREFIX) && !(start < 's' && end > 's');
     for (const map of state ? [this.state] : other ? [this.other] : [this.state, this.other])
-      for (const write of map) if (compareKeys(write[0], start) >= 0 && compareKeys(write[0], end) < 0) yield write;
+      for (const write of map)
+        if (compareKeys(write[0], start) >= 0 && compareKeys(write[0], end) < 0) yield write;
   }
 }
 

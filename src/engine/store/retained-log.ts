@@ -303,10 +303,7 @@ export class RetainedLog {
     const tailUpTo = function* (ts: Timestamp): Iterable<[Timestamp, RetainedEntry]> {
       while (!next.done && Number(next.value.key.slice(TAIL.length)) < ts) {
         const value = next.value.value as Buffer;
-        yield [
-          Number(next.value.key.slice(TAIL.length)),
-          packr.unpack(value.subarray(4)) as RetainedEntry,
-        ];
+        yield [Number(next.value.key.slice(TAIL.length)), packr.unpack(value.subarray(4)) as RetainedEntry];
         next = tail.next();
       }
     };
