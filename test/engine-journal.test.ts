@@ -101,7 +101,7 @@ describe('engine journal', { timeout: 120_000 }, () => {
       assert.deepEqual(seen, expected(30));
     });
 
-  for (const step of ['switched', 'stored'])
+  for (const step of ['switched', 'sliced', 'stored'])
     it(`keeps every committed transaction when killed in a checkpoint, ${step}`, async () => {
       const dir = join(fresh(), 'state');
       await runAndKill(dir, 25, 'async', step, `STEP ${step}`);

@@ -3,7 +3,7 @@
  * moment. Each transaction `i` sets the entry `count` to i, the entry `k<i % 7>` to i, removes
  * `gone`, and moves the position of source `src` to i; it prints `COMMITTED i` once the commit
  * resolved. Arguments: state directory, number of transactions, mode (`async` or `sync`), and where
- * to stop: `end` (print DONE and block), `switched` or `stored` (run a checkpoint after the last
+ * to stop: `end` (print DONE and block), `switched`, `sliced` or `stored` (run a checkpoint after the last
  * transaction; at that step commit one transaction more, print STEP and block). Blocking keeps the
  * process alive, as it is, for the parent's SIGKILL.
  */
@@ -21,6 +21,8 @@ function stage(store: LmdbEngineStore, i: number): void {
 
 const store: LmdbEngineStore = new LmdbEngineStore(dir, mode, true, {
   checkpointMs: 3_600_000,
+  // Slices of two writes: a checkpoint takes several LMDB transactions, `sliced` stops after the first.
+  checkpointSlice: 2,
   onCheckpointStep: (step) => {
     if (step !== stopAt) return;
     stage(store, count + 1);

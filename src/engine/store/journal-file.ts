@@ -149,9 +149,9 @@ export class JournalFiles {
     file.size += record.length;
   }
 
-  /** Resolves once the active file's records are on the disk (fdatasync in libuv's thread pool). */
-  sync(): Promise<void> {
-    const fd = (this.files[this.active] as OpenFile).fd;
+  /** Resolves once a file's records (the active file's by default) are on the disk (fdatasync in libuv's thread pool). */
+  sync(which = this.active): Promise<void> {
+    const fd = (this.files[which] as OpenFile).fd;
     return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
   }
 

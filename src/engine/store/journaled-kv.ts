@@ -15,14 +15,16 @@
  * `transaction`, in order, so LMDB only ever holds a prefix of the journal's history.
  *
  * Crash safety of a checkpoint: it switches the journal files first (new records go to the other,
- * empty one), then commits to LMDB, then empties the old file. A crash before LMDB's commit leaves
- * the old sequence in LMDB and both files' records replayed; after it, the old file's records are at
- * or below the stored sequence and skipped.
+ * empty one), fdatasyncs the old one, copies its writes into LMDB (in slices) and the sequence they
+ * cover last, then empties the old file. A crash before the sequence is stored leaves the old one in
+ * LMDB: both files' records are replayed over whatever slices LMDB holds (a record holds values, not
+ * changes, so replaying it again gives the same state). After it, the old file's records are at or
+ * below the stored sequence and skipped.
  */
 import type { RootDatabase } from 'lmdb';
 import { ViewcastError } from '../../core/errors.js';
 import { encodeRecord, JournalFiles } from './journal-file.js';
-import { compareKeys, PendingWrites } from './pending-writes.js';
+import { compareKeys, mergeSorted, PendingWrites } from './pending-writes.js';
 import { packr } from './retained-format.js';
 
 /** LMDB key of the last journal sequence LMDB holds. */
@@ -37,14 +39,18 @@ export interface JournalOptions {
   checkpointBytes?: number;
   /**
    * Called between a checkpoint's steps: `switched` (new records go to the other file, LMDB not yet
-   * written), `stored` (LMDB holds the records, the old file not yet emptied). Tests stop a process
+   * written), `sliced` (LMDB holds a slice of the writes, not the sequence), `stored` (LMDB holds the
+   * records and their sequence, the old file not yet emptied). Tests stop a process
    * there to show that a crash between any two steps loses nothing.
    */
-  onCheckpointStep?: (step: 'switched' | 'stored') => void;
+  onCheckpointStep?: (step: 'switched' | 'sliced' | 'stored') => void;
+  /** Writes per LMDB transaction of a checkpoint. */
+  checkpointSlice?: number;
 }
 
 export const CHECKPOINT_MS = 1000;
 export const CHECKPOINT_BYTES = 4 * 1024 * 1024;
+export const CHECKPOINT_SLICE = 4096;
 
 interface Range {
   start: string;
@@ -67,6 +73,7 @@ export class JournaledKv {
   private readonly syncCommits: boolean;
   private readonly checkpointMs: number;
   private readonly checkpointBytes: number;
+  private readonly checkpointSlice: number;
   private readonly onStep: JournalOptions['onCheckpointStep'];
   /** Facts about the opening worth a log line (a torn record cut off). */
   readonly notes: string[] = [];
@@ -79,6 +86,7 @@ export class JournaledKv {
     this.syncCommits = options.syncCommits ?? false;
     this.checkpointMs = options.checkpointMs ?? CHECKPOINT_MS;
     this.checkpointBytes = options.checkpointBytes ?? CHECKPOINT_BYTES;
+    this.checkpointSlice = options.checkpointSlice ?? CHECKPOINT_SLICE;
     this.onStep = options.onCheckpointStep;
     this.files = new JournalFiles(dir);
     this.seq = this.replay();
@@ -196,10 +204,19 @@ export class JournaledKv {
     const old = this.files.switchFiles();
     this.onStep?.('switched');
     try {
-      await this.db.batch(() => {
-        this.apply(copying);
-        void this.db.put(SEQUENCE_KEY, covered);
-      });
+      // The old file's records reach the disk first: LMDB may then hold any part of them (a large
+      // checkpoint is copied in slices, each its own LMDB transaction, so that the main thread is not
+      // held up for long), and a replay from the stored sequence, which is written last, completes it.
+      await this.files.sync(old);
+      let n = 0;
+      for (const [key, value] of copying.writes()) {
+        const written = value === null ? this.db.remove(key) : this.db.put(key, packr.unpack(value));
+        if (++n % this.checkpointSlice === 0) {
+          await written;
+          this.onStep?.('sliced');
+        }
+      }
+      await this.db.put(SEQUENCE_KEY, covered);
       await this.db.flushed;
       this.onStep?.('stored');
       this.files.empty(old);
@@ -261,32 +278,4 @@ function journalError(error: NodeJS.ErrnoException): Error {
       `Free some space or fix the directory's permissions, then start again.`,
     { cause: error },
   );
-}
-
-/** LMDB's entries (`stored`, in key order) with the sorted pending writes laid over them. */
-function* mergeSorted(
-  overlay: Array<[string, Buffer | null]>,
-  stored: Iterator<{ key: unknown; value: unknown }>,
-  limit: number,
-): Iterable<{ key: string; value: unknown }> {
-  let i = 0;
-  let n = 0;
-  for (let next = stored.next(); n < limit;) {
-    const ahead = overlay[i];
-    const key = next.done ? null : (next.value.key as string);
-    if (ahead === undefined && key === null) return;
-    const order = ahead === undefined ? 1 : key === null ? -1 : compareKeys(ahead[0], key);
-    if (order <= 0) {
-      i++;
-      if (order === 0) next = stored.next();
-      if (ahead && ahead[1] !== null) {
-        n++;
-        yield { key: ahead[0], value: packr.unpack(ahead[1]) };
-      }
-    } else {
-      n++;
-      yield { key: key as string, value: next.value.value };
-      next = stored.next();
-    }
-  }
 }

@@ -7,6 +7,7 @@
  * often (compaction, pruning) and should not scan every operator entry written in the last second.
  */
 import type { JournalWrite } from './journal-file.js';
+import { packr } from './retained-format.js';
 
 const STATE_PREFIX = 's';
 
@@ -61,4 +62,32 @@ export function compareKeys(a: string, b: string): number {
     return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
   }
   return a.length - b.length;
+}
+
+/** LMDB's entries (`stored`, in key order) with the sorted pending writes laid over them. */
+export function* mergeSorted(
+  overlay: Array<[string, Buffer | null]>,
+  stored: Iterator<{ key: unknown; value: unknown }>,
+  limit: number,
+): Iterable<{ key: string; value: unknown }> {
+  let i = 0;
+  let n = 0;
+  for (let next = stored.next(); n < limit;) {
+    const ahead = overlay[i];
+    const key = next.done ? null : (next.value.key as string);
+    if (ahead === undefined && key === null) return;
+    const order = ahead === undefined ? 1 : key === null ? -1 : compareKeys(ahead[0], key);
+    if (order <= 0) {
+      i++;
+      if (order === 0) next = stored.next();
+      if (ahead && ahead[1] !== null) {
+        n++;
+        yield { key: ahead[0], value: packr.unpack(ahead[1]) };
+      }
+    } else {
+      n++;
+      yield { key: key as string, value: next.value.value };
+      next = stored.next();
+    }
+  }
 }
