@@ -74,9 +74,11 @@ const lmdbFlushed: Candidate = {
         await db.flushed;
       },
       load(op) {
-        let n = 0;
-        for (const _ of db.getRange({ start: `s\x1f${op}\x1f`, end: `s\x1f${op}\x20` })) n++;
-        return Promise.resolve(n);
+        const map = new Map<string, unknown>();
+        const prefix = `s\x1f${op}\x1f=`;
+        for (const { key, value } of db.getRange({ start: prefix, end: `s\x1f${op}\x20` }))
+          map.set((key as string).slice(prefix.length), value);
+        return Promise.resolve(map.size);
       },
       close: () => db.close(),
     });

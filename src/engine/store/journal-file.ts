@@ -16,6 +16,7 @@ import {
   closeSync,
   constants,
   fdatasync,
+  fdatasyncSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -40,23 +41,26 @@ export interface JournalRecord {
 
 export function encodeRecord(seq: number, iterable: Iterable<JournalWrite>): Buffer {
   const writes = [...iterable];
-  const keys: Buffer[] = [];
+  // Key lengths first, then the keys written in place: no buffer per key (a large transaction
+  // writes thousands of entries).
+  const keyBytes = new Array<number>(writes.length);
   let length = 0;
-  for (const [key, value] of writes) {
-    const k = Buffer.from(key);
-    keys.push(k);
-    length += 8 + k.length + (value?.length ?? 0);
+  for (let i = 0; i < writes.length; i++) {
+    const [key, value] = writes[i] as JournalWrite;
+    const bytes = Buffer.byteLength(key);
+    keyBytes[i] = bytes;
+    length += 8 + bytes + (value ? value.length : 0);
   }
   const out = Buffer.allocUnsafe(HEADER + length);
   out.writeUInt32LE(length, 0);
   out.writeDoubleLE(seq, 8);
   let at = HEADER;
-  let i = 0;
-  for (const [, value] of writes) {
-    const k = keys[i++] as Buffer;
-    out.writeUInt32LE(k.length, at);
-    out.set(k, at + 4);
-    at += 4 + k.length;
+  for (let i = 0; i < writes.length; i++) {
+    const [key, value] = writes[i] as JournalWrite;
+    const bytes = keyBytes[i] as number;
+    out.writeUInt32LE(bytes, at);
+    out.write(key, at + 4, 'utf8');
+    at += 4 + bytes;
     out.writeUInt32LE(value ? value.length : DELETED_LENGTH, at);
     at += 4;
     if (value) {
@@ -167,10 +171,16 @@ export class JournalFiles {
     return old;
   }
 
-  /** Empties a file whose every record LMDB holds. */
-  empty(which: number): void {
+  /**
+   * Empties a file whose every record LMDB holds. `durably`: at open, where records after a gap are
+   * dropped whose sequences the next records reuse: were the emptying undone by a power cut, such an
+   * old record could otherwise follow the new ones as if it were the next.
+   */
+  empty(which: number, durably = false): void {
     const file = this.files[which] as OpenFile;
+    if (file.size === 0) return;
     ftruncateSync(file.fd, 0);
+    if (durably) fdatasyncSync(file.fd);
     file.size = 0;
   }
 

@@ -117,8 +117,8 @@ export class JournaledKv {
         this.apply(writes);
         void this.db.put(SEQUENCE_KEY, seq);
       });
-    this.files.empty(0);
-    this.files.empty(1);
+    this.files.empty(0, true);
+    this.files.empty(1, true);
     return seq;
   }
 
