@@ -132,11 +132,11 @@ Flags (default in brackets):
   --data-dir DIR       where the engine keeps its state [./data]
   --memory             keep the engine's state in memory only (nothing survives a restart)
   --sync-commits       put each transaction on the disk (fdatasync) before publishing it, so
-                       that not even a power cut takes back a change a client saw (about 0.3 ms
-                       of CPU per transaction more). Without it a transaction is written before
-                       it is published (a crashed or killed viewcast loses nothing) and put on
-                       the disk within about a second (a power cut may lose that second; the
-                       sources then resume from before it, nothing is counted twice)
+                       that not even a power cut takes back a change a client saw (about 0.2-0.3
+                       ms of CPU per transaction more). Without it a transaction is written
+                       before it is published (a crashed or killed viewcast loses nothing) and
+                       put on the disk within about a second (a power cut may lose that second;
+                       the sources then resume from before it, nothing is counted twice)
   --retain DURATION    keep received events (compressed, every field) in the data directory
                        this long, so that views added or changed later are computed from
                        them: 24h, 7d, 90m, all, or 0 (keep none); not with --memory [7d]
