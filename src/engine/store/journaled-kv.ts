@@ -1,9 +1,9 @@
 /**
  * LMDB behind a redo journal: a transaction is one record appended to the journal with one write
  * (journal-file.ts), and a checkpoint later copies the writes of many transactions, the last per key,
- * into LMDB in one flushed LMDB transaction that also stores the journal sequence it covers (`j`).
- * A flushed LMDB commit costs 1.3-1.5 ms of CPU; an append a few µs (BENCHMARKS.md, "The durable
- * commit: a journal in front of LMDB").
+ * into LMDB, flushed, with the journal sequence it covers (`j`) written last. A flushed LMDB commit
+ * per transaction cost 1.0-1.5 ms of CPU; a commit through the journal, its share of the checkpoints
+ * included, 0.26-0.37 ms (BENCHMARKS.md, "The durable commit: a journal in front of LMDB").
  *
  * What a commit promises: once `transaction` resolves, the record is in the kernel's page cache,
  * which a killed process does not take with it; a power cut may take the records since the last
@@ -12,7 +12,8 @@
  *
  * Reads see every committed write: the pending writes (those not yet checkpointed, and those the
  * running checkpoint is copying) are merged over LMDB's. Every write of the store goes through
- * `transaction`, in order, so LMDB only ever holds a prefix of the journal's history.
+ * `transaction`, in order (the retained log's compaction too), so LMDB holds the state as of its
+ * stored sequence, plus perhaps part of the next checkpoint, which a replay completes.
  *
  * Crash safety of a checkpoint: it switches the journal files first (new records go to the other,
  * empty one), fdatasyncs the old one, copies its writes into LMDB (in slices) and the sequence they

@@ -1,17 +1,19 @@
 /**
  * The retained event log (`--retain`): every ingest transaction's input as it arrived (the raw
- * events, every field; or the input changes of a change source), kept in the engine's LMDB
- * environment so that a view added or changed later is computed from history (recompute.ts).
+ * events, every field; or the input changes of a change source), kept in the engine's store (LMDB
+ * behind its journal, journaled-kv.ts) so that a view added or changed later is computed from history
+ * (recompute.ts).
  *
- * A transaction's entry is written by the store's commit, in the same LMDB transaction as the
+ * A transaction's entry is written by the store's commit, in the same store transaction as the
  * operator state and the sources' positions: an entry is retained exactly when its effects are
  * committed. A large transaction (DIRECT_EVENTS events or more: a replay, a burst) is compressed on
  * its own, off the main thread while the operators run, and written as a chunk. Small ones (a live
  * stream commits one or two events per transaction) would compress poorly alone: they are kept as
  * msgpack "tail" entries and compacted later, off the ingest path, into brotli-compressed chunks of up
- * to CHUNK_EVENTS events spanning at most CHUNK_SPAN_MS, each compaction one LMDB transaction (tail
+ * to CHUNK_EVENTS events spanning at most CHUNK_SPAN_MS, each compaction one store transaction (tail
  * entries out, chunk in). Chunks never overlap in time. Pruning drops whole chunks older than the
- * retention, a few per LMDB transaction, while ingest goes on.
+ * retention, a few per store transaction, while ingest goes on. Every write goes through the
+ * journal in order with the commits, so reads (compaction, `entries`) see what is not yet in LMDB.
  *
  * Keys: `r\x1ft\x1f<ts>` tail entry, `r\x1fc\x1f<last ts>` chunk, `r\x1fs` bookkeeping (`LogStats`). `since`
  * says from which timestamp on every transaction is in the log: 0 while nothing was ever dropped
@@ -128,7 +130,7 @@ export class RetainedLog {
     return queued;
   }
 
-  /** Inside the commit's LMDB transaction: the taken entry under the transaction's timestamp. */
+  /** Inside the commit's store transaction: the taken entry under the transaction's timestamp. */
   write(timestamp: Timestamp, { pending, missed }: Queued): void {
     const s = this.stats;
     if (pending) {
@@ -253,7 +255,7 @@ export class RetainedLog {
     return false;
   }
 
-  /** Drops chunks whose newest transaction is older than `cutoff`, a slice per LMDB transaction. */
+  /** Drops chunks whose newest transaction is older than `cutoff`, a slice per store transaction. */
   private async prune(cutoff: Timestamp): Promise<void> {
     for (;;) {
       const doomed: Array<[string, Chunk]> = [];
