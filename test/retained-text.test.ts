@@ -2,12 +2,13 @@
  * Events that a source read as JSON text are decoded on demand (only the fields the views read) and
  * retained as that text: a view added later, reading fields no earlier view read, is recomputed from
  * the retained log to what a run that had it from the start gives. A data directory of format 4
- * (events retained as objects) is still read, and becomes format 5.
+ * (events retained as objects) is still read, and becomes the current format.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
+import { DATA_FORMAT } from '../src/engine/embedded/open-store.js';
 import { LmdbEngineStore } from '../src/engine/store/lmdb-store.js';
 import { IngestPipeline } from '../src/ingest/pipeline.js';
 import { ReplaySource } from '../src/sources/replay.js';
@@ -68,7 +69,7 @@ describe('events retained as their JSON text', { timeout: 120_000 }, () => {
     }
   });
 
-  it('reads a data directory of format 4 and marks it format 5', async () => {
+  it('reads a data directory of format 4 and marks it the current format', async () => {
     const dataDir = join(fresh(), 'data');
     const views = writeViews(BEFORE, fresh());
     const first = await startEngine(views, { dataDir, tickMs: 0 });
@@ -88,7 +89,7 @@ describe('events retained as their JSON text', { timeout: 120_000 }, () => {
     }
     const reopened = new LmdbEngineStore(join(dataDir, 'state'), 'async', true);
     try {
-      assert.equal(reopened.meta('format'), '5');
+      assert.equal(reopened.meta('format'), DATA_FORMAT);
     } finally {
       await reopened.close();
     }

@@ -1,11 +1,17 @@
 /**
  * The embedded stores the engine could keep its state in, behind one small interface for the
- * engine-store benchmark: LMDB (the engine's own store class, both commit modes), better-sqlite3
+ * engine-store benchmark: LMDB (the engine's own store class with its journal, both commit modes,
+ * checkpointed every 40 commits as at 40 transactions a second; and one flushed LMDB transaction per
+ * commit, the store before the journal, as the baseline), better-sqlite3
  * (WAL, synchronous=FULL, if it is installed: it is not a dependency) and PGlite without pg_ivm.
  */
 import { serialize, deserialize } from 'node:v8';
 import { join } from 'node:path';
+import { open } from 'lmdb';
 import { LmdbEngineStore, type CommitMode } from '../../src/engine/store/lmdb-store.js';
+
+/** Commits per checkpoint: the default checkpoint (once a second) at 40 transactions a second. */
+const COMMITS_PER_CHECKPOINT = 40;
 
 export type Entry = [op: string, key: string, value: unknown];
 
@@ -24,13 +30,15 @@ export interface Candidate {
 
 function lmdb(mode: CommitMode): Candidate {
   return {
-    name: `lmdb (${mode === 'async' ? 'write thread + flushed' : 'transactionSync'})`,
+    name: `lmdb + journal${mode === 'sync' ? ' --sync-commits' : ''}`,
     open(dir) {
-      const store = new LmdbEngineStore(join(dir, 'state'), mode);
+      const store = new LmdbEngineStore(join(dir, 'state'), mode, true, { checkpointMs: 3_600_000 });
+      let commits = 0;
       return Promise.resolve({
-        commit(entries, positions, timestamp) {
+        async commit(entries, positions, timestamp) {
           for (const [op, key, value] of entries) store.set(op, key, value);
-          return store.commit(timestamp, positions, null);
+          await store.commit(timestamp, positions, null);
+          if (++commits % COMMITS_PER_CHECKPOINT === 0) await store.checkpoint();
         },
         load(op) {
           const map = new Map<string, unknown>();
@@ -42,6 +50,40 @@ function lmdb(mode: CommitMode): Candidate {
     },
   };
 }
+
+/**
+ * The commit before the journal (data format 5): one LMDB transaction per commit, queued as a batch
+ * for LMDB's writer thread and awaited with `flushed`, same keys and encoding as the store.
+ */
+const lmdbFlushed: Candidate = {
+  name: 'lmdb flushed per commit (before)',
+  open(dir) {
+    const db = open({
+      path: join(dir, 'state'),
+      encoder: { useBigIntExtension: true } as never,
+      compression: false,
+      overlappingSync: false,
+    });
+    return Promise.resolve({
+      async commit(entries, positions, timestamp) {
+        await db.batch(() => {
+          for (const [op, key, value] of entries) void db.put(`s\x1f${op}\x1f=${key}`, value);
+          for (const [source, position] of Object.entries(positions)) void db.put(`p\x1f${source}`, position);
+          void db.put('t', timestamp);
+        });
+        await db.flushed;
+      },
+      load(op) {
+        const map = new Map<string, unknown>();
+        const prefix = `s\x1f${op}\x1f=`;
+        for (const { key, value } of db.getRange({ start: prefix, end: `s\x1f${op}\x20` }))
+          map.set((key as string).slice(prefix.length), value);
+        return Promise.resolve(map.size);
+      },
+      close: () => db.close(),
+    });
+  },
+};
 
 interface SqliteDatabase {
   pragma(text: string): unknown;
@@ -136,5 +178,5 @@ const pglite: Candidate = {
 
 /** Every candidate that loads here; for one that does not, the reason. */
 export async function storeCandidates(): Promise<Array<Candidate | string>> {
-  return [lmdb('async'), lmdb('sync'), await sqlite(), pglite];
+  return [lmdbFlushed, lmdb('async'), lmdb('sync'), await sqlite(), pglite];
 }

@@ -83,6 +83,7 @@ export async function startApp(
     pgliteOnly: options.pgliteOnly,
     tickMs: options.tickMs,
     retainMs: options.retainMs,
+    syncCommits: options.syncCommits,
     onProgress: (line) => log.info(line),
     ...(hooks.clock ? { clock: hooks.clock } : {}),
     onFailure: (error) => {

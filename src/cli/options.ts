@@ -55,6 +55,8 @@ export interface ServeOptions {
   retime: boolean;
   /** `--retain`: how long received events are kept (ms; Infinity: all; 0: none). */
   retainMs: number;
+  /** `--sync-commits`: a transaction is on the disk (fdatasync) before its changes are published. */
+  syncCommits: boolean;
 }
 
 export const SERVE_DEFAULTS = {
@@ -129,6 +131,12 @@ Flags (default in brackets):
   --views FILE         SQL views file [views/wikirecent.sql]
   --data-dir DIR       where the engine keeps its state [./data]
   --memory             keep the engine's state in memory only (nothing survives a restart)
+  --sync-commits       put each transaction on the disk (fdatasync) before publishing it, so
+                       that not even a power cut takes back a change a client saw (about 0.2-0.3
+                       ms of CPU per transaction more). Without it a transaction is written
+                       before it is published (a crashed or killed viewcast loses nothing) and
+                       put on the disk within about a second (a power cut may lose that second;
+                       the sources then resume from before it, nothing is counted twice)
   --retain DURATION    keep received events (compressed, every field) in the data directory
                        this long, so that views added or changed later are computed from
                        them: 24h, 7d, 90m, all, or 0 (keep none); not with --memory [7d]
@@ -220,6 +228,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       views: { type: 'string', default: SERVE_DEFAULTS.views },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean', default: false },
+      'sync-commits': { type: 'boolean', default: false },
       retain: { type: 'string' },
       port: { type: 'string', default: SERVE_DEFAULTS.port },
       host: { type: 'string', default: SERVE_DEFAULTS.host },
@@ -268,6 +277,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     throw new UsageError(
       `--retain takes a duration such as 24h, 7d or 90m, all, or 0 (keep none), not "${values.retain}".`,
     );
+  if (values.memory && values['sync-commits'])
+    throw new UsageError('--sync-commits puts the state on the disk: it does not go with --memory.');
   if (values.memory && values.retain !== undefined && retainMs > 0)
     throw new UsageError('--retain keeps events in the data directory: it does not go with --memory.');
   const remote = /^postgres(ql)?:\/\//i.test(values.engine);
@@ -340,5 +351,6 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     tickMs,
     retime: values.retime,
     retainMs: values.memory ? 0 : retainMs,
+    syncCommits: values['sync-commits'],
   };
 }

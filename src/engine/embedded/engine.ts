@@ -55,6 +55,8 @@ export interface EmbeddedEngineOptions {
    * ms: Infinity keeps all, 0 none. Default 7 days. Nothing is kept without a data directory.
    */
   retainMs?: number;
+  /** Each transaction on the disk before it is published (`--sync-commits`); see open-store.ts. */
+  syncCommits?: boolean;
   /** Progress lines of a recompute at start-up (stderr in `viewcast serve`), at most one a `progressMs`. */
   onProgress?: (line: string) => void;
   progressMs?: number;
@@ -113,8 +115,9 @@ export class EmbeddedEngine implements IngestingEngine {
     const parsed = parseViewsFile(viewsSql, viewsFile);
     this.parsed = parsed;
     const retainMs = this.options.retainMs ?? DEFAULT_RETAIN_MS;
-    const store = openEngineStore(dataDir, viewsSql, retainMs > 0);
+    const store = openEngineStore(dataDir, viewsSql, retainMs > 0, this.options.syncCommits ?? false);
     this.store = store;
+    this.notes.push(...(store.notes ?? []));
     try {
       const forcePglite = this.options.pgliteOnly ?? false;
       const note = await adoptViewsFile(store, parsed, {

@@ -12,12 +12,14 @@ import { LmdbEngineStore } from '../store/lmdb-store.js';
 import { MemoryEngineStore } from '../store/memory-store.js';
 
 /** Bumped whenever the layout of the data directory changes: an older one is refused. */
-export const DATA_FORMAT = '5';
+export const DATA_FORMAT = '6';
 /**
- * Older formats this version still reads, and upgrades on opening (their directory then says 5, which
- * an older viewcast refuses). 4 -> 5: the retained log may hold an event as its JSON text.
+ * Older formats this version still reads, and upgrades on opening (their directory then says 6, which
+ * an older viewcast refuses). 4 -> 5: the retained log may hold an event as its JSON text. 5 -> 6: the
+ * state has a journal in front of LMDB; an older viewcast would ignore its records, and this one
+ * would later replay them over that viewcast's newer state.
  */
-const UPGRADABLE = new Set(['4']);
+const UPGRADABLE = new Set(['4', '5']);
 
 export function viewsHash(viewsSql: string): string {
   return createHash('sha256').update(viewsSql).digest('hex');
@@ -37,8 +39,16 @@ function formatMismatch(dataDir: string, found: string): ViewcastError {
   );
 }
 
-/** `retain`: whether ingest transactions' input is kept in the retained event log (`--retain`). */
-export function openEngineStore(dataDir: string | null, viewsSql: string, retain = true): EngineStore {
+/**
+ * `retain`: whether ingest transactions' input is kept in the retained event log (`--retain`);
+ * `syncCommits`: whether a commit waits for its journal record to be on the disk (`--sync-commits`).
+ */
+export function openEngineStore(
+  dataDir: string | null,
+  viewsSql: string,
+  retain = true,
+  syncCommits = false,
+): EngineStore {
   const hash = viewsHash(viewsSql);
   if (dataDir === null) {
     const store = new MemoryEngineStore();
@@ -49,7 +59,7 @@ export function openEngineStore(dataDir: string | null, viewsSql: string, retain
   if (existsSync(join(dataDir, 'PG_VERSION'))) throw formatMismatch(dataDir, '2');
   const path = join(dataDir, 'state');
   mkdirSync(path, { recursive: true, mode: 0o700 });
-  const store = new LmdbEngineStore(path, 'async', retain);
+  const store = new LmdbEngineStore(path, syncCommits ? 'sync' : 'async', retain);
   store.setMeta('views_hash', hash);
   if (store.created) {
     store.setMeta('format', DATA_FORMAT);

@@ -25,6 +25,8 @@ export interface EngineStore extends StateStore {
   readonly pending: PendingTransaction | null;
   /** True when the store was created by this start (nothing was committed before). */
   readonly created: boolean;
+  /** Facts about the opening worth a log line (a torn journal record cut off). */
+  readonly notes?: readonly string[];
   /** The retained event log (`--retain`), written by `commit`; null when nothing is kept on disk. */
   readonly log: RetainedLog | null;
   position(source: string): string | null;
@@ -35,7 +37,8 @@ export interface EngineStore extends StateStore {
   /**
    * Writes every entry set or deleted since the last commit, the positions, the timestamp and the
    * pending PGlite input in one transaction, and resolves once it is durable: nothing that a crash
-   * could take back may be published before this resolves.
+   * could take back may be published before this resolves (a power cut, too, with `--sync-commits`;
+   * without it, up to the last second of transactions, the sources' positions with them).
    */
   commit(
     timestamp: Timestamp,

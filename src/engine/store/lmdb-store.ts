@@ -1,8 +1,9 @@
 /**
  * The durable engine store on LMDB (chosen by measurement: BENCHMARKS.md, "Engine store"). One
- * LMDB environment in `<data-dir>/state`; every ingest transaction is one LMDB write transaction
- * holding the operators' changed entries, the sources' positions, the timestamp and the PGlite
- * path's pending input, and `commit` resolves only once LMDB reports it flushed to the disk.
+ * LMDB environment in `<data-dir>/state` behind a redo journal (journaled-kv.ts); every ingest
+ * transaction is one journal record holding the operators' changed entries, the sources' positions,
+ * the timestamp and the PGlite path's pending input, and `commit` resolves once the record is written
+ * (with `--sync-commits`: on the disk). Checkpoints copy the records into LMDB about once a second.
  *
  * Keys are strings: `s\x1f<op>\x1f=<key>` for an entry (`s\x1f<op>\x1f#<sha1>` with `[key, value]` for a
  * key too long for LMDB), `p\x1f<source>` for a position, `m\x1f<name>` for bookkeeping, `t` for the
@@ -15,14 +16,15 @@ import { createHash } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
 import { DELETED, WriteSet, type EngineStore, type PendingTransaction } from './engine-store.js';
+import { JournaledKv, type JournalOptions } from './journaled-kv.js';
 import { RetainedLog } from './retained-log.js';
 
 /** LMDB refuses keys above 1,978 bytes; longer entry keys are stored under their hash. */
 const MAX_PLAIN_KEY_BYTES = 1000;
 
 /**
- * `async`: the writes are queued as one batch, committed by LMDB's writer thread and awaited with
- * `flushed` (the main thread is never blocked on the disk); `sync`: `transactionSync` on the calling thread (measured, not used).
+ * `async`: a commit resolves once its journal record is written (a killed process loses nothing; a
+ * power cut at most the last second); `sync` (`--sync-commits`): once the record is also fdatasync'd.
  */
 export type CommitMode = 'async' | 'sync';
 
@@ -40,7 +42,8 @@ function entryKey(op: string, key: string): { key: string; long: boolean } {
 }
 
 export class LmdbEngineStore implements EngineStore {
-  private readonly db: RootDatabase;
+  private readonly lmdb: RootDatabase;
+  private readonly db: JournaledKv;
   private writes = new WriteSet();
   private metaWrites = new Map<string, string>();
   readonly created: boolean;
@@ -49,21 +52,24 @@ export class LmdbEngineStore implements EngineStore {
   readonly log: RetainedLog;
 
   /** `retain`: whether ingest transactions' input is kept in the retained event log. */
-  constructor(
-    path: string,
-    private readonly mode: CommitMode = 'async',
-    retain = true,
-  ) {
+  /** `journal`: the checkpoints' timing (tests make them explicit). */
+  constructor(path: string, mode: CommitMode = 'async', retain = true, journal: JournalOptions = {}) {
     // overlappingSync (lmdb-js's default on Linux) lets the next transaction begin while one is being
     // flushed; only one commit is ever in flight here, and it costs a second completion callback and
     // more page writes per commit. Without it a commit resolves once LMDB's own flush has returned:
     // `flushed` below then waits for nothing more, and durability is LMDB's classic commit.
-    this.db = open({
+    this.lmdb = open({
       path,
       encoder: { useBigIntExtension: true } as never,
       compression: false,
       overlappingSync: false,
     });
+    try {
+      this.db = new JournaledKv(this.lmdb, path, { ...journal, syncCommits: mode === 'sync' });
+    } catch (error) {
+      void this.lmdb.close();
+      throw error;
+    }
     const stored = this.db.get('t') as number | undefined;
     this.created = stored === undefined;
     this.lastTimestamp = stored ?? 0;
@@ -74,7 +80,7 @@ export class LmdbEngineStore implements EngineStore {
   *entries(op: string): Iterable<[string, unknown]> {
     const prefix = `s\x1f${op}\x1f`;
     for (const { key, value } of this.db.getRange({ start: prefix, end: `s\x1f${op}\x20` })) {
-      const rest = (key as string).slice(prefix.length);
+      const rest = key.slice(prefix.length);
       if (rest.startsWith('=')) yield [rest.slice(1), value];
       else yield value as [string, unknown];
     }
@@ -113,41 +119,46 @@ export class LmdbEngineStore implements EngineStore {
     const retained = this.log.take();
     this.writes = new WriteSet();
     this.metaWrites = new Map();
-    const write = (): void => {
+    await this.db.transaction(() => {
       const db = this.db;
       for (const [op, entries] of writes.ops) {
         for (const [key, value] of entries) {
           const stored = entryKey(op, key);
-          if (value === DELETED) void db.remove(stored.key);
-          else void db.put(stored.key, stored.long ? [key, value] : value);
+          if (value === DELETED) db.remove(stored.key);
+          else db.put(stored.key, stored.long ? [key, value] : value);
         }
       }
-      for (const [source, position] of Object.entries(positions)) void db.put(`p\x1f${source}`, position);
-      for (const [key, value] of metaWrites) void db.put(`m\x1f${key}`, value);
-      void db.put('t', timestamp);
+      for (const [source, position] of Object.entries(positions)) db.put(`p\x1f${source}`, position);
+      for (const [key, value] of metaWrites) db.put(`m\x1f${key}`, value);
+      db.put('t', timestamp);
       this.log.write(timestamp, retained);
-      if (pending) void db.put('q', pending);
-      else if (this.pending) void db.remove('q');
-    };
-    if (this.mode === 'sync') this.db.transactionSync(write);
-    else {
-      // A batch, not `transaction(write)`: its writes are queued at once and are one LMDB
-      // transaction all the same, and the writer thread does not call back into this thread to run
-      // `write` inside its transaction (one wake-up of the main thread less per commit, BENCHMARKS.md).
-      await this.db.batch(write);
-      await this.db.flushed;
-    }
+      if (pending) db.put('q', pending);
+      else if (this.pending) db.remove('q');
+    });
     this.lastTimestamp = timestamp;
     this.pending = pending;
   }
 
   /** Entries currently stored for `op` (used by the restart benchmark). */
   count(op: string): number {
-    return this.db.getKeysCount({ start: `s\x1f${op}\x1f`, end: `s\x1f${op}\x20` });
+    let n = 0;
+    for (const _ of this.db.getKeys({ start: `s\x1f${op}\x1f`, end: `s\x1f${op}\x20` })) n++;
+    return n;
+  }
+
+  /** Facts about the opening worth a log line (a torn journal record cut off). */
+  get notes(): readonly string[] {
+    return this.db.notes;
+  }
+
+  /** Copies the journal into LMDB now (tests; the store does it on its own about once a second). */
+  checkpoint(): Promise<void> {
+    return this.db.checkpoint();
   }
 
   async close(): Promise<void> {
     await this.log.idle();
     await this.db.close();
+    await this.lmdb.close();
   }
 }

@@ -33,7 +33,7 @@ export const CHUNK_SPAN_MS = 60_000;
 export const DIRECT_EVENTS = 64;
 /** Tail entries are compacted once this many events wait (or the oldest is CHUNK_SPAN_MS old). */
 export const COMPACT_AT_EVENTS = CHUNK_EVENTS;
-/** Chunks dropped per LMDB transaction while pruning. */
+/** Chunks dropped per store transaction while pruning. */
 export const PRUNE_SLICE = 16;
 /**
  * Chunks compacted from the tail (a live stream, off the ingest path): quality 4, about 133 bytes per

@@ -1,25 +1,27 @@
 /**
  * The retained event log (`--retain`): every ingest transaction's input as it arrived (the raw
- * events, every field; or the input changes of a change source), kept in the engine's LMDB
- * environment so that a view added or changed later is computed from history (recompute.ts).
+ * events, every field; or the input changes of a change source), kept in the engine's store (LMDB
+ * behind its journal, journaled-kv.ts) so that a view added or changed later is computed from history
+ * (recompute.ts).
  *
- * A transaction's entry is written by the store's commit, in the same LMDB transaction as the
+ * A transaction's entry is written by the store's commit, in the same store transaction as the
  * operator state and the sources' positions: an entry is retained exactly when its effects are
  * committed. A large transaction (DIRECT_EVENTS events or more: a replay, a burst) is compressed on
  * its own, off the main thread while the operators run, and written as a chunk. Small ones (a live
  * stream commits one or two events per transaction) would compress poorly alone: they are kept as
  * msgpack "tail" entries and compacted later, off the ingest path, into brotli-compressed chunks of up
- * to CHUNK_EVENTS events spanning at most CHUNK_SPAN_MS, each compaction one LMDB transaction (tail
+ * to CHUNK_EVENTS events spanning at most CHUNK_SPAN_MS, each compaction one store transaction (tail
  * entries out, chunk in). Chunks never overlap in time. Pruning drops whole chunks older than the
- * retention, a few per LMDB transaction, while ingest goes on.
+ * retention, a few per store transaction, while ingest goes on. Every write goes through the
+ * journal in order with the commits, so reads (compaction, `entries`) see what is not yet in LMDB.
  *
  * Keys: `r\x1ft\x1f<ts>` tail entry, `r\x1fc\x1f<last ts>` chunk, `r\x1fs` bookkeeping (`LogStats`). `since`
  * says from which timestamp on every transaction is in the log: 0 while nothing was ever dropped
  * or missed, which is what a view that needs every event asks for.
  */
 import { brotliDecompressSync } from 'node:zlib';
-import type { RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
+import type { JournaledKv } from './journaled-kv.js';
 import {
   BROTLI,
   BROTLI_FAST,
@@ -78,7 +80,7 @@ export class RetainedLog {
 
   /** `enabled`: false with `--retain 0` (commits then mark the log incomplete). */
   constructor(
-    private readonly db: RootDatabase,
+    private readonly db: JournaledKv,
     readonly enabled: boolean,
     created: boolean,
     lastTimestamp: Timestamp,
@@ -128,17 +130,17 @@ export class RetainedLog {
     return queued;
   }
 
-  /** Inside the commit's LMDB transaction: the taken entry under the transaction's timestamp. */
+  /** Inside the commit's store transaction: the taken entry under the transaction's timestamp. */
   write(timestamp: Timestamp, { pending, missed }: Queued): void {
     const s = this.stats;
     if (pending) {
       let bytes: number;
       if ('chunk' in pending) {
         const chunk = { ...pending.chunk, first: timestamp, last: timestamp };
-        void this.db.put(`${CHUNK}${stamp(timestamp)}`, chunk);
+        this.db.put(`${CHUNK}${stamp(timestamp)}`, chunk);
         bytes = chunk.z.length;
       } else {
-        void this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
+        this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
         this.tailEvents += pending.events;
         this.oldestTail ??= timestamp;
         bytes = pending.tail.length;
@@ -153,7 +155,7 @@ export class RetainedLog {
       // Input that is not retained (`--retain 0`): the log is complete only after it.
       this.stats = { ...s, since: timestamp + 1 };
     } else return;
-    void this.db.put(STATS, this.stats);
+    this.db.put(STATS, this.stats);
   }
 
   /** With retention off, what an earlier run retained is dropped (a slice at a time). */
@@ -164,7 +166,7 @@ export class RetainedLog {
         keys.push(key);
       if (keys.length === 0) break;
       await this.db.transaction(() => {
-        for (const key of keys) void this.db.remove(key);
+        for (const key of keys) this.db.remove(key);
       });
     }
     await this.db.transaction(() => {
@@ -174,7 +176,7 @@ export class RetainedLog {
         events: 0,
         oldest: null,
       };
-      void this.db.put(STATS, this.stats);
+      this.db.put(STATS, this.stats);
     });
     this.tailEvents = 0;
     this.oldestTail = null;
@@ -188,7 +190,7 @@ export class RetainedLog {
 
   private firstTail(): Timestamp | null {
     for (const key of this.db.getKeys({ start: TAIL, end: 'r\x1ft\x20', limit: 1 }))
-      return Number((key as string).slice(TAIL.length));
+      return Number(key.slice(TAIL.length));
     return null;
   }
 
@@ -214,7 +216,7 @@ export class RetainedLog {
     let events = 0;
     let first: Timestamp | null = null;
     for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })) {
-      const ts = Number((key as string).slice(TAIL.length));
+      const ts = Number(key.slice(TAIL.length));
       const n = (value as Buffer).readUInt32LE(0);
       first ??= ts;
       if (
@@ -222,7 +224,7 @@ export class RetainedLog {
         (events + n > CHUNK_EVENTS || ts - first >= CHUNK_SPAN_MS || this.chunkBetween(first, ts))
       )
         break;
-      taken.push([key as string, ts, value as Buffer]);
+      taken.push([key, ts, value as Buffer]);
       events += n;
     }
     const last = taken.at(-1);
@@ -231,11 +233,11 @@ export class RetainedLog {
     const chunk: Chunk = { first, last: last[1], events, z };
     const tailBytes = taken.reduce((sum, t) => sum + t[2].length, 0);
     await this.db.transaction(() => {
-      for (const [key] of taken) void this.db.remove(key);
-      void this.db.put(`${CHUNK}${stamp(chunk.last)}`, chunk);
+      for (const [key] of taken) this.db.remove(key);
+      this.db.put(`${CHUNK}${stamp(chunk.last)}`, chunk);
       const s = this.stats;
       this.stats = { ...s, bytes: s.bytes - tailBytes + z.length };
-      void this.db.put(STATS, this.stats);
+      this.db.put(STATS, this.stats);
     });
     this.tailEvents -= events;
     this.oldestTail = this.firstTail();
@@ -253,7 +255,7 @@ export class RetainedLog {
     return false;
   }
 
-  /** Drops chunks whose newest transaction is older than `cutoff`, a slice per LMDB transaction. */
+  /** Drops chunks whose newest transaction is older than `cutoff`, a slice per store transaction. */
   private async prune(cutoff: Timestamp): Promise<void> {
     for (;;) {
       const doomed: Array<[string, Chunk]> = [];
@@ -262,13 +264,13 @@ export class RetainedLog {
         end: `${CHUNK}${stamp(cutoff)}`,
         limit: PRUNE_SLICE,
       }))
-        doomed.push([key as string, value as Chunk]);
+        doomed.push([key, value as Chunk]);
       if (doomed.length === 0) return;
       await this.db.transaction(() => {
         let bytes = 0;
         let events = 0;
         for (const [key, chunk] of doomed) {
-          void this.db.remove(key);
+          this.db.remove(key);
           bytes += chunk.z.length;
           events += chunk.events;
         }
@@ -280,7 +282,7 @@ export class RetainedLog {
           events: s.events - events,
           oldest: this.oldestAfter(lastDropped),
         };
-        void this.db.put(STATS, this.stats);
+        this.db.put(STATS, this.stats);
       });
     }
   }
@@ -301,12 +303,9 @@ export class RetainedLog {
     const tail = this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })[Symbol.iterator]();
     let next = tail.next();
     const tailUpTo = function* (ts: Timestamp): Iterable<[Timestamp, RetainedEntry]> {
-      while (!next.done && Number((next.value.key as string).slice(TAIL.length)) < ts) {
+      while (!next.done && Number(next.value.key.slice(TAIL.length)) < ts) {
         const value = next.value.value as Buffer;
-        yield [
-          Number((next.value.key as string).slice(TAIL.length)),
-          packr.unpack(value.subarray(4)) as RetainedEntry,
-        ];
+        yield [Number(next.value.key.slice(TAIL.length)), packr.unpack(value.subarray(4)) as RetainedEntry];
         next = tail.next();
       }
     };
