@@ -32,6 +32,7 @@ interface Pending {
   /** The event as it arrived (its JSON text when the source read one), for the engine's retained log. */
   event: ArrivedEvent;
   source: string;
+  /** Null once a later event of the same source joined the same batch (only the last one is stored). */
   position: string | null;
 }
 
@@ -40,6 +41,13 @@ export class IngestPipeline {
   /** The fields the mapping reads: sources that read JSON text decode only these. */
   private readonly reads: SelectedKeys;
   private buffer: Pending[] = [];
+  /**
+   * Each source's latest event in the buffer and its index there. A batch commits only its last
+   * position per source, and a source's position can be large (a replay's or the stream's recent
+   * event ids, about 1.5 KB per event): dropped at once when the next event of the same source
+   * joins the same batch, it dies young instead of being promoted with the batch it waits in.
+   */
+  private latest = new Map<string, { pending: Pending; index: number }>();
   /** The scheduled flush: cancels it. */
   private timer: (() => void) | null = null;
   /** Whether the scheduled flush is the next turn's (no wait left to cut short). */
@@ -117,7 +125,8 @@ export class IngestPipeline {
     text: string | undefined,
   ): void | Promise<void> {
     this.pushed++;
-    this.buffer.push({ record: this.map(event, skip), event: text ?? event, source, position });
+    const pending: Pending = { record: this.map(event, skip), event: text ?? event, source, position };
+    this.forgetEarlierPosition(pending, this.buffer.push(pending) - 1);
     this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.batchWait());
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)
@@ -130,6 +139,19 @@ export class IngestPipeline {
       return new Promise((resolve) => setImmediate(resolve));
     }
     return undefined;
+  }
+
+  /**
+   * A flush takes the first `batchSize` events or all of them, so two events in the buffer end up in
+   * the same batch exactly when their indices fall in the same multiple of `batchSize`.
+   */
+  private forgetEarlierPosition(pending: Pending, index: number): void {
+    if (pending.position === null) return;
+    const earlier = this.latest.get(pending.source);
+    const size = this.options.batchSize;
+    if (earlier && Math.floor(earlier.index / size) === Math.floor(index / size))
+      earlier.pending.position = null;
+    this.latest.set(pending.source, { pending, index });
   }
 
   /**
@@ -166,6 +188,10 @@ export class IngestPipeline {
     if (this.inFlight || this.buffer.length === 0) return this.settleIdle();
     this.inFlight = true;
     const batch = this.buffer.splice(0, this.options.batchSize);
+    // The events left in the buffer moved down by the batch taken.
+    for (const [source, latest] of this.latest) {
+      if ((latest.index -= batch.length) < 0) this.latest.delete(source);
+    }
     // Each source's position is that of its last event in the batch: committed together with the
     // events, it marks exactly where that source resumes.
     const positions: Record<string, string> = {};
@@ -174,25 +200,22 @@ export class IngestPipeline {
       if (position !== null) positions[source] = position;
       perSource.set(source, (perSource.get(source) ?? 0) + 1);
     }
+    const size = batch.length;
     try {
       const startedAtMs = Date.now();
       const started = performance.now();
-      const timestamp = await this.engine.ingest(
-        batch.map((p) => p.record),
-        positions,
-        batch.map((p) => p.event),
-      );
+      const timestamp = await this.ingest(batch, positions);
       this.options.onCommit?.(timestamp, startedAtMs, (performance.now() - started) / 1000);
       this.commits++;
-      this.applied += batch.length;
+      this.applied += size;
       for (const [source, n] of perSource) {
         const counters = this.counters.get(source);
         if (counters) counters.applied += n;
       }
-      this.settle(batch.length, null);
+      this.settle(size, null);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(errorMessage(error));
-      this.settle(batch.length, failure);
+      this.settle(size, failure);
       this.options.onError(failure);
     } finally {
       this.inFlight = false;
@@ -202,6 +225,18 @@ export class IngestPipeline {
         this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
       else this.settleIdle();
     }
+  }
+
+  /**
+   * Hands the batch to the engine and empties it: nothing of it is read after the commit but its
+   * size, so what only the pipeline held (each event's entry) is let go before the asynchronous
+   * durable commit and dies young instead of being promoted with it.
+   */
+  private ingest(batch: Pending[], positions: Record<string, string>): Promise<number> {
+    const records = batch.map((p) => p.record);
+    const events = batch.map((p) => p.event);
+    batch.length = 0;
+    return this.engine.ingest(records, positions, events);
   }
 
   private settleIdle(): void {

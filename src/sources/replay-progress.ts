@@ -3,6 +3,7 @@
  * percent, ETA); otherwise ordinary log lines, first every 2 s and then further apart (up to one a
  * minute), so a long replay does not flood a log file.
  */
+import { countText } from '../core/count-text.js';
 import type { SourceLog } from './types.js';
 
 export interface ProgressTarget {
@@ -46,7 +47,7 @@ export class ReplayProgress {
 
   finish(done: number): void {
     const seconds = (Date.now() - this.started) / 1000;
-    const line = `${this.label}: ${done.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s, all read`;
+    const line = `${this.label}: ${countText(done)} events in ${seconds.toFixed(1)} s, all read`;
     if (this.target.terminal && this.drewOnTerminal) this.target.terminal.write(`\r\x1b[K`);
     this.target.log.info(line);
   }
@@ -60,16 +61,16 @@ export class ReplayProgress {
   line(done: number, now: number = Date.now()): string {
     const elapsed = Math.max(0.001, (now - this.started) / 1000);
     const rate = done / elapsed;
-    const parts = [`${this.label}: ${done.toLocaleString('en-US')} events`];
+    const parts = [`${this.label}: ${countText(done)} events`];
     if (this.loop) {
       parts.push(`pass ${Math.floor(done / Math.max(1, this.total)) + 1}`);
     } else if (this.total > 0) {
       const percent = Math.min(100, (done / this.total) * 100);
-      parts[0] += ` of ${this.total.toLocaleString('en-US')} (${percent.toFixed(1)}%)`;
+      parts[0] += ` of ${countText(this.total)} (${percent.toFixed(1)}%)`;
     }
     // Under a second in, the rate says more about start-up than about the replay.
     if (elapsed < 1) return parts.join(', ');
-    parts.push(`${Math.round(rate).toLocaleString('en-US')} events/s`);
+    parts.push(`${countText(rate)} events/s`);
     if (!this.loop && rate > 0 && done < this.total)
       parts.push(`ETA ${formatEta((this.total - done) / rate)}`);
     return parts.join(', ');

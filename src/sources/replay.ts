@@ -111,14 +111,24 @@ export class ReplaySource implements Source {
         position++;
         this.consumed = position;
         this.progress?.update(position - startedAt);
-        const changed = pass > 0 || this.options.retime === true;
-        const parsed = changed ? parseEvent(next.value) : decode(next.value);
+        const retime = this.options.retime === true;
+        const parsed = retime ? parseEvent(next.value) : decode(next.value);
         if ('reason' in parsed) {
           sink.skip(parsed.reason, `event ${index + 1} of ${this.options.file}: ${parsed.detail}`);
           continue;
         }
-        const event = parsed.event;
-        if (pass > 0) freshId(event);
+        let event = parsed.event;
+        // The text as read, for the retained log, unless the event was changed (retimed).
+        let text = retime ? undefined : next.value;
+        if (pass > 0) {
+          const renewed = text === undefined ? null : renewIdInText(event, text);
+          if (renewed) text = renewed;
+          else {
+            if (!retime) event = (parseEvent(next.value) as { event: RawEvent }).event;
+            freshId(event);
+            text = undefined;
+          }
+        }
         const verdict = gate.admit(event);
         if (verdict !== 'pass') {
           sink.skip(verdict);
@@ -137,7 +147,7 @@ export class ReplaySource implements Source {
         this.emitted++;
         if (this.options.retime) retimeEvent(event, (this.options.now ?? Date.now)());
         const at = encodeDedupePosition(String(position), gate.seen.latest(RECENT_IDS_KEPT));
-        await sink.push(event, at, changed ? undefined : next.value);
+        await sink.push(event, at, text);
       }
     } finally {
       await entries?.return?.(); // closes the file when the replay stops mid-pass
@@ -169,10 +179,39 @@ export class ReplaySource implements Source {
 }
 
 /** A later pass's copy of an event gets a new `meta.id`: it is a new event, not a re-delivery. */
-function freshId(event: RawEvent): void {
+function freshId(event: RawEvent, id: string = randomUUID()): void {
   const meta = event['meta'];
   if (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
-    event['meta'] = { ...(meta as Record<string, unknown>), id: randomUUID() };
+    event['meta'] = { ...(meta as Record<string, unknown>), id };
+}
+
+/**
+ * `freshId` on a decoded event (only the fields the views read) and the same id written into its
+ * text, which is what the retained log keeps, or null when the text's `meta.id` cannot be found as
+ * exactly one `"id": "<id>"` (the caller then parses the whole event, as for a retimed one). A
+ * later pass so costs one string instead of every event parsed whole: those objects, kept until
+ * their batch was committed, were most of what V8's old generation collected at full speed.
+ */
+function renewIdInText(event: RawEvent, text: string): string | null {
+  const meta = event['meta'];
+  const id = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)['id'] : null;
+  if (typeof id !== 'string') return null;
+  const quoted = JSON.stringify(id);
+  const at = text.indexOf(quoted);
+  if (
+    at < 0 ||
+    text.indexOf(quoted, at + 1) >= 0 ||
+    !/"id"\s*:\s*$/.test(text.slice(Math.max(0, at - 16), at))
+  )
+    return null;
+  const fresh = randomUUID();
+  freshId(event, fresh);
+  const renewed = `${text.slice(0, at)}"${fresh}"${text.slice(at + quoted.length)}`;
+  // V8 joins the pieces into one string on the first read of a character, and lets go of the file's
+  // chunk they were cut from: done now, while all are young, rather than by the retained log's
+  // msgpack after the batch (and the chunks, every line of the file) had been promoted.
+  renewed.charCodeAt(0);
+  return renewed;
 }
 
 /** Reads a whole recording (gzipped or not) into the JSON text of each event. */

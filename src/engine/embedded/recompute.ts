@@ -6,6 +6,7 @@
  * view read), writing its state to the engine store. The result is what a fresh run over the same
  * retained events would hold. Progress goes to `progress` at most every `everyMs` of wall-clock time.
  */
+import { countText } from '../../core/count-text.js';
 import { arrivedEventReader, recordMapper } from '../../ingest/records.js';
 import type { ViewsFile } from '../../sql/views-file.js';
 import { buildDeltaGraph } from '../delta/graph.js';
@@ -44,8 +45,6 @@ function duration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
-
 export async function recomputeViews(options: RecomputeOptions): Promise<RecomputeResult> {
   const { store, parsed, views, progress } = options;
   const log = store.log;
@@ -64,7 +63,7 @@ export async function recomputeViews(options: RecomputeOptions): Promise<Recompu
   let lastLine = started;
   let done = 0;
   let sinceCommit = 0;
-  progress(`recomputing ${names} from ${count(total)} retained events`);
+  progress(`recomputing ${names} from ${countText(total)} retained events`);
   for (const [timestamp, entry] of log.entries()) {
     const changes: InputChange[] =
       entry.c ?? (entry.e ?? []).map((event) => ({ table: input.name, row: map(read(event)), diff: 1 }));
@@ -80,8 +79,8 @@ export async function recomputeViews(options: RecomputeOptions): Promise<Recompu
       lastLine = now;
       const rate = done / Math.max((now - started) / 1000, 1e-3);
       progress(
-        `recomputing ${names}: ${count(done)} / ${count(total)} events (${Math.floor((100 * done) / Math.max(total, 1))}%), ` +
-          `${count(rate)} events/s, about ${duration((total - done) / rate)} left`,
+        `recomputing ${names}: ${countText(done)} / ${countText(total)} events (${Math.floor((100 * done) / Math.max(total, 1))}%), ` +
+          `${countText(rate)} events/s, about ${duration((total - done) / rate)} left`,
       );
     }
   }

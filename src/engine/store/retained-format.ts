@@ -4,7 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { brotliCompress, constants } from 'node:zlib';
-import { Packr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE } from 'msgpackr';
 import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
 
@@ -56,13 +56,13 @@ export function entryEvents(entry: RetainedEntry): number {
 
 /** Transactions as a chunk's plain bytes: per transaction its timestamp, length and msgpack. */
 export function frame(parts: Array<[Timestamp, Uint8Array]>): Buffer {
-  const out = Buffer.allocUnsafe(parts.reduce((sum, [, p]) => sum + 12 + p.length, 0));
+  const out = Buffer.allocUnsafe(parts.reduce((sum, [, p]) => sum + FRAME_HEADER + p.length, 0));
   let at = 0;
   for (const [ts, packed] of parts) {
     out.writeDoubleLE(ts, at);
     out.writeUInt32LE(packed.length, at + 8);
-    out.set(packed, at + 12);
-    at += 12 + packed.length;
+    out.set(packed, at + FRAME_HEADER);
+    at += FRAME_HEADER + packed.length;
   }
   return out;
 }
@@ -76,9 +76,35 @@ export function* unframe(plain: Buffer): Iterable<[Timestamp, RetainedEntry]> {
 }
 
 /** A tail entry: its event count, then the transaction's msgpack. */
-export function tailValue(packed: Uint8Array, events: number): Buffer {
+function tailValue(packed: Uint8Array, events: number): Buffer {
   const out = Buffer.allocUnsafe(4 + packed.length);
   out.writeUInt32LE(events, 0);
   out.set(packed, 4);
   return out;
+}
+
+/**
+ * A transaction's tail entry. msgpackr packs into one shared buffer, each pack after the last, and
+ * allocates a new one (4 MiB and more once a transaction of a few hundred events was packed) each
+ * time it fills up; the entry is copied out at once, so its bytes may be overwritten by the next
+ * pack (RESET_BUFFER_MODE) and the shared buffer is reused instead of replaced.
+ */
+export function tailEntry(entry: RetainedEntry, events: number): Buffer {
+  return tailValue(packr.pack(entry, RESET_BUFFER_MODE), events);
+}
+
+/** Bytes before each transaction in a chunk's plain bytes (`frame`): its timestamp and length. */
+const FRAME_HEADER = 12;
+
+/**
+ * A transaction alone as a chunk's plain bytes, the same as `frame([[timestamp, packed]])`, packed
+ * behind room for its header instead of copied behind one: a large transaction's msgpack (about
+ * 600 KB for a thousand events) was copied once more into a buffer of glibc's main heap, where the
+ * copies, kept until the compression and the commit were done, left the heap fragmented.
+ */
+export function frameAlone(timestamp: Timestamp, entry: RetainedEntry): Buffer {
+  const framed = packr.pack(entry, RESERVE_START_SPACE | FRAME_HEADER);
+  framed.writeDoubleLE(timestamp, 0);
+  framed.writeUInt32LE(framed.length - FRAME_HEADER, 8);
+  return framed;
 }

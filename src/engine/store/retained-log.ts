@@ -32,10 +32,11 @@ import {
   DIRECT_EVENTS,
   entryEvents,
   frame,
+  frameAlone,
   packr,
   PRUNE_SLICE,
   stamp,
-  tailValue,
+  tailEntry,
   unframe,
   type Chunk,
   type RetainedEntry,
@@ -111,13 +112,12 @@ export class RetainedLog {
       this.missed = true;
       return undefined;
     }
-    const packed = packr.pack(entry);
     const events = entryEvents(entry);
     if (events < DIRECT_EVENTS) {
-      this.pending = { tail: tailValue(packed, events), events };
+      this.pending = { tail: tailEntry(entry, events), events };
       return undefined;
     }
-    return compress(frame([[timestamp, packed]]), BROTLI_FAST).then((z) => {
+    return compress(frameAlone(timestamp, entry), BROTLI_FAST).then((z) => {
       this.pending = { chunk: { first: timestamp, last: timestamp, events, z }, events };
     });
   }
