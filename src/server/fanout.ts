@@ -31,7 +31,7 @@ const perTransport = (): Record<TransportName, number> => ({ subscribe: 0, strea
 export class Fanout extends EventEmitter<{
   behind: [ClientSession];
   'caught-up': [ClientSession];
-  /** A moment went out to every session, this many seconds after the fan-out got it. */
+  /** A moment went out to every session (when there was one), this many seconds after the fan-out got it. */
   'fanned-out': [number];
 }> {
   readonly sessions = new Map<ClientSession, TransportName>();
@@ -54,6 +54,8 @@ export class Fanout extends EventEmitter<{
   ) {
     super();
     this.stopMoments = hub.onMoment((moment) => {
+      // No client, no send to time: a server nobody watches pays nothing per moment here.
+      if (this.sessions.size === 0) return;
       const started = performance.now();
       for (const session of this.sessions.keys()) this.isolated(session, () => session.onMoment(moment));
       this.emit('fanned-out', (performance.now() - started) / 1000);
