@@ -46,7 +46,7 @@ export class Fanout extends EventEmitter<{
   };
   private readonly stopMoments: () => void;
   private readonly streams = new Set<{ readonly bufferedAmount: number }>();
-  private readonly ticker: NodeJS.Timeout;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -60,11 +60,24 @@ export class Fanout extends EventEmitter<{
       for (const session of this.sessions.keys()) this.isolated(session, () => session.onMoment(moment));
       this.emit('fanned-out', (performance.now() - started) / 1000);
     });
+  }
+
+  /**
+   * Sessions are ticked (progress, catch-up) only while there are some: a server nobody watches
+   * is not woken four times a second for nothing.
+   */
+  private tickWhileConnected(): void {
+    if (this.sessions.size === 0) {
+      if (this.ticker) clearInterval(this.ticker);
+      this.ticker = null;
+      return;
+    }
+    if (this.ticker) return;
     this.ticker = setInterval(
       () => {
         for (const session of this.sessions.keys()) this.isolated(session, () => session.tick());
       },
-      Math.max(10, Math.min(options.progressMs, 250)),
+      Math.max(10, Math.min(this.options.progressMs, 250)),
     );
     this.ticker.unref();
   }
@@ -143,18 +156,20 @@ export class Fanout extends EventEmitter<{
       },
     );
     this.sessions.set(session, transport);
+    this.tickWhileConnected();
     return session;
   }
 
   remove(session: ClientSession): void {
     this.sessions.delete(session);
+    this.tickWhileConnected();
   }
 
   /** Stops the fan-out and closes every session (SSE streams live outside node:http's connections). */
   close(): void {
     this.stopMoments();
-    clearInterval(this.ticker);
     for (const session of [...this.sessions.keys()]) this.isolated(session, () => session.close());
     this.sessions.clear();
+    this.tickWhileConnected();
   }
 }
