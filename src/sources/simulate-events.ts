@@ -176,7 +176,7 @@ export class EventGenerator {
     const domain = calibration.wikiDomain(wiki);
     const namespace = type === 'categorize' ? 14 : pick(rng, calibration.NAMESPACES[type]);
     const title = titleFor(rng, namespace);
-    const url = `https://${domain}/wiki/${encodeURIComponent(title.replace(/ /g, '_'))}`;
+    const url = `https://${domain}/wiki/${encodeURIComponent(title.replaceAll(' ', '_'))}`;
     const rcid = this.rcid++;
     const comment =
       type === 'categorize' ? `[[:${titleFor(rng, 0)}]] added to category` : 'Simulated edit summary';
