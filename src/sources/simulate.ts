@@ -37,7 +37,7 @@ export class SimulateSource implements Source {
 
   /**
    * One timer per event and nothing else: at tens of events a second an `await` of a sleep per
-   * event (a promise, a closure, a timer cleared after it fired) was a tenth of an idle server's CPU.
+   * event (a promise, a closure, a timer cleared after it fired) was about 5% of the server's CPU.
    */
   run(sink: EventSink): Promise<void> {
     if (this.stopped) return Promise.resolve();
