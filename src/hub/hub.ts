@@ -163,8 +163,8 @@ export class Hub {
   }
 
   private onBatch(channel: ViewChannel, batch: HubBatch): void {
-    const known = this.assembler.knownAt(channel.name);
-    if (batch.replaces && known !== undefined) {
+    const known = batch.replaces ? this.assembler.knownAt(channel.name) : undefined;
+    if (known !== undefined) {
       // Timestamps only grow: a new snapshot older than the state is taken at the state's timestamp.
       batch = { ...batch, timestamp: Math.max(batch.timestamp, known) };
     }

@@ -83,7 +83,7 @@ export class ViewHealth {
     health.known = timestamp;
     health.reconnecting = null;
     health.silent = false;
-    this.update(view);
+    this.update(view, health);
     return health.released;
   }
 
@@ -140,8 +140,7 @@ export class ViewHealth {
     this.update(view);
   }
 
-  private update(view: string): void {
-    const health = this.health(view);
+  private update(view: string, health = this.health(view)): void {
     const next = computeStatus(health);
     // `ok` is one shared object: the common case (a healthy view progressed) costs no comparison.
     if (next === health.status || JSON.stringify(next) === JSON.stringify(health.status)) return;

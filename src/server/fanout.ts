@@ -31,7 +31,7 @@ const perTransport = (): Record<TransportName, number> => ({ subscribe: 0, strea
 export class Fanout extends EventEmitter<{
   behind: [ClientSession];
   'caught-up': [ClientSession];
-  /** A moment went out to every session, this many seconds after the fan-out got it. */
+  /** A moment went out to every session (when there was one), this many seconds after the fan-out got it. */
   'fanned-out': [number];
 }> {
   readonly sessions = new Map<ClientSession, TransportName>();
@@ -46,7 +46,7 @@ export class Fanout extends EventEmitter<{
   };
   private readonly stopMoments: () => void;
   private readonly streams = new Set<{ readonly bufferedAmount: number }>();
-  private readonly ticker: NodeJS.Timeout;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -54,15 +54,30 @@ export class Fanout extends EventEmitter<{
   ) {
     super();
     this.stopMoments = hub.onMoment((moment) => {
+      // No client, no send to time: a server nobody watches pays nothing per moment here.
+      if (this.sessions.size === 0) return;
       const started = performance.now();
       for (const session of this.sessions.keys()) this.isolated(session, () => session.onMoment(moment));
       this.emit('fanned-out', (performance.now() - started) / 1000);
     });
+  }
+
+  /**
+   * Sessions are ticked (progress, catch-up) only while there are some: a server nobody watches
+   * is not woken four times a second for nothing.
+   */
+  private tickWhileConnected(): void {
+    if (this.sessions.size === 0) {
+      if (this.ticker) clearInterval(this.ticker);
+      this.ticker = null;
+      return;
+    }
+    if (this.ticker) return;
     this.ticker = setInterval(
       () => {
         for (const session of this.sessions.keys()) this.isolated(session, () => session.tick());
       },
-      Math.max(10, Math.min(options.progressMs, 250)),
+      Math.max(10, Math.min(this.options.progressMs, 250)),
     );
     this.ticker.unref();
   }
@@ -141,18 +156,20 @@ export class Fanout extends EventEmitter<{
       },
     );
     this.sessions.set(session, transport);
+    this.tickWhileConnected();
     return session;
   }
 
   remove(session: ClientSession): void {
     this.sessions.delete(session);
+    this.tickWhileConnected();
   }
 
   /** Stops the fan-out and closes every session (SSE streams live outside node:http's connections). */
   close(): void {
     this.stopMoments();
-    clearInterval(this.ticker);
     for (const session of [...this.sessions.keys()]) this.isolated(session, () => session.close());
     this.sessions.clear();
+    this.tickWhileConnected();
   }
 }

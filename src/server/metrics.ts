@@ -4,7 +4,7 @@
  * histograms: engine commit time, ingest-to-publish latency, publish-to-send latency and bytes
  * buffered per client. Gauges and counters are read at scrape time from what the fan-out and the hub
  * keep anyway; only the histograms are observed as things happen, once per commit or moment (never
- * once per client on the hot path). One registry per server, so several servers share a process.
+ * once per client on the hot path), and counted in at scrape time (deferred-histogram.ts). One registry per server, so several servers share a process.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Timestamp } from '../engine/types.js';
@@ -12,6 +12,7 @@ import type { Hub } from '../hub/hub.js';
 import { queryChannels } from '../hub/query-channels.js';
 import { TRANSPORTS, type Fanout } from './fanout.js';
 import type { Heartbeat } from './heartbeat.js';
+import { DeferredHistogram } from './deferred-histogram.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const BYTES_BUCKETS = [0, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304];
@@ -24,9 +25,9 @@ type Values = Array<[Record<string, string>, number]>;
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly commitSeconds: Histogram;
-  private readonly ingestToPublish: Histogram;
-  private readonly publishToSend: Histogram;
+  private readonly commitSeconds: DeferredHistogram;
+  private readonly ingestToPublish: DeferredHistogram;
+  private readonly publishToSend: DeferredHistogram;
   /** Commits whose moment is not published yet: timestamp -> wall-clock ms the batch was pushed. */
   private readonly pushedAt = new Map<Timestamp, number>();
   /** Moments published before their commit returned: timestamp -> wall-clock ms of publishing. */
@@ -44,19 +45,19 @@ export class ServerMetrics {
     // second even when idle, about 0.5-0.7% of a core on its own (BENCHMARKS.md, "Idle cost, third
     // pass"). Every 100 ms still catches every stall of 100 ms or more.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
-    this.commitSeconds = new Histogram({
+    this.commitSeconds = new DeferredHistogram({
       name: 'viewcast_engine_commit_seconds',
       help: 'Engine time of one ingest transaction (a micro-batch of events), durable write included.',
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.ingestToPublish = new Histogram({
+    this.ingestToPublish = new DeferredHistogram({
       name: 'viewcast_ingest_to_publish_seconds',
       help: 'From a batch of events handed to the engine to the moment with its changes published by the hub.',
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.publishToSend = new Histogram({
+    this.publishToSend = new DeferredHistogram({
       name: 'viewcast_publish_to_send_seconds',
       help: 'From a moment published by the hub to its frame written to the last client following it.',
       buckets: LATENCY_BUCKETS,

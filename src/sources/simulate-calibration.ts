@@ -110,15 +110,25 @@ export const WIKIS: Weighted<string> = [
   ['kowiki', 4],
 ];
 
+const SPECIAL_DOMAINS: Record<string, string> = {
+  commonswiki: 'commons.wikimedia.org',
+  wikidatawiki: 'www.wikidata.org',
+  specieswiki: 'species.wikimedia.org',
+  metawiki: 'meta.wikimedia.org',
+};
+
+/** Worked out once per wiki: the simulator asks for every event's. */
+const domains = new Map<string, string>();
+
 /** The host name of a wiki database name, e.g. `enwikinews` -> `en.wikinews.org`. */
 export function wikiDomain(wiki: string): string {
-  const special: Record<string, string> = {
-    commonswiki: 'commons.wikimedia.org',
-    wikidatawiki: 'www.wikidata.org',
-    specieswiki: 'species.wikimedia.org',
-    metawiki: 'meta.wikimedia.org',
-  };
-  const known = special[wiki];
+  let domain = domains.get(wiki);
+  if (domain === undefined) domains.set(wiki, (domain = domainOf(wiki)));
+  return domain;
+}
+
+function domainOf(wiki: string): string {
+  const known = SPECIAL_DOMAINS[wiki];
   if (known) return known;
   const match = /^(.+?)(wiki|wikisource|wikinews|wiktionary|wikibooks|wikiquote|wikivoyage)$/.exec(wiki);
   if (!match) return `${wiki}.wikipedia.org`;

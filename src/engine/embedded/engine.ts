@@ -27,7 +27,7 @@ import type {
 } from '../types.js';
 import { inputColumnsRead } from './columns-read.js';
 import { openEngineStore } from './open-store.js';
-import { applySliced } from './sliced-apply.js';
+import { applySliced, SLICE } from './sliced-apply.js';
 import { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type Subscriber, type SubscriberSink } from './subscribers.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -244,10 +244,15 @@ export class EmbeddedEngine implements IngestingEngine {
     try {
       // A large transaction's input is compressed for the retained log while the operators run.
       const retaining = store.log?.retain(retained, timestamp);
-      const deltas = await applySliced(graph, changes, timestamp);
+      // A transaction of one slice is applied at once: at the live rate every `await` is a turn of
+      // the microtask queue per event for nothing.
+      const deltas =
+        changes.length <= SLICE
+          ? graph.apply(changes, timestamp)
+          : await applySliced(graph, changes, timestamp);
       const pglite = this.pglite;
       const pending = pglite ? pglite.pendingOf(changes, timestamp) : null;
-      await retaining;
+      if (retaining) await retaining;
       await store.commit(timestamp, positions, pending);
       this.retention?.afterCommit();
       if (pglite && pending) {

@@ -88,12 +88,14 @@ export class Subscribers {
 
   /** Sends the staged transaction to every live subscriber: its changes, then progress past it. */
   publish(timestamp: Timestamp): void {
+    // A transaction changes few of the views: those it left alone share one empty batch.
+    let unchanged: ViewBatch | null = null;
     for (const slot of this.views.values()) {
       const { changes, errors } = slot;
       slot.changes = null;
       slot.errors = undefined;
       // One batch for all of the view's batch subscribers: they share it and change nothing in it.
-      let batch: ViewBatch | null = null;
+      let batch: ViewBatch | null = changes === null && !errors ? unchanged : null;
       for (const subscriber of slot.subscribers) {
         if (!subscriber.live) continue;
         const { sink } = subscriber;
@@ -101,6 +103,7 @@ export class Subscribers {
           if (batch === null) {
             batch = { timestamp, changes: changes ?? [] };
             if (errors) batch.errors = errors;
+            else if (changes === null) unchanged = batch;
           }
           sink.batches(batch);
           continue;
