@@ -5,12 +5,10 @@
  * paths: the delta graph applies it, the store commits its state with the sources' positions
  * (durably), PGlite commits it, and only then are the changes of every view published.
  */
-import { readFile } from 'node:fs/promises';
 import { ViewcastError } from '../../core/errors.js';
 import { consolidate } from '../../core/multiset.js';
-import { loadSqlParser, parseViewsFile, type ViewsFile } from '../../sql/views-file.js';
-import { buildDeltaGraph } from '../delta/graph.js';
-import type { DeltaGraph, InputChange, PlannedView, ViewDelta } from '../delta/interface.js';
+import type { ViewsFile } from '../../sql/views-file.js';
+import type { DeltaGraph, InputChange, ViewDelta } from '../delta/interface.js';
 import type { EngineStore } from '../store/engine-store.js';
 import type {
   Column,
@@ -25,42 +23,16 @@ import type {
   ViewErrorInfo,
   ViewInfo,
 } from '../types.js';
-import { inputColumnsRead } from './columns-read.js';
-import { openEngineStore } from './open-store.js';
 import { applySliced, SLICE } from './sliced-apply.js';
-import { PglitePath } from '../pglite/pglite-path.js';
+import type { PglitePath } from '../pglite/pglite-path.js';
 import { Subscribers, type Subscriber, type SubscriberSink } from './subscribers.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { commitTickState, DEFAULT_TICK_MS } from './clock-tick.js';
 import type { RetainedEntry } from '../store/retained-log.js';
-import { DEFAULT_RETAIN_MS, Retention, type RetentionStatus } from './retention.js';
-import { adoptViewsFile } from './adopt-views.js';
+import { Retention, type RetentionStatus } from './retention.js';
+import { openEngine, type EmbeddedEngineOptions } from './open-engine.js';
 
-export interface EmbeddedEngineOptions {
-  viewsFile: string;
-  /** Null keeps everything in memory. */
-  dataDir: string | null;
-  /** Runs every view on PGlite (`--pglite-only`), to compare the two paths. */
-  pgliteOnly?: boolean;
-  /** Called once when the engine cannot go on (its PGlite worker died, a commit failed). */
-  onFailure?: (error: Error) => void;
-  /**
-   * With no events, the timestamp still advances every `tickMs` (`--tick`, default 1000;
-   * 0: never), as an empty transaction (see clock-tick.ts). `clock` is injected by tests.
-   */
-  tickMs?: number;
-  clock?: Clock;
-  /**
-   * How long the input events are kept for recomputing added or changed views (`--retain`), in
-   * ms: Infinity keeps all, 0 none. Default 7 days. Nothing is kept without a data directory.
-   */
-  retainMs?: number;
-  /** Each transaction on the disk before it is published (`--sync-commits`); see open-store.ts. */
-  syncCommits?: boolean;
-  /** Progress lines of a recompute at start-up (stderr in `viewcast serve`), at most one a `progressMs`. */
-  onProgress?: (line: string) => void;
-  progressMs?: number;
-}
+export type { EmbeddedEngineOptions } from './open-engine.js';
 
 export class EmbeddedEngine implements IngestingEngine {
   views: ViewInfo[] = [];
@@ -93,66 +65,33 @@ export class EmbeddedEngine implements IngestingEngine {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** True when some view runs on PGlite (and the PGlite worker was started). */
   /** The views file's tables (the first is the one event sources fill), known once `start` resolves. */
   get tables(): string[] {
     return this.parsed?.tables.map((t) => t.name) ?? [];
   }
 
+  /** True when some view runs on PGlite (and the PGlite worker was started). */
   get pgliteLoaded(): boolean {
     return this.pglite !== null;
   }
 
   async start(): Promise<void> {
-    const { viewsFile, dataDir } = this.options;
-    const viewsSql = await readFile(viewsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new ViewcastError(
-        'VIEWCAST_VIEWS_FILE',
-        `Cannot read the views file ${viewsFile}: ${error.code ?? error.message}.`,
-      );
-    });
-    await loadSqlParser();
-    const parsed = parseViewsFile(viewsSql, viewsFile);
+    const opened = await openEngine(this.options, this.clock.now(), (error) => this.fail(error));
+    const { parsed, store, graph } = opened;
     this.parsed = parsed;
-    const retainMs = this.options.retainMs ?? DEFAULT_RETAIN_MS;
-    const store = openEngineStore(dataDir, viewsSql, retainMs > 0, this.options.syncCommits ?? false);
     this.store = store;
-    this.notes.push(...(store.notes ?? []));
+    this.graph = graph;
+    this.pglite = opened.pglite;
+    this.views = opened.views;
+    this.inputColumns = opened.inputColumns;
+    this.notes.push(...opened.notes);
+    this.warnings.push(...opened.warnings);
     try {
-      const forcePglite = this.options.pgliteOnly ?? false;
-      const note = await adoptViewsFile(store, parsed, {
-        dataDir,
-        retainMs,
-        forcePglite,
-        now: this.clock.now(),
-        ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
-        ...(this.options.progressMs !== undefined ? { progressMs: this.options.progressMs } : {}),
-      });
-      if (note) this.notes.push(note);
-      const graph = buildDeltaGraph(parsed, store, { forcePglite });
-      this.graph = graph;
-      const input = parsed.tables[0];
-      if (!input) throw new ViewcastError('VIEWCAST_BAD_VIEWS_FILE', `${viewsFile}: no input table`);
-      this.inputColumns = inputColumnsRead(parsed.views, input);
-      const columns = new Map<string, Column[]>();
-      if (graph.views.some((v) => v.path === 'pglite')) {
-        this.pglite = await PglitePath.start({
-          parsed,
-          planned: graph.views,
-          viewsSql,
-          dataDir,
-          store,
-          onDeath: (error) => this.fail(error),
-        });
-        this.warnings.push(...this.pglite.warnings);
-        for (const [name, cols] of Object.entries(this.pglite.columns)) columns.set(name, cols);
-      }
-      this.views = graph.views.map((v) => viewInfo(v, columns.get(v.name)));
       // The state is valid now: nothing has changed since the last commit.
       this.timestamp = Math.max(store.lastTimestamp, this.clock.now());
       // A new data directory remembers its views file from the start (no transaction yet: timestamp 0).
       if (store.created) await store.commit(0, {}, null);
-      this.retention = new Retention(store.log, this.clock, retainMs, dataDir);
+      this.retention = new Retention(store.log, this.clock, opened.retainMs, this.options.dataDir);
       this.stopRetaining = this.retention.start();
       const tickMs = this.options.tickMs ?? DEFAULT_TICK_MS;
       if (tickMs > 0)
@@ -371,16 +310,4 @@ export class EmbeddedEngine implements IngestingEngine {
     this.failure = error;
     this.options.onFailure?.(error);
   }
-}
-
-/**
- * The stored state belongs to the paths the views ran on: a data directory made with --pglite-only
- * holds no delta state, and one made without it no PGlite state for those views.
- */
-function viewInfo(view: PlannedView, pgliteColumns: Column[] | undefined): ViewInfo {
-  const info: ViewInfo = { name: view.name, columns: pgliteColumns ?? view.columns, path: view.path };
-  if (view.reason !== undefined) info.reason = view.reason;
-  // The key is the delta plan's; a view whose columns come from PGlite has none.
-  if (view.key !== undefined && view.path === 'delta') info.key = view.key;
-  return info;
 }
