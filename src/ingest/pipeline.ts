@@ -223,8 +223,13 @@ export class IngestPipeline {
       this.inFlight = false;
       this.lastFlushEnd = performance.now();
       if (this.buffer.length < this.options.batchSize * 2) for (const wake of this.waiters.splice(0)) wake();
+      // A full batch, or a drain waiting for what is left, goes on the next turn: not after batchMs.
       if (this.buffer.length > 0)
-        this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.options.batchMs);
+        this.schedule(
+          this.buffer.length >= this.options.batchSize || this.idleWaiters.length > 0
+            ? 0
+            : this.options.batchMs,
+        );
       else this.settleIdle();
     }
   }
