@@ -52,12 +52,17 @@ export function changesFragment(changes: readonly Change[], texts = rowTexts(cha
   return `{"inserted":[${inserted}],"deleted":[${deleted}]}`;
 }
 
+/** The rows a fragment (`changesFragment`) lists, read back from its text with exact integers. */
+export function fragmentRows(fragment: string): { inserted: Row[]; deleted: Row[] } {
+  return parseJson(fragment) as { inserted: Row[]; deleted: Row[] };
+}
+
 /**
  * The changes a fragment lists, consolidated again: each row read back from its JSON text, which
  * is the row's identity in the hub (`rowKey`), inserted rows first.
  */
 export function fragmentChanges(fragment: string): Change[] {
-  const { inserted, deleted } = parseJson(fragment) as { inserted: Row[]; deleted: Row[] };
+  const { inserted, deleted } = fragmentRows(fragment);
   const changes: Change[] = [];
   for (const row of inserted) changes.push([row, 1]);
   for (const row of deleted) changes.push([row, -1]);
