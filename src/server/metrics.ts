@@ -4,7 +4,8 @@
  * histograms: engine commit time, ingest-to-publish latency, publish-to-send latency and bytes
  * buffered per client. Gauges and counters are read at scrape time from what the fan-out and the hub
  * keep anyway; only the histograms are observed as things happen, once per commit or moment (never
- * once per client on the hot path), and counted in at scrape time (deferred-histogram.ts). One registry per server, so several servers share a process.
+ * once per client on the hot path), and counted in at scrape time (deferred-histogram.ts). One
+ * registry per server, so several servers share a process.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Timestamp } from '../engine/types.js';

@@ -51,13 +51,15 @@ export class LmdbEngineStore implements EngineStore {
   pending: PendingTransaction | null;
   readonly log: RetainedLog;
 
-  /** `retain`: whether ingest transactions' input is kept in the retained event log. */
-  /** `journal`: the checkpoints' timing (tests make them explicit). */
+  /**
+   * `retain`: whether ingest transactions' input is kept in the retained event log; `journal`: the
+   * checkpoints' timing (tests make them explicit).
+   */
   constructor(path: string, mode: CommitMode = 'async', retain = true, journal: JournalOptions = {}) {
     // overlappingSync (lmdb-js's default on Linux) lets the next transaction begin while one is being
-    // flushed; only one commit is ever in flight here, and it costs a second completion callback and
-    // more page writes per commit. Without it a commit resolves once LMDB's own flush has returned:
-    // `flushed` below then waits for nothing more, and durability is LMDB's classic commit.
+    // flushed; only one checkpoint is ever in flight here, and it costs a second completion callback
+    // and more page writes per commit. Without it an LMDB commit resolves once LMDB's own flush has
+    // returned: the checkpoint's `flushed` then waits for nothing more (journaled-kv.ts).
     this.lmdb = open({
       path,
       encoder: { useBigIntExtension: true } as never,
