@@ -167,10 +167,13 @@ describe('ingest: less kept, nothing changed', { timeout: 120_000 }, () => {
 
   it('frames a transaction alone as frame() does, and packs tail entries that later packs leave intact', () => {
     const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
-    const entry = { e: ['{"user":"ann"}', { user: 'bob', n: 12n }, 'x'.repeat(70_000)] };
+    // Text as sources decode it (two-byte and astral characters too), and parsed events.
+    const entry = { e: ['{"user":"ann"}', { user: 'bob', n: 12n }, 'x'.repeat(70_000), 'Ελληνικά 日本 😀', ''] };
     const framed = frameAlone(42.5, entry);
-    assert.deepEqual(framed, frame([[42.5, packr.pack(entry)]]));
     assert.deepEqual([...unframe(framed)], [[42.5, entry]]);
+    assert.deepEqual([...unframe(frame([[42.5, packr.pack(entry)]]))], [[42.5, entry]]);
+    const changes = { c: [{ table: 't', row: { a: 1 }, diff: -1 }] };
+    assert.deepEqual(frameAlone(7, changes), frame([[7, packr.pack(changes)]]));
     const first = tailEntry({ e: ['{"a":1}'] }, 1);
     const copy = Buffer.from(first);
     tailEntry({ e: ['{"b":2}', '{"c":3}'] }, 2);

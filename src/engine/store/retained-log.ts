@@ -24,31 +24,21 @@ import type { Timestamp } from '../types.js';
 import type { JournaledKv } from './journaled-kv.js';
 import {
   BROTLI,
-  BROTLI_FAST,
   CHUNK_EVENTS,
   CHUNK_SPAN_MS,
   COMPACT_AT_EVENTS,
   compress,
-  DIRECT_EVENTS,
-  entryEvents,
   frame,
-  frameAlone,
   packr,
   PRUNE_SLICE,
   stamp,
-  tailEntry,
   unframe,
   type Chunk,
   type RetainedEntry,
 } from './retained-format.js';
+import { RetainedQueue, type Queued } from './retained-queue.js';
 
 export type { RetainedEntry } from './retained-format.js';
-
-interface Queued {
-  /** A tail entry (event count + msgpack), or a transaction compressed as a chunk of its own. */
-  pending: { tail: Buffer; events: number } | { chunk: Chunk; events: number } | null;
-  missed: boolean;
-}
 
 export interface LogStats {
   /** Every transaction at or after `since` is in the log. */
@@ -74,9 +64,7 @@ export class RetainedLog {
    * commit (`compactionDue`) reads nothing from LMDB; read again only after a compaction or a clear.
    */
   private oldestTail: Timestamp | null = null;
-  private pending: Queued['pending'] = null;
-  /** A transaction's input was not retained (retention off). */
-  private missed = false;
+  private readonly queue: RetainedQueue;
   private work: Promise<void> = Promise.resolve();
 
   /** `enabled`: false with `--retain 0` (commits then mark the log incomplete). */
@@ -86,6 +74,7 @@ export class RetainedLog {
     created: boolean,
     lastTimestamp: Timestamp,
   ) {
+    this.queue = new RetainedQueue(enabled);
     const stored = db.get(STATS) as LogStats | undefined;
     // A data directory made before the log existed has none of its transactions.
     this.stats = stored ?? { since: created ? 0 : lastTimestamp + 1, bytes: 0, events: 0, oldest: null };
@@ -103,31 +92,14 @@ export class RetainedLog {
     return { ...this.stats };
   }
 
-  /**
-   * Queues a transaction's input for its commit (`write`). A large one is compressed in zlib's
-   * thread pool: the returned promise resolves when it is ready (the commit awaits it).
-   */
+  /** Queues a transaction's input for its commit (retained-queue.ts); the commit awaits the promise. */
   retain(entry: RetainedEntry, timestamp: Timestamp): Promise<void> | undefined {
-    if (!this.enabled) {
-      this.missed = true;
-      return undefined;
-    }
-    const events = entryEvents(entry);
-    if (events < DIRECT_EVENTS) {
-      this.pending = { tail: tailEntry(entry, events), events };
-      return undefined;
-    }
-    return compress(frameAlone(timestamp, entry), BROTLI_FAST).then((z) => {
-      this.pending = { chunk: { first: timestamp, last: timestamp, events, z }, events };
-    });
+    return this.queue.retain(entry, timestamp);
   }
 
-  /** What `retain` queued, taken by a commit when it starts (later retains belong to the next). */
+  /** What `retain` queued, taken by a commit when it starts. */
   take(): Queued {
-    const queued: Queued = { pending: this.pending, missed: this.missed };
-    this.pending = null;
-    this.missed = false;
-    return queued;
+    return this.queue.take();
   }
 
   /** Inside the commit's store transaction: the taken entry under the transaction's timestamp. */
