@@ -60,9 +60,11 @@ export class LmdbEngineStore implements EngineStore {
     // flushed; only one checkpoint is ever in flight here, and it costs a second completion callback
     // and more page writes per commit. Without it an LMDB commit resolves once LMDB's own flush has
     // returned: the checkpoint's `flushed` then waits for nothing more (journaled-kv.ts).
+    // Checkpoints store the journal's msgpack as it is: read back as the journal's own reads do, a
+    // msgpack map is an object (LMDB's decoder would make it a Map).
     this.lmdb = open({
       path,
-      encoder: { useBigIntExtension: true } as never,
+      encoder: { useBigIntExtension: true, mapsAsObjects: true } as never,
       compression: false,
       overlappingSync: false,
     });
