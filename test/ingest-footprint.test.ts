@@ -169,11 +169,16 @@ describe('ingest: less kept, nothing changed', { timeout: 120_000 }, () => {
     const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
     // Text as sources decode it (two-byte and astral characters too), and parsed events.
     const entry = { e: ['{"user":"ann"}', { user: 'bob', n: 12n }, 'x'.repeat(70_000), 'Ελληνικά 日本 😀', ''] };
-    const framed = frameAlone(42.5, entry);
+    const framed = Buffer.concat(frameAlone(42.5, entry));
     assert.deepEqual([...unframe(framed)], [[42.5, entry]]);
+    // Pieces of many events each, cut between them.
+    const many = { e: Array.from({ length: 3000 }, (_, i) => `{"i":${i},"t":"${'é'.repeat(i % 300)}"}`) };
+    const pieces = frameAlone(1, many);
+    assert.ok(pieces.length > 1);
+    assert.deepEqual([...unframe(Buffer.concat(pieces))], [[1, many]]);
     assert.deepEqual([...unframe(frame([[42.5, packr.pack(entry)]]))], [[42.5, entry]]);
     const changes = { c: [{ table: 't', row: { a: 1 }, diff: -1 }] };
-    assert.deepEqual(frameAlone(7, changes), frame([[7, packr.pack(changes)]]));
+    assert.deepEqual(Buffer.concat(frameAlone(7, changes)), frame([[7, packr.pack(changes)]]));
     const first = tailEntry({ e: ['{"a":1}'] }, 1);
     const copy = Buffer.from(first);
     tailEntry({ e: ['{"b":2}', '{"c":3}'] }, 2);

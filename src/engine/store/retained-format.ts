@@ -3,7 +3,7 @@
  * transactions are framed into a chunk's bytes before compression, tail entries, and key stamps.
  */
 import { promisify } from 'node:util';
-import { brotliCompress, constants } from 'node:zlib';
+import { brotliCompress, constants, createBrotliCompress, type BrotliOptions } from 'node:zlib';
 import { Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE } from 'msgpackr';
 import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
@@ -39,12 +39,9 @@ export const PRUNE_SLICE = 16;
  * Chunks compacted from the tail (a live stream, off the ingest path): quality 4, about 133 bytes per
  * recorded event at 65 µs each. A large transaction compressed on its own while the operators run
  * (a replay, a burst): quality 1, about 166 bytes at 18 µs, so that retaining keeps up with ingest.
- * Its output comes back in one piece of up to 256 KiB rather than zlib's 16 KiB: each piece is a
- * round trip between the thread pool and the main thread, and ten of them per thousand events cost
- * 6.5 ms of CPU against 4.1 ms in one (the commit awaits it while the next batch piles up).
  */
 export const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
-export const BROTLI_FAST = { params: { [constants.BROTLI_PARAM_QUALITY]: 1 }, chunkSize: 256 * 1024 };
+export const BROTLI_FAST = { [constants.BROTLI_PARAM_QUALITY]: 1 };
 export const compress = promisify(brotliCompress);
 
 export const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
@@ -100,17 +97,16 @@ export function tailEntry(entry: RetainedEntry, events: number): Buffer {
 const FRAME_HEADER = 12;
 
 /**
- * A transaction alone as a chunk's plain bytes, the same as `frame([[timestamp, packed]])`, written
- * behind room for its header instead of copied behind one: a large transaction's msgpack (about
- * 1.4 MB for a thousand recorded events) was copied once more into a buffer of glibc's main heap,
- * where the copies, kept until the compression and the commit were done, left the heap fragmented.
+ * A transaction alone as a chunk's plain bytes, the same as `frame([[timestamp, packed]])`, in pieces
+ * (`compressPieces` takes them in order). Raw events are written by `frameEvents`; changes are packed
+ * behind room for the header instead of copied behind one.
  */
-export function frameAlone(timestamp: Timestamp, entry: RetainedEntry): Buffer {
-  const framed =
-    entry.e && !entry.c ? frameEvents(entry.e) : packr.pack(entry, RESERVE_START_SPACE | FRAME_HEADER);
+export function frameAlone(timestamp: Timestamp, entry: RetainedEntry): Buffer[] {
+  if (entry.e && !entry.c) return frameEvents(timestamp, entry.e);
+  const framed = packr.pack(entry, RESERVE_START_SPACE | FRAME_HEADER);
   framed.writeDoubleLE(timestamp, 0);
   framed.writeUInt32LE(framed.length - FRAME_HEADER, 8);
-  return framed;
+  return [framed];
 }
 
 /** msgpack's headers of a map of one entry, a one-letter string, an array32 and a str32. */
@@ -118,48 +114,73 @@ const MAP1 = 0x81;
 const FIXSTR1 = 0xa1;
 const ARRAY32 = 0xdd;
 const STR32 = 0xdb;
+/** Room of a piece of `frameEvents`: below glibc's 1 MiB threshold (bin/viewcast.js), so reused. */
+const PIECE_BYTES = 512 * 1024;
 
 /**
- * `{ e: events }` as msgpack behind FRAME_HEADER free bytes, written here rather than by msgpackr:
- * msgpackr encodes a long string into a buffer it grows by copying, which took the main thread
- * 9.6 ms for a thousand recorded events (their text is mostly two-byte strings); the exact UTF-8
- * lengths first, then each text written once in place, 2.8 ms. Unpacks to the same entry.
+ * `{ e: events }` framed as msgpack, written here rather than by msgpackr, into pieces each sized for
+ * the worst case of its texts (3 bytes per UTF-16 unit) and cut where the text ended. msgpackr grows
+ * one buffer by copying, and the exact UTF-8 lengths first cost a second pass: for a thousand
+ * recorded events (mostly two-byte strings) 9.6 ms and 3.4 ms of the main thread, these pieces 0.8
+ * ms. One buffer of the whole (1.4 MB) was above glibc's mmap threshold as `viewcast serve` sets it:
+ * mapped anew for every transaction, its page faults took 12-14 ms. Unpacks to the same entry.
  */
-function frameEvents(events: Array<Record<string, unknown> | string>): Buffer {
-  const sizes = new Array<number>(events.length);
-  const packed: Array<Uint8Array | undefined> = [];
-  let length = FRAME_HEADER + 3 + 5;
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i] as Record<string, unknown> | string;
-    if (typeof event === 'string') {
-      sizes[i] = Buffer.byteLength(event);
-      length += 5 + (sizes[i] as number);
-    } else {
-      // Each pack stays valid: msgpackr starts a new shared buffer rather than overwrite it.
-      const bytes = packr.pack(event);
-      packed[i] = bytes;
-      length += bytes.length;
-    }
-  }
-  const out = Buffer.allocUnsafe(length);
+function frameEvents(timestamp: Timestamp, events: Array<Record<string, unknown> | string>): Buffer[] {
+  const pieces: Buffer[] = [];
+  let piece = Buffer.allocUnsafe(PIECE_BYTES);
+  piece.writeDoubleLE(timestamp, 0);
   let at = FRAME_HEADER;
-  out[at++] = MAP1;
-  out[at++] = FIXSTR1;
-  out[at++] = 0x65; // 'e'
-  out[at] = ARRAY32;
-  out.writeUInt32BE(events.length, at + 1);
+  piece[at++] = MAP1;
+  piece[at++] = FIXSTR1;
+  piece[at++] = 0x65; // 'e'
+  piece[at] = ARRAY32;
+  piece.writeUInt32BE(events.length, at + 1);
   at += 5;
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i];
+  let total = at - FRAME_HEADER;
+  const room = (bytes: number): void => {
+    if (at + bytes <= piece.length) return;
+    pieces.push(piece.subarray(0, at));
+    piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, bytes));
+    at = 0;
+  };
+  for (const event of events) {
+    let written: number;
     if (typeof event === 'string') {
-      out[at] = STR32;
-      out.writeUInt32BE(sizes[i] as number, at + 1);
-      at += 5 + out.write(event, at + 5, 'utf8');
+      room(5 + 3 * event.length);
+      const bytes = piece.write(event, at + 5, 'utf8');
+      piece[at] = STR32;
+      piece.writeUInt32BE(bytes, at + 1);
+      written = 5 + bytes;
     } else {
-      const bytes = packed[i] as Uint8Array;
-      out.set(bytes, at);
-      at += bytes.length;
+      const bytes = packr.pack(event);
+      room(bytes.length);
+      piece.set(bytes, at);
+      written = bytes.length;
     }
+    at += written;
+    total += written;
   }
-  return out;
+  pieces.push(piece.subarray(0, at));
+  (pieces[0] as Buffer).writeUInt32LE(total, 8);
+  return pieces;
+}
+
+/**
+ * Brotli of the pieces in order, as one stream, in zlib's thread pool. Its output comes in pieces of
+ * an eighth of the input (16-512 KiB) rather than zlib's 16 KiB: each is a round trip between the
+ * thread pool and the main thread, and ten of them per thousand events cost 6.5 ms of CPU against 4.1
+ * ms in one. The result is copied out of them, not kept as a view of a larger one.
+ */
+export function compressPieces(pieces: Buffer[], params: BrotliOptions['params']): Promise<Buffer> {
+  const bytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const chunkSize = Math.min(512 * 1024, Math.max(16 * 1024, bytes >> 3));
+  return new Promise((resolve, reject) => {
+    const stream = createBrotliCompress({ params, chunkSize });
+    const out: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => out.push(chunk));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(Buffer.concat(out)));
+    for (const piece of pieces) stream.write(piece);
+    stream.end();
+  });
 }

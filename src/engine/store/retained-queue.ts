@@ -6,7 +6,7 @@
 import type { Timestamp } from '../types.js';
 import {
   BROTLI_FAST,
-  compress,
+  compressPieces,
   DIRECT_EVENTS,
   entryEvents,
   frameAlone,
@@ -49,7 +49,7 @@ export class RetainedQueue {
     const framed = frameAlone(timestamp, entry);
     delete entry.e;
     delete entry.c;
-    return compress(framed, BROTLI_FAST).then((z) => {
+    return compressPieces(framed, BROTLI_FAST).then((z) => {
       this.pending = { chunk: { first: timestamp, last: timestamp, events, z }, events };
     });
   }
