@@ -12,7 +12,8 @@ import { Packr } from 'msgpackr';
 import { countText } from '../src/core/count-text.js';
 import { selectionOf } from '../src/core/json-fields.js';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
-import { frame, frameAlone, tailEntry, unframe } from '../src/engine/store/retained-format.js';
+import { frame, tailEntry, unframe } from '../src/engine/store/retained-format.js';
+import { frameAlone } from '../src/engine/store/retained-frame.js';
 import type { ArrivedEvent, IngestingEngine, InputRecord } from '../src/engine/types.js';
 import { IngestPipeline } from '../src/ingest/pipeline.js';
 import { metaId } from '../src/sources/event-schema.js';
@@ -168,7 +169,9 @@ describe('ingest: less kept, nothing changed', { timeout: 120_000 }, () => {
   it('frames a transaction alone as frame() does, and packs tail entries that later packs leave intact', () => {
     const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
     // Text as sources decode it (two-byte and astral characters too), and parsed events.
-    const entry = { e: ['{"user":"ann"}', { user: 'bob', n: 12n }, 'x'.repeat(70_000), 'Ελληνικά 日本 😀', ''] };
+    const entry = {
+      e: ['{"user":"ann"}', { user: 'bob', n: 12n }, 'x'.repeat(70_000), 'Ελληνικά 日本 😀', ''],
+    };
     const framed = Buffer.concat(frameAlone(42.5, entry));
     assert.deepEqual([...unframe(framed)], [[42.5, entry]]);
     // Pieces of many events each, cut between them.

@@ -6,14 +6,13 @@
 import type { Timestamp } from '../types.js';
 import {
   BROTLI_FAST,
-  compressPieces,
   DIRECT_EVENTS,
   entryEvents,
-  frameAlone,
   tailEntry,
   type Chunk,
   type RetainedEntry,
 } from './retained-format.js';
+import { compressPieces, frameAlone } from './retained-frame.js';
 
 export interface Queued {
   /** A tail entry (event count + msgpack), or a transaction compressed as a chunk of its own. */
@@ -30,11 +29,12 @@ export class RetainedQueue {
 
   /**
    * Queues a transaction's input for its commit. A large one is framed now and compressed in zlib's
-   * thread pool: the returned promise resolves when it is ready (the commit awaits it). The entry is
-   * consumed: its events are let go once framed, since the commit that waits for the compression
-   * still holds the entry, and a thousand events' text kept through that wait was promoted to the
-   * old space by the scavenges meanwhile (GC pauses at full speed 0.93-1.2 s per run, 0.66-0.69 s
-   * with the text let go: BENCHMARKS.md, "Event-loop delay with a data directory, round 2").
+   * thread pool (retained-frame.ts): the returned promise resolves when it is ready (the commit
+   * awaits it). The entry is consumed: its events are let go once framed, since the commit that
+   * waits for the compression still holds the entry, and a thousand events' text kept through that
+   * wait was promoted to the old space by the scavenges meanwhile (GC pauses at full speed 0.93-1.2 s
+   * per run, 0.66-0.69 s with the text let go: BENCHMARKS.md, "Event-loop delay with a data
+   * directory, round 2").
    */
   retain(entry: RetainedEntry, timestamp: Timestamp): Promise<void> | undefined {
     if (!this.enabled) {
