@@ -27,7 +27,7 @@ const MAX_PLAIN_KEY_BYTES = 1000;
  * written, and without a write map nothing is resident until read). lmdb-js starts at 128 KiB and
  * doubles the map as the file grows, and every earlier map stays mapped with the pages it had read:
  * seven maps held 67 MiB of the RSS after a million events, one map 16.5 MiB (BENCHMARKS.md,
- * "Footprint, fifth pass"). A file larger than this still grows the map as before.
+ * "Footprint, sixth pass"). A file larger than this still grows the map as before.
  */
 const MAP_BYTES = 64 * 2 ** 30;
 
