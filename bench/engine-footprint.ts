@@ -5,8 +5,8 @@
  * - start to listening, on a new data directory and on the same directory again (existing state);
  * - RSS right after start and 2 s later (start-up's leftovers gone, the recording's 2,476 events
  *   replayed), and after 1,000,000 events (`--quick`: 200,000; on PGlite 200,000, whose
- *   ingest is too slow for a million in a benchmark run) of the recording replayed in a loop at full
- *   speed, with the default views;
+ *   ingest is too slow for a million in a benchmark run) of the recording repeated with fresh ids,
+ *   replayed at full speed with the default views: at the end of the burst and 30 s later, idle;
  * - CPU share of a core at 40 events/s (the simulator) with views/dashboard.sql (12 views) and
  *   views/wikirecent.sql (3 views), from 20 s after start (the steady state).
  * `--delta-only`: the delta path alone.
@@ -25,12 +25,15 @@ import {
   VIEWCAST_BIN,
   type ResidentParts,
 } from './support/processes.js';
-import { RECORDING, viewsFile } from './support/recording.js';
+import { RECORDING, viewsFile, writeRecordingFile } from './support/recording.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
 /** Time between `listening` and the second reading of RSS after start. */
 const SETTLE_MS = 2_000;
+
+/** Idle time after the burst of events before RSS is read again. */
+const IDLE_MS = 30_000;
 
 /** Time between start-up and the CPU measurement at 40 events/s. */
 const WARM_UP_MS = 20_000;
@@ -139,24 +142,43 @@ const scenario: Scenario = async ({ quick, args }) => {
       const startExisting = server.startMs;
       await server.stop();
 
-      // RSS after a million events, default views, replayed in a loop at full speed.
+      // RSS after a million events, default views, replayed at full speed: at the end of the burst,
+      // and once the server has been idle for IDLE_MS (V8 gives back the heap a burst grew).
+      const events = join(dir, 'events.jsonl');
+      log(`writing ${fmt(million, 0)} events to ${events}`);
+      writeRecordingFile(events, million);
       server = await serve([
         ...flag,
         '--data-dir',
-        join(dir, 'loop'),
+        join(dir, 'burst'),
         '--source',
-        `replay:${RECORDING}`,
-        '--loop',
+        `replay:${events}`,
         '--speed',
         'max',
       ]);
-      const loopStart = performance.now();
+      const burstStart = performance.now();
       let applied = 0;
       while ((applied = await eventsApplied(server.url)) < million) await sleep(500);
+      const burstS = (performance.now() - burstStart) / 1000;
       const rssAfter = processRssBytes(server.child.pid ?? 0);
-      memoryRows.push(memoryRow(path, residentParts(server.child.pid ?? 0), await v8Memory(server.url)));
-      const loopS = (performance.now() - loopStart) / 1000;
+      memoryRows.push(
+        memoryRow(
+          `${path}, end of the burst`,
+          residentParts(server.child.pid ?? 0),
+          await v8Memory(server.url),
+        ),
+      );
+      await sleep(IDLE_MS);
+      const rssIdle = processRssBytes(server.child.pid ?? 0);
+      memoryRows.push(
+        memoryRow(
+          `${path}, ${IDLE_MS / 1000} s idle`,
+          residentParts(server.child.pid ?? 0),
+          await v8Memory(server.url),
+        ),
+      );
       await server.stop();
+      rmSync(events, { force: true });
 
       // CPU at 40 events/s.
       const cpu: string[] = [];
@@ -191,7 +213,8 @@ const scenario: Scenario = async ({ quick, args }) => {
         fmt(startExisting, 0),
         mib(rssStart),
         mib(rssSettled),
-        `${mib(rssAfter)} (${fmt(applied, 0)} events in ${fmt(loopS, 0)} s)`,
+        `${mib(rssAfter)} (${fmt(applied, 0)} events in ${fmt(burstS, 0)} s)`,
+        mib(rssIdle),
         cpu[0] ?? '-',
         cpu[1] ?? '-',
       ]);
@@ -206,7 +229,8 @@ const scenario: Scenario = async ({ quick, args }) => {
       'existing data dir ms',
       'RSS at listening MiB',
       'RSS 2 s later (the recording replayed) MiB',
-      'RSS after the events MiB',
+      'RSS after the events (end of the burst) MiB',
+      `RSS ${IDLE_MS / 1000} s later, idle MiB`,
       'CPU at 40 events/s, dashboard.sql (12 views)',
       'wikirecent.sql (3 views)',
     ],

@@ -1,5 +1,5 @@
 /** The 2,476-event recording as benchmark input, and helpers to run an embedded engine on it. */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedEngine } from '../../src/engine/embedded/engine.js';
 
@@ -17,6 +17,28 @@ export function recordingLines(count: number): string[] {
   }
   const lines = readFileSync(RECORDING, 'utf8').split('\n').filter(Boolean);
   return Array.from({ length: count }, (_, i) => lines[i % lines.length] as string);
+}
+
+/**
+ * Writes `count` events of the recording, repeated, to `path` as JSON lines, each repetition with
+ * fresh `meta.id` values (sources drop re-delivered events by their id). Written in slices: a
+ * million events are 1.4 GB.
+ */
+export function writeRecordingFile(path: string, count: number): void {
+  const lines = recordingLines(Math.min(count, 2_476));
+  const fd = openSync(path, 'w');
+  try {
+    for (let start = 0; start < count; start += lines.length) {
+      const slice = lines.slice(0, Math.min(lines.length, count - start)).map((line, i) => {
+        const event = JSON.parse(line) as { meta?: { id?: string } };
+        if (event.meta) event.meta.id = `${event.meta.id ?? ''}-${start + i}`;
+        return JSON.stringify(event);
+      });
+      writeSync(fd, `${slice.join('\n')}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A views file of the project by name (`wikirecent`, `dashboard`, `examples`). */

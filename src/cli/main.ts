@@ -2,7 +2,8 @@
 import { errorMessage, UsageError, ViewcastError } from '../core/errors.js';
 import { consoleLogger } from '../core/log.js';
 import { isRemoteEngine } from '../engine/remote/remote-url.js';
-import { parseServeOptions, SERVE_HELP } from './options.js';
+import { parseServeOptions } from './options.js';
+import { SERVE_HELP } from './serve-help.js';
 
 // Each command's modules load only when that command runs: the remote engine's (node-postgres),
 // `forward`'s and `tail`'s graphs would otherwise add to every `serve`'s start.

@@ -23,6 +23,15 @@ import { RetainedLog } from './retained-log.js';
 const MAX_PLAIN_KEY_BYTES = 1000;
 
 /**
+ * The address space LMDB maps for the file: reserved, not memory (the file grows only as data is
+ * written, and without a write map nothing is resident until read). lmdb-js starts at 128 KiB and
+ * doubles the map as the file grows, and every earlier map stays mapped with the pages it had read:
+ * seven maps held 67 MiB of the RSS after a million events, one map 16.5 MiB (BENCHMARKS.md,
+ * "Footprint, sixth pass"). A file larger than this still grows the map as before.
+ */
+const MAP_BYTES = 64 * 2 ** 30;
+
+/**
  * `async`: a commit resolves once its journal record is written (a killed process loses nothing; a
  * power cut at most the last second); `sync` (`--sync-commits`): once the record is also fdatasync'd.
  */
@@ -67,6 +76,7 @@ export class LmdbEngineStore implements EngineStore {
       encoder: { useBigIntExtension: true, mapsAsObjects: true } as never,
       compression: false,
       overlappingSync: false,
+      mapSize: MAP_BYTES,
     });
     try {
       this.db = new JournaledKv(this.lmdb, path, { ...journal, syncCommits: mode === 'sync' });
