@@ -10,6 +10,16 @@
 // The flag and the variables must be given to node at start; `npm start` gives the same (package.json).
 // The compiled CLI lives in dist/ (built by `npm install` through the `prepare` script).
 import { existsSync, statSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 optimizes a function once it has run about three interrupt budgets' worth of bytecode (66 KB
+// each by default, more for a large function). At the live rate (tens of events a second) the code
+// each event runs (the simulator's event, the record mapper, each view's operators and
+// expressions, the hub's publishing) took minutes to get there and ran in the interpreter and the
+// baseline compiler meanwhile, with every event finding its caches cold: an eighth of the budget
+// cut the CPU at 40 events/s by about a tenth (BENCHMARKS.md, "Idle cost, fifth pass"). It is read
+// each time a function's budget is renewed, so it can be set here, for however node was started.
+setFlagsFromString('--interrupt-budget=8192');
 
 // The bundle (scripts/build-server.js, part of `npm run build`) starts faster. The separate
 // modules serve when it is absent or older than them (a `tsc` alone rebuilt them since).
