@@ -12,15 +12,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
-// V8 optimizes a function once it has run about three interrupt budgets' worth of bytecode (66 KB
-// each by default, more for a large function). At the live rate (tens of events a second) the code
-// each event runs (the simulator's event, the record mapper, each view's operators and
-// expressions, the hub's publishing) took minutes to get there and ran in the interpreter and the
-// baseline compiler meanwhile, with every event finding its caches cold: an eighth of the budget
-// cut the CPU at 40 events/s by about a tenth (BENCHMARKS.md, "Idle cost, fifth pass"). It is read
-// each time a function's budget is renewed, so it can be set here, for however node was started.
-setFlagsFromString('--interrupt-budget=8192');
-
 // The bundle (scripts/build-server.js, part of `npm run build`) starts faster. The separate
 // modules serve when it is absent or older than them (a `tsc` alone rebuilt them since).
 const bundle = new URL('../dist/src/cli/main.bundle.js', import.meta.url);
@@ -36,3 +27,12 @@ if (!existsSync(entry)) {
 }
 const { main } = await import(entry.href);
 await main(process.argv.slice(2));
+// `serve` has returned once the server listens. From then on V8 optimizes a function after an eighth
+// of its default interrupt budget (66 KB of bytecode run, three times over, more for a large
+// function): at the live rate (tens of events a second) the code each event runs (the simulator's
+// event, the record mapper, each view's operators and expressions, the hub) otherwise ran in the
+// interpreter and the baseline compiler for minutes, every event finding its caches cold. It cut
+// the CPU at 40 events/s by about a tenth over the first minute, not after the second
+// (BENCHMARKS.md, "Idle cost, fifth pass"). Set earlier, it made start-up compile more and start
+// later. V8 reads it whenever a function's budget is renewed, so it can be set while running.
+setFlagsFromString('--interrupt-budget=8192');
