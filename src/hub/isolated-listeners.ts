@@ -30,6 +30,8 @@ export class IsolatedListeners<A extends unknown[]> {
   }
 
   emit(...args: A): void {
+    // Most views have no listener of their progress: nothing to walk.
+    if (this.listeners.size === 0) return;
     for (const listener of this.listeners) {
       try {
         listener(...args);

@@ -84,7 +84,10 @@ export class MomentAssembler {
     this.known.set(view, batch.timestamp);
     let batches = this.pending.get(batch.timestamp);
     if (!batches) this.pending.set(batch.timestamp, (batches = new Map()));
-    batches.set(view, batch);
+    // A batch that changes nothing is progress alone (most views at most timestamps): `known` has
+    // it, and the moment advances the view without it (flush).
+    if (batch.changes.length > 0 || batch.errors || batch.replaces || channel.timestamp === null)
+      batches.set(view, batch);
     if (this.pending.size > this.maxHeld) this.releaseSlowest();
     else if (!wasReleased && this.floor !== null && before !== undefined) {
       // Timestamps of a view only grow, and an unreleased view is never below the floor.

@@ -83,7 +83,8 @@ export class ViewHealth {
     health.known = timestamp;
     health.reconnecting = null;
     health.silent = false;
-    this.update(view, health);
+    // A view that was ok stays ok by progressing (the common case: every view, every transaction).
+    if (health.status !== OK) this.update(view, health);
     return health.released;
   }
 

@@ -74,14 +74,7 @@ class Graph implements DeltaGraph {
 
   applyPart(changes: InputChange[], timestamp: number): void {
     const inputs = new Map<string, Batch>();
-    const byTable = new Map<string, InputChange[]>();
-    for (const change of changes) {
-      if (change.diff === 0) continue;
-      let list = byTable.get(change.table);
-      if (!list) byTable.set(change.table, (list = []));
-      list.push(change);
-    }
-    for (const [name, list] of byTable) {
+    for (const [name, list] of byTable(changes)) {
       const table = this.tables.get(name);
       if (!table) continue; // no delta-path view reads it
       const batch = emptyBatch();
@@ -147,6 +140,26 @@ class Graph implements DeltaGraph {
   errors(view: string): ViewErrorInfo[] {
     return this.pipelines.get(view)?.currentErrors() ?? [];
   }
+}
+
+/**
+ * The changes by table, those with diff 0 left out. Events fill one table: the changes of one
+ * table without a 0 are passed on as they are, without a map and a list per transaction.
+ */
+function byTable(changes: InputChange[]): Iterable<[string, InputChange[]]> {
+  const only = changes[0]?.table;
+  if (only === undefined) return [];
+  let single = true;
+  for (const change of changes) if (change.table !== only || change.diff === 0) single = false;
+  if (single) return [[only, changes]];
+  const tables = new Map<string, InputChange[]>();
+  for (const change of changes) {
+    if (change.diff === 0) continue;
+    let list = tables.get(change.table);
+    if (!list) tables.set(change.table, (list = []));
+    list.push(change);
+  }
+  return tables;
 }
 
 /** Error changes of several parts as one: summed per error, those that cancel out dropped. */

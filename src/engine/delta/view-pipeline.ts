@@ -121,7 +121,9 @@ export class ViewPipeline {
 
   /** True when a temporal filter of this view has changes due at `timestamp`. */
   due(timestamp: number): boolean {
-    return this.temporal.some((t) => t.due(timestamp));
+    const temporal = this.temporal;
+    for (let i = 0; i < temporal.length; i++) if ((temporal[i] as TemporalFilter).due(timestamp)) return true;
+    return false;
   }
 
   get name(): string {
