@@ -6,7 +6,7 @@
  * machine that is the floor any server sees. Goal: p99 <= 10 ms. `--data-dir`: the state in a new
  * data directory (the default of `viewcast serve`: the journal's appends and checkpoints included).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -14,7 +14,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '../src/cli/app.js';
 import { parseServeOptions } from '../src/cli/options.js';
-import { projectRoot, recordingLines } from './support/recording.js';
+import { projectRoot, writeRecordingFile } from './support/recording.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
@@ -37,13 +37,7 @@ function delays(histogram: ReturnType<typeof monitorEventLoopDelay>): Delay {
 const scenario: Scenario = async ({ quick, args }) => {
   const events = quick ? 12_000 : 50_000;
   const file = join(tmpdir(), `viewcast-bench-${process.pid}.jsonl`);
-  // Each repetition gets fresh meta.id values: sources drop re-delivered events by their id.
-  const lines = recordingLines(events).map((line, i) => {
-    const event = JSON.parse(line) as { meta?: { id?: string } };
-    if (event.meta) event.meta.id = `${event.meta.id ?? ''}-${i}`;
-    return JSON.stringify(event);
-  });
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  writeRecordingFile(file, events);
   const batchSize = args.find((a) => a.startsWith('--batch-size='))?.split('=')[1] ?? '1000';
   const dataDir = args.includes('--data-dir') ? mkdtempSync(join(tmpdir(), 'viewcast-event-loop-')) : null;
   const options = parseServeOptions([
