@@ -2,8 +2,7 @@
  * The stored form of the retained event log (retained-log.ts): what one transaction's input is, how
  * transactions are framed into a chunk's bytes before compression, tail entries, and key stamps.
  */
-import { promisify } from 'node:util';
-import { brotliCompress, constants } from 'node:zlib';
+import { constants } from 'node:zlib';
 import { Packr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
@@ -40,9 +39,8 @@ export const PRUNE_SLICE = 16;
  * recorded event at 65 µs each. A large transaction compressed on its own while the operators run
  * (a replay, a burst): quality 1, about 166 bytes at 18 µs, so that retaining keeps up with ingest.
  */
-export const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+export const BROTLI = { [constants.BROTLI_PARAM_QUALITY]: 4 };
 export const BROTLI_FAST = { [constants.BROTLI_PARAM_QUALITY]: 1 };
-export const compress = promisify(brotliCompress);
 
 export const packr = new Packr({ useBigIntExtension: true, useRecords: false } as never);
 /** Fixed width, so that LMDB's key order is time order. */

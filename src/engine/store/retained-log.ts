@@ -27,7 +27,6 @@ import {
   CHUNK_EVENTS,
   CHUNK_SPAN_MS,
   COMPACT_AT_EVENTS,
-  compress,
   frame,
   packr,
   PRUNE_SLICE,
@@ -36,6 +35,7 @@ import {
   type Chunk,
   type RetainedEntry,
 } from './retained-format.js';
+import { compressPieces } from './retained-frame.js';
 import { RetainedQueue, type Queued } from './retained-queue.js';
 
 export type { RetainedEntry } from './retained-format.js';
@@ -201,7 +201,7 @@ export class RetainedLog {
     }
     const last = taken.at(-1);
     if (!last || first === null) return false;
-    const z = await compress(frame(taken.map(([, ts, value]) => [ts, value.subarray(4)])), BROTLI);
+    const z = await compressPieces([frame(taken.map(([, ts, value]) => [ts, value.subarray(4)]))], BROTLI);
     const chunk: Chunk = { first, last: last[1], events, z };
     const tailBytes = taken.reduce((sum, t) => sum + t[2].length, 0);
     await this.db.transaction(() => {
