@@ -1,5 +1,5 @@
 /**
- * One error catalogue: every code viewcast raises is in src/core/errors.ts with a category and an
+ * One error catalogue: every code viewcast raises is in src/core/error-codes.ts with a category and an
  * action, docs/ERRORS.md documents exactly those codes, and no source file raises a code the
  * catalogue does not hold.
  */
@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ERROR_CODES, isErrorCode, ViewcastError } from '../src/core/errors.js';
+import { ERROR_CODES, isErrorCode } from '../src/core/error-codes.js';
+import { ViewcastError } from '../src/core/errors.js';
 import { projectRoot } from './support/shared-data.js';
 
 function documentedCodes(): string[] {

@@ -9,7 +9,8 @@
  * skipped, and start-up gives up with an error naming the views that never delivered a snapshot.
  */
 import { consoleLogger, type Logger } from '../core/log.js';
-import { errorMessage, ViewcastError, type ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../core/error-codes.js';
+import { errorMessage, ViewcastError } from '../core/errors.js';
 import type { Engine, Subscription, SubscriptionProblem, Timestamp } from '../engine/types.js';
 import { BatchBuilder, type Batch } from './batch-builder.js';
 import { systemClock, type HubClock } from './clock.js';

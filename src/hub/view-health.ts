@@ -5,7 +5,7 @@
  * delivered nothing for longer than the bound. A stuck view, or one that failed for good, no longer
  * holds the other views' moments back ("released").
  */
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../core/error-codes.js';
 import type { Timestamp, ViewErrorInfo } from '../engine/types.js';
 import type { HubClock } from './clock.js';
 import type { IsolatedListeners } from './isolated-listeners.js';

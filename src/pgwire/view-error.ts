@@ -5,7 +5,7 @@
  * zero, 22003 for a value out of range), XX000 when there is none; the message names the view, the
  * reason and the failing value; the hint carries the error catalogue's code and what to do.
  */
-import { errorInfo, type ErrorCode } from '../core/errors.js';
+import { errorInfo, type ErrorCode } from '../core/error-codes.js';
 import type { Hub } from '../hub/hub.js';
 import { describeViewError, type ViewStatus } from '../hub/view-health.js';
 import { PgError, SQLSTATE, type Sqlstate } from './pg-error.js';
