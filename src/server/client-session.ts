@@ -23,25 +23,8 @@ import { catchUpEntry, progressBuffer } from './session-frames.js';
 import { batchFrame, type ResetReason } from '../hub/wire.js';
 import type { Positions } from './sse-position.js';
 import { FailingViews } from './failing-views.js';
-
-export type { FrameKind };
-
-/** What a transport offers a session. */
-export interface FrameSink {
-  /** Queues one frame; `timestamp` is set on frames that carry one (SSE uses it as the event id). */
-  send(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null, positions: Positions): void;
-  /** Runs `write` with the transport corked, so that several frames leave together. */
-  corked?(write: () => void): void;
-  /** Ends the connection after a send failed (the other clients go on). */
-  close(): void;
-  /** Bytes queued and not yet written to the network. */
-  readonly buffered: number;
-  /**
-   * Set when the client asked for the keyed form (docs/PROTOCOL.md): `single` for a stream that
-   * follows one view for good (a one-view SSE stream), whose live frames need not name it.
-   */
-  readonly keyed?: { single: boolean };
-}
+import type { FrameSink } from './frame-sink.js';
+import { planSubscribe } from './subscribe-plan.js';
 
 export interface SessionLimits {
   clientBufferBytes: number;
@@ -152,55 +135,25 @@ export class ClientSession {
   private subscribeViews(views: string[], sinceOf: (view: string) => Timestamp | null): void {
     const now = this.hub.timestamp ?? 0;
     // A client that asks for snapshots but does not read them must not grow the server's memory.
-    if (!this.behind && this.sink.buffered > this.limits.clientBufferBytes) {
-      this.behind = true;
-      this.events.behind(this);
-    }
-    if (this.behind) {
+    if (this.fellBehind()) {
       for (const view of views) this.views.set(view, sinceOf(view));
       return;
     }
-    const replay = new Map<Timestamp, Array<[string, string]>>();
-    const fresh: Array<{ channel: ViewChannel; reason: ResetReason | null }> = [];
-    const resumed: string[] = [];
-    let oldest: Timestamp | null = null;
-    // Hub order, so that frames list views the same way as live batches do.
-    const errors: Buffer[] = [];
-    for (const channel of this.hub.views) {
-      if (!views.includes(channel.name)) continue;
-      const error = this.failing.check(channel.name, now);
-      if (error) {
-        this.views.set(channel.name, null);
-        errors.push(error);
-        continue;
-      }
-      const since = sinceOf(channel.name);
-      const plan = since === null ? null : channel.replayFrom(since);
-      if (since === null || plan === null || plan.kind === 'snapshot') {
-        // Until its snapshot or reset is sent, a resuming client still needs one for this view.
-        this.views.set(channel.name, since === null ? null : since);
-        fresh.push({ channel, reason: plan?.kind === 'snapshot' ? plan.reason : null });
-        continue;
-      }
-      this.views.set(channel.name, since);
-      resumed.push(channel.name);
-      oldest = oldest === null ? since : Math.min(oldest, since);
-      for (const batch of plan.batches) {
-        let parts = replay.get(batch.timestamp);
-        if (!parts) replay.set(batch.timestamp, (parts = []));
-        parts.push([channel.name, this.fragmentOf(batch)]);
-      }
-    }
-    for (const timestamp of [...replay.keys()].sort((a, b) => a - b)) {
+    const plan = planSubscribe(this.hub, views, sinceOf, this.failing, now, (batch) =>
+      this.fragmentOf(batch),
+    );
+    for (const [view, at] of plan.positions) this.views.set(view, at);
+    const { fresh, resumed } = plan;
+    for (const [timestamp, parts] of plan.replay) {
       for (const view of resumed) this.views.set(view, Math.max(this.views.get(view) ?? 0, timestamp));
-      this.emit('batch', Buffer.from(batchFrame(timestamp, replay.get(timestamp) ?? [])), timestamp);
+      this.emit('batch', Buffer.from(batchFrame(timestamp, parts)), timestamp);
     }
     for (const view of resumed) this.views.set(view, now);
     for (const { channel, reason } of fresh) {
       this.views.set(channel.name, now);
       this.emit(reason === null ? 'snapshot' : 'reset', this.stateFrame(channel, reason), now);
     }
-    for (const frame of errors) this.emit('error', frame, null);
+    for (const frame of plan.errors) this.emit('error', frame, null);
     // Some views start over at `now`, others resumed from the log: say at once that those are at
     // `now` too, so a client holding the reset back for one moment across its views can apply it.
     // A keyed client is told the resumed views' bases too, which its next live frames count from.
@@ -208,7 +161,19 @@ export class ClientSession {
       const bases = resumed.map((view) => [view, this.channel(view).base ?? now] as const);
       this.emit('progress', Buffer.from(progressWithBases(now, bases)), now);
     } else if (fresh.length > 0 && resumed.length > 0) this.emit('progress', progressBuffer(now), now);
-    if (fresh.length === 0 && this.lastTimestamp === null) this.lastTimestamp = oldest;
+    if (fresh.length === 0 && this.lastTimestamp === null) this.lastTimestamp = plan.oldest;
+  }
+
+  /**
+   * Whether the client is behind: it is from the moment its unsent bytes pass the limit until it
+   * has caught up (`catchUp`).
+   */
+  private fellBehind(): boolean {
+    if (!this.behind && this.sink.buffered > this.limits.clientBufferBytes) {
+      this.behind = true;
+      this.events.behind(this);
+    }
+    return this.behind;
   }
 
   unsubscribe(views: string[]): void {
@@ -258,11 +223,7 @@ export class ClientSession {
 
   onMoment(moment: Moment): void {
     if (this.views.size === 0) return;
-    if (!this.behind && this.sink.buffered > this.limits.clientBufferBytes) {
-      this.behind = true;
-      this.events.behind(this);
-    }
-    if (this.behind) {
+    if (this.fellBehind()) {
       if (moment.changed.some((batch) => this.views.has(batch.view))) this.merged++;
       this.tryCatchUp();
       return;

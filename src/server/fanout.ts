@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { Hub } from '../hub/hub.js';
 import type { ServerOptions } from './server-options.js';
-import { ClientSession, type FrameSink } from './client-session.js';
+import { ClientSession } from './client-session.js';
+import type { FrameSink } from './frame-sink.js';
 
 export type TransportName = 'subscribe' | 'stream' | 'sse';
 

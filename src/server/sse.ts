@@ -4,7 +4,7 @@
  * browser's EventSource resumes by itself with `Last-Event-ID`. Read-only: what to follow is fixed
  * by the URL.
  */
-import { FORMAT_KEYED, PATHS, STREAM_FORMAT_PARAM } from '../core/wire-protocol.js';
+import { FORMAT_KEYED, PATHS, STREAM_FORMAT_PARAM, type FrameKind } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timestamp } from '../engine/types.js';
@@ -12,7 +12,7 @@ import type { Hub } from '../hub/hub.js';
 import { parseSince } from './client-messages.js';
 import type { Fanout } from './fanout.js';
 import { refuseRequest } from './guards.js';
-import type { FrameKind, FrameSink } from './client-session.js';
+import type { FrameSink } from './frame-sink.js';
 import type { Heartbeat, KeepAliveStream } from './heartbeat.js';
 import { httpChunk, takeOverSocket } from './raw-response.js';
 import type { ServerOptions } from './server-options.js';
