@@ -2,8 +2,9 @@
  * `/metrics` gauges of the engine's disk use: the retained event log (`--retain`) and the data
  * directory. Registered by the app beside the server's own metrics (metrics.ts), read at scrape time.
  */
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { RetentionStatus } from '../engine/embedded/retention.js';
+import { scrapedGauge } from './scraped-metrics.js';
 
 export function registerStorageMetrics(registry: Registry, read: () => RetentionStatus | null): void {
   const gauges: Array<[string, string, (s: RetentionStatus) => number | null]> = [
@@ -21,13 +22,12 @@ export function registerStorageMetrics(registry: Registry, read: () => Retention
     ],
   ];
   for (const [name, help, value] of gauges) {
-    const gauge: Gauge = new Gauge({
+    scrapedGauge([registry], {
       name,
       help,
-      registers: [registry],
-      collect: () => {
+      values: () => {
         const status = read();
-        gauge.set((status && value(status)) ?? 0);
+        return [[{}, (status && value(status)) ?? 0]];
       },
     });
   }
