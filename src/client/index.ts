@@ -22,11 +22,10 @@ export {
   type Datum,
 } from './vega-changeset.js';
 export { ViewSet, type ChangeEvent } from './view-set.js';
+export { connect, ViewcastClient } from './viewcast-client.js';
 export {
-  connect,
   CLIENT_DEFAULTS,
-  ViewcastClient,
   type ClientEvents,
   type ClientOptions,
   type StatusEvent,
-} from './viewcast-client.js';
+} from './client-options.js';

@@ -5,7 +5,8 @@
  * timers, listeners.
  */
 import { ViewcastError } from '../core/errors.js';
-import { BACKOFF_DEFAULTS, type BackoffOptions } from '../core/backoff.js';
+import { BACKOFF_DEFAULTS } from '../core/backoff.js';
+import { CLIENT_DEFAULTS, type ClientEvents, type ClientOptions } from './client-options.js';
 import {
   connectionStatus,
   initialState,
@@ -15,59 +16,16 @@ import {
   type ConnectionStatus,
   type MachineOptions,
   type TransportKind,
-  type TransportPreference,
 } from './connection-machine.js';
 import { KeyedDecoder } from './keyed-decoder.js';
+import { Listeners } from './listeners.js';
 import type { LiveView } from './live-view.js';
 import { PROTOCOL_VERSION, type ErrorMessage, type ServerMessage, type Timestamp } from './protocol.js';
 import { openSse, openWebSocket, type Transport } from './transports.js';
-import { ViewSet, type ChangeEvent, type ReceiveResult } from './view-set.js';
-
-export interface ClientOptions {
-  /** The server, e.g. `http://127.0.0.1:8875`; defaults to the page's own origin. */
-  url?: string;
-  /** Views to follow from the start. */
-  views?: string[];
-  /** `auto` (default): WebSocket, falling back to SSE when WebSockets are blocked. */
-  transport?: TransportPreference;
-  /** Reconnect backoff (defaults: 250 ms doubling up to 10 s, with jitter). */
-  backoff?: Partial<BackoffOptions>;
-  /** An open connection silent for longer than this is `stale` (default 5000 ms). */
-  staleAfterMs?: number;
-  /** Longest time frames are held back to keep views at one moment (default 500 ms). */
-  holdMs?: number;
-  /**
-   * `keyed` (default): ask for the keyed form, where a changed row of a view with a unique key
-   * travels once (docs/PROTOCOL.md); `seed`: the object frames of protocol 1's first draft.
-   */
-  format?: 'keyed' | 'seed';
-}
-
-export const CLIENT_DEFAULTS = {
-  transport: 'auto',
-  staleAfterMs: 5000,
-  holdMs: 500,
-  format: 'keyed',
-} as const;
+import { ViewSet, type ReceiveResult } from './view-set.js';
 
 /** Ticks without a frame after which a connection counts as dead (see `deadAfterMs`). */
 const DEAD_AFTER_TICKS = 5;
-
-export interface StatusEvent {
-  status: ConnectionStatus;
-  transport: TransportKind | null;
-  /** The moment the views reflect. */
-  timestamp: Timestamp | null;
-}
-
-export interface ClientEvents {
-  change: ChangeEvent;
-  status: StatusEvent;
-  progress: Timestamp;
-  error: ViewcastError;
-}
-
-type Listener<K extends keyof ClientEvents> = (event: ClientEvents[K]) => void;
 
 export class ViewcastClient {
   private readonly base: string;
@@ -91,12 +49,7 @@ export class ViewcastClient {
   /** Subscribe requests by `ref`, to know which views a refusal concerns. */
   private readonly requests = new Map<string, string[]>();
   private lastRef = 0;
-  private readonly listeners: { [K in keyof ClientEvents]: Set<Listener<K>> } = {
-    change: new Set(),
-    status: new Set(),
-    progress: new Set(),
-    error: new Set(),
-  };
+  private readonly listeners = new Listeners<ClientEvents>();
 
   constructor(options: ClientOptions = {}) {
     this.base = options.url ?? globalThis.location.href;
@@ -129,9 +82,8 @@ export class ViewcastClient {
     return connectionStatus(this.state, Date.now(), this.staleAfterMs);
   }
 
-  on<K extends keyof ClientEvents>(type: K, listener: Listener<K>): () => void {
-    this.listeners[type].add(listener);
-    return () => this.listeners[type].delete(listener);
+  on<K extends keyof ClientEvents>(type: K, listener: (event: ClientEvents[K]) => void): () => void {
+    return this.listeners.on(type, listener);
   }
 
   subscribe(names: string[]): void {
@@ -152,7 +104,7 @@ export class ViewcastClient {
   }
 
   private emit<K extends keyof ClientEvents>(type: K, event: ClientEvents[K]): void {
-    for (const listener of this.listeners[type]) listener(event);
+    this.listeners.emit(type, event);
   }
 
   private input(input: ConnectionInput): void {
