@@ -18,6 +18,8 @@ import {
   type StreamErrorMessage,
   type ViewErrorBody,
 } from '../core/wire-protocol.js';
+import { BACKOFF_DEFAULTS, backoffDelay } from '../core/backoff.js';
+import { Listeners } from './listeners.js';
 import { LiveView, toViewChange, type StreamMessage } from './live-view.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -47,9 +49,11 @@ export class StreamClient {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
-  private readonly listeners = new Set<(update: ViewUpdate) => void>();
-  private readonly stateListeners = new Set<(state: StreamState) => void>();
-  private readonly errorListeners = new Set<(error: ViewErrorBody) => void>();
+  private readonly listeners = new Listeners<{
+    update: ViewUpdate;
+    state: StreamState;
+    error: ViewErrorBody;
+  }>();
 
   constructor(
     readonly name: string,
@@ -59,19 +63,16 @@ export class StreamClient {
   }
 
   onUpdate(listener: (update: ViewUpdate) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.on('update', listener);
   }
 
   /** The view went into error (its rows are dropped until it recovers). */
   onError(listener: (error: ViewErrorBody) => void): () => void {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
+    return this.listeners.on('error', listener);
   }
 
   onState(listener: (state: StreamState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+    return this.listeners.on('state', listener);
   }
 
   close(): void {
@@ -116,7 +117,7 @@ export class StreamClient {
       }
       if (!Array.isArray(parsed) && 'error' in parsed) {
         this.view.fail(parsed.error);
-        for (const listener of this.errorListeners) listener(parsed.error);
+        this.listeners.emit('error', parsed.error);
         return;
       }
       let message: StreamMessage;
@@ -133,10 +134,11 @@ export class StreamClient {
     socket.onclose = () => {
       if (this.closed) return;
       this.setState('reconnecting');
-      const max = this.options.maxBackoffMs ?? 10_000;
-      const min = this.options.minBackoffMs ?? 250;
-      const delay = Math.min(max, min * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
-      this.timer = setTimeout(() => this.connect(), delay);
+      const backoff = {
+        initialMs: this.options.minBackoffMs ?? BACKOFF_DEFAULTS.initialMs,
+        maxMs: this.options.maxBackoffMs ?? BACKOFF_DEFAULTS.maxMs,
+      };
+      this.timer = setTimeout(() => this.connect(), backoffDelay(this.attempt++, backoff));
     };
   }
 
@@ -144,13 +146,12 @@ export class StreamClient {
   private deliver(message: StreamMessage, snapshot: boolean): void {
     this.attempt = 0;
     this.setState('live');
-    const update = { view: this.name, message, snapshot };
-    for (const listener of this.listeners) listener(update);
+    this.listeners.emit('update', { view: this.name, message, snapshot });
   }
 
   private setState(state: StreamState): void {
     if (this.state === state) return;
     this.state = state;
-    for (const listener of this.stateListeners) listener(state);
+    this.listeners.emit('state', state);
   }
 }
