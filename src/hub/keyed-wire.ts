@@ -46,21 +46,6 @@ export function keyedSingleFrame(dt: number, entry: string): string {
   return `[${dt},${entry.slice(1)}`;
 }
 
-/**
- * A full `/api/stream` frame, `[timestamp,upserted,removed,base]`; a connection's first frame adds
- * the positions of the view's key columns (this protocol has no column names; null: the view has
- * no key, and its frames are positional).
- */
-export function keyedStreamFull(
-  timestamp: Timestamp,
-  [first, second]: [Row[], Row[]],
-  base: Timestamp,
-  key?: KeyColumns | null,
-): string {
-  const tail = key === undefined ? '' : `,${JSON.stringify(key)}`;
-  return `[${timestamp},${stringifyJson(first)},${stringifyJson(second)},${base}${tail}]`;
-}
-
 /** What a snapshot or reset adds on a keyed connection: the view's form, its key and its base. */
 export function keyedStateFields(key: string[] | null, base: Timestamp): string {
   return key

@@ -168,6 +168,8 @@ export class ViewChannel {
         timestamp,
         body,
         snapshot: Buffer.from(snapshotFrame(this.name, body)),
+        // The same bytes as `streamFrameFrom(changesFragment(...))` writes (test/stream-frame-bytes),
+        // in one JSON.stringify: 2.5 times faster for a whole state than row by row.
         stream: stringifyJson(toStreamMessage(this.rows.counted(), timestamp)),
         resets: new Map(),
         keyed: new Map(),

@@ -7,13 +7,11 @@
  */
 import type { Timestamp } from '../engine/types.js';
 import type { Hub } from '../hub/hub.js';
-import { keyedSingleFrame } from '../hub/keyed-wire.js';
+import { keyedLists, keyedSingleFrame } from '../hub/keyed-wire.js';
 import type { PublishedBatch, ViewChannel } from '../hub/view-channel.js';
-import { toStreamMessage } from '../hub/wire.js';
-import type { Row } from '../core/multiset.js';
 import type { ViewErrorBody } from '../core/wire-protocol.js';
 import { SendRounds } from './send-rounds.js';
-import { positionalDelta, positionalFull } from './stream-positional.js';
+import { positionalDelta, streamFullFrame } from './stream-array-frames.js';
 import { viewError, viewErrorBody } from './view-errors.js';
 import { encodeTextFrame, textFrame } from './ws-frames.js';
 
@@ -105,9 +103,10 @@ export class StreamGroup {
     let positional: Encoded | null = null;
     if (this.positionalMembers > 0) {
       // Before any batch the group has no base: the first is sent in full, with itself as base.
+      // Its lists are a keyless view's: inserted and deleted rows.
       const bytes =
         this.base === null
-          ? positionalFull(timestamp, ...splitChanges(batch), timestamp)
+          ? streamFullFrame(timestamp, keyedLists(batch.changes, null), timestamp)
           : positionalDelta(batch.changes, timestamp - this.base);
       positional = { payload: bytes, frame: encodeTextFrame(bytes) };
     }
@@ -145,11 +144,6 @@ export class StreamGroup {
     this.stopStatus();
     this.onEmpty();
   }
-}
-
-function splitChanges(batch: PublishedBatch): [Row[], Row[]] {
-  const { inserted, deleted } = toStreamMessage(batch.changes, batch.timestamp);
-  return [inserted, deleted];
 }
 
 const groups = new WeakMap<ViewChannel, StreamGroup>();

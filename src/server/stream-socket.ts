@@ -23,7 +23,7 @@ import type { ViewChannel } from '../hub/view-channel.js';
 import { streamFrameFrom } from '../hub/wire.js';
 import type { ViewErrorBody } from '../core/wire-protocol.js';
 import { CLOSE_POLICY, CLOSE_UNKNOWN_VIEW, CLOSE_VIEW_IN_ERROR } from '../core/wire-protocol.js';
-import { keyedLists, keyedStreamFull } from '../hub/keyed-wire.js';
+import { keyedLists } from '../hub/keyed-wire.js';
 import {
   groupOf,
   type Encoded,
@@ -31,7 +31,7 @@ import {
   type StreamFormat,
   type StreamGroup,
 } from './stream-group.js';
-import { positionalFromFragment, positionalFull } from './stream-positional.js';
+import { positionalFromFragment, streamFullFrame } from './stream-array-frames.js';
 import { streamErrorText, viewError } from './view-errors.js';
 import { corked, writeFrame, writeText } from './ws-frames.js';
 
@@ -119,7 +119,7 @@ class StreamClient implements GroupMember {
     if (plan.kind === 'current') this.sentAt = now;
     else if (this.format === 'keyed')
       this.send(
-        Buffer.from(keyedStreamFull(now, keyedLists(plan.changes, channel.keyColumns), channel.base ?? now)),
+        streamFullFrame(now, keyedLists(plan.changes, channel.keyColumns), channel.base ?? now),
         null,
         now,
       );
@@ -134,10 +134,10 @@ class StreamClient implements GroupMember {
     const now = channel.timestamp ?? 0;
     this.nextSeq = this.group.nextSeq;
     if (this.format === 'keyed') {
-      const full = keyedStreamFull(now, [channel.rows.rows(), []], channel.base ?? now, channel.keyColumns);
-      this.send(Buffer.from(full), null, now);
+      const full = streamFullFrame(now, [channel.rows.rows(), []], channel.base ?? now, channel.keyColumns);
+      this.send(full, null, now);
     } else if (this.format === 'positional')
-      this.send(positionalFull(now, channel.rows.rows(), [], this.group.base ?? now), null, now);
+      this.send(streamFullFrame(now, [channel.rows.rows(), []], this.group.base ?? now), null, now);
     else this.send(snapshotBytes(channel.snapshotFrame()), null, now);
   }
 
