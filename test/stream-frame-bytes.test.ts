@@ -14,6 +14,7 @@ import { Hub } from '../src/hub/hub.js';
 import { serveStream } from '../src/server/stream-socket.js';
 import type { StreamFormat } from '../src/server/stream-group.js';
 import { FakeEngine } from './support/fake-engine.js';
+import { KEYED_VIEWS } from './support/keyed-model.js';
 
 /** Client buffer limit of every socket here: a socket whose `bufferedAmount` passes it is behind. */
 const LIMIT = 1000;
@@ -51,17 +52,8 @@ class RecordingSocket extends EventEmitter {
 
 describe('/api/stream frame bytes', { timeout: 30_000 }, () => {
   const engine = new FakeEngine([]);
-  engine.views.push(
-    {
-      name: 'users',
-      columns: [
-        { name: 'k', type: 'text' },
-        { name: 'n', type: 'bigint' },
-      ],
-      key: ['k'],
-    },
-    { name: 'tags', columns: [{ name: 'x', type: 'text' }] },
-  );
+  // A view keyed on its first column, `users`, and one without a key, `tags`.
+  engine.views.push(...KEYED_VIEWS.filter((view) => view.name !== 'total'));
   const hub = new Hub(engine);
   const sockets = new Map<string, RecordingSocket>();
   const FORMATS: StreamFormat[] = ['seed', 'positional', 'keyed'];
