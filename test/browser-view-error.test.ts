@@ -10,7 +10,8 @@ import type { Browser } from 'playwright-core';
 import { Hub } from '../src/hub/hub.js';
 import { startServer, type RunningServer } from '../src/server/http-server.js';
 import { launchBrowser, openPage } from './support/browser.js';
-import { FakeEngine, ManualClock, recordingLog } from './support/fake-engine.js';
+import { manualClock } from './support/clock.js';
+import { FakeEngine, recordingLog } from './support/fake-engine.js';
 
 const DIVISION = { view: 'ratio', sqlstate: '22012', message: 'division by zero', value: '3' };
 
@@ -22,7 +23,7 @@ describe('a view in error on the view page', { timeout: 120_000 }, () => {
 
   before(async () => {
     engine = new FakeEngine(['ratio', 'counter']);
-    hub = new Hub(engine, { clock: new ManualClock(), log: recordingLog() });
+    hub = new Hub(engine, { clock: manualClock(), log: recordingLog() });
     const starting = hub.start();
     engine.open('ratio', 10, [['r1']]);
     engine.open('counter', 10, [['c1']]);

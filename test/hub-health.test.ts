@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hub, type ViewStatus } from '../src/hub/hub.js';
 import type { Moment } from '../src/hub/moment.js';
-import { FakeEngine, ManualClock, recordingLog } from './support/fake-engine.js';
+import { manualClock } from './support/clock.js';
+import { FakeEngine, recordingLog } from './support/fake-engine.js';
 
 const DIVISION = { view: 'ratio', sqlstate: '22012', message: 'division by zero', value: '3' };
 
 async function started(names: string[], options: { maxHeldMoments?: number } = {}) {
   const engine = new FakeEngine(names);
-  const clock = new ManualClock();
+  const clock = manualClock();
   const log = recordingLog();
   const hub = new Hub(engine, { clock, log, stuckAfterMs: 10_000, ...options });
   const starting = hub.start();
@@ -150,7 +151,7 @@ describe('hub: errors are data, stuck views, isolated listeners', { timeout: 30_
 
   it('start-up gives up after its timeout with an error naming the views that sent no snapshot', async () => {
     const engine = new FakeEngine(['a', 'b', 'c']);
-    const clock = new ManualClock();
+    const clock = manualClock();
     const hub = new Hub(engine, { clock, log: recordingLog(), startTimeoutMs: 5_000 });
     const starting = hub.start();
     engine.open('a', 10, [['a0']]);

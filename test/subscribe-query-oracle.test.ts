@@ -15,7 +15,8 @@ import type { ViewInfo } from '../src/engine/types.js';
 import { Hub } from '../src/hub/hub.js';
 import { queryChannels } from '../src/hub/query-channels.js';
 import { fromInput, toWire, type SqlType } from '../src/sql/scalar/index.js';
-import { FakeEngine, ManualClock, recordingLog } from './support/fake-engine.js';
+import { manualClock } from './support/clock.js';
+import { FakeEngine, recordingLog } from './support/fake-engine.js';
 import { fuzz } from './support/fuzz.js';
 import { byValue, pickedRepresentative } from './support/oracle/harness.js';
 import { countChanges, countRows, differences, listing } from './support/oracle/multisets.js';
@@ -79,7 +80,7 @@ async function disagreement(oracle: PgliteOracle, c: Case): Promise<string | nul
   };
   (engine.views as ViewInfo[])[0] = info;
   const log = recordingLog();
-  const hub = new Hub(engine, { clock: new ManualClock(), log });
+  const hub = new Hub(engine, { clock: manualClock(), log });
   const started = hub.start();
   engine.open(INPUT_TABLE, 1, []);
   await started;

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Hub } from '../src/hub/hub.js';
 import { startServer, type RunningServer } from '../src/server/http-server.js';
-import { FakeEngine, ManualClock, recordingLog } from './support/fake-engine.js';
+import { manualClock } from './support/clock.js';
+import { FakeEngine, recordingLog } from './support/fake-engine.js';
 
 const DIVISION = { view: 'ratio', sqlstate: '22012', message: 'division by zero', value: '3' };
 
@@ -16,7 +17,7 @@ describe('views in error over HTTP', { timeout: 30_000 }, () => {
   let engine: FakeEngine;
   let hub: Hub;
   let server: RunningServer;
-  const clock = new ManualClock();
+  const clock = manualClock();
 
   before(async () => {
     engine = new FakeEngine(['counter', 'ratio', 'slow']);

@@ -13,7 +13,7 @@ import type { ErrorCode } from '../core/error-codes.js';
 import { errorMessage, ViewcastError } from '../core/errors.js';
 import type { Engine, Subscription, SubscriptionProblem, Timestamp } from '../engine/types.js';
 import { BatchBuilder, type Batch } from './batch-builder.js';
-import { systemClock, type HubClock } from './clock.js';
+import { systemClock, type Clock as HubClock } from '../core/clock.js';
 import { IsolatedListeners } from './isolated-listeners.js';
 import { DEFAULT_MAX_HELD_MOMENTS, MomentAssembler, type HubBatch } from './moment-assembler.js';
 import type { Moment, MomentListener } from './moment.js';

@@ -7,7 +7,7 @@
  */
 import type { ErrorCode } from '../core/error-codes.js';
 import type { Timestamp, ViewErrorInfo } from '../engine/types.js';
-import type { HubClock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { IsolatedListeners } from './isolated-listeners.js';
 
 export type ViewStatus =
@@ -38,7 +38,7 @@ export class ViewHealth {
   private readonly views = new Map<string, Health>();
   constructor(
     names: string[],
-    private readonly clock: HubClock,
+    private readonly clock: Clock,
     private readonly stuckAfterMs: number,
     private readonly listeners: IsolatedListeners<[string, ViewStatus]>,
   ) {

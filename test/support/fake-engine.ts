@@ -11,7 +11,6 @@ import type {
   ViewErrorInfo,
   ViewInfo,
 } from '../../src/engine/types.js';
-import type { HubClock } from '../../src/hub/clock.js';
 
 export class FakeEngine implements Engine {
   readonly views: ViewInfo[];
@@ -52,34 +51,6 @@ export class FakeEngine implements Engine {
       timestamp,
       rows.map((row) => [row, 1]),
     );
-  }
-}
-
-export class ManualClock implements HubClock {
-  private time = 0;
-  private timers: Array<{ at: number; callback: () => void }> = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  schedule(ms: number, callback: () => void): () => void {
-    const timer = { at: this.time + ms, callback };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((t) => t !== timer));
-  }
-
-  /** Moves time forward, running every timer that falls due, in order. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const next = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.time = next.at;
-      next.callback();
-    }
-    this.time = end;
   }
 }
 

@@ -4,9 +4,11 @@
  * kill it with SIGKILL. Arguments: views file, data directory, clock time (ms).
  */
 import { EmbeddedEngine } from '../../src/engine/embedded/engine.js';
+import { manualClock } from './clock.js';
 
 const [viewsFile, dataDir, now] = process.argv.slice(2) as [string, string, string];
-const clock = { now: () => Number(now), every: () => () => undefined };
+// Time stands still: no tick runs while the recompute does.
+const clock = manualClock(Number(now));
 const engine = new EmbeddedEngine({
   viewsFile,
   dataDir,
