@@ -51,8 +51,8 @@ export interface HelloMessage {
   format?: typeof FORMAT_KEYED;
 }
 
-export interface SnapshotMessage {
-  type: 'snapshot';
+/** A view's every row at one timestamp: what a snapshot and a reset both carry. */
+export interface ViewContents {
   view: string;
   timestamp: Timestamp;
   columns: string[];
@@ -63,15 +63,16 @@ export interface SnapshotMessage {
   base?: Timestamp;
 }
 
-export interface ResetMessage {
+export interface SnapshotMessage extends ViewContents {
+  type: 'snapshot';
+}
+
+/**
+ * Like a snapshot: the client drops the view's rows and takes these (a resume the server cannot
+ * serve, a client that fell behind).
+ */
+export interface ResetMessage extends ViewContents {
   type: 'reset';
-  view: string;
-  timestamp: Timestamp;
-  columns: string[];
-  rows: Row[];
-  form?: ViewForm;
-  key?: string[];
-  base?: Timestamp;
   /** A `ResetReason` from this server; clients tolerate others. */
   reason?: string;
 }
