@@ -9,6 +9,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { WorkerRequest, WorkerResponse, WorkerTable } from './query-protocol.js';
+import { quoteIdentifier } from '../core/sql-quote.js';
 
 const port = parentPort;
 if (!port) throw new Error('query-worker.js runs as a worker thread');
@@ -18,22 +19,21 @@ const raw: Record<number, (text: string) => string> = {};
 for (let oid = 1; oid < 16384; oid++) raw[oid] = (text) => text;
 
 const db = PGlite.create({ parsers: raw });
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 async function defineViews(views: WorkerTable[]): Promise<void> {
   const pg = await db;
   for (const view of views) {
-    const columns = view.columns.map((c) => `NULL::${c.type} AS ${quote(c.name)}`).join(', ');
+    const columns = view.columns.map((c) => `NULL::${c.type} AS ${quoteIdentifier(c.name)}`).join(', ');
     await pg.exec(
-      `CREATE OR REPLACE VIEW ${quote(view.name)} AS SELECT ${columns || '1 AS "?"'} WHERE false`,
+      `CREATE OR REPLACE VIEW ${quoteIdentifier(view.name)} AS SELECT ${columns || '1 AS "?"'} WHERE false`,
     );
   }
 }
 
 async function load(table: WorkerTable): Promise<void> {
   const pg = await db;
-  const name = quote(table.name);
-  const columns = table.columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ');
+  const name = quoteIdentifier(table.name);
+  const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(', ');
   // Transactional DDL: the view becomes a table of its rows until the ROLLBACK that ends the query.
   await pg.exec(`DROP VIEW ${name}; CREATE TABLE ${name} (${columns})`);
   if (table.rows.length === 0) return;

@@ -8,7 +8,7 @@
  */
 import type { Transaction } from '@electric-sql/pglite';
 import type { Column } from '../types.js';
-import { quoteIdent } from './view-plan.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 
 /** The capture table of the view defined at position `ord` in the views file. */
 export function captureTable(ord: number): string {
@@ -23,8 +23,9 @@ export async function installCapture(
 ): Promise<void> {
   const table = captureTable(ord);
   const fn = `_viewcast.capture_${ord}`;
-  const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-  const names = (alias: string): string => columns.map((c) => `${alias}.${quoteIdent(c.name)}`).join(', ');
+  const defs = columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(', ');
+  const names = (alias: string): string =>
+    columns.map((c) => `${alias}.${quoteIdentifier(c.name)}`).join(', ');
   const sep = columns.length > 0 ? ', ' : '';
   await tx.exec(`
     CREATE UNLOGGED TABLE ${table} (diff int NOT NULL${sep}${defs});
@@ -46,7 +47,7 @@ export async function installCapture(
       .join(' ')
       .trim();
     await tx.exec(
-      `CREATE TRIGGER ${quoteIdent(`_viewcast_${op.toLowerCase()}`)} AFTER ${op} ON ${quoteIdent(view)} ` +
+      `CREATE TRIGGER ${quoteIdentifier(`_viewcast_${op.toLowerCase()}`)} AFTER ${op} ON ${quoteIdentifier(view)} ` +
         `REFERENCING ${refs} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
     );
   }

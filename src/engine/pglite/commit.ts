@@ -11,7 +11,8 @@ import type { ViewErrorInfo } from '../types.js';
 import { takeChanges } from './capture.js';
 import { evaluateGuarded, isDataError, type Evaluation } from './evaluation-errors.js';
 import type { CommitResult, IngestStep, ViewChanges } from './protocol.js';
-import { quoteIdent, type ViewPlan } from './view-plan.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
+import type { ViewPlan } from './view-plan.js';
 
 export interface EngineState {
   db: PGlite;
@@ -131,7 +132,7 @@ function writeStatements(steps: IngestStep[], timestamp: number): string[] {
 }
 
 function stepStatements(step: IngestStep): string[] {
-  const table = quoteIdent(step.table);
+  const table = quoteIdentifier(step.table);
   if (!step.retract) {
     return [
       `INSERT INTO ${table} SELECT * FROM json_populate_recordset(null::${table}, ${dollarQuote(step.rows)})`,

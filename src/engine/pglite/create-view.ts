@@ -10,10 +10,10 @@ import { ViewDefinitionError } from '../../core/errors.js';
 import type { Column } from '../types.js';
 import type { ViewStatement } from '../../sql/views-file.js';
 import { installCapture } from './capture.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 import {
   isHiddenColumn,
   parseTopK,
-  quoteIdent,
   selectColumns,
   topKIndex,
   topKQuery,
@@ -35,7 +35,7 @@ export async function createView(
   served: boolean,
 ): Promise<ViewPlan> {
   const { tx } = ctx;
-  const name = quoteIdent(view.name);
+  const name = quoteIdentifier(view.name);
   const fail = (error: unknown): never => {
     throw new ViewDefinitionError(view.name, view.line, postgresReason(error), ctx.file);
   };
@@ -67,7 +67,7 @@ async function createTopK(
   fail: (error: unknown) => never,
 ): Promise<ViewPlan> {
   const { tx } = ctx;
-  const name = quoteIdent(view.name);
+  const name = quoteIdentifier(view.name);
   let source = topk.source;
   if (source === null) {
     // The body (e.g. a GROUP BY) becomes a hidden IMMV, so the top-k never aggregates all history.
@@ -122,7 +122,7 @@ export async function columnsOf(db: Pick<Transaction, 'query'>, relation: string
   const result = await db.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
      WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-    [quoteIdent(relation)],
+    [quoteIdentifier(relation)],
   );
   return result.rows.filter((column) => !isHiddenColumn(column.name));
 }

@@ -10,6 +10,7 @@
 import type { ScanToken, SelectStmt } from 'libpg-query';
 import { parseSql, scanSql, SourceText } from '../../sql/parse-sql.js';
 import type { Column } from '../types.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 
 export type ViewKind = 'immv' | 'topk' | 'reevaluate';
 
@@ -78,8 +79,8 @@ function singleSource(select: SelectStmt): string | null {
   const range = from[0] && 'RangeVar' in from[0] ? from[0].RangeVar : null;
   if (!range?.relname || range.alias) return null;
   return range.schemaname
-    ? `${quoteIdent(range.schemaname)}.${quoteIdent(range.relname)}`
-    : quoteIdent(range.relname);
+    ? `${quoteIdentifier(range.schemaname)}.${quoteIdentifier(range.relname)}`
+    : quoteIdentifier(range.relname);
 }
 
 /**
@@ -87,19 +88,15 @@ function singleSource(select: SelectStmt): string | null {
  * ascending order (NULLs last), so the same input always gives the same k rows, on every restart.
  */
 export function topKQuery(source: string, topk: TopK, columns: Column[]): string {
-  const tieBreak = columns.map((c) => quoteIdent(c.name)).join(', ');
-  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const tieBreak = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
   return `SELECT ${list} FROM ${source} ORDER BY ${topk.orderBy}${tieBreak ? `, ${tieBreak}` : ''} LIMIT ${topk.limit}`;
 }
 
 /** The index that serves `topKQuery`: the ORDER BY, then the tie-breaking columns. */
 export function topKIndex(source: string, topk: TopK, columns: Column[]): string {
-  const keys = [topk.orderBy, ...columns.map((c) => quoteIdent(c.name))].join(', ');
+  const keys = [topk.orderBy, ...columns.map((c) => quoteIdentifier(c.name))].join(', ');
   return `CREATE INDEX ON ${source} (${keys})`;
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 export function isHiddenColumn(name: string): boolean {
@@ -108,6 +105,6 @@ export function isHiddenColumn(name: string): boolean {
 
 /** Selects a relation's visible columns in order (pg_ivm adds hidden `__ivm_*` columns to IMMVs). */
 export function selectColumns(relation: string, columns: Column[]): string {
-  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
   return `SELECT ${list || 'NULL'} FROM ${relation}`;
 }

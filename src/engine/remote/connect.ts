@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { ViewcastError } from '../../core/errors.js';
+import { connectOrEnd, withoutPassword } from '../../core/pg-connect.js';
 
 const INT8_OID = 20;
 
@@ -43,11 +44,9 @@ export function parseRemoteTarget(engine: string): RemoteTarget {
   }
   const views = url.searchParams.get('views');
   url.searchParams.delete('views');
-  const display = new URL(url);
-  if (display.password) display.password = '***';
   return {
     connectionString: url.toString(),
-    display: display.toString(),
+    display: withoutPassword(url.toString()),
     views: views
       ? views
           .split(',')
@@ -65,21 +64,7 @@ export async function connect(target: RemoteTarget, purpose: string): Promise<pg
     connectionTimeoutMillis: 10_000,
     types,
   });
-  // Without a listener an 'error' on an idle connection would crash the process; the pending
-  // query (if any) fails too, and that is where errors are handled.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-  return client;
-}
-
-/** A name as a quoted SQL identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  return connectOrEnd(client);
 }
 
 /** True for errors worth retrying (the remote is down or restarting), false for refusals. */

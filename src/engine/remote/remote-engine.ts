@@ -9,7 +9,8 @@ import type { Logger } from '../../core/log.js';
 import { errorMessage, ViewcastError } from '../../core/errors.js';
 import { typeName } from '../../core/pg-types.js';
 import type { Engine, SubscribeListener, SubscribeOptions, Subscription, ViewInfo } from '../types.js';
-import { connect, isConnectionError, parseRemoteTarget, quoteIdent, type RemoteTarget } from './connect.js';
+import { connect, isConnectionError, parseRemoteTarget, type RemoteTarget } from './connect.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 import { backoff, RemoteSubscription, RETRY_DEFAULTS, type RetryPolicy } from './remote-subscription.js';
 
 export interface RemoteEngineOptions {
@@ -147,7 +148,7 @@ export class RemoteEngine implements Engine {
       const views: ViewInfo[] = [];
       for (const name of names) {
         const result = await client.query({
-          text: `SELECT * FROM ${quoteIdent(name)} LIMIT 0`,
+          text: `SELECT * FROM ${quoteIdentifier(name)} LIMIT 0`,
           rowMode: 'array',
         });
         views.push({

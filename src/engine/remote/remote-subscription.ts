@@ -17,7 +17,8 @@ import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
 import { errorMessage, type ViewcastError } from '../../core/errors.js';
 import type { SubscribeListener, SubscribeOptions, ViewInfo } from '../types.js';
-import { connect, quoteIdent, type RemoteTarget } from './connect.js';
+import { connect, type RemoteTarget } from './connect.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 import { fatalRemoteError } from './remote-errors.js';
 import { SubscribeDecoder } from './subscribe-decoder.js';
 
@@ -56,7 +57,7 @@ export class RemoteSubscription {
     private readonly listener: SubscribeListener,
     private readonly settings: SubscriptionSettings,
     /** What follows SUBSCRIBE: the view's quoted name, or a parenthesized query. */
-    private readonly relation = quoteIdent(view.name),
+    private readonly relation = quoteIdentifier(view.name),
   ) {
     void this.run();
   }

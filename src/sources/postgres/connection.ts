@@ -5,6 +5,8 @@
  */
 import pg from 'pg';
 import { UsageError } from '../../core/errors.js';
+import { connectOrEnd, withoutPassword } from '../../core/pg-connect.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 
 /** Text output that does not depend on the server's or the role's defaults. */
 const SESSION_OPTIONS = '-c DateStyle=ISO -c IntervalStyle=postgres -c TimeZone=UTC -c extra_float_digits=3';
@@ -18,22 +20,13 @@ export function checkUrl(url: string): void {
     parsed = new URL(url);
   } catch {
     throw new UsageError(
-      `--source ${redact(url)} is not a URL: use postgres://user:password@host:port/database.`,
+      `--source ${withoutPassword(url)} is not a URL: use postgres://user:password@host:port/database.`,
     );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
-    throw new UsageError(`--source ${redact(url)}: use postgres://user:password@host:port/database.`);
-}
-
-/** The URL without its password, for logs and errors. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, '@');
-  }
+    throw new UsageError(
+      `--source ${withoutPassword(url)}: use postgres://user:password@host:port/database.`,
+    );
 }
 
 /** `host:port/database`, naming the server in messages. */
@@ -42,37 +35,23 @@ export function serverName(url: string): string {
     const parsed = new URL(url);
     return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname}`;
   } catch {
-    return redact(url);
+    return withoutPassword(url);
   }
 }
 
 export async function connectPlain(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, options: SESSION_OPTIONS, types: RAW_TEXT });
-  await connectOrEnd(client);
-  return client;
+  return connectOrEnd(new pg.Client({ connectionString: url, options: SESSION_OPTIONS, types: RAW_TEXT }));
 }
 
 export async function connectReplication(url: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: url,
-    options: SESSION_OPTIONS,
-    types: RAW_TEXT,
-    replication: 'database',
-  } as pg.ClientConfig);
-  await connectOrEnd(client);
-  return client;
-}
-
-async function connectOrEnd(client: pg.Client): Promise<void> {
-  // A connection that dies later reports through 'error' on the client; without a listener Node
-  // would treat it as an uncaught exception.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
+  return connectOrEnd(
+    new pg.Client({
+      connectionString: url,
+      options: SESSION_OPTIONS,
+      types: RAW_TEXT,
+      replication: 'database',
+    } as pg.ClientConfig),
+  );
 }
 
 /** A table name as written in the views file: `orders` (schema public) or `sales.orders`. */
@@ -82,15 +61,7 @@ export function splitTableName(name: string): { schema: string; table: string } 
   return { schema: name.slice(0, dot), table: name.slice(dot + 1) };
 }
 
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 export function quoteTable(name: string): string {
   const { schema, table } = splitTableName(name);
   return `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-}
-
-export function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -10,7 +10,8 @@ import { backoffDelay } from '../../core/backoff.js';
 import { errorMessage } from '../../core/errors.js';
 import { Sleeper } from '../sleeper.js';
 import type { SourceStatus } from '../types.js';
-import { checkUrl, connectPlain, connectReplication, redact, serverName } from './connection.js';
+import { withoutPassword } from '../../core/pg-connect.js';
+import { checkUrl, connectPlain, connectReplication, serverName } from './connection.js';
 import { explainFailure, isTransient } from './connection-failures.js';
 import {
   POSTGRES_DEFAULTS,
@@ -66,7 +67,7 @@ export class PostgresSource implements ChangeSource {
 
   describe(): string {
     const tables = this.options.tables.map((t) => t.name).join(', ');
-    return `logical replication of ${tables} from ${redact(this.options.url)} (slot ${this.settings.slot}, publication ${this.settings.publication})`;
+    return `logical replication of ${tables} from ${withoutPassword(this.options.url)} (slot ${this.settings.slot}, publication ${this.settings.publication})`;
   }
 
   /**

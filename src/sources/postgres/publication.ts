@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import { publicationError } from './errors.js';
-import { quoteIdentifier, quoteTable } from './connection.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
+import { quoteTable } from './connection.js';
 import type { SourceLog } from '../types.js';
 import type { UpstreamTable } from './upstream-checks.js';
 

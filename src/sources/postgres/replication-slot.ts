@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { slotError, slotLostError } from './errors.js';
 import { formatLsn, parseLsn, type Lsn } from './lsn.js';
-import { quoteIdentifier } from './connection.js';
+import { quoteIdentifier } from '../../core/sql-quote.js';
 import type { SourceLog } from '../types.js';
 
 interface SlotRow {

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { errorMessage } from '../../core/errors.js';
-import { quoteIdentifier, quoteLiteral } from './connection.js';
+import { quoteIdentifier, quoteLiteral } from '../../core/sql-quote.js';
 import type { ChangeBatch, ChangeSink } from './interface.js';
 import { formatLsn, maxLsn, type Lsn } from './lsn.js';
 import { decodePgOutput } from './pgoutput-decoder.js';

@@ -3,7 +3,8 @@
  * rows are exactly those committed before the slot's first change. One batch of insertions.
  */
 import type pg from 'pg';
-import { quoteIdentifier, quoteLiteral, quoteTable } from './connection.js';
+import { quoteIdentifier, quoteLiteral } from '../../core/sql-quote.js';
+import { quoteTable } from './connection.js';
 import type { InputChange } from './interface.js';
 import type { UpstreamTable } from './upstream-checks.js';
 import { valueParser } from './values.js';
