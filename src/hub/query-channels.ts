@@ -11,6 +11,7 @@
  */
 import type { SelectStmt } from 'libpg-query';
 import { ViewcastError } from '../core/errors.js';
+import { SharedByKey } from '../core/shared-by-key.js';
 import { QueryPipeline } from '../engine/delta/query-pipeline.js';
 import type { Column, ViewErrorInfo } from '../engine/types.js';
 import { parseSql } from '../sql/parse-sql.js';
@@ -48,12 +49,11 @@ export function queryChannels(hub: Hub): QueryChannels {
 interface Maintained {
   channel: ViewChannel;
   view: string;
-  users: number;
   stop(): void;
 }
 
 export class QueryChannels {
-  private readonly live = new Map<string, Maintained>();
+  private readonly live = new SharedByKey<Maintained>((maintained) => maintained.stop());
   private readonly errorListeners = new Set<QueryErrorListener>();
 
   constructor(private readonly hub: Hub) {}
@@ -65,9 +65,7 @@ export class QueryChannels {
 
   /** Subscribers of all pipelines together. */
   get subscribers(): number {
-    let n = 0;
-    for (const m of this.live.values()) n += m.users;
-    return n;
+    return this.live.users;
   }
 
   /** Told when a query's errors change (a value its SQL fails on arrived or left). */
@@ -85,31 +83,14 @@ export class QueryChannels {
   acquire(sql: string): QueryChannel {
     const select = parseSelect(sql);
     const key = JSON.stringify(withoutLocations(select));
-    let maintained = this.live.get(key);
-    if (!maintained) {
-      maintained = this.start(sql, select);
-      this.live.set(key, maintained);
-    }
-    const m = maintained;
-    m.users += 1;
-    let released = false;
-    return {
-      channel: m.channel,
-      view: m.view,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--m.users > 0) return;
-        m.stop();
-        if (this.live.get(key) === m) this.live.delete(key);
-      },
-    };
+    const { value, release } = this.live.acquire(key, () => this.start(sql, select));
+    return { channel: value.channel, view: value.view, release };
   }
 
   /** The columns `sql` returns, compiled as `acquire` would but not run (a client's Describe). */
   columns(sql: string): Column[] {
     const select = parseSelect(sql);
-    const maintained = this.live.get(JSON.stringify(withoutLocations(select)));
+    const maintained = this.live.peek(JSON.stringify(withoutLocations(select)));
     if (maintained) return maintained.channel.info.columns;
     return this.compile(select).pipeline.columns.map((c) => ({ name: c.name, type: c.type }));
   }
@@ -174,7 +155,7 @@ export class QueryChannels {
       channel.apply({ timestamp: moment.timestamp, changes: delta.changes });
       report(delta);
     });
-    return { channel, view, users: 0, stop: stopMoments };
+    return { channel, view, stop: stopMoments };
   }
 }
 

@@ -17,6 +17,7 @@
  * (remote-query-views.ts) subscribes to it there, as a view of the remote is followed.
  */
 import { consolidate, difference, Multiset, type Change } from '../core/multiset.js';
+import { SharedByKey } from '../core/shared-by-key.js';
 import type { Hub } from '../hub/hub.js';
 import { ViewChannel } from '../hub/view-channel.js';
 import { typeName, typeOid } from '../core/pg-types.js';
@@ -104,7 +105,7 @@ export class IncrementalQueries implements QueryMaintainer {
  * one to leave stops the maintenance. A start that fails is forgotten, so the next subscriber tries again.
  */
 export class SharedQueries {
-  private readonly live = new Map<string, { started: Promise<Maintenance>; users: number }>();
+  private readonly live = new SharedByKey<Starting>((starting) => starting.maintained?.stop());
 
   constructor(private readonly start: (query: AnalyzedQuery) => Promise<Maintenance>) {}
 
@@ -114,38 +115,29 @@ export class SharedQueries {
   }
 
   async acquire(query: AnalyzedQuery): Promise<MaintainedQuery> {
-    let entry = this.live.get(query.key);
-    if (!entry) {
-      const started = this.start(query);
-      const created = { started, users: 0 };
-      entry = created;
-      this.live.set(query.key, created);
-      started.catch(() => {
-        if (this.live.get(query.key) === created) this.live.delete(query.key);
-      });
-    }
-    const shared = entry;
-    shared.users += 1;
+    const { value: starting, release } = this.live.acquire(query.key, () => {
+      const created: Starting = { started: this.start(query) };
+      created.started.then(
+        (maintained) => (created.maintained = maintained),
+        () => this.live.forget(query.key, created),
+      );
+      return created;
+    });
     let maintained: Maintenance;
     try {
-      maintained = await shared.started;
+      maintained = await starting.started;
     } catch (error) {
-      shared.users -= 1;
+      release();
       throw error;
     }
-    let released = false;
-    return {
-      channel: maintained.channel,
-      fields: maintained.fields,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--shared.users > 0) return;
-        maintained.stop();
-        if (this.live.get(query.key) === shared) this.live.delete(query.key);
-      },
-    };
+    return { channel: maintained.channel, fields: maintained.fields, release };
   }
+}
+
+/** A maintenance being started; `maintained` once it has (before any user gets its share). */
+interface Starting {
+  started: Promise<Maintenance>;
+  maintained?: Maintenance;
 }
 
 /** One query kept current: its channel and columns, and how to stop keeping it. */
