@@ -38,7 +38,6 @@ const CHUNK = 64 * 1024;
 export class FileTailSource implements Source {
   readonly kind = 'file';
   readonly id: string;
-  private stopped = false;
   private readonly sleeper = new Sleeper();
   private readonly gate = new EventGate();
   private emitted = 0;
@@ -65,7 +64,7 @@ export class FileTailSource implements Source {
     for (const id of resumed.recentIds) this.gate.seen.add(id);
     let resume = parsePosition(resumed.at);
     try {
-      while (!this.stopped) {
+      while (!this.sleeper.stopped) {
         if (!this.current) {
           this.current = await this.openFile(sink, resume);
           resume = null;
@@ -86,8 +85,7 @@ export class FileTailSource implements Source {
   }
 
   stop(): void {
-    this.stopped = true;
-    this.sleeper.wake();
+    this.sleeper.stop();
   }
 
   status(): SourceStatus {
@@ -160,7 +158,7 @@ export class FileTailSource implements Source {
       file.parser = new SseParser((message) => this.onMessage(message, file, sink));
     }
     const buffer = Buffer.alloc(CHUNK);
-    while (!this.stopped) {
+    while (!this.sleeper.stopped) {
       const { bytesRead } = await file.handle.read(buffer, 0, CHUNK, file.offset);
       if (bytesRead === 0) break;
       file.offset += bytesRead;

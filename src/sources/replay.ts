@@ -43,7 +43,6 @@ const gunzipAsync = promisify(gunzip);
 export class ReplaySource implements Source {
   readonly kind = 'replay';
   readonly id: string;
-  private stopped = false;
   private readonly sleeper = new Sleeper();
   private emitted = 0;
   private consumed = 0;
@@ -91,7 +90,7 @@ export class ReplaySource implements Source {
     // (a later pass's fresh meta.id, --retime): those are parsed whole and handed over without text.
     const decode = eventParser(sink.reads);
     try {
-      while (!this.stopped && (loop || position < total)) {
+      while (!this.sleeper.stopped && (loop || position < total)) {
         const index = position % total;
         if (Math.floor(position / total) !== pass) {
           pass = Math.floor(position / total);
@@ -139,7 +138,7 @@ export class ReplaySource implements Source {
           clock ??= { wall: Date.now(), recorded };
           const due = clock.wall + (recorded - clock.recorded) / this.options.speed;
           if (due > Date.now()) await this.sleeper.sleep(due - Date.now());
-          if (this.stopped) {
+          if (this.sleeper.stopped) {
             position--; // not handed over: a restart replays it
             break;
           }
@@ -152,14 +151,13 @@ export class ReplaySource implements Source {
     } finally {
       await entries?.return?.(); // closes the file when the replay stops mid-pass
     }
-    this.finished = !this.stopped;
+    this.finished = !this.sleeper.stopped;
     if (this.finished) this.progress?.finish(position - startedAt);
     else this.progress?.close();
   }
 
   stop(): void {
-    this.stopped = true;
-    this.sleeper.wake();
+    this.sleeper.stop();
   }
 
   status(): SourceStatus {

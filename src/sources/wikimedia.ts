@@ -31,7 +31,6 @@ type Outcome = { kind: 'give-up'; message: string } | { kind: 'retry'; why: stri
 export class WikimediaSource implements Source {
   readonly kind = 'wikimedia';
   readonly id = 'wikimedia';
-  private stopped = false;
   private readonly sleeper = new Sleeper();
   private controller: AbortController | null = null;
   private readonly gate = new EventGate();
@@ -60,10 +59,10 @@ export class WikimediaSource implements Source {
       for (const id of resumed.recentIds) this.gate.seen.add(id);
     }
     let attempt = 0;
-    while (!this.stopped) {
+    while (!this.sleeper.stopped) {
       const before = this.emitted;
       const outcome = await this.connectOnce(sink);
-      if (this.stopped) break;
+      if (this.sleeper.stopped) break;
       if (outcome.kind === 'give-up')
         throw new ViewcastError('VIEWCAST_WIKIMEDIA_FORBIDDEN', outcome.message);
       // A connection that delivered events was healthy: start the backoff from the beginning.
@@ -80,9 +79,8 @@ export class WikimediaSource implements Source {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.sleeper.stop();
     this.controller?.abort();
-    this.sleeper.wake();
   }
 
   status(): SourceStatus {
@@ -145,13 +143,13 @@ export class WikimediaSource implements Source {
           disarm(); // waiting on our own pipeline is not a stalled stream
           await this.backpressure;
           this.backpressure = null;
-          if (this.stopped) break;
+          if (this.sleeper.stopped) break;
         }
         arm();
       }
       return { kind: 'retry', why: 'the server ended the stream', delayMs: null };
     } catch (error) {
-      if (this.stopped) return { kind: 'retry', why: 'stopped', delayMs: 0 };
+      if (this.sleeper.stopped) return { kind: 'retry', why: 'stopped', delayMs: 0 };
       if (stalled)
         return {
           kind: 'retry',

@@ -45,7 +45,6 @@ export class PostgresSource implements ChangeSource {
   readonly id: string;
   private readonly settings: Required<Omit<PostgresSourceOptions, 'log' | 'tables' | 'url'>>;
   private readonly sleeper = new Sleeper();
-  private stopped = false;
   private clients = new Set<pg.Client>();
   private progress: Progress = { delivered: null, committed: 0n, transactions: 0, changes: 0 };
   private connected = false;
@@ -79,13 +78,13 @@ export class PostgresSource implements ChangeSource {
     this.progress = { delivered: start, committed: start ?? 0n, transactions: 0, changes: 0 };
     const deliverer = new Deliverer(sink, this.progress, this.settings.maxInFlight);
     let attempt = 0;
-    while (!this.stopped) {
+    while (!this.sleeper.stopped) {
       try {
         const session = this.session(deliverer, () => (attempt = 0));
         session.catch(() => undefined); // when a failed commit wins the race, the session ends later
         await Promise.race([session, deliverer.failed]);
       } catch (error) {
-        if (this.stopped) break;
+        if (this.sleeper.stopped) break;
         if (!isTransient(error)) throw explainFailure(error, this.context());
         const delay = backoffDelay(attempt++, {
           initialMs: 250,
@@ -104,8 +103,7 @@ export class PostgresSource implements ChangeSource {
   }
 
   stop(): void {
-    this.stopped = true;
-    this.sleeper.wake();
+    this.sleeper.stop();
     void this.closeClients();
   }
 
@@ -136,7 +134,7 @@ export class PostgresSource implements ChangeSource {
     // Against what was handed over: the slot is never acknowledged beyond it.
     else await checkResumableSlot(plain, slot, this.progress.delivered ?? 0n);
     const replication = this.track(await connectReplication(url));
-    if (this.stopped) return;
+    if (this.sleeper.stopped) return;
     this.connected = true;
     onConnected();
     if (fresh) {
