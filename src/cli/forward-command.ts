@@ -11,7 +11,8 @@ import { errorMessage, UsageError, ViewcastError } from '../core/errors.js';
 import { WebhookForwarder } from '../forward/webhook-forwarder.js';
 import { createSource, type ChosenSource, type SourceSettings } from '../sources/create-source.js';
 import type { Logger } from '../core/log.js';
-import { SERVE_DEFAULTS } from './options.js';
+import { integer } from './flag-values.js';
+import { SOURCE_FLAGS, sourceSettings } from './source-flags.js';
 import { describePosition } from '../sources/stream-position.js';
 
 /** The sources' own settings come from `serve`'s: a new source flag reaches both commands. */
@@ -45,13 +46,6 @@ Flags (default in brackets):
   -h, --help           this help
 `;
 
-function number(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min)
-    throw new UsageError(`--${flag} takes a number of at least ${min}, not "${text}".`);
-  return value;
-}
-
 export function parseForwardOptions(argv: string[]): ForwardOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -60,20 +54,11 @@ export function parseForwardOptions(argv: string[]): ForwardOptions | 'help' {
     options: {
       to: { type: 'string' },
       header: { type: 'string', multiple: true },
-      source: { type: 'string', multiple: true },
       'batch-size': { type: 'string', default: '500' },
       'batch-ms': { type: 'string', default: '250' },
       state: { type: 'string' },
       'max-retries': { type: 'string', default: '8' },
-      speed: { type: 'string', default: SERVE_DEFAULTS.speed },
-      loop: { type: 'boolean', default: false },
-      rate: { type: 'string', default: SERVE_DEFAULTS.rate },
-      seed: { type: 'string', default: SERVE_DEFAULTS.seed },
-      'wikimedia-url': { type: 'string', default: SERVE_DEFAULTS['wikimedia-url'] },
-      'user-agent': { type: 'string', default: SERVE_DEFAULTS['user-agent'] },
-      'read-timeout': { type: 'string', default: SERVE_DEFAULTS['read-timeout'] },
-      'reconnect-delay': { type: 'string', default: SERVE_DEFAULTS['reconnect-delay'] },
-      'auto-timeout': { type: 'string', default: SERVE_DEFAULTS['auto-timeout'] },
+      ...SOURCE_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,26 +72,17 @@ export function parseForwardOptions(argv: string[]): ForwardOptions | 'help' {
     if (!match) throw new UsageError(`--header takes "Name: value", not "${header}".`);
     headers[(match[1] as string).toLowerCase()] = match[2] as string;
   }
-  const sources = values.source?.length ? values.source : [SERVE_DEFAULTS.source];
-  if (sources.includes('ingest'))
+  const fromSources = sourceSettings(values);
+  if (fromSources.sources.includes('ingest'))
     throw new UsageError('--source ingest does not go with forward: post to the webhook directly.');
   return {
+    ...fromSources,
     to: values.to,
     headers,
-    sources,
-    batchSize: Math.floor(number('batch-size', values['batch-size'], 1)),
-    batchMs: number('batch-ms', values['batch-ms'], 0),
+    batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),
+    batchMs: integer('batch-ms', values['batch-ms'], 0, 60_000),
     state: values.state ?? null,
-    maxRetries: Math.floor(number('max-retries', values['max-retries'], 0)),
-    speed: values.speed === 'max' ? 'max' : number('speed', values.speed, Number.MIN_VALUE),
-    loop: values.loop,
-    rate: number('rate', values.rate, Number.MIN_VALUE),
-    seed: Math.floor(number('seed', values.seed, 0)),
-    wikimediaUrl: values['wikimedia-url'],
-    userAgent: values['user-agent'],
-    readTimeoutMs: number('read-timeout', values['read-timeout'], 0) * 1000,
-    reconnectDelayMs: number('reconnect-delay', values['reconnect-delay'], 0) * 1000,
-    autoTimeoutMs: number('auto-timeout', values['auto-timeout'], 0) * 1000,
+    maxRetries: integer('max-retries', values['max-retries'], 0, 1000),
   };
 }
 

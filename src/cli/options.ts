@@ -5,12 +5,12 @@
 import { isLogFormat, type LogFormat } from '../core/log.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_USER_AGENT } from '../sources/user-agent.js';
-import { WIKIMEDIA_URL } from '../sources/wikimedia.js';
 import type { RetentionLimits } from '../hub/retention-log.js';
 import type { ServerOptions } from '../server/server-options.js';
 import { parseRetain } from '../engine/embedded/retention.js';
 import { PG_FLAGS, pgSettings, type PgLimits, type PgSecurity } from '../pgwire/pg-options.js';
+import { integer } from './flag-values.js';
+import { SOURCE_DEFAULTS, SOURCE_FLAGS, sourceSettings } from './source-flags.js';
 
 export interface ServeOptions {
   sources: string[];
@@ -60,10 +60,7 @@ export interface ServeOptions {
 }
 
 export const SERVE_DEFAULTS = {
-  source: 'auto',
-  speed: '1',
-  rate: '40',
-  seed: '1',
+  ...SOURCE_DEFAULTS,
   views: 'views/wikirecent.sql',
   'data-dir': './data',
   port: '8875',
@@ -72,11 +69,6 @@ export const SERVE_DEFAULTS = {
   engine: 'embedded',
   'batch-size': '1000',
   'batch-ms': '2',
-  'wikimedia-url': WIKIMEDIA_URL,
-  'user-agent': DEFAULT_USER_AGENT,
-  'read-timeout': '30',
-  'reconnect-delay': '1',
-  'auto-timeout': '5',
   'ingest-max-bytes': String(10 * 1024 * 1024),
   'max-connections': '1000',
   'max-subscriptions': '64',
@@ -89,25 +81,6 @@ export const SERVE_DEFAULTS = {
   tick: '1000',
   retain: '7d',
 } as const;
-
-function integer(flag: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || value < min || value > max) {
-    throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, not "${text}".`);
-  }
-  return value;
-}
-
-function seconds(flag: string, text: string): number {
-  return Math.round(positive(flag, text) * 1000);
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new UsageError(`--${flag} takes a number above 0, not "${text}".`);
-  return value;
-}
 
 /** An origin as browsers send it: scheme://host[:port], no path; or `*`. */
 function origin(text: string): string {
@@ -140,10 +113,7 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     strict: true,
     allowPositionals: false,
     options: {
-      source: { type: 'string', multiple: true },
-      speed: { type: 'string', default: SERVE_DEFAULTS.speed },
-      rate: { type: 'string', default: SERVE_DEFAULTS.rate },
-      seed: { type: 'string', default: SERVE_DEFAULTS.seed },
+      ...SOURCE_FLAGS,
       views: { type: 'string', default: SERVE_DEFAULTS.views },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean', default: false },
@@ -160,14 +130,8 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
       'pglite-only': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: SERVE_DEFAULTS['batch-size'] },
       'batch-ms': { type: 'string', default: SERVE_DEFAULTS['batch-ms'] },
-      loop: { type: 'boolean', default: false },
       retime: { type: 'boolean', default: false },
       tick: { type: 'string', default: SERVE_DEFAULTS.tick },
-      'wikimedia-url': { type: 'string', default: SERVE_DEFAULTS['wikimedia-url'] },
-      'user-agent': { type: 'string', default: SERVE_DEFAULTS['user-agent'] },
-      'read-timeout': { type: 'string', default: SERVE_DEFAULTS['read-timeout'] },
-      'reconnect-delay': { type: 'string', default: SERVE_DEFAULTS['reconnect-delay'] },
-      'auto-timeout': { type: 'string', default: SERVE_DEFAULTS['auto-timeout'] },
       'ingest-token': { type: 'string' },
       'ingest-max-bytes': { type: 'string', default: SERVE_DEFAULTS['ingest-max-bytes'] },
       'allow-origin': { type: 'string', multiple: true },
@@ -215,20 +179,16 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     throw new UsageError(
       '--pglite-only is for the embedded engine; a remote --engine runs the views itself.',
     );
-  const sources = values.source?.length ? values.source : [SERVE_DEFAULTS.source];
+  const fromSources = sourceSettings(values);
+  const { sources } = fromSources;
   const ingestToken = values['ingest-token'] ?? null;
   if (ingestToken === '') throw new UsageError('--ingest-token must not be empty.');
   if (sources.includes('ingest') && ingestToken === null)
     throw new UsageError('--source ingest needs --ingest-token TOKEN: POST /api/ingest is off without one.');
-  if (!/^https?:\/\//.test(values['wikimedia-url']))
-    throw new UsageError(`--wikimedia-url takes an http(s) URL, not "${values['wikimedia-url']}".`);
   const tickMs = integer('tick', values.tick, 0, 3_600_000);
   const progressMs = integer('progress-ms', values['progress-ms'], 10, 3_600_000);
   return {
-    sources,
-    speed: values.speed === 'max' ? 'max' : positive('speed', values.speed),
-    rate: positive('rate', values.rate),
-    seed: integer('seed', values.seed, 0, 2 ** 32 - 1),
+    ...fromSources,
     views: values.views,
     dataDir: values.memory ? null : (values['data-dir'] ?? SERVE_DEFAULTS['data-dir']),
     port: integer('port', values.port, 0, 65535),
@@ -242,12 +202,6 @@ export function parseServeOptions(argv: string[]): ServeOptions | 'help' {
     pgliteOnly: values['pglite-only'],
     batchSize: integer('batch-size', values['batch-size'], 1, 1_000_000),
     batchMs: integer('batch-ms', values['batch-ms'], 0, 60_000),
-    loop: values.loop,
-    wikimediaUrl: values['wikimedia-url'],
-    userAgent: values['user-agent'],
-    readTimeoutMs: seconds('read-timeout', values['read-timeout']),
-    reconnectDelayMs: seconds('reconnect-delay', values['reconnect-delay']),
-    autoTimeoutMs: seconds('auto-timeout', values['auto-timeout']),
     ingestToken,
     ingestMaxBytes: integer('ingest-max-bytes', values['ingest-max-bytes'], 1, 2 ** 31 - 1),
     server: {
