@@ -1,5 +1,6 @@
 /** Opening a node-postgres connection, the same way for upstream Postgres and a remote engine. */
 import type pg from 'pg';
+import { UsageError } from './errors.js';
 
 /**
  * Connects `client`; one that fails to connect is ended, so that no half-open socket is left.
@@ -28,4 +29,20 @@ export function withoutPassword(url: string): string {
     // Not a URL, but it may still hold one's `user:password@`.
     return url.replace(/:[^:@/]*@/, ':***@');
   }
+}
+
+/**
+ * The postgres:// (or postgresql://) URL given to `flag`; anything else is refused with a message
+ * that shows `example` (and not the password).
+ */
+export function parsePostgresUrl(text: string, flag: string, example: string): URL {
+  let url: URL | null;
+  try {
+    url = new URL(text);
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:'))
+    throw new UsageError(`${flag} ${withoutPassword(text)} is not a postgres:// URL: use e.g. ${example}.`);
+  return url;
 }

@@ -4,8 +4,7 @@
  * while it is a safe integer (a BigInt beyond), numeric as text.
  */
 import pg from 'pg';
-import { ViewcastError } from '../../core/errors.js';
-import { connectOrEnd, withoutPassword } from '../../core/pg-connect.js';
+import { connectOrEnd, parsePostgresUrl, withoutPassword } from '../../core/pg-connect.js';
 
 const INT8_OID = 20;
 
@@ -33,15 +32,7 @@ export interface RemoteTarget {
 export { isRemoteEngine } from './remote-url.js';
 
 export function parseRemoteTarget(engine: string): RemoteTarget {
-  let url: URL;
-  try {
-    url = new URL(engine);
-  } catch {
-    throw new ViewcastError(
-      'VIEWCAST_USAGE',
-      `--engine "${engine}" is not a valid URL; use e.g. postgres://materialize@127.0.0.1:6875/materialize.`,
-    );
-  }
+  const url = parsePostgresUrl(engine, '--engine', 'postgres://materialize@127.0.0.1:6875/materialize');
   const views = url.searchParams.get('views');
   url.searchParams.delete('views');
   return {

@@ -4,8 +4,7 @@
  * values as text, so that a row reads the same from the snapshot and from the stream.
  */
 import pg from 'pg';
-import { UsageError } from '../../core/errors.js';
-import { connectOrEnd, withoutPassword } from '../../core/pg-connect.js';
+import { connectOrEnd, parsePostgresUrl, withoutPassword } from '../../core/pg-connect.js';
 import { quoteIdentifier } from '../../core/sql-quote.js';
 
 /** Text output that does not depend on the server's or the role's defaults. */
@@ -15,18 +14,7 @@ const SESSION_OPTIONS = '-c DateStyle=ISO -c IntervalStyle=postgres -c TimeZone=
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
 export function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `--source ${withoutPassword(url)} is not a URL: use postgres://user:password@host:port/database.`,
-    );
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
-    throw new UsageError(
-      `--source ${withoutPassword(url)}: use postgres://user:password@host:port/database.`,
-    );
+  parsePostgresUrl(url, '--source', 'postgres://user:password@host:port/database');
 }
 
 /** `host:port/database`, naming the server in messages. */
