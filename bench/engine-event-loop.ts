@@ -5,8 +5,10 @@
  * view. The baseline is the same process's delay while idle for as long, just before: on a shared
  * machine that is the floor any server sees. Goal: p99 <= 10 ms. `--data-dir`: the state in a new
  * data directory (the default of `viewcast serve`: the journal's appends and checkpoints included).
+ * `--background-nice=N`: how much lower the process's other threads run (default the app's; 0: as
+ * high as the main thread, for comparison).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -34,6 +36,40 @@ function delays(histogram: ReturnType<typeof monitorEventLoopDelay>): Delay {
   };
 }
 
+interface ThreadStat {
+  tid: number;
+  nice: string;
+  /** CPU time used so far, in clock ticks (1/100 s). */
+  ticks: number;
+}
+
+function threadStats(): ThreadStat[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th, nice the 17th.
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { tid: Number(tid), nice: fields[16] ?? '?', ticks: Number(fields[11]) + Number(fields[12]) };
+  });
+}
+
+/** Each thread's nice value, and the CPU the main thread and the others used since `before`. */
+function threadReport(before: ThreadStat[]): string {
+  const after = threadStats();
+  const used = (s: ThreadStat): number => (s.ticks - (before.find((b) => b.tid === s.tid)?.ticks ?? 0)) * 10;
+  const others = new Map<string, number>();
+  let othersMs = 0;
+  for (const s of after)
+    if (s.tid !== process.pid) {
+      others.set(s.nice, (others.get(s.nice) ?? 0) + 1);
+      othersMs += used(s);
+    }
+  const main = after.find((s) => s.tid === process.pid);
+  return (
+    `main at nice ${main?.nice ?? '?'} used ${main ? used(main) : '?'} ms of CPU; the others ` +
+    `(${[...others].map(([nice, n]) => `${n} at nice ${nice}`).join(', ')}) ${othersMs} ms`
+  );
+}
+
 const scenario: Scenario = async ({ quick, args }) => {
   const events = quick ? 12_000 : 50_000;
   const file = join(tmpdir(), `viewcast-bench-${process.pid}.jsonl`);
@@ -56,8 +92,12 @@ const scenario: Scenario = async ({ quick, args }) => {
     `${projectRoot}views/wikirecent.sql`,
   ]);
   if (options === 'help') throw new Error('unexpected --help');
+  const niceArg = args.find((a) => a.startsWith('--background-nice='))?.split('=')[1];
   let release!: () => void;
-  const app = await startApp(options, silent, undefined, { holdSources: new Promise((r) => (release = r)) });
+  const app = await startApp(options, silent, undefined, {
+    holdSources: new Promise((r) => (release = r)),
+    ...(niceArg === undefined ? {} : { backgroundNice: Number(niceArg) }),
+  });
   try {
     const idle = monitorEventLoopDelay({ resolution: 1 });
     idle.enable();
@@ -82,6 +122,7 @@ const scenario: Scenario = async ({ quick, args }) => {
     gcObserver.observe({ entryTypes: ['gc'] });
     const busy = monitorEventLoopDelay({ resolution: 1 });
     busy.enable();
+    const threadsBefore = threadStats();
     const start = performance.now();
     release();
     await app.sourcesDone;
@@ -92,6 +133,7 @@ const scenario: Scenario = async ({ quick, args }) => {
     if (applied !== events) throw new Error(`applied ${applied} of ${events} events`);
     const base = delays(idle);
     const ours = delays(busy);
+    log(`threads: ${threadReport(threadsBefore)}`);
     log(
       `${fmt(events, 0)} events in ${fmt(ms / 1000, 2)} s (${fmt((events / ms) * 1000, 0)} events/s), batch size ${batchSize}, ${dataDir ? 'data directory' : 'in memory'}; load ${loadAverage()}`,
     );
