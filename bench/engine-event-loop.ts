@@ -5,18 +5,25 @@
  * view. The baseline is the same process's delay while idle for as long, just before: on a shared
  * machine that is the floor any server sees. Goal: p99 <= 10 ms. `--data-dir`: the state in a new
  * data directory (the default of `viewcast serve`: the journal's appends and checkpoints included).
- * `--background-nice=N`: how much lower the process's other threads run (default the app's; 0: as
- * high as the main thread, for comparison).
+ * `--pool-nice=N`: how much lower libuv's pool threads run (default the app's; 0: as
+ * high as the main thread, for comparison). `--gaps`: where the stalls over 10 ms came from
+ * (bench/support/loop-gaps.ts; its timer adds a little work of its own).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '../src/cli/app.js';
 import { parseServeOptions } from '../src/cli/options.js';
 import { projectRoot, writeRecordingFile } from './support/recording.js';
+import { probeGaps } from './support/loop-gaps.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
@@ -41,6 +48,8 @@ interface ThreadStat {
   nice: string;
   /** CPU time used so far, in clock ticks (1/100 s). */
   ticks: number;
+  /** Time spent runnable but waiting for the cpu so far, in ns (schedstat's second field). */
+  waitNs: number;
 }
 
 function threadStats(): ThreadStat[] {
@@ -48,7 +57,13 @@ function threadStats(): ThreadStat[] {
     // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th, nice the 17th.
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { tid: Number(tid), nice: fields[16] ?? '?', ticks: Number(fields[11]) + Number(fields[12]) };
+    const waitNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return {
+      tid: Number(tid),
+      nice: fields[16] ?? '?',
+      ticks: Number(fields[11]) + Number(fields[12]),
+      waitNs,
+    };
   });
 }
 
@@ -64,8 +79,10 @@ function threadReport(before: ThreadStat[]): string {
       othersMs += used(s);
     }
   const main = after.find((s) => s.tid === process.pid);
+  const mainBefore = before.find((s) => s.tid === process.pid);
+  const waited = main && mainBefore ? fmt((main.waitNs - mainBefore.waitNs) / 1e6, 0) : '?';
   return (
-    `main at nice ${main?.nice ?? '?'} used ${main ? used(main) : '?'} ms of CPU; the others ` +
+    `main at nice ${main?.nice ?? '?'} used ${main ? used(main) : '?'} ms of CPU and waited ${waited} ms for it; the others ` +
     `(${[...others].map(([nice, n]) => `${n} at nice ${nice}`).join(', ')}) ${othersMs} ms`
   );
 }
@@ -92,11 +109,11 @@ const scenario: Scenario = async ({ quick, args }) => {
     `${projectRoot}views/wikirecent.sql`,
   ]);
   if (options === 'help') throw new Error('unexpected --help');
-  const niceArg = args.find((a) => a.startsWith('--background-nice='))?.split('=')[1];
+  const niceArg = args.find((a) => a.startsWith('--pool-nice='))?.split('=')[1];
   let release!: () => void;
   const app = await startApp(options, silent, undefined, {
     holdSources: new Promise((r) => (release = r)),
-    ...(niceArg === undefined ? {} : { backgroundNice: Number(niceArg) }),
+    ...(niceArg === undefined ? {} : { poolNice: Number(niceArg) }),
   });
   try {
     const idle = monitorEventLoopDelay({ resolution: 1 });
@@ -108,11 +125,13 @@ const scenario: Scenario = async ({ quick, args }) => {
     const idleMs = performance.now() - idleStart;
 
     const gcPauses: number[] = [];
+    const gcEntries: PerformanceEntry[] = [];
     const majorPauses: number[] = [];
     let newSpaceMax = 0;
     const gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         gcPauses.push(entry.duration);
+        gcEntries.push(entry);
         const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorPauses.push(entry.duration);
       }
@@ -123,11 +142,13 @@ const scenario: Scenario = async ({ quick, args }) => {
     const busy = monitorEventLoopDelay({ resolution: 1 });
     busy.enable();
     const threadsBefore = threadStats();
+    const gaps = args.includes('--gaps') ? probeGaps() : null;
     const start = performance.now();
     release();
     await app.sourcesDone;
     const ms = performance.now() - start;
     busy.disable();
+    if (gaps) log(`gaps: ${gaps.stop(gcEntries)}`);
     gcObserver.disconnect();
     const applied = app.status().source.events;
     if (applied !== events) throw new Error(`applied ${applied} of ${events} events`);

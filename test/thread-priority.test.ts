@@ -1,16 +1,16 @@
 /**
- * The main thread serves sockets; the server's other threads (libuv's pool, V8's helpers, Workers)
- * run at a lower priority so that the main thread wins the cpu they share. Read from /proc, as an
- * operator would with `ps -L -o tid,ni`.
+ * The main thread serves sockets; libuv's pool threads (brotli, LMDB's writes, file I/O) run at a
+ * lower priority so that the main thread wins the cpu they share, while V8's helpers, which the main
+ * thread waits for inside a garbage collection, keep its priority. Read from /proc, as an operator
+ * would with `ps -L -o tid,ni`.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { getPriority } from 'node:os';
-import { tmpdir } from 'node:os';
+import { readlink } from 'node:fs/promises';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
-import { BACKGROUND_NICE, lowerBackgroundThreads } from '../src/core/thread-priority.js';
+import { lowerPoolThreads, POOL_NICE } from '../src/core/thread-priority.js';
 import { startViewcast, type RunningViewcast } from './support/child-server.js';
 import { recording, RECORDING_2476 } from './support/shared-data.js';
 
@@ -27,21 +27,15 @@ function threadNices(pid: number): Map<number, number> {
   return nices;
 }
 
-function assertLowered(pid: number, mainNice: number): void {
+/** How many of the process's threads run at each nice value, main thread apart. */
+function census(pid: number): { main: number | undefined; others: Map<number, number> } {
   const nices = threadNices(pid);
-  assert.equal(nices.get(pid), mainNice, 'the main thread keeps its own priority');
-  const others = [...nices].filter(([tid]) => tid !== pid);
-  // libuv's pool (4) and V8's helpers (4) at least.
-  assert.ok(others.length >= 8, `${others.length} other threads`);
-  for (const [tid, nice] of others)
-    assert.equal(
-      nice,
-      Math.min(19, mainNice + BACKGROUND_NICE),
-      `thread ${tid} runs lower than the main thread`,
-    );
+  const others = new Map<number, number>();
+  for (const [tid, nice] of nices) if (tid !== pid) others.set(nice, (others.get(nice) ?? 0) + 1);
+  return { main: nices.get(pid), others };
 }
 
-describe('viewcast serve: background threads run below the main thread', { timeout: 60_000 }, () => {
+describe('viewcast serve: libuv pool threads run below the main thread', { timeout: 60_000 }, () => {
   // The server inherits this process's nice value (the team runs tests under `nice -n 10`).
   const ownNice = getPriority();
   const dataDir = mkdtempSync(join(tmpdir(), 'viewcast-priority-'));
@@ -51,7 +45,7 @@ describe('viewcast serve: background threads run below the main thread', { timeo
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('lowers every thread but the main one once listening, with a data directory', async () => {
+  it('lowers the pool (4 threads, or UV_THREADPOOL_SIZE) once listening, the others keep the main thread’s', async () => {
     server = await startViewcast([
       '--source',
       `replay:${RECORDING}`,
@@ -60,51 +54,41 @@ describe('viewcast serve: background threads run below the main thread', { timeo
       '--data-dir',
       dataDir,
     ]);
-    assertLowered(server.child.pid as number, ownNice);
+    const { main, others } = census(server.child.pid as number);
+    assert.equal(main, ownNice, 'the main thread keeps its priority');
+    assert.equal(others.get(Math.min(19, ownNice + POOL_NICE)), 4, 'the 4 pool threads are lowered');
+    assert.ok((others.get(ownNice) ?? 0) >= 4, "V8's helpers keep the main thread's priority");
     await server.stop();
     server = null;
   });
 
-  it('keeps its own priority on the main thread when started under nice', async () => {
+  it('finds a pool of another size, and keeps the gap when started under nice', async () => {
     server = await startViewcast(['--source', `replay:${RECORDING}`, '--speed', 'max', '--memory'], {
-      shell: 'exec nice -n 3 "$@"',
+      shell: 'UV_THREADPOOL_SIZE=7 exec nice -n 3 "$@"',
     });
-    assertLowered(server.child.pid as number, Math.min(19, ownNice + 3));
+    const mainNice = Math.min(19, ownNice + 3);
+    const { main, others } = census(server.child.pid as number);
+    assert.equal(main, mainNice);
+    assert.equal(others.get(Math.min(19, mainNice + POOL_NICE)), 7);
     await server.stop();
     server = null;
   });
 });
 
-describe('lowerBackgroundThreads', { timeout: 30_000 }, () => {
-  it('lowers a thread made after start at its next look, and keeps the main thread as it was', async () => {
+describe('lowerPoolThreads', { timeout: 30_000 }, () => {
+  it('lowers exactly the threads that run file-system requests', async () => {
     const mainNice = getPriority();
-    const lowered: number[] = [];
-    let onLowered = (): void => undefined;
-    const background = await lowerBackgroundThreads({
-      rescanMs: 20,
-      onLowered: (tids) => {
-        lowered.push(...tids);
-        onLowered();
-      },
-    });
-    // The Worker says which thread it is; it stays alive until terminated.
-    const worker = new Worker(
-      "const { parentPort } = require('node:worker_threads');" +
-        "parentPort.postMessage(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());" +
-        'setInterval(() => {}, 1 << 30);',
-      { eval: true },
+    const lowered = await lowerPoolThreads();
+    // The threads that answer file-system requests, asked the same way a user's code would be served.
+    const serving = new Set(
+      (await Promise.all(Array.from({ length: 64 }, () => readlink('/proc/thread-self')))).map((link) =>
+        Number(link.split('/').pop()),
+      ),
     );
-    try {
-      const tid = Number(await new Promise<string>((resolve) => worker.once('message', resolve)));
-      if (!lowered.includes(tid))
-        await new Promise<void>((resolve) => (onLowered = () => lowered.includes(tid) && resolve()));
-      const nices = threadNices(process.pid);
-      assert.equal(nices.get(tid), Math.min(19, mainNice + BACKGROUND_NICE));
-      assert.equal(nices.get(process.pid), mainNice);
-      assert.ok(background.lowered.has(tid));
-    } finally {
-      background.stop();
-      await worker.terminate();
-    }
+    for (const tid of serving) assert.ok(lowered.includes(tid), `pool thread ${tid} was lowered`);
+    const nices = threadNices(process.pid);
+    for (const tid of lowered) assert.equal(nices.get(tid), Math.min(19, mainNice + POOL_NICE));
+    assert.equal(nices.get(process.pid), mainNice, 'the main thread keeps its priority');
+    assert.deepEqual(await lowerPoolThreads(0), [], 'nice 0 leaves every thread as it is');
   });
 });
