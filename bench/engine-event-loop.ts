@@ -5,11 +5,11 @@
  * view. The baseline is the same process's delay while idle for as long, just before: on a shared
  * machine that is the floor any server sees. Goal: p99 <= 10 ms. `--data-dir`: the state in a new
  * data directory (the default of `viewcast serve`: the journal's appends and checkpoints included).
- * `--pool-nice=N`: how much lower libuv's pool threads run (default the app's; 0: as
- * high as the main thread, for comparison). `--gaps`: where the stalls over 10 ms came from
+ * Each thread's CPU and the main thread's wait for the cpu are reported (/proc/self/task): every thread
+ * of the process shares the cpu it is pinned to. `--gaps`: where the stalls over 10 ms came from
  * (bench/support/loop-gaps.ts; its timer adds a little work of its own).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,6 +24,7 @@ import { startApp } from '../src/cli/app.js';
 import { parseServeOptions } from '../src/cli/options.js';
 import { projectRoot, writeRecordingFile } from './support/recording.js';
 import { probeGaps } from './support/loop-gaps.js';
+import { threadReport, threadStats } from './support/thread-cpu.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
@@ -41,50 +42,6 @@ function delays(histogram: ReturnType<typeof monitorEventLoopDelay>): Delay {
     p99: histogram.percentile(99) / 1e6,
     max: histogram.max / 1e6,
   };
-}
-
-interface ThreadStat {
-  tid: number;
-  nice: string;
-  /** CPU time used so far, in clock ticks (1/100 s). */
-  ticks: number;
-  /** Time spent runnable but waiting for the cpu so far, in ns (schedstat's second field). */
-  waitNs: number;
-}
-
-function threadStats(): ThreadStat[] {
-  return readdirSync('/proc/self/task').map((tid) => {
-    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th, nice the 17th.
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const waitNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
-    return {
-      tid: Number(tid),
-      nice: fields[16] ?? '?',
-      ticks: Number(fields[11]) + Number(fields[12]),
-      waitNs,
-    };
-  });
-}
-
-/** Each thread's nice value, and the CPU the main thread and the others used since `before`. */
-function threadReport(before: ThreadStat[]): string {
-  const after = threadStats();
-  const used = (s: ThreadStat): number => (s.ticks - (before.find((b) => b.tid === s.tid)?.ticks ?? 0)) * 10;
-  const others = new Map<string, number>();
-  let othersMs = 0;
-  for (const s of after)
-    if (s.tid !== process.pid) {
-      others.set(s.nice, (others.get(s.nice) ?? 0) + 1);
-      othersMs += used(s);
-    }
-  const main = after.find((s) => s.tid === process.pid);
-  const mainBefore = before.find((s) => s.tid === process.pid);
-  const waited = main && mainBefore ? fmt((main.waitNs - mainBefore.waitNs) / 1e6, 0) : '?';
-  return (
-    `main at nice ${main?.nice ?? '?'} used ${main ? used(main) : '?'} ms of CPU and waited ${waited} ms for it; the others ` +
-    `(${[...others].map(([nice, n]) => `${n} at nice ${nice}`).join(', ')}) ${othersMs} ms`
-  );
 }
 
 const scenario: Scenario = async ({ quick, args }) => {
@@ -109,12 +66,8 @@ const scenario: Scenario = async ({ quick, args }) => {
     `${projectRoot}views/wikirecent.sql`,
   ]);
   if (options === 'help') throw new Error('unexpected --help');
-  const niceArg = args.find((a) => a.startsWith('--pool-nice='))?.split('=')[1];
   let release!: () => void;
-  const app = await startApp(options, silent, undefined, {
-    holdSources: new Promise((r) => (release = r)),
-    ...(niceArg === undefined ? {} : { poolNice: Number(niceArg) }),
-  });
+  const app = await startApp(options, silent, undefined, { holdSources: new Promise((r) => (release = r)) });
   try {
     const idle = monitorEventLoopDelay({ resolution: 1 });
     idle.enable();

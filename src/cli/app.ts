@@ -21,7 +21,6 @@ import { declaredTables, isChangeSource, runChangeSource } from './change-source
 import type { ChangeSource } from '../sources/postgres/interface.js';
 import type { RetentionStatus } from '../engine/embedded/retention.js';
 import { registerStorageMetrics } from '../server/storage-metrics.js';
-import { lowerPoolThreads, POOL_NICE } from '../core/thread-priority.js';
 
 export interface App {
   url: string;
@@ -67,8 +66,6 @@ export interface AppHooks {
   holdSources?: Promise<void>;
   /** The engine's clock (tests drive ticks and windows with a manual one). */
   clock?: Clock;
-  /** How much lower libuv's pool threads run than the main thread (default POOL_NICE; 0 leaves them). */
-  poolNice?: number;
 }
 
 export async function startApp(
@@ -214,7 +211,6 @@ export async function startApp(
     options.port,
   );
   listening.server = server;
-  await lowerPoolThreads(hooks.poolNice ?? POOL_NICE);
   registerStorageMetrics(server.metrics.registry, () => engine.storage());
   const pg = await startPgWire(hub, options, log, {
     inputRelation: engine.tables[0],
