@@ -5,16 +5,26 @@
  * view. The baseline is the same process's delay while idle for as long, just before: on a shared
  * machine that is the floor any server sees. Goal: p99 <= 10 ms. `--data-dir`: the state in a new
  * data directory (the default of `viewcast serve`: the journal's appends and checkpoints included).
+ * Each thread's CPU and the main thread's wait for the cpu are reported (/proc/self/task): every thread
+ * of the process shares the cpu it is pinned to. `--gaps`: where the stalls over 10 ms came from
+ * (bench/support/loop-gaps.ts; its timer adds a little work of its own).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '../src/cli/app.js';
 import { parseServeOptions } from '../src/cli/options.js';
 import { projectRoot, writeRecordingFile } from './support/recording.js';
+import { probeGaps } from './support/loop-gaps.js';
+import { threadReport, threadStats } from './support/thread-cpu.js';
 import { fmt, loadAverage, log, printTable } from './support/stats.js';
 import { printResult, type Scenario } from './result.js';
 
@@ -68,11 +78,13 @@ const scenario: Scenario = async ({ quick, args }) => {
     const idleMs = performance.now() - idleStart;
 
     const gcPauses: number[] = [];
+    const gcEntries: PerformanceEntry[] = [];
     const majorPauses: number[] = [];
     let newSpaceMax = 0;
     const gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         gcPauses.push(entry.duration);
+        gcEntries.push(entry);
         const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorPauses.push(entry.duration);
       }
@@ -82,16 +94,20 @@ const scenario: Scenario = async ({ quick, args }) => {
     gcObserver.observe({ entryTypes: ['gc'] });
     const busy = monitorEventLoopDelay({ resolution: 1 });
     busy.enable();
+    const threadsBefore = threadStats();
+    const gaps = args.includes('--gaps') ? probeGaps() : null;
     const start = performance.now();
     release();
     await app.sourcesDone;
     const ms = performance.now() - start;
     busy.disable();
+    if (gaps) log(`gaps: ${gaps.stop(gcEntries)}`);
     gcObserver.disconnect();
     const applied = app.status().source.events;
     if (applied !== events) throw new Error(`applied ${applied} of ${events} events`);
     const base = delays(idle);
     const ours = delays(busy);
+    log(`threads: ${threadReport(threadsBefore)}`);
     log(
       `${fmt(events, 0)} events in ${fmt(ms / 1000, 2)} s (${fmt((events / ms) * 1000, 0)} events/s), batch size ${batchSize}, ${dataDir ? 'data directory' : 'in memory'}; load ${loadAverage()}`,
     );
