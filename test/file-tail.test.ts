@@ -99,6 +99,33 @@ describe('file tail on its own', { timeout: 60_000 }, () => {
     assert.equal(events.length, 2);
   });
 
+  it('hands over every event of a file larger than one read, in order', async () => {
+    const file = join(dir, 'whole.sse');
+    const whole = text(0, blocks.length);
+    writeFileSync(file, whole);
+    const source = new FileTailSource({ file, pollMs: 50, log: quiet });
+    const ids: unknown[] = [];
+    const skipped: string[] = [];
+    await source.run(
+      {
+        push: (event, at) => {
+          ids.push((event['meta'] as { id: string }).id);
+          // Stopped once the last message of the file is read, however many events came before.
+          if (decodeDedupePosition(at).at?.endsWith(`:${Buffer.byteLength(whole)}`)) source.stop();
+        },
+        skip: (reason) => skipped.push(reason),
+      },
+      null,
+    );
+    assert.deepEqual(skipped, []);
+    assert.deepEqual(
+      ids,
+      blocks.map(
+        (b) => (JSON.parse(/^data: (.*)$/m.exec(b.text)?.[1] ?? '{}') as { meta: { id: string } }).meta.id,
+      ),
+    );
+  });
+
   it('waits for a file that does not exist yet', async () => {
     const file = join(dir, 'later.sse');
     const { events } = await tailUntil(file, 2, null, () => writeFileSync(file, text(10, 12)));

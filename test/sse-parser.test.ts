@@ -69,6 +69,18 @@ describe('SSE parser on the raw 384-event recording', { timeout: 120_000 }, () =
     }
   });
 
+  it('gives the same messages when every chunk is read into one reused Buffer, as a file reader does', () => {
+    const out: SseMessage[] = [];
+    const parser = new SseParser((m) => out.push(m));
+    const buffer = Buffer.alloc(65_536);
+    for (let at = 0; at < bytes.length; at += buffer.length) {
+      const read = Buffer.from(bytes.subarray(at, at + buffer.length)).copy(buffer);
+      parser.feed(buffer.subarray(0, read));
+    }
+    parser.end(true);
+    assert.deepEqual(simplify(out), expected);
+  });
+
   it('gives the same messages split in two at every position of the first three events', () => {
     // The first three messages plus their blank lines, with multi-byte UTF-8 in the second.
     const end = text.split('\n\n').slice(0, 3).join('\n\n').length + 2;

@@ -94,7 +94,9 @@ export class SseParser {
       start = lineEnd;
       i = lineEnd - 1;
     }
-    if (start < chunk.length) this.pending.push(chunk.slice(start));
+    // A copy: Buffer's slice is a view, and readers such as the file source reuse their buffer for
+    // the next read, which would overwrite the start of the cut line before it completes.
+    if (start < chunk.length) this.pending.push(Uint8Array.prototype.slice.call(chunk, start));
   }
 
   /**
