@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { prepareDataDir } from '../engine/data-dir.js';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { IdleMemoryRelease, type IdleReleaseOptions } from '../core/idle-memory.js';
+import { idleMemoryRelease, type IdleReleaseOptions } from '../core/idle-memory.js';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
@@ -118,16 +118,13 @@ export async function startApp(
 
   const hub = new Hub(engine, { retention: options.retention });
   await hub.start();
-  // Memory a burst of ingest grew is given back once it is over (VIEWCAST_IDLE_RELEASE=off: kept).
-  const idleRelease =
-    process.env['VIEWCAST_IDLE_RELEASE'] === 'off'
-      ? null
-      : new IdleMemoryRelease({
-          clock: hooks.clock ?? systemClock,
-          log,
-          mappedFiles: options.dataDir ? [join(options.dataDir, 'state', 'data.mdb')] : [],
-          ...hooks.idleRelease,
-        });
+  // Memory a burst of ingest grew is given back once it is over; LMDB's file is the store's.
+  const idleRelease = idleMemoryRelease({
+    clock: hooks.clock ?? systemClock,
+    log,
+    mappedFiles: options.dataDir ? [join(options.dataDir, 'state', 'data.mdb')] : [],
+    ...hooks.idleRelease,
+  });
   // The server starts after the pipeline: commits before it listens are not measured.
   const listening: { server?: RunningServer } = {};
   const pipeline = new IngestPipeline(engine, {

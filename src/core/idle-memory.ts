@@ -42,6 +42,8 @@ export interface IdleReleaseOptions {
   growthBytes?: number;
   /** The package that reaches libc (tests name one that is not installed). */
   nativeModule?: string;
+  /** The process's resident memory now (tests give the sizes a burst would leave). */
+  rss?: () => number;
   /** Called after each release, with what it did. */
   onRelease?: (release: MemoryRelease) => void;
 }
@@ -80,8 +82,14 @@ export class IdleMemoryRelease {
   private gcMs = 0;
 
   constructor(options: IdleReleaseOptions) {
-    this.options = { ...IDLE_RELEASE_DEFAULTS, mappedFiles: [], nativeModule: 'koffi', ...options };
-    this.low = process.memoryUsage.rss();
+    this.options = {
+      ...IDLE_RELEASE_DEFAULTS,
+      mappedFiles: [],
+      nativeModule: 'koffi',
+      rss: () => process.memoryUsage.rss(),
+      ...options,
+    };
+    this.low = this.options.rss();
   }
 
   /** An ingest transaction was committed: arms the idle check. */
@@ -110,7 +118,7 @@ export class IdleMemoryRelease {
       return;
     }
     if (this.options.clock.now() - this.lastActivity < this.options.idleMs) return;
-    const rss = process.memoryUsage.rss();
+    const rss = this.options.rss();
     if (rss - this.low < this.options.growthBytes) {
       this.low = Math.min(this.low, rss);
       this.disarm();
@@ -125,16 +133,16 @@ export class IdleMemoryRelease {
   }
 
   private async releaseNative(rssBefore: number): Promise<void> {
-    const rssAfterV8 = process.memoryUsage.rss();
+    const rssAfterV8 = this.options.rss();
     const libc = await (this.libc ?? Promise.resolve(null));
     let rssAfterTrim: number | null = null;
     let advised = 0;
     if (libc && !this.closed) {
       libc.mallocTrim(0);
-      rssAfterTrim = process.memoryUsage.rss();
+      rssAfterTrim = this.options.rss();
       advised = dropMappedPages(libc, this.options.mappedFiles, this.options.log);
     }
-    const rssAfter = process.memoryUsage.rss();
+    const rssAfter = this.options.rss();
     this.low = rssAfter;
     this.options.log.debug?.(
       `memory given back after ingest went idle: RSS ${MiB(rssBefore)} -> ${MiB(rssAfterV8)} (V8's heap, a ${this.gcMs.toFixed(0)} ms collection)` +
@@ -144,6 +152,11 @@ export class IdleMemoryRelease {
     );
     this.options.onRelease?.({ rssBefore, rssAfterV8, rssAfterTrim, rssAfter, mappingsAdvised: advised });
   }
+}
+
+/** The release for `viewcast serve`; none with VIEWCAST_IDLE_RELEASE=off (the benchmark's baseline). */
+export function idleMemoryRelease(options: IdleReleaseOptions): IdleMemoryRelease | null {
+  return process.env['VIEWCAST_IDLE_RELEASE'] === 'off' ? null : new IdleMemoryRelease(options);
 }
 
 let gc: (() => void) | null = null;
