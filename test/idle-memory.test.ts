@@ -14,7 +14,7 @@ import type { App } from '../src/cli/app.js';
 import { IdleMemoryRelease, type MemoryRelease } from '../src/core/idle-memory.js';
 import type { Logger } from '../src/core/log.js';
 import { manualClock, type ManualClock } from './support/clock.js';
-import { sseBlocks, type Block } from './support/mock-eventstreams.js';
+import { sseBlocks, sseText } from './support/mock-eventstreams.js';
 import { getJson, startTestApp } from './support/server.js';
 import { recording } from './support/shared-data.js';
 import { count, waitForView } from './support/wait-view.js';
@@ -129,11 +129,7 @@ describe('memory given back once ingest is idle', { timeout: 120_000 }, () => {
 });
 
 const blocks = sseBlocks(readFileSync(recording('recentchange-2026-06-20-384.sse'), 'utf8'));
-const text = (from: number, to: number): string =>
-  blocks
-    .slice(from, to)
-    .map((b: Block) => b.text)
-    .join('');
+const text = (from: number, to: number): string => sseText(blocks, from, to);
 
 describe('a server after a release', { timeout: 180_000 }, () => {
   let dir: string;
