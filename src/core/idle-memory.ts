@@ -110,14 +110,16 @@ export class IdleMemoryRelease {
   }
 
   private check(): void {
+    const idle = this.options.clock.now() - this.lastActivity >= this.options.idleMs;
     if (this.rssBefore !== null) {
       const rssBefore = this.rssBefore;
       this.rssBefore = null;
-      this.disarm();
-      void this.releaseNative(rssBefore);
+      // A transaction since the collection keeps the check armed for its own idle time.
+      if (idle) this.disarm();
+      this.releaseNative(rssBefore).catch((error: unknown) => this.failed(error));
       return;
     }
-    if (this.options.clock.now() - this.lastActivity < this.options.idleMs) return;
+    if (!idle) return;
     const rss = this.options.rss();
     if (rss - this.low < this.options.growthBytes) {
       this.low = Math.min(this.low, rss);
@@ -125,11 +127,22 @@ export class IdleMemoryRelease {
       return;
     }
     const started = performance.now();
-    collectGarbage();
+    try {
+      collectGarbage();
+    } catch (error) {
+      this.failed(error);
+    }
     this.gcMs = performance.now() - started;
     this.rssBefore = rss;
     // Loaded now, so that it is there at the next check.
     this.libc ??= loadLibc(this.options.nativeModule, this.options.log);
+  }
+
+  /** Giving memory back is never worth stopping a server for. */
+  private failed(error: unknown): void {
+    this.options.log.debug?.(
+      `memory: not given back: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   private async releaseNative(rssBefore: number): Promise<void> {
@@ -148,7 +161,7 @@ export class IdleMemoryRelease {
       `memory given back after ingest went idle: RSS ${MiB(rssBefore)} -> ${MiB(rssAfterV8)} (V8's heap, a ${this.gcMs.toFixed(0)} ms collection)` +
         (rssAfterTrim === null
           ? ''
-          : ` -> ${MiB(rssAfterTrim)} (malloc_trim) -> ${MiB(rssAfter)} (${advised} mapped files' pages dropped)`),
+          : ` -> ${MiB(rssAfterTrim)} (malloc_trim) -> ${MiB(rssAfter)} (pages of ${advised} file mapping${advised === 1 ? '' : 's'} dropped)`),
     );
     this.options.onRelease?.({ rssBefore, rssAfterV8, rssAfterTrim, rssAfter, mappingsAdvised: advised });
   }
