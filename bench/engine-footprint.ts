@@ -7,9 +7,12 @@
  *   replayed), and after 1,000,000 events (`--quick`: 200,000; on PGlite 200,000, whose
  *   ingest is too slow for a million in a benchmark run) of the recording repeated with fresh ids,
  *   replayed at full speed with the default views: at the end of the burst and 30 s later, idle;
+ *   On the delta path the burst runs twice, with the memory given back once ingest is idle
+ *   (src/core/idle-memory.ts, the default) and without it (VIEWCAST_IDLE_RELEASE=off, the baseline);
  * - CPU share of a core at 40 events/s (the simulator) with views/dashboard.sql (12 views) and
  *   views/wikirecent.sql (3 views), from 20 s after start (the steady state).
- * `--delta-only`: the delta path alone.
+ * `--delta-only`: the delta path alone. `--idle-memory`: the delta path's bursts alone, and the
+ * RESULT line is the RSS once idle with the release against without it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,10 +45,12 @@ interface Server {
   child: ChildProcess;
   url: string;
   startMs: number;
+  /** What the server wrote on stderr so far (its log). */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
-async function serve(args: string[]): Promise<Server> {
+async function serve(args: string[], env: Record<string, string> = {}): Promise<Server> {
   // The bin itself (not `node bin`), so that its shebang's node flags apply as for a user.
   const command = canPin ? 'taskset' : VIEWCAST_BIN;
   const argv = [
@@ -58,7 +63,10 @@ async function serve(args: string[]): Promise<Server> {
     ...args,
   ];
   const start = performance.now();
-  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, argv, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -73,6 +81,7 @@ async function serve(args: string[]): Promise<Server> {
     child,
     url,
     startMs,
+    stderr: () => stderr,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -114,14 +123,65 @@ function memoryRow(path: string, parts: ResidentParts, v8: Awaited<ReturnType<ty
   ];
 }
 
+interface Burst {
+  rssAfter: number;
+  rssIdle: number;
+  applied: number;
+  seconds: number;
+  /** The server's debug line on the memory it gave back, if any. */
+  released: string | null;
+}
+
+/**
+ * `events` replayed at full speed into a new data directory, RSS read at the end of the burst and
+ * after IDLE_MS idle, each with its parts as a row of `memoryRows`.
+ */
+async function burst(
+  label: string,
+  flag: string[],
+  events: string,
+  count: number,
+  dataDir: string,
+  release: boolean,
+  memoryRows: string[][],
+): Promise<Burst> {
+  const server = await serve(
+    ['--data-dir', dataDir, ...flag, '--source', `replay:${events}`, '--speed', 'max'],
+    {
+      NODE_DEBUG: 'viewcast',
+      ...(release ? {} : { VIEWCAST_IDLE_RELEASE: 'off' }),
+    },
+  );
+  const pid = server.child.pid ?? 0;
+  const start = performance.now();
+  let applied = await eventsApplied(server.url);
+  while (applied < count) {
+    await sleep(500);
+    applied = await eventsApplied(server.url);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const rssAfter = processRssBytes(pid);
+  memoryRows.push(memoryRow(`${label}, end of the burst`, residentParts(pid), await v8Memory(server.url)));
+  await sleep(IDLE_MS);
+  const rssIdle = processRssBytes(pid);
+  memoryRows.push(
+    memoryRow(`${label}, ${IDLE_MS / 1000} s idle`, residentParts(pid), await v8Memory(server.url)),
+  );
+  const released = /memory given back[^\n]*/.exec(server.stderr())?.[0] ?? null;
+  await server.stop();
+  return { rssAfter, rssIdle, applied, seconds, released };
+}
+
 const scenario: Scenario = async ({ quick, args }) => {
   // `--delta-only` skips the PGlite baseline (minutes of start-up and ingest on a loaded machine).
-  const paths = args.includes('--delta-only') ? [false] : [false, true];
+  const idleOnly = args.includes('--idle-memory');
+  const paths = args.includes('--delta-only') || idleOnly ? [false] : [false, true];
   const deltaEvents = quick ? 200_000 : 1_000_000;
   const cpuSeconds = quick ? 10 : 30;
   log(`load average ${loadAverage()}; ${canPin ? `server pinned to cpu ${SERVER_CPU}` : 'not pinned'}`);
   const rows: Array<Array<string | number>> = [];
   const memoryRows: string[][] = [];
+  const idle: Array<Array<string | number>> = [];
   const figures = new Map<string, number>();
   for (const pglite of paths) {
     const path = pglite ? 'PGlite (--pglite-only)' : 'delta';
@@ -143,42 +203,43 @@ const scenario: Scenario = async ({ quick, args }) => {
       await server.stop();
 
       // RSS after a million events, default views, replayed at full speed: at the end of the burst,
-      // and once the server has been idle for IDLE_MS (V8 gives back the heap a burst grew).
+      // and once the server has been idle for IDLE_MS, with the memory given back once ingest is
+      // idle and (the delta path's baseline) without it.
       const events = join(dir, 'events.jsonl');
       log(`writing ${fmt(million, 0)} events to ${events}`);
       writeRecordingFile(events, million);
-      server = await serve([
-        ...flag,
-        '--data-dir',
-        join(dir, 'burst'),
-        '--source',
-        `replay:${events}`,
-        '--speed',
-        'max',
-      ]);
-      const burstStart = performance.now();
-      let applied = 0;
-      while ((applied = await eventsApplied(server.url)) < million) await sleep(500);
-      const burstS = (performance.now() - burstStart) / 1000;
-      const rssAfter = processRssBytes(server.child.pid ?? 0);
-      memoryRows.push(
-        memoryRow(
-          `${path}, end of the burst`,
-          residentParts(server.child.pid ?? 0),
-          await v8Memory(server.url),
-        ),
-      );
-      await sleep(IDLE_MS);
-      const rssIdle = processRssBytes(server.child.pid ?? 0);
-      memoryRows.push(
-        memoryRow(
-          `${path}, ${IDLE_MS / 1000} s idle`,
-          residentParts(server.child.pid ?? 0),
-          await v8Memory(server.url),
-        ),
-      );
-      await server.stop();
+      const run = (label: string, release: boolean): Promise<Burst> =>
+        burst(label, flag, events, million, join(dir, release ? 'burst' : 'burst-kept'), release, memoryRows);
+      const released = await run(path, true);
+      if (released.released) log(`${path}: ${released.released}`);
+      const kept = pglite ? null : await run(`${path}, VIEWCAST_IDLE_RELEASE=off`, false);
       rmSync(events, { force: true });
+      let keptRow: Array<string | number> | null = null;
+      if (kept) {
+        idle.push([
+          `${mib(released.rssAfter)} (${fmt(released.seconds, 0)} s)`,
+          mib(released.rssIdle),
+          `${mib(kept.rssAfter)} (${fmt(kept.seconds, 0)} s)`,
+          mib(kept.rssIdle),
+          Number((released.rssIdle / kept.rssIdle).toFixed(3)),
+        ]);
+        keptRow = [
+          `${path}, VIEWCAST_IDLE_RELEASE=off`,
+          '-',
+          '-',
+          '-',
+          '-',
+          `${mib(kept.rssAfter)} (${fmt(kept.applied, 0)} events in ${fmt(kept.seconds, 0)} s)`,
+          mib(kept.rssIdle),
+          '-',
+          '-',
+        ];
+      }
+      if (idleOnly) {
+        figures.set('idle released', released.rssIdle);
+        figures.set('idle kept', kept?.rssIdle ?? NaN);
+        continue;
+      }
 
       // CPU at 40 events/s.
       const cpu: string[] = [];
@@ -205,7 +266,6 @@ const scenario: Scenario = async ({ quick, args }) => {
         cpu.push(`${fmt(share * 100, 1)}%`);
         await server.stop();
       }
-      figures.set(`rss ${path}`, rssAfter);
       figures.set(`start ${path}`, startNew);
       rows.push([
         path,
@@ -213,29 +273,31 @@ const scenario: Scenario = async ({ quick, args }) => {
         fmt(startExisting, 0),
         mib(rssStart),
         mib(rssSettled),
-        `${mib(rssAfter)} (${fmt(applied, 0)} events in ${fmt(burstS, 0)} s)`,
-        mib(rssIdle),
+        `${mib(released.rssAfter)} (${fmt(released.applied, 0)} events in ${fmt(released.seconds, 0)} s)`,
+        mib(released.rssIdle),
         cpu[0] ?? '-',
         cpu[1] ?? '-',
       ]);
+      if (keptRow) rows.push(keptRow);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  printTable(
-    [
-      'path',
-      'start to listening, new data dir ms',
-      'existing data dir ms',
-      'RSS at listening MiB',
-      'RSS 2 s later (the recording replayed) MiB',
-      'RSS after the events (end of the burst) MiB',
-      `RSS ${IDLE_MS / 1000} s later, idle MiB`,
-      'CPU at 40 events/s, dashboard.sql (12 views)',
-      'wikirecent.sql (3 views)',
-    ],
-    rows,
-  );
+  if (!idleOnly)
+    printTable(
+      [
+        'path',
+        'start to listening, new data dir ms',
+        'existing data dir ms',
+        'RSS at listening MiB',
+        'RSS 2 s later (the recording replayed) MiB',
+        'RSS after the events (end of the burst) MiB',
+        `RSS ${IDLE_MS / 1000} s later, idle MiB`,
+        'CPU at 40 events/s, dashboard.sql (12 views)',
+        'wikirecent.sql (3 views)',
+      ],
+      rows,
+    );
   printTable(
     [
       'after the events',
@@ -249,6 +311,30 @@ const scenario: Scenario = async ({ quick, args }) => {
     ],
     memoryRows,
   );
+  printTable(
+    [
+      'delta path, memory given back once idle: RSS at the end of the burst MiB (burst)',
+      `${IDLE_MS / 1000} s later MiB`,
+      'without it (VIEWCAST_IDLE_RELEASE=off): end of the burst MiB (burst)',
+      `${IDLE_MS / 1000} s later MiB`,
+      'ratio once idle',
+    ],
+    idle,
+  );
+  if (idleOnly) {
+    const released = figures.get('idle released') ?? NaN;
+    const kept = figures.get('idle kept') ?? NaN;
+    printResult({
+      scenario: 'engine-footprint',
+      metric: `RSS ${IDLE_MS / 1000} s after ${fmt(deltaEvents, 0)} events at full speed, memory given back once idle`,
+      value: Number((released / 2 ** 20).toFixed(1)),
+      unit: 'MiB',
+      baseline: Number((kept / 2 ** 20).toFixed(1)),
+      ratio: Number((released / kept).toFixed(3)),
+      goal: '<= 100 MB (95.4 MiB)',
+    });
+    return;
+  }
   const ours = figures.get('cpu dashboard delta') ?? NaN;
   const base = figures.get('cpu dashboard PGlite (--pglite-only)') ?? NaN;
   printResult({

@@ -2,9 +2,11 @@
  * Wires one viewcast together: engine -> hub -> HTTP/WebSocket server, and sources -> ingest
  * pipeline -> engine. Used by `viewcast serve` and by the tests, which run it on port 0.
  */
+import { join } from 'node:path';
 import { prepareDataDir } from '../engine/data-dir.js';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
-import type { Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { idleMemoryRelease, type IdleReleaseOptions } from '../core/idle-memory.js';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
@@ -66,6 +68,8 @@ export interface AppHooks {
   holdSources?: Promise<void>;
   /** The engine's clock (tests drive ticks and windows with a manual one). */
   clock?: Clock;
+  /** The idle release's thresholds and report (tests force one with `growthBytes: 0`). */
+  idleRelease?: Partial<IdleReleaseOptions>;
 }
 
 export async function startApp(
@@ -114,6 +118,13 @@ export async function startApp(
 
   const hub = new Hub(engine, { retention: options.retention });
   await hub.start();
+  // Memory a burst of ingest grew is given back once it is over; LMDB's file is the store's.
+  const idleRelease = idleMemoryRelease({
+    clock: hooks.clock ?? systemClock,
+    log,
+    mappedFiles: options.dataDir ? [join(options.dataDir, 'state', 'data.mdb')] : [],
+    ...hooks.idleRelease,
+  });
   // The server starts after the pipeline: commits before it listens are not measured.
   const listening: { server?: RunningServer } = {};
   const pipeline = new IngestPipeline(engine, {
@@ -123,8 +134,10 @@ export async function startApp(
       log.error(`a transaction failed and its events were not applied: ${error.message}`);
       onFatal(error);
     },
-    onCommit: (timestamp, startedAtMs, seconds) =>
-      listening.server?.metrics.committed(timestamp, startedAtMs, seconds),
+    onCommit: (timestamp, startedAtMs, seconds) => {
+      listening.server?.metrics.committed(timestamp, startedAtMs, seconds);
+      idleRelease?.noteActivity();
+    },
   });
   const states = new Map<Source | ChangeSource, { done: boolean; error: string | null }>();
   const changeCounters = new Map<string, { applied: number }>();
@@ -230,6 +243,7 @@ export async function startApp(
         for (const { source } of chosen) source.stop();
         await Promise.all(runs);
         await pipeline.drain();
+        idleRelease?.close();
         await server.close();
         await pg?.close();
         hub.close();

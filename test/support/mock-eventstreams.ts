@@ -50,6 +50,14 @@ export function sseBlocks(text: string): Block[] {
     .map((part) => ({ id: /^id: (.*)$/m.exec(part)?.[1] ?? '', text: `${part.replace(/\n+$/, '')}\n\n` }));
 }
 
+/** The exact text of messages `from` to `to` (exclusive), as a stream would have sent them. */
+export function sseText(blocks: readonly Block[], from: number, to: number): string {
+  return blocks
+    .slice(from, to)
+    .map((b) => b.text)
+    .join('');
+}
+
 export async function startMockStream(options: MockStreamOptions): Promise<MockStream> {
   const requests: RequestSeen[] = [];
   const waiters = new Map<number, (seen: RequestSeen) => void>();
