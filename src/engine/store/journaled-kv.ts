@@ -24,7 +24,7 @@
  */
 import { asBinary, type RootDatabase } from 'lmdb';
 import { ViewcastError } from '../../core/errors.js';
-import { encodeRecord, JournalFiles } from './journal-file.js';
+import { JournalFiles, RecordBuilder } from './journal-file.js';
 import { compareKeys, mergeSorted, PendingWrites } from './pending-writes.js';
 import { packr } from './retained-format.js';
 
@@ -62,6 +62,9 @@ export const CHECKPOINT_SLICE = 1024;
  */
 const CHECKPOINT_SLICE_MS = 2;
 
+/** What a transaction that waits for nothing returns (no promise made per commit). */
+const DONE = Promise.resolve();
+
 interface Range {
   start: string;
   end: string;
@@ -73,7 +76,9 @@ export class JournaledKv {
   private pending = new PendingWrites();
   /** What the running checkpoint copies into LMDB (still read from here until LMDB has it). */
   private copying: PendingWrites | null = null;
-  private staged: PendingWrites | null = null;
+  /** The record of the transaction being written, and whether one is (puts outside are a bug). */
+  private readonly record = new RecordBuilder();
+  private writing = false;
   private seq: number;
   private running: Promise<void> = Promise.resolve();
   private checkpointing = false;
@@ -147,20 +152,20 @@ export class JournaledKv {
 
   /** Inside `transaction` only. */
   put(key: string, value: unknown): void {
-    this.stage().set(key, packr.pack(value));
+    this.stage().add(key, packr.pack(value));
   }
 
   remove(key: string): void {
-    this.stage().set(key, null);
+    this.stage().add(key, null);
   }
 
-  private stage(): PendingWrites {
-    if (!this.staged)
+  private stage(): RecordBuilder {
+    if (!this.writing)
       throw new ViewcastError(
         'VIEWCAST_INTERNAL',
         'A store write outside a transaction: report this as a bug.',
       );
-    return this.staged;
+    return this.record;
   }
 
   /**
@@ -169,27 +174,34 @@ export class JournaledKv {
    */
   transaction(write: () => void): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    const staged = new PendingWrites();
-    this.staged = staged;
+    const record = this.record;
+    record.reset();
+    this.writing = true;
     try {
       write();
-    } finally {
-      this.staged = null;
-    }
-    if (staged.size === 0) return Promise.resolve();
-    try {
-      this.files.append(encodeRecord(this.seq + 1, staged.writes()));
     } catch (error) {
+      record.reset();
+      throw error;
+    } finally {
+      this.writing = false;
+    }
+    if (record.count === 0) return DONE;
+    try {
+      this.files.append(record.finish(this.seq + 1));
+    } catch (error) {
+      record.reset();
       return Promise.reject(journalError(error as NodeJS.ErrnoException));
     }
     this.seq++;
-    for (const [key, value] of staged.writes()) this.pending.set(key, value);
+    for (let i = 0; i < record.count; i++) this.pending.set(record.keyAt(i), record.valueAt(i));
+    record.reset();
     const synced = this.syncCommits
       ? this.files.sync().catch((e: unknown) => Promise.reject(journalError(e as NodeJS.ErrnoException)))
       : null;
     const full = this.files.size >= this.checkpointBytes;
     // The pending writes stay bounded: a journal that filled while a checkpoint runs waits for it.
     const checkpoint = full ? this.checkpoint(this.checkpointing) : this.schedule();
+    if (!synced && !checkpoint) return DONE;
     return Promise.all([synced, checkpoint]).then(() => undefined);
   }
 

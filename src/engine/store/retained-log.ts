@@ -117,17 +117,15 @@ export class RetainedLog {
         this.oldestTail ??= timestamp;
         bytes = pending.tail.length;
       }
-      this.stats = {
-        ...s,
-        bytes: s.bytes + bytes,
-        events: s.events + pending.events,
-        oldest: s.oldest ?? timestamp,
-      };
+      // Changed in place: `status` hands out copies, and the put encodes it at once.
+      s.bytes += bytes;
+      s.events += pending.events;
+      s.oldest ??= timestamp;
     } else if (missed) {
       // Input that is not retained (`--retain 0`): the log is complete only after it.
-      this.stats = { ...s, since: timestamp + 1 };
+      s.since = timestamp + 1;
     } else return;
-    this.db.put(STATS, this.stats);
+    this.db.put(STATS, s);
   }
 
   /** With retention off, what an earlier run retained is dropped (a slice at a time). */
