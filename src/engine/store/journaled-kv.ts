@@ -25,7 +25,7 @@
 import { asBinary, type RootDatabase } from 'lmdb';
 import { ViewcastError } from '../../core/errors.js';
 import { JournalFiles, RecordBuilder } from './journal-file.js';
-import { compareKeys, mergeSorted, PendingWrites } from './pending-writes.js';
+import { PendingWrites, readMerged, type Range } from './pending-writes.js';
 import { packr } from './retained-format.js';
 
 /** LMDB key of the last journal sequence LMDB holds. */
@@ -64,12 +64,6 @@ const CHECKPOINT_SLICE_MS = 2;
 
 /** What a transaction that waits for nothing returns (no promise made per commit). */
 const DONE = Promise.resolve();
-
-interface Range {
-  start: string;
-  end: string;
-  limit?: number;
-}
 
 export class JournaledKv {
   private readonly files: JournalFiles;
@@ -272,26 +266,16 @@ export class JournaledKv {
   }
 
   /** LMDB's entries in [start, end) with the pending writes merged in, in key order. */
-  *getRange({ start, end, limit = Infinity }: Range): Iterable<{ key: string; value: unknown }> {
-    const merged = new Map(this.copying?.inRange(start, end));
-    for (const [key, value] of this.pending.inRange(start, end)) merged.set(key, value);
-    if (merged.size === 0) {
-      for (const { key, value } of this.db.getRange({ start, end, limit }))
-        yield { key: key as string, value };
-      return;
-    }
-    const overlay = [...merged].sort((a, b) => compareKeys(a[0], b[0]));
-    const stored = this.db.getRange({ start, end })[Symbol.iterator]();
-    try {
-      yield* mergeSorted(overlay, stored, limit);
-    } finally {
-      // A reader that stops early ends LMDB's read transaction too.
-      stored.return?.();
-    }
+  getRange(range: Range): Iterable<{ key: string; value: unknown }> {
+    return readMerged(this.db, [this.copying, this.pending], range, true);
   }
 
+  /**
+   * The keys alone: LMDB's values are not read. Right after a compaction every tail entry LMDB
+   * holds is removed in the pending writes, and finding the first that is left decoded each of them.
+   */
   *getKeys(range: Range): Iterable<string> {
-    for (const { key } of this.getRange(range)) yield key;
+    for (const { key } of readMerged(this.db, [this.copying, this.pending], range, false)) yield key;
   }
 
   /** Checkpoints what is pending and closes the journal (LMDB is closed by its owner). */

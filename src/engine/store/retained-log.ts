@@ -185,13 +185,20 @@ export class RetainedLog {
     const taken: Array<[key: string, ts: Timestamp, value: Buffer]> = [];
     let events = 0;
     let first: Timestamp | null = null;
+    // The first chunk after the oldest tail entry: the chunk may not reach past it.
+    let barrier: string | null = null;
     for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })) {
       const ts = Number(key.slice(TAIL.length));
       const n = (value as Buffer).readUInt32LE(0);
-      first ??= ts;
+      if (first === null) {
+        first = ts;
+        barrier = this.chunkFrom(first);
+      }
       if (
         taken.length > 0 &&
-        (events + n > CHUNK_EVENTS || ts - first >= CHUNK_SPAN_MS || this.chunkBetween(first, ts))
+        (events + n > CHUNK_EVENTS ||
+          ts - first >= CHUNK_SPAN_MS ||
+          (barrier !== null && barrier < `${CHUNK}${stamp(ts)}`))
       )
         break;
       taken.push([key, ts, value as Buffer]);
@@ -214,15 +221,11 @@ export class RetainedLog {
     return true;
   }
 
-  /** Whether a chunk (a transaction compressed on its own) lies between two tail entries. */
-  private chunkBetween(from: Timestamp, to: Timestamp): boolean {
-    for (const _ of this.db.getKeys({
-      start: `${CHUNK}${stamp(from)}`,
-      end: `${CHUNK}${stamp(to)}`,
-      limit: 1,
-    }))
-      return true;
-    return false;
+  /** The first chunk's key at or after `from`, or null: once per compaction, not per tail entry. */
+  private chunkFrom(from: Timestamp): string | null {
+    for (const key of this.db.getKeys({ start: `${CHUNK}${stamp(from)}`, end: 'r\x1fc\x20', limit: 1 }))
+      return key;
+    return null;
   }
 
   /** Drops chunks whose newest transaction is older than `cutoff`, a slice per store transaction. */
