@@ -50,7 +50,7 @@ export class IngestPipeline {
   private latest = new Map<string, { pending: Pending; index: number }>();
   /** The scheduled flush: cancels it. */
   private timer: (() => void) | null = null;
-  /** Whether the scheduled flush is the next turn's (no wait left to cut short). */
+  /** Whether the scheduled flush comes without a wait, in this turn or the next (none to cut short). */
   private flushNextTurn = false;
   /** When the last transaction ended (performance.now()). */
   private lastFlushEnd = -Infinity;
