@@ -50,7 +50,7 @@ export class IngestPipeline {
   private latest = new Map<string, { pending: Pending; index: number }>();
   /** The scheduled flush: cancels it. */
   private timer: (() => void) | null = null;
-  /** Whether the scheduled flush is the next turn's (no wait left to cut short). */
+  /** Whether the scheduled flush comes without a wait, in this turn or the next (none to cut short). */
   private flushNextTurn = false;
   /** When the last transaction ended (performance.now()). */
   private lastFlushEnd = -Infinity;
@@ -129,7 +129,9 @@ export class IngestPipeline {
     this.pushed++;
     const pending: Pending = { record: this.map(event, skip), event: text ?? event, source, position };
     this.forgetEarlierPosition(pending, this.buffer.push(pending) - 1);
-    this.schedule(this.buffer.length >= this.options.batchSize ? 0 : this.batchWait());
+    if (this.buffer.length >= this.options.batchSize) this.schedule(0);
+    else if (this.quiet()) this.schedule(0, true);
+    else this.schedule(this.options.batchMs);
     // Past two full batches the source is asked to wait; live sources may ignore the promise.
     if (this.buffer.length >= this.options.batchSize * 2)
       return new Promise((resolve) => this.waiters.push(resolve));
@@ -157,16 +159,23 @@ export class IngestPipeline {
   }
 
   /**
-   * How long a new batch waits for more events: `batchMs` while events keep coming, none when the
-   * last transaction ended longer than that ago. An event after a quiet spell (every event of a
-   * live stream at tens per second) is committed on the next turn instead of waiting for company
-   * that is not coming; a burst still batches from its second transaction on.
+   * Whether the last transaction ended `batchMs` ago or longer: then a new batch does not wait for
+   * more events. An event after a quiet spell (every event of a live stream at tens per second) is
+   * committed as soon as the code that pushed it returns, instead of waiting for company that is
+   * not coming; a burst still batches from its second transaction on.
    */
-  private batchWait(): number {
-    return performance.now() - this.lastFlushEnd >= this.options.batchMs ? 0 : this.options.batchMs;
+  private quiet(): boolean {
+    return performance.now() - this.lastFlushEnd >= this.options.batchMs;
   }
 
-  private schedule(delay: number): void {
+  /**
+   * `thisTurn`: flush once the code that pushed returns (a microtask), so that the events it pushes
+   * together join one batch. At the live rate the next turn of the event loop (`setImmediate`) cost
+   * an `epoll_pwait` and node's round of immediates per event, each with cold caches; a flush on a
+   * later turn (a full batch, the rest after a transaction, a drain) still lets a source that
+   * awaits every push (a replay) fill the batch first.
+   */
+  private schedule(delay: number, thisTurn = false): void {
     if (this.inFlight) return; // the commit in flight schedules the next batch when it ends
     if (this.timer && (delay > 0 || this.flushNextTurn)) return;
     this.timer?.();
@@ -175,12 +184,19 @@ export class IngestPipeline {
       this.timer = null;
       void this.flush();
     };
-    // No wait: the next turn of the event loop, so that events pushed in this turn join the batch
-    // (a timer of 0 ms waits at least 1 ms).
     if (delay > 0) {
       const timeout = setTimeout(flush, delay);
       this.timer = () => clearTimeout(timeout);
+    } else if (thisTurn) {
+      let cancelled = false;
+      queueMicrotask(() => {
+        if (!cancelled) flush();
+      });
+      this.timer = () => {
+        cancelled = true;
+      };
     } else {
+      // The next turn (a timer of 0 ms waits at least 1 ms).
       const immediate = setImmediate(flush);
       this.timer = () => clearImmediate(immediate);
     }

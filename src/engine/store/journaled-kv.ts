@@ -24,8 +24,8 @@
  */
 import { asBinary, type RootDatabase } from 'lmdb';
 import { ViewcastError } from '../../core/errors.js';
-import { encodeRecord, JournalFiles } from './journal-file.js';
-import { compareKeys, mergeSorted, PendingWrites } from './pending-writes.js';
+import { JournalFiles, RecordBuilder } from './journal-file.js';
+import { PendingWrites, readMerged, type Range } from './pending-writes.js';
 import { packr } from './retained-format.js';
 
 /** LMDB key of the last journal sequence LMDB holds. */
@@ -62,18 +62,17 @@ export const CHECKPOINT_SLICE = 1024;
  */
 const CHECKPOINT_SLICE_MS = 2;
 
-interface Range {
-  start: string;
-  end: string;
-  limit?: number;
-}
+/** What a transaction that waits for nothing returns (no promise made per commit). */
+const DONE = Promise.resolve();
 
 export class JournaledKv {
   private readonly files: JournalFiles;
   private pending = new PendingWrites();
   /** What the running checkpoint copies into LMDB (still read from here until LMDB has it). */
   private copying: PendingWrites | null = null;
-  private staged: PendingWrites | null = null;
+  /** The record of the transaction being written, and whether one is (puts outside are a bug). */
+  private readonly record = new RecordBuilder();
+  private writing = false;
   private seq: number;
   private running: Promise<void> = Promise.resolve();
   private checkpointing = false;
@@ -147,20 +146,20 @@ export class JournaledKv {
 
   /** Inside `transaction` only. */
   put(key: string, value: unknown): void {
-    this.stage().set(key, packr.pack(value));
+    this.stage().add(key, packr.pack(value));
   }
 
   remove(key: string): void {
-    this.stage().set(key, null);
+    this.stage().add(key, null);
   }
 
-  private stage(): PendingWrites {
-    if (!this.staged)
+  private stage(): RecordBuilder {
+    if (!this.writing)
       throw new ViewcastError(
         'VIEWCAST_INTERNAL',
         'A store write outside a transaction: report this as a bug.',
       );
-    return this.staged;
+    return this.record;
   }
 
   /**
@@ -169,27 +168,34 @@ export class JournaledKv {
    */
   transaction(write: () => void): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    const staged = new PendingWrites();
-    this.staged = staged;
+    const record = this.record;
+    record.reset();
+    this.writing = true;
     try {
       write();
-    } finally {
-      this.staged = null;
-    }
-    if (staged.size === 0) return Promise.resolve();
-    try {
-      this.files.append(encodeRecord(this.seq + 1, staged.writes()));
     } catch (error) {
+      record.reset();
+      throw error;
+    } finally {
+      this.writing = false;
+    }
+    if (record.count === 0) return DONE;
+    try {
+      this.files.append(record.finish(this.seq + 1));
+    } catch (error) {
+      record.reset();
       return Promise.reject(journalError(error as NodeJS.ErrnoException));
     }
     this.seq++;
-    for (const [key, value] of staged.writes()) this.pending.set(key, value);
+    for (let i = 0; i < record.count; i++) this.pending.set(record.keyAt(i), record.valueAt(i));
+    record.reset();
     const synced = this.syncCommits
       ? this.files.sync().catch((e: unknown) => Promise.reject(journalError(e as NodeJS.ErrnoException)))
       : null;
     const full = this.files.size >= this.checkpointBytes;
     // The pending writes stay bounded: a journal that filled while a checkpoint runs waits for it.
     const checkpoint = full ? this.checkpoint(this.checkpointing) : this.schedule();
+    if (!synced && !checkpoint) return DONE;
     return Promise.all([synced, checkpoint]).then(() => undefined);
   }
 
@@ -260,26 +266,16 @@ export class JournaledKv {
   }
 
   /** LMDB's entries in [start, end) with the pending writes merged in, in key order. */
-  *getRange({ start, end, limit = Infinity }: Range): Iterable<{ key: string; value: unknown }> {
-    const merged = new Map(this.copying?.inRange(start, end));
-    for (const [key, value] of this.pending.inRange(start, end)) merged.set(key, value);
-    if (merged.size === 0) {
-      for (const { key, value } of this.db.getRange({ start, end, limit }))
-        yield { key: key as string, value };
-      return;
-    }
-    const overlay = [...merged].sort((a, b) => compareKeys(a[0], b[0]));
-    const stored = this.db.getRange({ start, end })[Symbol.iterator]();
-    try {
-      yield* mergeSorted(overlay, stored, limit);
-    } finally {
-      // A reader that stops early ends LMDB's read transaction too.
-      stored.return?.();
-    }
+  getRange(range: Range): Iterable<{ key: string; value: unknown }> {
+    return readMerged(this.db, [this.copying, this.pending], range, true);
   }
 
+  /**
+   * The keys alone: LMDB's values are not read. Right after a compaction every tail entry LMDB
+   * holds is removed in the pending writes, and finding the first that is left decoded each of them.
+   */
   *getKeys(range: Range): Iterable<string> {
-    for (const { key } of this.getRange(range)) yield key;
+    for (const { key } of readMerged(this.db, [this.copying, this.pending], range, false)) yield key;
   }
 
   /** Checkpoints what is pending and closes the journal (LMDB is closed by its owner). */

@@ -12,7 +12,7 @@
  * lmdb's key encoding reads a long string key with a NUL back as an array, out of its range, so an
  * entry with a long key (a long title in a top-k) was missing from `entries` (data format 3).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
 import { DELETED, WriteSet, type EngineStore, type PendingTransaction } from './engine-store.js';
@@ -47,8 +47,18 @@ function entryKey(op: string, key: string): { key: string; long: boolean } {
   const plain = nul === -1 || nul === key.length - 1;
   if (plain && (key.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(key) <= MAX_PLAIN_KEY_BYTES))
     return { key: `s\x1f${op}\x1f=${key}`, long: false };
-  return { key: `s\x1f${op}\x1f#${createHash('sha1').update(key).digest('base64')}`, long: true };
+  return { key: `s\x1f${op}\x1f#${sha1(key)}`, long: true };
 }
+
+/**
+ * Base64 SHA-1 of a key. `crypto.hash` (Node 20.12 and later) hashes in one call: a `Hash` object
+ * per entry cost twice as much with cold caches (89 µs against 50 at 40 events/s, 3.3 against 2.7
+ * back to back), and a group of several columns is such a key on every change.
+ */
+const sha1: (key: string) => string =
+  typeof crypto.hash === 'function'
+    ? (key) => crypto.hash('sha1', key, 'base64')
+    : (key) => crypto.createHash('sha1').update(key).digest('base64');
 
 export class LmdbEngineStore implements EngineStore {
   private readonly lmdb: RootDatabase;

@@ -6,6 +6,7 @@
  * State entries (`s...` keys) are kept apart from the rest: the retained log reads its own key range
  * often (compaction, pruning) and should not scan every operator entry written in the last second.
  */
+import type { RootDatabase } from 'lmdb';
 import type { JournalWrite } from './journal-file.js';
 import { packr } from './retained-format.js';
 
@@ -37,14 +38,22 @@ export class PendingWrites {
     yield* this.other;
   }
 
-  /** Pending writes with start <= key < end, unordered. */
-  *inRange(start: string, end: string): Iterable<JournalWrite> {
+  /**
+   * Pending writes with start <= key < end, unordered. Walked with `forEach`: iterating a map makes
+   * an entry array per key, and the retained log's reads walk every pending write outside the
+   * operators' state (most of what the live rate allocated in a compaction).
+   */
+  inRange(start: string, end: string): JournalWrite[] {
     const state = start.startsWith(STATE_PREFIX) && end.startsWith(STATE_PREFIX);
     const other =
       !start.startsWith(STATE_PREFIX) && !end.startsWith(STATE_PREFIX) && !(start < 's' && end > 's');
-    for (const map of state ? [this.state] : other ? [this.other] : [this.state, this.other])
-      for (const write of map)
-        if (compareKeys(write[0], start) >= 0 && compareKeys(write[0], end) < 0) yield write;
+    const found: JournalWrite[] = [];
+    const visit = (value: Buffer | null, key: string): void => {
+      if (compareKeys(key, start) >= 0 && compareKeys(key, end) < 0) found.push([key, value]);
+    };
+    if (!other) this.state.forEach(visit);
+    if (!state) this.other.forEach(visit);
+    return found;
   }
 }
 
@@ -64,11 +73,12 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** LMDB's entries (`stored`, in key order) with the sorted pending writes laid over them. */
+/** LMDB's entries (`stored`, in key order) with the sorted pending writes laid over them (their values decoded when `values`). */
 export function* mergeSorted(
   overlay: Array<[string, Buffer | null]>,
   stored: Iterator<{ key: unknown; value: unknown }>,
   limit: number,
+  values = true,
 ): Iterable<{ key: string; value: unknown }> {
   let i = 0;
   let n = 0;
@@ -82,7 +92,7 @@ export function* mergeSorted(
       if (order === 0) next = stored.next();
       if (ahead && ahead[1] !== null) {
         n++;
-        yield { key: ahead[0], value: packr.unpack(ahead[1]) };
+        yield { key: ahead[0], value: values ? packr.unpack(ahead[1]) : undefined };
       }
     } else {
       n++;
@@ -90,4 +100,43 @@ export function* mergeSorted(
       next = stored.next();
     }
   }
+}
+
+export interface Range {
+  start: string;
+  end: string;
+  limit?: number;
+}
+
+/**
+ * LMDB's entries in [start, end) with the pending writes of `layers` merged in (a later layer's
+ * write wins), in key order; with `values` false, LMDB's values are not read.
+ */
+export function* readMerged(
+  db: RootDatabase,
+  layers: Array<PendingWrites | null>,
+  { start, end, limit = Infinity }: Range,
+  values: boolean,
+): Iterable<{ key: string; value: unknown }> {
+  const merged = new Map<string, Buffer | null>();
+  for (const layer of layers)
+    if (layer) for (const [key, value] of layer.inRange(start, end)) merged.set(key, value);
+  const read = (options: Range): Iterable<{ key: unknown; value: unknown }> =>
+    values ? db.getRange(options) : keysOnly(db.getKeys(options));
+  if (merged.size === 0) {
+    for (const { key, value } of read({ start, end, limit })) yield { key: key as string, value };
+    return;
+  }
+  const overlay = [...merged].sort((a, b) => compareKeys(a[0], b[0]));
+  const stored = read({ start, end })[Symbol.iterator]();
+  try {
+    yield* mergeSorted(overlay, stored, limit, values);
+  } finally {
+    // A reader that stops early ends LMDB's read transaction too.
+    stored.return?.();
+  }
+}
+
+function* keysOnly(keys: Iterable<unknown>): Iterable<{ key: unknown; value: undefined }> {
+  for (const key of keys) yield { key, value: undefined };
 }

@@ -117,17 +117,15 @@ export class RetainedLog {
         this.oldestTail ??= timestamp;
         bytes = pending.tail.length;
       }
-      this.stats = {
-        ...s,
-        bytes: s.bytes + bytes,
-        events: s.events + pending.events,
-        oldest: s.oldest ?? timestamp,
-      };
+      // Changed in place: `status` hands out copies, and the put encodes it at once.
+      s.bytes += bytes;
+      s.events += pending.events;
+      s.oldest ??= timestamp;
     } else if (missed) {
       // Input that is not retained (`--retain 0`): the log is complete only after it.
-      this.stats = { ...s, since: timestamp + 1 };
+      s.since = timestamp + 1;
     } else return;
-    this.db.put(STATS, this.stats);
+    this.db.put(STATS, s);
   }
 
   /** With retention off, what an earlier run retained is dropped (a slice at a time). */
@@ -187,13 +185,20 @@ export class RetainedLog {
     const taken: Array<[key: string, ts: Timestamp, value: Buffer]> = [];
     let events = 0;
     let first: Timestamp | null = null;
+    // The first chunk after the oldest tail entry: the chunk may not reach past it.
+    let barrier: string | null = null;
     for (const { key, value } of this.db.getRange({ start: TAIL, end: 'r\x1ft\x20' })) {
       const ts = Number(key.slice(TAIL.length));
       const n = (value as Buffer).readUInt32LE(0);
-      first ??= ts;
+      if (first === null) {
+        first = ts;
+        barrier = this.chunkFrom(first);
+      }
       if (
         taken.length > 0 &&
-        (events + n > CHUNK_EVENTS || ts - first >= CHUNK_SPAN_MS || this.chunkBetween(first, ts))
+        (events + n > CHUNK_EVENTS ||
+          ts - first >= CHUNK_SPAN_MS ||
+          (barrier !== null && barrier < `${CHUNK}${stamp(ts)}`))
       )
         break;
       taken.push([key, ts, value as Buffer]);
@@ -216,15 +221,11 @@ export class RetainedLog {
     return true;
   }
 
-  /** Whether a chunk (a transaction compressed on its own) lies between two tail entries. */
-  private chunkBetween(from: Timestamp, to: Timestamp): boolean {
-    for (const _ of this.db.getKeys({
-      start: `${CHUNK}${stamp(from)}`,
-      end: `${CHUNK}${stamp(to)}`,
-      limit: 1,
-    }))
-      return true;
-    return false;
+  /** The first chunk's key at or after `from`, or null: once per compaction, not per tail entry. */
+  private chunkFrom(from: Timestamp): string | null {
+    for (const key of this.db.getKeys({ start: `${CHUNK}${stamp(from)}`, end: 'r\x1fc\x20', limit: 1 }))
+      return key;
+    return null;
   }
 
   /** Drops chunks whose newest transaction is older than `cutoff`, a slice per store transaction. */
