@@ -13,15 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { FileTailSource } from '../src/sources/file-tail.js';
 import { decodeDedupePosition } from '../src/sources/stream-position.js';
 import type { EventSink, RawEvent } from '../src/sources/types.js';
-import { sseBlocks } from './support/mock-eventstreams.js';
+import { sseBlocks, sseText } from './support/mock-eventstreams.js';
 import { recording } from './support/shared-data.js';
 
 const blocks = sseBlocks(readFileSync(recording('recentchange-2026-06-20-384.sse'), 'utf8'));
-const text = (from: number, to: number): string =>
-  blocks
-    .slice(from, to)
-    .map((b) => b.text)
-    .join('');
+const text = (from: number, to: number): string => sseText(blocks, from, to);
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Runs a tail until it has handed over `n` events; returns them and the last position. */

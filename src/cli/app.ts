@@ -2,9 +2,9 @@
  * Wires one viewcast together: engine -> hub -> HTTP/WebSocket server, and sources -> ingest
  * pipeline -> engine. Used by `viewcast serve` and by the tests, which run it on port 0.
  */
-import { join } from 'node:path';
 import { prepareDataDir } from '../engine/data-dir.js';
 import { EmbeddedEngine } from '../engine/embedded/engine.js';
+import { storeMappedFile } from '../engine/embedded/open-store.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { idleMemoryRelease, type IdleReleaseOptions } from '../core/idle-memory.js';
 import { errorMessage, UsageError } from '../core/errors.js';
@@ -122,7 +122,7 @@ export async function startApp(
   const idleRelease = idleMemoryRelease({
     clock: hooks.clock ?? systemClock,
     log,
-    mappedFiles: options.dataDir ? [join(options.dataDir, 'state', 'data.mdb')] : [],
+    mappedFiles: options.dataDir ? [storeMappedFile(options.dataDir)] : [],
     ...hooks.idleRelease,
   });
   // The server starts after the pipeline: commits before it listens are not measured.

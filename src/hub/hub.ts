@@ -13,7 +13,7 @@ import type { ErrorCode } from '../core/error-codes.js';
 import { errorMessage, ViewcastError } from '../core/errors.js';
 import type { Engine, Subscription, SubscriptionProblem, Timestamp } from '../engine/types.js';
 import { BatchBuilder, type Batch } from './batch-builder.js';
-import { systemClock, type Clock as HubClock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { IsolatedListeners } from './isolated-listeners.js';
 import { DEFAULT_MAX_HELD_MOMENTS, MomentAssembler, type HubBatch } from './moment-assembler.js';
 import type { Moment, MomentListener } from './moment.js';
@@ -31,7 +31,7 @@ export interface HubOptions {
   startTimeoutMs?: number;
   /** Moments held for a slow view before the views holding them back are released. */
   maxHeldMoments?: number;
-  clock?: HubClock;
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -41,7 +41,7 @@ export class Hub {
   private readonly channels = new Map<string, ViewChannel>();
   private readonly subscriptions: Subscription[] = [];
   private readonly log: Logger;
-  private readonly clock: HubClock;
+  private readonly clock: Clock;
   private readonly momentListeners: IsolatedListeners<[Moment]>;
   private readonly statusListeners: IsolatedListeners<[string, ViewStatus]>;
   private health: ViewHealth;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ViewcastError } from '../../core/errors.js';
 import type { EngineStore } from '../store/engine-store.js';
-import { LmdbEngineStore } from '../store/lmdb-store.js';
+import { LMDB_DATA_FILE, LmdbEngineStore } from '../store/lmdb-store.js';
 import { MemoryEngineStore } from '../store/memory-store.js';
 
 /** Bumped whenever the layout of the data directory changes: an older one is refused. */
@@ -28,6 +28,16 @@ export function viewsHash(viewsSql: string): string {
 /** Where the PGlite path keeps its database inside a data directory. */
 export function pgliteDir(dataDir: string): string {
   return join(dataDir, 'pglite');
+}
+
+/** Where the delta path's store (LMDB) keeps its files inside a data directory. */
+function storeDir(dataDir: string): string {
+  return join(dataDir, 'state');
+}
+
+/** The store's file that LMDB maps into memory (its pages can be dropped when idle). */
+export function storeMappedFile(dataDir: string): string {
+  return join(storeDir(dataDir), LMDB_DATA_FILE);
 }
 
 function formatMismatch(dataDir: string, found: string): ViewcastError {
@@ -57,7 +67,7 @@ export function openEngineStore(
   }
   // Data format 2 kept PGlite's files at the directory's root.
   if (existsSync(join(dataDir, 'PG_VERSION'))) throw formatMismatch(dataDir, '2');
-  const path = join(dataDir, 'state');
+  const path = storeDir(dataDir);
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const store = new LmdbEngineStore(path, syncCommits ? 'sync' : 'async', retain);
   store.setMeta('views_hash', hash);

@@ -22,6 +22,9 @@ import { RetainedLog } from './retained-log.js';
 /** LMDB refuses keys above 1,978 bytes; longer entry keys are stored under their hash. */
 const MAX_PLAIN_KEY_BYTES = 1000;
 
+/** The file LMDB keeps its pages in, inside the store's folder (LMDB names it). */
+export const LMDB_DATA_FILE = 'data.mdb';
+
 /**
  * The address space LMDB maps for the file: reserved, not memory (the file grows only as data is
  * written, and without a write map nothing is resident until read). lmdb-js starts at 128 KiB and
