@@ -10,7 +10,8 @@ import { idleMemoryRelease, type IdleReleaseOptions } from '../core/idle-memory.
 import { errorMessage, UsageError } from '../core/errors.js';
 import { Hub } from '../hub/hub.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
-import { startPgServer, type PgServerOptions, type RunningPgServer } from '../pgwire/server.js';
+import type { RunningPgServer } from '../pgwire/server.js';
+import { startPgWire } from './start-pg-wire.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { createServeSource, type SourceSettings } from '../sources/create-source.js';
 import { HttpIngestSource } from '../sources/http-ingest.js';
@@ -152,7 +153,7 @@ export async function startApp(
       if (isChangeSource(source)) {
         const counters = { applied: 0 };
         changeCounters.set(source.id, counters);
-        await runChangeSource(source, engine, counters, onResume);
+        await runChangeSource(source, engine, counters, onResume, () => idleRelease?.noteActivity());
       } else {
         const sink = withSkipLog(pipeline.sinkFor(source.id), log, source.id);
         const resume = await engine.resumePosition(source.id);
@@ -277,31 +278,4 @@ async function chooseSources(
     ids.add(source.id);
   }
   return chosen;
-}
-
-/** The views file's input relation, which set-up scripts may CREATE ... IF NOT EXISTS. */
-/** The Postgres-wire SUBSCRIBE server on --pg-port (0: off), serving from the hub. */
-export async function startPgWire(
-  hub: Hub,
-  options: ServeOptions,
-  log: Logger,
-  setup: PgServerOptions['setup'] = {},
-  remote?: PgServerOptions['remote'],
-  maintainer?: PgServerOptions['maintainer'],
-): Promise<RunningPgServer | null> {
-  if (options.pgPort === 0) return null;
-  const pg = await startPgServer({
-    hub,
-    host: options.host,
-    port: options.pgPort,
-    password: options.pgPassword,
-    log,
-    settings: options.pg,
-    setup,
-    ...(remote ? { remote } : {}),
-    ...(maintainer ? { maintainer } : {}),
-  });
-  const auth = options.pgPassword === null ? 'trust on loopback' : `password, ${options.pg.auth}`;
-  log.info(`Postgres wire: ${pg.url} (${auth}${options.pg.tls ? ', TLS offered' : ''})`);
-  return pg;
 }

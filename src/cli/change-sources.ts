@@ -21,18 +21,23 @@ export async function declaredTables(viewsFile: string): Promise<ReplicatedTable
   return parsed.tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => ({ ...c })) }));
 }
 
-/** Runs a change source from the engine's stored position; counts the changes committed. */
+/**
+ * Runs a change source from the engine's stored position; counts the changes committed, and tells
+ * `onCommit` after each transaction (as the event pipeline tells its own).
+ */
 export async function runChangeSource(
   source: ChangeSource,
   engine: IngestingEngine,
   counters: { applied: number },
   onResume: (position: string) => void,
+  onCommit: () => void = () => undefined,
 ): Promise<void> {
   const resume = await engine.resumePosition(source.id);
   if (resume !== null) onResume(resume);
   const sink = ingestSink(source.id, async (changes, positions) => {
     await engine.ingestChanges(changes, positions);
     counters.applied += changes.length;
+    onCommit();
   });
   await source.run(sink, resume);
 }

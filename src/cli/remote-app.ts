@@ -7,7 +7,7 @@ import { RemoteEngine, type RemoteEngineStatus } from '../engine/remote/remote-e
 import { Hub } from '../hub/hub.js';
 import type { RunningPgServer } from '../pgwire/server.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
-import { startPgWire } from './app.js';
+import { startPgWire } from './start-pg-wire.js';
 import { remoteQueries } from '../pgwire/remote-queries.js';
 import { PassedThroughQueries } from '../pgwire/remote-query-views.js';
 import type { Logger } from '../core/log.js';
