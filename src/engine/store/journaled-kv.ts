@@ -132,7 +132,7 @@ export class JournaledKv {
   }
 
   private apply(writes: PendingWrites): void {
-    for (const [key, value] of writes.writes()) void this.write(key, value);
+    writes.forEach((value, key) => void this.write(key, value));
   }
 
   /**
@@ -232,8 +232,15 @@ export class JournaledKv {
       await this.files.sync(old);
       let n = 0;
       let sliceStart = performance.now();
-      for (const [key, value] of copying.writes()) {
-        const written = this.write(key, value);
+      // Taken into two arrays first: the copy waits between slices, and `copying` does not change.
+      const keys: string[] = [];
+      const values: (Buffer | null)[] = [];
+      copying.forEach((value, key) => {
+        keys.push(key);
+        values.push(value);
+      });
+      for (let i = 0; i < keys.length; i++) {
+        const written = this.write(keys[i] as string, values[i] as Buffer | null);
         if (++n === this.checkpointSlice || performance.now() - sliceStart >= CHECKPOINT_SLICE_MS) {
           await written;
           this.onStep?.('sliced');

@@ -45,13 +45,20 @@ export type CommitMode = 'async' | 'sync';
  * a group key ends with NUL) is stored under its hash like a long one: lmdb's key encoding reads a
  * NUL as the separator of an array key, so such a key came back as an array and the restart failed.
  */
-function entryKey(op: string, key: string): { key: string; long: boolean } {
+function entryKey(op: string, key: string): string {
   const nul = key.indexOf('\0');
   const plain = nul === -1 || nul === key.length - 1;
   if (plain && (key.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(key) <= MAX_PLAIN_KEY_BYTES))
-    return { key: `s\x1f${op}\x1f=${key}`, long: false };
-  return { key: `s\x1f${op}\x1f#${sha1(key)}`, long: true };
+    return `s\x1f${op}\x1f=${key}`;
+  return `s\x1f${op}\x1f#${sha1(key)}`;
 }
+
+/** Whether `entryKey` gave `op`'s entry its hash (its value is then stored as `[key, value]`). */
+function isHashed(op: string, stored: string): boolean {
+  return stored.charCodeAt(op.length + 3) === HASHED;
+}
+
+const HASHED = '#'.charCodeAt(0);
 
 /**
  * Base64 SHA-1 of a key. `crypto.hash` (Node 20.12 and later) hashes in one call: a `Hash` object
@@ -66,8 +73,8 @@ const sha1: (key: string) => string =
 export class LmdbEngineStore implements EngineStore {
   private readonly lmdb: RootDatabase;
   private readonly db: JournaledKv;
-  private writes = new WriteSet();
-  private metaWrites = new Map<string, string>();
+  private readonly writes = new WriteSet();
+  private readonly metaWrites = new Map<string, string>();
   readonly created: boolean;
   lastTimestamp: Timestamp;
   pending: PendingTransaction | null;
@@ -140,31 +147,48 @@ export class LmdbEngineStore implements EngineStore {
     positions: Record<string, string>,
     pending: PendingTransaction | null,
   ): Promise<void> {
-    // The writes are taken now: entries set while this commit is in flight belong to the next one.
+    // The writes are taken now (the journal's transaction runs its writes before it returns):
+    // entries set while this commit is in flight belong to the next one.
     const writes = this.writes;
     const metaWrites = this.metaWrites;
     const retained = this.log.take();
-    this.writes = new WriteSet();
-    this.metaWrites = new Map();
-    await this.db.transaction(() => {
-      const db = this.db;
-      for (const [op, entries] of writes.ops) {
-        for (const [key, value] of entries) {
-          const stored = entryKey(op, key);
-          if (value === DELETED) db.remove(stored.key);
-          else db.put(stored.key, stored.long ? [key, value] : value);
-        }
-      }
-      for (const [source, position] of Object.entries(positions)) db.put(`p\x1f${source}`, position);
-      for (const [key, value] of metaWrites) db.put(`m\x1f${key}`, value);
-      db.put('t', timestamp);
-      this.log.write(timestamp, retained);
-      if (pending) db.put('q', pending);
-      else if (this.pending) db.remove('q');
-    });
+    let written: Promise<void>;
+    try {
+      written = this.db.transaction(() => {
+        const db = this.db;
+        // `forEach`, not `for...of`: iterating a map makes an entry array per key, every transaction.
+        writes.ops.forEach(this.writeOp);
+        for (const [source, position] of Object.entries(positions)) db.put(`p\x1f${source}`, position);
+        for (const [key, value] of metaWrites) db.put(`m\x1f${key}`, value);
+        db.put('t', timestamp);
+        this.log.write(timestamp, retained);
+        if (pending) db.put('q', pending);
+        else if (this.pending) db.remove('q');
+      });
+    } finally {
+      writes.clear();
+      if (metaWrites.size > 0) metaWrites.clear();
+    }
+    await written;
     this.lastTimestamp = timestamp;
     this.pending = pending;
   }
+
+  /**
+   * One operator's entries into the journal's transaction. Made once: a closure per operator per
+   * commit was itself an allocation per event.
+   */
+  private writingOp = '';
+  private readonly writeEntry = (value: unknown, key: string): void => {
+    const op = this.writingOp;
+    const stored = entryKey(op, key);
+    if (value === DELETED) this.db.remove(stored);
+    else this.db.put(stored, isHashed(op, stored) ? [key, value] : value);
+  };
+  private readonly writeOp = (entries: Map<string, unknown>, op: string): void => {
+    this.writingOp = op;
+    entries.forEach(this.writeEntry);
+  };
 
   /** Entries currently stored for `op` (used by the restart benchmark). */
   count(op: string): number {

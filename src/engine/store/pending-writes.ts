@@ -33,9 +33,13 @@ export class PendingWrites {
     return this.mapOf(key).get(key);
   }
 
-  *writes(): Iterable<JournalWrite> {
-    yield* this.state;
-    yield* this.other;
+  /**
+   * Visits every pending write, the operators' state first. A callback, not an iterator: iterating
+   * a map makes an entry array per key, and a checkpoint walks every key written in its second.
+   */
+  forEach(visit: (value: Buffer | null, key: string) => void): void {
+    this.state.forEach(visit);
+    this.other.forEach(visit);
   }
 
   /**
