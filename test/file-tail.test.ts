@@ -18,6 +18,9 @@ import { recording } from './support/shared-data.js';
 
 const blocks = sseBlocks(readFileSync(recording('recentchange-2026-06-20-384.sse'), 'utf8'));
 const text = (from: number, to: number): string => sseText(blocks, from, to);
+/** The `meta.id` of a recorded message, read from its `data:` line. */
+const blockId = (b: (typeof blocks)[number]): string =>
+  (JSON.parse(/^data: (.*)$/m.exec(b.text)?.[1] ?? '{}') as { meta: { id: string } }).meta.id;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Runs a tail until it has handed over `n` events; returns them and the last position. */
@@ -63,13 +66,7 @@ describe('file tail on its own', { timeout: 60_000 }, () => {
     appendFileSync(file, text(5, 8));
     const second = await tailUntil(file, 3, first.position);
     const id = (e: RawEvent): unknown => (e['meta'] as { id: string }).id;
-    assert.deepEqual(
-      second.events.map(id),
-      blocks
-        .slice(5, 8)
-        .map((b) => (JSON.parse(/^data: (.*)$/m.exec(b.text)?.[1] ?? '{}') as RawEvent)['meta'])
-        .map((m) => (m as { id: string }).id),
-    );
+    assert.deepEqual(second.events.map(id), blocks.slice(5, 8).map(blockId));
   });
 
   it('drops a duplicate that straddles a restart: the latest ids travel with the position', async () => {
@@ -114,12 +111,7 @@ describe('file tail on its own', { timeout: 60_000 }, () => {
       null,
     );
     assert.deepEqual(skipped, []);
-    assert.deepEqual(
-      ids,
-      blocks.map(
-        (b) => (JSON.parse(/^data: (.*)$/m.exec(b.text)?.[1] ?? '{}') as { meta: { id: string } }).meta.id,
-      ),
-    );
+    assert.deepEqual(ids, blocks.map(blockId));
   });
 
   it('waits for a file that does not exist yet', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../src/cli/app.js';
-import { sseBlocks, type Block } from './support/mock-eventstreams.js';
+import { sseBlocks, sseText, type Block } from './support/mock-eventstreams.js';
 import { getJson, startTestApp } from './support/server.js';
 import { recording, RECORDING_2476 } from './support/shared-data.js';
 import { count, waitForView } from './support/wait-view.js';
@@ -24,11 +24,7 @@ interface SourceStatus {
 
 const OLD_100 = 'recentchange-2023-07-29-enwiki-100.jsonl';
 const blocks = sseBlocks(readFileSync(recording('recentchange-2026-06-20-384.sse'), 'utf8'));
-const text = (from: number, to: number): string =>
-  blocks
-    .slice(from, to)
-    .map((b: Block) => b.text)
-    .join('');
+const text = (from: number, to: number): string => sseText(blocks, from, to);
 const lines2476 = readFileSync(recording(RECORDING_2476), 'utf8').split('\n');
 const TOKEN = 'test-token-1234';
 

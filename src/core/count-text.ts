@@ -12,3 +12,8 @@ export function countText(n: number): string {
   for (let at = out.length; at < digits.length; at += 3) out += `,${digits.slice(at, at + 3)}`;
   return whole < 0 ? `-${out}` : out;
 }
+
+/** A size in MiB with one decimal (`12.3 MiB`), for messages and logs. */
+export function mibText(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

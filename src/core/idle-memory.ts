@@ -20,6 +20,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Clock } from './clock.js';
+import { mibText } from './count-text.js';
 import type { Logger } from './log.js';
 
 export const IDLE_RELEASE_DEFAULTS = {
@@ -66,7 +67,6 @@ interface Libc {
 }
 
 const MADV_DONTNEED = 4;
-const MiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export class IdleMemoryRelease {
   private readonly options: Required<Omit<IdleReleaseOptions, 'onRelease'>> &
@@ -158,10 +158,10 @@ export class IdleMemoryRelease {
     const rssAfter = this.options.rss();
     this.low = rssAfter;
     this.options.log.debug?.(
-      `memory given back after ingest went idle: RSS ${MiB(rssBefore)} -> ${MiB(rssAfterV8)} (V8's heap, a ${this.gcMs.toFixed(0)} ms collection)` +
+      `memory given back after ingest went idle: RSS ${mibText(rssBefore)} -> ${mibText(rssAfterV8)} (V8's heap, a ${this.gcMs.toFixed(0)} ms collection)` +
         (rssAfterTrim === null
           ? ''
-          : ` -> ${MiB(rssAfterTrim)} (malloc_trim) -> ${MiB(rssAfter)} (pages of ${advised} file mapping${advised === 1 ? '' : 's'} dropped)`),
+          : ` -> ${mibText(rssAfterTrim)} (malloc_trim) -> ${mibText(rssAfter)} (pages of ${advised} file mapping${advised === 1 ? '' : 's'} dropped)`),
     );
     this.options.onRelease?.({ rssBefore, rssAfterV8, rssAfterTrim, rssAfter, mappingsAdvised: advised });
   }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ViewcastError } from '../core/errors.js';
+import { mibText } from '../core/count-text.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /**
@@ -77,13 +78,9 @@ export async function prepareDataDir(dir: string, minFreeBytes = MIN_FREE_BYTES)
   if (free < minFreeBytes) {
     throw new ViewcastError(
       'VIEWCAST_DATA_DIR_FULL',
-      `The data directory ${dir} has ${mib(free)} free; the engine needs at least ${mib(minFreeBytes)} ` +
+      `The data directory ${dir} has ${mibText(free)} free; the engine needs at least ${mibText(minFreeBytes)} ` +
         `to run safely. Free some space, point --data-dir at another disk, or run with --memory.`,
     );
   }
   return lockDataDir(dir);
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
