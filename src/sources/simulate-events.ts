@@ -45,6 +45,8 @@ function accountName(rank: number, rng: Mulberry32, bot: boolean): string {
   return rng.next() < 0.25 ? `${name}${rank % 1000}` : name;
 }
 
+const WIKI_TABLE = drawTable(WIKIS);
+
 /** The fixed population of core accounts, ranked by activity. */
 const CORE: Account[] = (() => {
   const rng = new Mulberry32(0x5eed);
@@ -54,16 +56,15 @@ const CORE: Account[] = (() => {
     let name = accountName(rank, rng, bot);
     while (names.has(name)) name += `${rank}`;
     names.add(name);
-    return { name, bot, home: draw(rng, drawTable(WIKIS)) };
+    return { name, bot, home: draw(rng, WIKI_TABLE) };
   });
 })();
 
-/** The tables every event draws from, laid out once. */
+/** The other tables every event draws from, laid out once. */
 const TYPES = drawTable(calibration.TYPE_MIX);
 const ACCOUNTS = drawTable(
   CORE.map((account, rank) => [account, 1 / Math.pow(rank + 1, calibration.ZIPF_EXPONENT)]),
 );
-const WIKI_TABLE = drawTable(WIKIS);
 const NAMESPACE_TABLES = {
   edit: drawTable(NAMESPACES.edit),
   new: drawTable(NAMESPACES.new),
