@@ -4,300 +4,188 @@
  * editors keep their names from run to run; the seed drives the stream itself.
  */
 import * as calibration from './simulate-calibration.js';
-import type { Weighted } from './simulate-calibration.js';
+import { draw, drawTable, idForm, logNormal, Mulberry32, randomId } from './simulate-random.js';
+import {
+  categorizeEvent,
+  Draft,
+  editEvent,
+  idlessLogEvent,
+  logEvent,
+  newPageEvent,
+  unpatrolledEditEvent,
+} from './simulate-shapes.js';
+import {
+  IsoDates,
+  namespace,
+  NAMESPACES,
+  STEM_PATHS,
+  STEMS,
+  SYLLABLES,
+  WIKIS,
+  WORDS,
+  type Wiki,
+} from './simulate-text.js';
 import type { RawEvent } from './types.js';
 
-export type Rng = () => number;
-
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same stream of events. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A weighted table laid out for drawing: its weights in one typed array, their total, its values. */
-interface DrawTable<T> {
-  weights: Float64Array;
-  total: number;
-  values: T[];
-}
-
-const tables = new WeakMap<Weighted<unknown>, DrawTable<unknown>>();
-
-function drawTable<T>(weighted: Weighted<T>): DrawTable<T> {
-  let table = tables.get(weighted) as DrawTable<T> | undefined;
-  if (table === undefined) {
-    table = {
-      weights: Float64Array.from(weighted, ([, w]) => w),
-      total: weighted.reduce((sum, [, w]) => sum + w, 0),
-      values: weighted.map(([value]) => value),
-    };
-    tables.set(weighted, table);
-  }
-  return table;
-}
-
-/**
- * A draw from a weighted table: the same draws as summing and scanning the pairs in order (the same
- * subtractions in the same order), over the weights in one typed array. At the live rate every
- * event finds its caches cold, and the scan over the accounts' table (CORE_USERS pairs, each an
- * array and a heap number of its own) read a cache line per pair; the typed array is contiguous.
- */
-function pick<T>(rng: Rng, weighted: Weighted<T>): T {
-  const { weights, total, values } = drawTable(weighted);
-  let r = rng() * total;
-  const last = weights.length - 1;
-  for (let i = 0; i < last; i++) {
-    r -= weights[i] as number;
-    if (r < 0) return values[i] as T;
-  }
-  return values[last] as T;
-}
-
-/** A log-normal draw with the given median (Box-Muller). */
-function logNormal(rng: Rng, { median, sigma }: { median: number; sigma: number }): number {
-  const z = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-  return Math.round(median * Math.exp(sigma * z));
-}
-
-const SYLLABLES = [
-  'ka',
-  'ri',
-  'mo',
-  'ven',
-  'tor',
-  'li',
-  'sa',
-  'nu',
-  'bel',
-  'da',
-  'gro',
-  'pi',
-  'quen',
-  'ste',
-  'wal',
-];
-const WORDS = [
-  'River',
-  'Church',
-  'Station',
-  'Portrait',
-  'Map',
-  'Bridge',
-  'Castle',
-  'Village',
-  'Album',
-  'Species',
-];
-const NS_PREFIX: Record<number, string> = {
-  1: 'Talk:',
-  2: 'User:',
-  3: 'User talk:',
-  4: 'Wikipedia:',
-  6: 'File:',
-  10: 'Template:',
-  14: 'Category:',
-  15: 'Category talk:',
-  828: 'Module:',
-};
+export { mulberry32, type Rng } from './simulate-random.js';
 
 interface Account {
   name: string;
   bot: boolean;
-  home: string;
+  home: Wiki;
 }
 
-function accountName(rank: number, rng: Rng, bot: boolean): string {
+function accountName(rank: number, rng: Mulberry32, bot: boolean): string {
   let name = '';
-  const parts = 2 + Math.floor(rng() * 2);
-  for (let i = 0; i < parts; i++) name += SYLLABLES[Math.floor(rng() * SYLLABLES.length)];
+  const parts = 2 + Math.floor(rng.next() * 2);
+  for (let i = 0; i < parts; i++) name += SYLLABLES[Math.floor(rng.next() * SYLLABLES.length)];
   name = (name[0] as string).toUpperCase() + name.slice(1);
-  if (rng() < 0.3) name += ` ${SYLLABLES[rank % SYLLABLES.length]}`;
-  if (bot) return rng() < 0.5 ? `${name}Bot` : `${name}-bot`;
-  return rng() < 0.25 ? `${name}${rank % 1000}` : name;
+  if (rng.next() < 0.3) name += ` ${SYLLABLES[rank % SYLLABLES.length]}`;
+  if (bot) return rng.next() < 0.5 ? `${name}Bot` : `${name}-bot`;
+  return rng.next() < 0.25 ? `${name}${rank % 1000}` : name;
 }
+
+const WIKI_TABLE = drawTable(WIKIS);
 
 /** The fixed population of core accounts, ranked by activity. */
 const CORE: Account[] = (() => {
-  const rng = mulberry32(0x5eed);
+  const rng = new Mulberry32(0x5eed);
   const names = new Set<string>();
   return Array.from({ length: calibration.CORE_USERS }, (_, rank) => {
-    const bot = calibration.BOT_RANKS.has(rank) || (rank > 21 && rng() < calibration.BOT_SHARE_BEYOND);
+    const bot = calibration.BOT_RANKS.has(rank) || (rank > 21 && rng.next() < calibration.BOT_SHARE_BEYOND);
     let name = accountName(rank, rng, bot);
     while (names.has(name)) name += `${rank}`;
     names.add(name);
-    return { name, bot, home: pick(rng, calibration.WIKIS) };
+    return { name, bot, home: draw(rng, WIKI_TABLE) };
   });
 })();
-const CORE_WEIGHTS: Weighted<number> = CORE.map((_, rank) => [
-  rank,
-  1 / Math.pow(rank + 1, calibration.ZIPF_EXPONENT),
-]);
 
-const HEX_DIGITS = '0123456789abcdef';
+/** The other tables every event draws from, laid out once. */
+const TYPES = drawTable(calibration.TYPE_MIX);
+const ACCOUNTS = drawTable(
+  CORE.map((account, rank) => [account, 1 / Math.pow(rank + 1, calibration.ZIPF_EXPONENT)]),
+);
+const NAMESPACE_TABLES = {
+  edit: drawTable(NAMESPACES.edit),
+  new: drawTable(NAMESPACES.new),
+  log: drawTable(NAMESPACES.log),
+};
+const LOG_KINDS = drawTable(calibration.LOG_KINDS);
+const CATEGORY = namespace(14);
+const ARTICLE = namespace(0);
 
-/** Where each of a uuid's 36 characters comes from: a random hex digit, or itself. */
-const UUID_FORM = 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx';
-const uuidChars: string[] = new Array<string>(UUID_FORM.length);
+const UUID_FORM = idForm('xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx');
+/** A file's sha1 as the simulator writes it: a uuid's draws without the dashes. */
+const SHA1_FORM = idForm('xxxxxxxxxxxx4xxxyxxxxxxxxxxxxxxx');
 
-/**
- * The same draws, in the same order, as writing the parts one after the other; joined once, where
- * appending digit by digit made a string per digit (two uuids an event: 2 KB of garbage each).
- */
-function uuid(rng: Rng): string {
-  for (let i = 0; i < UUID_FORM.length; i++) {
-    const form = UUID_FORM[i] as string;
-    uuidChars[i] =
-      form === 'x'
-        ? (HEX_DIGITS[Math.floor(rng() * 16)] as string)
-        : form === 'y'
-          ? ('89ab'[Math.floor(rng() * 4)] as string)
-          : form;
-  }
-  return uuidChars.join('');
+/** A random uuid (version 4). */
+function uuid(rng: Mulberry32): string {
+  return randomId(rng, UUID_FORM);
 }
 
-function titleFor(rng: Rng, namespace: number): string {
-  const word = WORDS[Math.floor(rng() * WORDS.length)] as string;
-  const name = SYLLABLES[Math.floor(rng() * SYLLABLES.length)] as string;
-  const base = `${word} of ${name[0]?.toUpperCase()}${name.slice(1)} ${Math.floor(rng() * 100000)}`;
-  return `${NS_PREFIX[namespace] ?? ''}${namespace === 6 ? `${base}.jpg` : base}`;
-}
-
-/**
- * `new Date(ms).toISOString()`, with the part up to the second worked out once per second: Date's
- * formatting is C++ that every event found cold (about a sixth of an event's generation at 40
- * events/s). Same text for every time, the milliseconds of an integer time >= 0 written here.
- */
-class IsoDates {
-  private second = NaN;
-  private prefix = '';
-
-  format(ms: number): string {
-    if (!Number.isInteger(ms) || ms < 0) return new Date(ms).toISOString();
-    const second = Math.floor(ms / 1000);
-    if (second !== this.second) {
-      const iso = new Date(ms).toISOString();
-      // Years beyond 9999 are written with a sign and six digits: their prefix is longer.
-      if (iso.length !== 24) return iso;
-      this.second = second;
-      this.prefix = iso.slice(0, 20);
-    }
-    const millis = ms - second * 1000;
-    return `${this.prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
-  }
+/** A title's stem (word and syllable): two draws, in that order. */
+function stemFor(rng: Mulberry32): number {
+  const word = Math.floor(rng.next() * WORDS.length);
+  return word * SYLLABLES.length + Math.floor(rng.next() * SYLLABLES.length);
 }
 
 /** One simulated stream: ids and offsets grow like the real ones, per generator. */
 export class EventGenerator {
-  private readonly rng: Rng;
+  private readonly rng: Mulberry32;
   private rcid = 3_400_000_000;
   private offset = 6_200_000_000;
   private logId = 398_000_000;
   private readonly dates = new IsoDates();
+  private readonly draft = new Draft();
 
   constructor(seed: number) {
-    this.rng = mulberry32(seed);
+    this.rng = new Mulberry32(seed);
   }
 
-  /** The next event, dated `now` (ms since the epoch). */
+  /**
+   * The next event, dated `now` (ms since the epoch). The draws come in a fixed order (the stream
+   * of a seed depends on it): type, account, wiki, namespace, title, the comment's title, the two
+   * uuids, then the fields of the event's type.
+   */
   next(now: number): RawEvent {
     const rng = this.rng;
-    const type = pick(rng, calibration.TYPE_MIX);
-    const account =
-      rng() < calibration.ONE_OFF_SHARE ? this.oneOff() : (CORE[pick(rng, CORE_WEIGHTS)] as Account);
-    const wiki = rng() < calibration.AWAY_FROM_HOME ? pick(rng, calibration.WIKIS) : account.home;
-    const domain = calibration.wikiDomain(wiki);
-    const namespace = type === 'categorize' ? 14 : pick(rng, calibration.NAMESPACES[type]);
-    const title = titleFor(rng, namespace);
-    const url = `https://${domain}/wiki/${encodeURIComponent(title.replaceAll(' ', '_'))}`;
-    const rcid = this.rcid++;
-    const comment =
-      type === 'categorize' ? `[[:${titleFor(rng, 0)}]] added to category` : 'Simulated edit summary';
-    const event: RawEvent = {
-      $schema: '/mediawiki/recentchange/1.0.0',
-      meta: {
-        uri: url,
-        request_id: uuid(rng),
-        id: uuid(rng),
-        domain,
-        stream: 'mediawiki.recentchange',
-        dt: this.dates.format(now),
-        topic: 'eqiad.mediawiki.recentchange',
-        partition: 0,
-        offset: this.offset++,
-      },
-      id: rcid,
-      type,
-      namespace,
-      title,
-      title_url: url,
-      comment,
-      timestamp: Math.floor(now / 1000),
-      user: account.name,
-      bot: account.bot,
-    };
-    if (type === 'edit' || type === 'new') this.addRevision(event, type, domain, rcid);
-    else if (type === 'log') this.addLog(event, title);
-    else event['notify_url'] = `https://${domain}/w/index.php?diff=${this.revisionId()}&rcid=${rcid}`;
-    event['server_url'] = `https://${domain}`;
-    event['server_name'] = domain;
-    event['server_script_path'] = '/w';
-    event['wiki'] = wiki;
-    event['parsedcomment'] = comment;
-    return event;
-  }
-
-  private oneOff(): Account {
-    const index = Math.floor(this.rng() * calibration.ONE_OFF_POOL);
-    const home = pick(this.rng, calibration.WIKIS);
-    // Many one-off editors are unregistered: the stream names them by address.
-    const name = index % 3 === 0 ? `192.0.${(index >> 8) & 255}.${index & 255}` : `Editor ${index}`;
-    return { name, bot: false, home };
+    const d = this.draft;
+    const type = draw(rng, TYPES);
+    let home: Wiki;
+    if (rng.next() < calibration.ONE_OFF_SHARE) {
+      const index = Math.floor(rng.next() * calibration.ONE_OFF_POOL);
+      home = draw(rng, WIKI_TABLE);
+      // Many one-off editors are unregistered: the stream names them by address.
+      d.user = index % 3 === 0 ? `192.0.${(index >> 8) & 255}.${index & 255}` : `Editor ${index}`;
+      d.bot = false;
+    } else {
+      const account = draw(rng, ACCOUNTS);
+      home = account.home;
+      d.user = account.name;
+      d.bot = account.bot;
+    }
+    const wiki = rng.next() < calibration.AWAY_FROM_HOME ? draw(rng, WIKI_TABLE) : home;
+    const space = type === 'categorize' ? CATEGORY : draw(rng, NAMESPACE_TABLES[type]);
+    const stem = stemFor(rng);
+    const page = Math.floor(rng.next() * 100000);
+    d.namespace = space.id;
+    d.title = space.prefix + (STEMS[stem] as string) + page + space.suffix;
+    d.uri = wiki.pageUrl + space.pathPrefix + (STEM_PATHS[stem] as string) + page + space.suffix;
+    if (type === 'categorize') {
+      const category = stemFor(rng);
+      const title = ARTICLE.prefix + (STEMS[category] as string) + Math.floor(rng.next() * 100000);
+      d.comment = `[[:${title}]] added to category`;
+    } else d.comment = 'Simulated edit summary';
+    d.requestId = uuid(rng);
+    d.metaId = uuid(rng);
+    d.domain = wiki.domain;
+    d.dt = this.dates.format(now);
+    d.offset = this.offset++;
+    const rcid = (d.id = this.rcid++);
+    d.timestamp = Math.floor(now / 1000);
+    d.serverUrl = wiki.serverUrl;
+    d.wiki = wiki.name;
+    if (type === 'categorize') {
+      d.notifyUrl = `${wiki.indexUrl}diff=${this.revisionId()}&rcid=${rcid}`;
+      return categorizeEvent(d);
+    }
+    if (type === 'log') return this.log(d);
+    const revision = this.revisionId();
+    const previous = revision - 1 - Math.floor(rng.next() * 5000);
+    d.revisionNew = revision;
+    if (type === 'new') {
+      d.notifyUrl = `${wiki.indexUrl}oldid=${revision}&rcid=${rcid}`;
+      d.patrolled = rng.next() < calibration.PATROLLED_TRUE;
+      d.lengthNew = Math.max(0, logNormal(rng, calibration.NEW_LENGTH));
+      return newPageEvent(d);
+    }
+    d.notifyUrl = `${wiki.indexUrl}diff=${revision}&oldid=${previous}&rcid=${rcid}`;
+    d.revisionOld = previous;
+    d.minor = rng.next() < calibration.MINOR_SHARE;
+    const patrolled = rng.next() >= calibration.PATROLLED_ABSENT;
+    if (patrolled) d.patrolled = rng.next() < calibration.PATROLLED_TRUE;
+    const before = Math.max(0, logNormal(rng, calibration.EDIT_LENGTH));
+    const change =
+      rng.next() < calibration.SHRINK_SHARE
+        ? -Math.min(before, logNormal(rng, calibration.SHRINK))
+        : logNormal(rng, calibration.GROWTH);
+    d.lengthOld = before;
+    d.lengthNew = before + change;
+    return patrolled ? editEvent(d) : unpatrolledEditEvent(d);
   }
 
   private revisionId(): number {
-    return 1_000_000_000 + Math.floor(this.rng() * 1_500_000_000);
+    return 1_000_000_000 + Math.floor(this.rng.next() * 1_500_000_000);
   }
 
-  private addRevision(event: RawEvent, type: 'edit' | 'new', domain: string, rcid: number): void {
-    const rng = this.rng;
-    const revision = this.revisionId();
-    const previous = revision - 1 - Math.floor(rng() * 5000);
-    event['notify_url'] =
-      type === 'new'
-        ? `https://${domain}/w/index.php?oldid=${revision}&rcid=${rcid}`
-        : `https://${domain}/w/index.php?diff=${revision}&oldid=${previous}&rcid=${rcid}`;
-    event['minor'] = type === 'edit' && rng() < calibration.MINOR_SHARE;
-    if (type === 'new' || rng() >= calibration.PATROLLED_ABSENT)
-      event['patrolled'] = rng() < calibration.PATROLLED_TRUE;
-    if (type === 'new') {
-      event['length'] = { new: Math.max(0, logNormal(rng, calibration.NEW_LENGTH)) };
-      event['revision'] = { new: revision };
-      return;
-    }
-    const before = Math.max(0, logNormal(rng, calibration.EDIT_LENGTH));
-    const change =
-      rng() < calibration.SHRINK_SHARE
-        ? -Math.min(before, logNormal(rng, calibration.SHRINK))
-        : logNormal(rng, calibration.GROWTH);
-    event['length'] = { old: before, new: before + change };
-    event['revision'] = { old: previous, new: revision };
-  }
-
-  private addLog(event: RawEvent, title: string): void {
-    const [logType, logAction] = pick(this.rng, calibration.LOG_KINDS);
-    if (this.rng() < calibration.LOG_WITHOUT_ID) delete event['id'];
-    event['log_id'] = this.logId++;
-    event['log_type'] = logType;
-    event['log_action'] = logAction;
-    event['log_params'] = logType === 'upload' ? { img_sha1: uuid(this.rng).replace(/-/g, '') } : [];
-    event['log_action_comment'] = `${logAction} [[${title}]]`;
+  private log(d: Draft): RawEvent {
+    const [logType, logAction] = draw(this.rng, LOG_KINDS);
+    const withoutId = this.rng.next() < calibration.LOG_WITHOUT_ID;
+    d.logId = this.logId++;
+    d.logType = logType;
+    d.logAction = logAction;
+    d.logParams = logType === 'upload' ? { img_sha1: randomId(this.rng, SHA1_FORM) } : [];
+    d.logActionComment = `${logAction} [[${d.title}]]`;
+    return withoutId ? idlessLogEvent(d) : logEvent(d);
   }
 }

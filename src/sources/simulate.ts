@@ -5,7 +5,8 @@
  * where a few accounts make most of the events; Commons, Wikisource and Wikidata busiest among ~40
  * wikis. Arrivals are Poisson at `rate`. Events have the real schema, so every view works on them.
  */
-import { EventGenerator, mulberry32 } from './simulate-events.js';
+import { EventGenerator } from './simulate-events.js';
+import { Mulberry32 } from './simulate-random.js';
 import type { EventSink, Source, SourceStatus } from './types.js';
 
 export interface SimulateOptions {
@@ -20,7 +21,7 @@ export class SimulateSource implements Source {
   private stopped = false;
   private emitted = 0;
   private readonly generator: EventGenerator;
-  private readonly gaps: () => number;
+  private readonly gaps: Mulberry32;
   /** The wait for the next event, and how to end `run` (set while it runs). */
   private timer: NodeJS.Timeout | null = null;
   private finish: (() => void) | null = null;
@@ -28,7 +29,7 @@ export class SimulateSource implements Source {
   constructor(private readonly options: SimulateOptions) {
     this.generator = new EventGenerator(options.seed);
     // The gaps come from their own stream so that the events do not depend on the rate.
-    this.gaps = mulberry32(options.seed ^ 0x9e3779b9);
+    this.gaps = new Mulberry32(options.seed ^ 0x9e3779b9);
   }
 
   describe(): string {
@@ -51,7 +52,7 @@ export class SimulateSource implements Source {
         while (!this.stopped) {
           if (!drawn) {
             // Exponential gaps between events give the bursty arrivals of the live stream.
-            due += (-Math.log(1 - this.gaps()) / this.options.rate) * 1000;
+            due += (-Math.log(1 - this.gaps.next()) / this.options.rate) * 1000;
             drawn = true;
             const wait = due - Date.now();
             if (wait > 0) {
