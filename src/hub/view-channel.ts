@@ -138,8 +138,7 @@ export class ViewChannel {
     if (first) this.base = batch.timestamp;
     if (texts === null) return null;
     this.base = batch.timestamp;
-    const fragment = changesFragment(changes, texts);
-    const published = new Published(this.name, batch, fragment, previousBase, this.keyColumns);
+    const published = new Published(this.name, batch, texts, previousBase, this.keyColumns);
     // The previous batch's moment is out by now: it stays in the log as its fragment alone.
     this.latest?.retire();
     this.latest = published;
