@@ -24,6 +24,8 @@ const SPARE_BATCH_LISTS = 4;
 export class MomentAssembler {
   /** Each view's position in the hub's view order: its index in `known` and in a timestamp's batches. */
   private readonly positions = new Map<string, number>();
+  /** By view position: its health record (`released`: it no longer holds the others back). */
+  private readonly records: Array<{ readonly released: boolean }> = [];
   /** By view position: the newest timestamp the view is known complete at (its last batch, empty or not). */
   private readonly known: Array<Timestamp | undefined> = [];
   /** Batches waiting for the slower views to reach their timestamp, by view position. */
@@ -65,12 +67,19 @@ export class MomentAssembler {
   private position(view: string): number {
     let position = this.positions.get(view);
     if (position === undefined) {
-      for (const name of this.channels.keys())
-        if (!this.positions.has(name)) this.positions.set(name, this.positions.size);
+      this.numberViews();
       position = this.positions.get(view);
       if (position === undefined) throw new Error(`view "${view}" is not one of the hub's views`);
     }
     return position;
+  }
+
+  private numberViews(): void {
+    for (const name of this.channels.keys()) {
+      if (this.positions.has(name)) continue;
+      this.records[this.positions.size] = this.health.record(name);
+      this.positions.set(name, this.positions.size);
+    }
   }
 
   /** Before every view has its snapshot there is no client to keep consistent: apply at once. */
@@ -81,6 +90,8 @@ export class MomentAssembler {
 
   /** Every view has its snapshot: moments start at the slowest view's timestamp. */
   begin(): void {
+    // Every view is numbered from here on: `complete` and `publishAt` read them by position.
+    this.numberViews();
     this.consistent = this.complete();
     this.flush();
   }
@@ -88,7 +99,7 @@ export class MomentAssembler {
   add(channel: ViewChannel, batch: HubBatch): void {
     const view = channel.name;
     const at = this.position(view);
-    const wasReleased = this.health.released(view);
+    const wasReleased = this.records[at]?.released === true;
     if (wasReleased && this.consistent !== null && batch.timestamp <= this.consistent) {
       // Back, but behind the moments already published: keep its changes for its next batch.
       this.known[at] = batch.timestamp;
@@ -122,10 +133,9 @@ export class MomentAssembler {
   private complete(): Timestamp | null {
     let min: Timestamp | null = null;
     let holders = 0;
-    let at = 0;
-    for (const name of this.channels.keys()) {
-      const known = this.known[at++];
-      if (this.health.released(name)) continue;
+    for (let at = 0; at < this.channels.size; at++) {
+      const known = this.known[at];
+      if (this.records[at]?.released === true) continue;
       if (known === undefined) {
         min = null;
         break;
@@ -153,11 +163,9 @@ export class MomentAssembler {
   flush(): void {
     const complete = this.complete();
     if (complete === null) return;
-    if (this.pending.size === 1) {
+    if (this.pending.size === 1 && this.pending.has(complete)) {
       // The live case: the one timestamp held is published when its last view delivers it.
-      let only = complete;
-      for (const timestamp of this.pending.keys()) only = timestamp;
-      if (only <= complete) this.publishAt(only);
+      this.publishAt(complete);
       return;
     }
     let due: Timestamp[] | null = null;
@@ -178,7 +186,7 @@ export class MomentAssembler {
         batches[at] = undefined;
         const published = this.applyTo(channel, batch);
         if (published) changed.push(published);
-      } else if (!this.health.released(channel.name)) {
+      } else if (this.records[at]?.released !== true) {
         channel.advance(timestamp);
       }
       at++;

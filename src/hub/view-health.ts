@@ -71,6 +71,14 @@ export class ViewHealth {
     return Object.fromEntries([...this.views].map(([name, h]) => [name, h.status]));
   }
 
+  /**
+   * The view's record, whose `released` says what `released(view)` does: the moment assembler keeps
+   * it by view position and reads it several times per transaction without a lookup by name.
+   */
+  record(view: string): { readonly released: boolean } {
+    return this.health(view);
+  }
+
   /** Whether the view no longer holds the others back (stuck past the bound, or failed for good). */
   released(view: string): boolean {
     return this.health(view).released;
