@@ -101,7 +101,8 @@ export class ViewChannel {
    */
   apply(batch: Batch): PublishedBatch | null {
     const published = this.publish(batch);
-    this.progressListeners.emit(batch.timestamp);
+    // Most views have no listener of their progress, nor of their batches: no call at all.
+    if (this.progressListeners.size > 0) this.progressListeners.emit(batch.timestamp);
     return published;
   }
 
@@ -148,7 +149,7 @@ export class ViewChannel {
       return null;
     }
     this.log?.append(published);
-    this.listeners.emit(published);
+    if (this.listeners.size > 0) this.listeners.emit(published);
     return published;
   }
 
@@ -156,7 +157,7 @@ export class ViewChannel {
   advance(timestamp: Timestamp): void {
     if (this.timestamp === null || timestamp <= this.timestamp) return;
     this.timestamp = timestamp;
-    this.progressListeners.emit(timestamp);
+    if (this.progressListeners.size > 0) this.progressListeners.emit(timestamp);
   }
 
   private state(): StateFrames {

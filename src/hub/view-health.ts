@@ -84,10 +84,13 @@ export class ViewHealth {
     return this.health(view).released;
   }
 
-  /** The view delivered a batch at `timestamp`. Returns whether it had been released (it comes back). */
-  progressed(view: string, timestamp: Timestamp): boolean {
+  /**
+   * The view delivered a batch at `timestamp`, at the clock's `now`. Returns whether it had been
+   * released (it comes back).
+   */
+  progressed(view: string, timestamp: Timestamp, now = this.clock.now()): boolean {
     const health = this.health(view);
-    health.lastProgressAt = this.clock.now();
+    health.lastProgressAt = now;
     health.known = timestamp;
     health.reconnecting = null;
     health.silent = false;
