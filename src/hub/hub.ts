@@ -72,7 +72,7 @@ export class Hub {
     return new MomentAssembler(
       this.channels,
       this.health,
-      (moment) => this.momentListeners.emit(moment),
+      (moment) => this.momentListeners.emitOne(moment),
       this.options.maxHeldMoments ?? DEFAULT_MAX_HELD_MOMENTS,
       (views, why) => this.log.warn(`views ${views.join(', ')} no longer hold the others back: ${why}`),
     );

@@ -24,6 +24,8 @@ const SPARE_BATCH_LISTS = 4;
 export class MomentAssembler {
   /** Each view's position in the hub's view order: its index in `known` and in a timestamp's batches. */
   private readonly positions = new Map<string, number>();
+  /** The hub's views by position (walked per moment without a Map iterator). */
+  private readonly ordered: ViewChannel[] = [];
   /** By view position: its health record (`released`: it no longer holds the others back). */
   private readonly records: Array<{ readonly released: boolean }> = [];
   /** By view position: the newest timestamp the view is known complete at (its last batch, empty or not). */
@@ -32,6 +34,8 @@ export class MomentAssembler {
   private readonly pending = new Map<Timestamp, Array<HubBatch | undefined>>();
   /** Emptied batch lists of published moments, reused: a moment allocates no list of its own. */
   private readonly spare: Array<Array<HubBatch | undefined>> = [];
+  /** The batches published at the timestamp being published (`publishAt`), emptied after. */
+  private readonly collected: Array<PublishedBatch | undefined> = [];
   /** Per returning view: its changes at timestamps already published, for its next batch. */
   private readonly late = new Map<string, HubBatch>();
   /**
@@ -75,8 +79,9 @@ export class MomentAssembler {
   }
 
   private numberViews(): void {
-    for (const name of this.channels.keys()) {
+    for (const [name, channel] of this.channels) {
       if (this.positions.has(name)) continue;
+      this.ordered[this.positions.size] = channel;
       this.records[this.positions.size] = this.health.record(name);
       this.positions.set(name, this.positions.size);
     }
@@ -178,22 +183,28 @@ export class MomentAssembler {
   private publishAt(timestamp: Timestamp): void {
     const batches = this.pending.get(timestamp) as Array<HubBatch | undefined>;
     this.pending.delete(timestamp);
-    const changed: PublishedBatch[] = [];
-    let at = 0;
-    for (const channel of this.channels.values()) {
+    // The changed views are collected in a list kept for that, and the moment gets an exact copy.
+    const collected = this.collected;
+    let changes = 0;
+    if (this.ordered.length !== this.channels.size) this.numberViews();
+    const { ordered } = this;
+    for (let at = 0; at < ordered.length; at++) {
+      const channel = ordered[at] as ViewChannel;
       const batch = batches[at];
       if (batch !== undefined) {
         batches[at] = undefined;
         const published = this.applyTo(channel, batch);
-        if (published) changed.push(published);
+        if (published) collected[changes++] = published;
       } else if (this.records[at]?.released !== true) {
         channel.advance(timestamp);
       }
-      at++;
     }
     if (this.spare.length < SPARE_BATCH_LISTS) this.spare.push(batches);
     this.consistent = timestamp;
     this.moments++;
+    const changed = collected.slice(0, changes) as PublishedBatch[];
+    // Emptied by hand: `length = 0` would drop the list's storage, to be grown again next time.
+    collected.fill(undefined, 0, changes);
     this.publish(new Moment(timestamp, changed));
   }
 

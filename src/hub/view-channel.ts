@@ -102,7 +102,7 @@ export class ViewChannel {
   apply(batch: Batch): PublishedBatch | null {
     const published = this.publish(batch);
     // Most views have no listener of their progress, nor of their batches: no call at all.
-    if (this.progressListeners.size > 0) this.progressListeners.emit(batch.timestamp);
+    if (this.progressListeners.size > 0) this.progressListeners.emitOne(batch.timestamp);
     return published;
   }
 
@@ -145,11 +145,11 @@ export class ViewChannel {
     this.latest = published;
     if (first) {
       // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
-      this.listeners.emit(published);
+      this.listeners.emitOne(published);
       return null;
     }
     this.log?.append(published);
-    if (this.listeners.size > 0) this.listeners.emit(published);
+    if (this.listeners.size > 0) this.listeners.emitOne(published);
     return published;
   }
 
@@ -157,7 +157,7 @@ export class ViewChannel {
   advance(timestamp: Timestamp): void {
     if (this.timestamp === null || timestamp <= this.timestamp) return;
     this.timestamp = timestamp;
-    if (this.progressListeners.size > 0) this.progressListeners.emit(timestamp);
+    if (this.progressListeners.size > 0) this.progressListeners.emitOne(timestamp);
   }
 
   private state(): StateFrames {
