@@ -1,7 +1,7 @@
 /**
  * What a long-running server holds in memory: a replay streams its recording (the same events as
  * reading it whole, in every format, with no line split across chunks), and the retention log lets
- * go of a batch as soon as it drops it, not at some later compaction.
+ * go of a batch as soon as it drops it, and keeps exactly the newest batches its limits allow.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -16,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { RetentionLog } from '../src/hub/retention-log.js';
 import { countRecordingEntries, recordingEntries } from '../src/sources/recording-stream.js';
 import { readRecording } from '../src/sources/replay.js';
+import { fuzz } from './support/fuzz.js';
 import { recording, RECORDING_2476 } from './support/shared-data.js';
 
 async function streamed(file: string): Promise<string[]> {
@@ -76,5 +78,43 @@ describe('the retention log', { timeout: 30_000 }, () => {
     gc();
     const alive = dropped.filter((ref) => ref.deref() !== undefined).length;
     assert.equal(alive, 0, `${alive} dropped batches are still reachable`);
+  });
+
+  it('keeps the newest batches within both limits, and serves every timestamp from them', () => {
+    const append = fc.record({ gap: fc.integer({ min: 1, max: 3 }), bytes: fc.integer({ min: 0, max: 30 }) });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.array(append, { maxLength: 60 }),
+        (batches, bytes, appends) => {
+          const log = new RetentionLog<{ timestamp: number; bytes: number }>({ batches, bytes }, 0);
+          // The model: every batch, the newest kept while both limits hold.
+          const all: Array<{ timestamp: number; bytes: number }> = [];
+          let timestamp = 0;
+          for (const { gap, bytes: size } of appends) {
+            timestamp += gap;
+            const entry = { timestamp, bytes: size };
+            all.push(entry);
+            log.append(entry);
+            let kept = all.length;
+            let total = all.reduce((sum, b) => sum + b.bytes, 0);
+            let start = 0;
+            while (kept > batches || (total > bytes && kept > 0)) {
+              total -= (all[start] as { bytes: number }).bytes;
+              start++;
+              kept--;
+            }
+            const horizon = start === 0 ? 0 : (all[start - 1] as { timestamp: number }).timestamp;
+            assert.deepEqual([log.length, log.bytes, log.horizon], [kept, total, horizon]);
+            for (let since = horizon - 1; since <= timestamp + 1; since++) {
+              const expected = since < horizon ? null : all.slice(start).filter((b) => b.timestamp > since);
+              assert.deepEqual(log.since(since), expected);
+            }
+          }
+        },
+      ),
+      fuzz(300),
+    );
   });
 });

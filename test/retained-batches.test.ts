@@ -2,7 +2,8 @@
  * A view's retention log keeps each batch as its serialized fragment once the batch's moment is
  * out (published-batch.ts): what it serves from there (replays, catch-up diffs, AS OF) must be the
  * very changes that were published, for any values a row may hold (exact big integers, text with
- * escapes, floats, nulls, JSON objects) and any diffs.
+ * escapes, floats, nulls, JSON objects) and any diffs. The fragment is made only when first read,
+ * and its size counted before: the log's byte limit must count exactly its encoded bytes.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -41,14 +42,21 @@ describe('retained batches', { timeout: 60_000 }, () => {
         channel.apply({ timestamp: 100, changes: [] });
         const sent = batches.map((changes, i) => ({ timestamp: 101 + i, changes }));
         for (const b of sent) channel.apply({ timestamp: b.timestamp, changes: b.changes.slice() });
+        const retainedBytes = sent
+          .filter((b) => b.changes.length > 0)
+          .reduce((sum, b) => sum + Buffer.byteLength(changesFragment(b.changes)), 0);
+        assert.equal(channel.retained?.bytes, retainedBytes);
         for (let since = 100; since <= 100 + sent.length; since++) {
           const replay = channel.replayFrom(since);
           assert.equal(replay.kind, 'batches');
           if (replay.kind !== 'batches') return;
           const expected = sent.filter((b) => b.timestamp > since && b.changes.length > 0);
           assert.deepEqual(
-            replay.batches.map((b) => [b.timestamp, byText(b.changes), b.fragment]),
-            expected.map((b) => [b.timestamp, byText(b.changes), changesFragment(b.changes)]),
+            replay.batches.map((b) => [b.timestamp, b.bytes, byText(b.changes), b.fragment]),
+            expected.map((b) => {
+              const fragment = changesFragment(b.changes);
+              return [b.timestamp, Buffer.byteLength(fragment), byText(b.changes), fragment];
+            }),
           );
           const plan = channel.catchUp(since);
           const net = consolidate(expected.flatMap((b) => b.changes));

@@ -36,14 +36,33 @@ export class IsolatedListeners<A extends unknown[]> {
       try {
         listener(...args);
       } catch (error) {
-        this.failures++;
-        if (this.reported.has(listener)) continue;
-        this.reported.add(listener);
-        this.log.error(
-          `${this.what} listener ${listener.name || '(anonymous)'} threw: ${errorMessage(error)}; ` +
-            'the other listeners go on (logged once per listener)',
-        );
+        this.failed(listener, error);
       }
     }
+  }
+
+  /**
+   * `emit` for listeners of one argument (moments, batches, progress: several calls per
+   * transaction), without the array a rest parameter makes on every call.
+   */
+  emitOne<T>(this: IsolatedListeners<[T]>, arg: T): void {
+    if (this.listeners.size === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(arg);
+      } catch (error) {
+        this.failed(listener, error);
+      }
+    }
+  }
+
+  private failed(listener: (...args: A) => void, error: unknown): void {
+    this.failures++;
+    if (this.reported.has(listener)) return;
+    this.reported.add(listener);
+    this.log.error(
+      `${this.what} listener ${listener.name || '(anonymous)'} threw: ${errorMessage(error)}; ` +
+        'the other listeners go on (logged once per listener)',
+    );
   }
 }

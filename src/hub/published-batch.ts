@@ -7,7 +7,10 @@ import type { Change } from '../core/multiset.js';
 import type { Timestamp } from '../engine/types.js';
 import type { Batch } from './batch-builder.js';
 import { keyedEntry } from './keyed-wire.js';
-import { fragmentChanges, streamFrameFrom } from './wire.js';
+import { fragmentChanges, fragmentOf, listText, streamFrameFrom } from './wire.js';
+
+/** Bytes of a fragment's frame around its two lists. */
+const FRAGMENT_FRAME_BYTES = fragmentOf('', '').length;
 
 export interface PublishedBatch extends Batch {
   view: string;
@@ -28,8 +31,13 @@ export interface PublishedBatch extends Batch {
  * transaction, and a literal with an accessor is built on V8's slow path. The forms only some
  * clients use are made on first use.
  *
+ * The fragment too is made on first use: most batches are never read by anyone (no client is
+ * connected, or none follows the view), so only the texts of its two lists are kept (`listText`:
+ * the row's own text for the common one-row list, nothing made), and its size is counted from them.
+ * Whoever reads it, now or from the retention log later, gets the same bytes.
+ *
  * Once its moment has been published the batch is `retire`d: from then on it lives in the
- * retention log as its fragment alone, and its changes are read back from that text when a
+ * retention log as its fragment's text alone, and its changes are read back from that text when a
  * catch-up or an AS OF replay asks for them (rare). Keeping every retained batch's rows as objects
  * made the garbage collector copy and trace them all, which cost more than anything else on the
  * publish path; and the log's byte limit now bounds what it really holds.
@@ -40,21 +48,37 @@ export class Published implements PublishedBatch {
   readonly bytes: number;
   /** The changes as objects, until the batch is retired. */
   private live: Change[] | null;
+  /** The fragment's lists until the fragment is made (then both empty). */
+  private inserted: string;
+  private deleted: string;
+  private text: string | null = null;
   private stream: string | null = null;
   private keyed: string | null = null;
 
-  /** `fragment`: the batch's changes as `changesFragment` writes them. */
+  /** `texts`: the changes' rows' texts (`rowTexts`), at the same index. */
   constructor(
     readonly view: string,
     batch: Batch,
-    readonly fragment: string,
+    texts: readonly string[],
     readonly previousBase: Timestamp,
     private readonly key: KeyColumns | null,
   ) {
     this.timestamp = batch.timestamp;
-    this.live = batch.changes;
+    const { changes } = batch;
+    this.live = changes;
     if (batch.errors) this.errors = batch.errors;
-    this.bytes = Buffer.byteLength(fragment);
+    this.inserted = listText(changes, texts, true);
+    this.deleted = listText(changes, texts, false);
+    this.bytes = FRAGMENT_FRAME_BYTES + Buffer.byteLength(this.inserted) + Buffer.byteLength(this.deleted);
+  }
+
+  /** `{"inserted":[...],"deleted":[...]}` (`changesFragment`), made once on first use. */
+  get fragment(): string {
+    if (this.text === null) {
+      this.text = fragmentOf(this.inserted, this.deleted);
+      this.inserted = this.deleted = '';
+    }
+    return this.text;
   }
 
   /** Consolidated, as published; once retired, read back from the fragment (in another order). */
@@ -72,7 +96,7 @@ export class Published implements PublishedBatch {
     return this.keyed;
   }
 
-  /** Keeps only the fragment (and the keyed entry, if some client needed it): see above. */
+  /** Keeps only the fragment's text (and the keyed entry, if some client needed it): see above. */
   retire(): void {
     this.live = null;
     this.stream = null;

@@ -20,18 +20,28 @@ export interface LoggedBatch {
 }
 
 export class RetentionLog<T extends LoggedBatch> {
-  /** Kept batches from `head` on; slots before it are dropped (cleared, so nothing holds them). */
-  private entries: Array<T | undefined> = [];
+  /**
+   * A ring of at most `limits.batches` slots: the kept batches are the `count` slots from `head` on.
+   * Nothing is copied or shifted as batches come and go (the log is full most of the time, and drops
+   * one batch per batch appended).
+   */
+  private readonly entries: Array<T | undefined> = [];
+  /** Each slot's bytes and timestamp, so dropping the oldest batch does not read its (long cold) object. */
+  private readonly sizes: number[] = [];
+  private readonly stamps: Timestamp[] = [];
   private head = 0;
+  private count = 0;
   private totalBytes = 0;
   /** The log holds every change after this timestamp (and none before or at it). */
   private horizonTimestamp: Timestamp;
+  private readonly capacity: number;
 
   constructor(
     private readonly limits: RetentionLimits,
     start: Timestamp,
   ) {
     this.horizonTimestamp = start;
+    this.capacity = Math.max(1, limits.batches);
   }
 
   get horizon(): Timestamp {
@@ -39,7 +49,7 @@ export class RetentionLog<T extends LoggedBatch> {
   }
 
   get length(): number {
-    return this.entries.length - this.head;
+    return this.count;
   }
 
   get bytes(): number {
@@ -47,21 +57,32 @@ export class RetentionLog<T extends LoggedBatch> {
   }
 
   append(entry: T): void {
-    this.entries.push(entry);
+    if (this.count === this.capacity) this.dropOldest();
+    const slot = this.slot(this.count);
+    this.entries[slot] = entry;
+    this.sizes[slot] = entry.bytes;
+    this.stamps[slot] = entry.timestamp;
+    this.count++;
     this.totalBytes += entry.bytes;
-    while (this.length > this.limits.batches || (this.totalBytes > this.limits.bytes && this.length > 0)) {
-      const dropped = this.entries[this.head] as T;
-      // A dropped batch must not stay reachable until the next compaction: the byte limit bounds
-      // the memory the log holds, not just what it serves.
-      this.entries[this.head++] = undefined;
-      this.totalBytes -= dropped.bytes;
-      this.horizonTimestamp = dropped.timestamp;
-    }
-    // Compact now and then instead of shifting the array on every drop.
-    if (this.head > 64 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
-    }
+    while (this.count > this.limits.batches || (this.totalBytes > this.limits.bytes && this.count > 0))
+      this.dropOldest();
+  }
+
+  /** The slot of the `index`th kept batch, oldest first. */
+  private slot(index: number): number {
+    const slot = this.head + index;
+    return slot < this.capacity ? slot : slot - this.capacity;
+  }
+
+  private dropOldest(): void {
+    const slot = this.head;
+    // A dropped batch must not stay reachable: the byte limit bounds the memory the log holds, not
+    // just what it serves.
+    this.entries[slot] = undefined;
+    this.totalBytes -= this.sizes[slot] as number;
+    this.horizonTimestamp = this.stamps[slot] as Timestamp;
+    this.head = this.slot(1);
+    this.count--;
   }
 
   /** Whether every change after `since` is still here. */
@@ -72,13 +93,15 @@ export class RetentionLog<T extends LoggedBatch> {
   /** The batches after `since`, oldest first, or null when the log no longer reaches back to it. */
   since(since: Timestamp): T[] | null {
     if (!this.reaches(since)) return null;
-    let low = this.head;
-    let high = this.entries.length;
+    let low = 0;
+    let high = this.count;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if ((this.entries[mid] as T).timestamp <= since) low = mid + 1;
+      if ((this.stamps[this.slot(mid)] as Timestamp) <= since) low = mid + 1;
       else high = mid;
     }
-    return this.entries.slice(low) as T[];
+    const batches: T[] = [];
+    for (let index = low; index < this.count; index++) batches.push(this.entries[this.slot(index)] as T);
+    return batches;
   }
 }

@@ -101,7 +101,8 @@ export class ViewChannel {
    */
   apply(batch: Batch): PublishedBatch | null {
     const published = this.publish(batch);
-    this.progressListeners.emit(batch.timestamp);
+    // Most views have no listener of their progress, nor of their batches: no call at all.
+    if (this.progressListeners.size > 0) this.progressListeners.emitOne(batch.timestamp);
     return published;
   }
 
@@ -138,18 +139,17 @@ export class ViewChannel {
     if (first) this.base = batch.timestamp;
     if (texts === null) return null;
     this.base = batch.timestamp;
-    const fragment = changesFragment(changes, texts);
-    const published = new Published(this.name, batch, fragment, previousBase, this.keyColumns);
+    const published = new Published(this.name, batch, texts, previousBase, this.keyColumns);
     // The previous batch's moment is out by now: it stays in the log as its fragment alone.
     this.latest?.retire();
     this.latest = published;
     if (first) {
       // The first batch is the whole state: stream clients get it as their snapshot, not as a change.
-      this.listeners.emit(published);
+      this.listeners.emitOne(published);
       return null;
     }
     this.log?.append(published);
-    this.listeners.emit(published);
+    if (this.listeners.size > 0) this.listeners.emitOne(published);
     return published;
   }
 
@@ -157,7 +157,7 @@ export class ViewChannel {
   advance(timestamp: Timestamp): void {
     if (this.timestamp === null || timestamp <= this.timestamp) return;
     this.timestamp = timestamp;
-    this.progressListeners.emit(timestamp);
+    if (this.progressListeners.size > 0) this.progressListeners.emitOne(timestamp);
   }
 
   private state(): StateFrames {

@@ -71,15 +71,26 @@ export class ViewHealth {
     return Object.fromEntries([...this.views].map(([name, h]) => [name, h.status]));
   }
 
+  /**
+   * The view's record, whose `released` says what `released(view)` does: the moment assembler keeps
+   * it by view position and reads it several times per transaction without a lookup by name.
+   */
+  record(view: string): { readonly released: boolean } {
+    return this.health(view);
+  }
+
   /** Whether the view no longer holds the others back (stuck past the bound, or failed for good). */
   released(view: string): boolean {
     return this.health(view).released;
   }
 
-  /** The view delivered a batch at `timestamp`. Returns whether it had been released (it comes back). */
-  progressed(view: string, timestamp: Timestamp): boolean {
+  /**
+   * The view delivered a batch at `timestamp`, at the clock's `now`. Returns whether it had been
+   * released (it comes back).
+   */
+  progressed(view: string, timestamp: Timestamp, now = this.clock.now()): boolean {
     const health = this.health(view);
-    health.lastProgressAt = this.clock.now();
+    health.lastProgressAt = now;
     health.known = timestamp;
     health.reconnecting = null;
     health.silent = false;

@@ -40,15 +40,27 @@ export function rowTexts(changes: readonly Change[]): string[] {
  * from; `texts`: the rows' texts (`rowTexts`) when the caller has them.
  */
 export function changesFragment(changes: readonly Change[], texts = rowTexts(changes)): string {
-  let inserted = '';
-  let deleted = '';
+  return fragmentOf(listText(changes, texts, true), listText(changes, texts, false));
+}
+
+/**
+ * The inside of a fragment's `inserted` (or `deleted`) list: the texts of the rows inserted (or
+ * deleted), comma-separated. A row with diff +2 is listed twice: clients apply the lists as
+ * multisets. One row's list is its text itself: nothing is made.
+ */
+export function listText(changes: readonly Change[], texts: readonly string[], inserted: boolean): string {
+  let list = '';
   for (let i = 0; i < changes.length; i++) {
     const diff = (changes[i] as Change)[1];
+    if (inserted ? diff <= 0 : diff >= 0) continue;
     const text = texts[i] as string;
-    // A row with diff +2 is listed twice: clients apply the lists as multisets.
-    if (diff > 0) for (let n = diff; n > 0; n--) inserted += inserted === '' ? text : `,${text}`;
-    else for (let n = diff; n < 0; n++) deleted += deleted === '' ? text : `,${text}`;
+    for (let n = Math.abs(diff); n > 0; n--) list += list === '' ? text : `,${text}`;
   }
+  return list;
+}
+
+/** The fragment with these lists (`listText`). */
+export function fragmentOf(inserted: string, deleted: string): string {
   return `{"inserted":[${inserted}],"deleted":[${deleted}]}`;
 }
 
