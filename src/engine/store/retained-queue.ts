@@ -15,8 +15,11 @@ import {
 import { compressPieces, frameAlone } from './retained-frame.js';
 
 export interface Queued {
-  /** A tail entry (event count + msgpack), or a transaction compressed as a chunk of its own. */
-  pending: { tail: Buffer; events: number } | { chunk: Chunk; events: number } | null;
+  /**
+   * A tail entry (its stored value, event count + msgpack, encoded: `tailEntry`; `bytes` its stored
+   * length), or a transaction compressed as a chunk of its own.
+   */
+  pending: { tail: Buffer; bytes: number; events: number } | { chunk: Chunk; events: number } | null;
   missed: boolean;
 }
 
@@ -43,7 +46,8 @@ export class RetainedQueue {
     }
     const events = entryEvents(entry);
     if (events < DIRECT_EVENTS) {
-      this.pending = { tail: tailEntry(entry, events), events };
+      const { encoded, bytes } = tailEntry(entry, events);
+      this.pending = { tail: encoded, bytes, events };
       return undefined;
     }
     const framed = frameAlone(timestamp, entry);
