@@ -118,6 +118,28 @@ describe('journal record', { timeout: 120_000 }, () => {
     );
   });
 
+  it('writes a retained tail entry as the bin of its event count and msgpack', () => {
+    for (const length of [0, 200, 300, 70_000]) {
+      const entry = { e: ['z'.repeat(length), { user: 'bob', n: 12 }] };
+      const withBigint = { c: [{ table: 't', row: { a: 1n, s: 'z'.repeat(length) }, diff: -1 }] };
+      for (const e of [entry, withBigint]) {
+        const record = new RecordBuilder();
+        record.addValue('before', 1);
+        const stored = record.addTail('tail', 2, e);
+        record.addValue('after', { n: 2 });
+        const expected = Buffer.concat([Buffer.from([2, 0, 0, 0]), packr.pack(e)]);
+        assert.equal(stored, expected.length);
+        assert.deepEqual(Buffer.from(record.valueAt(1) as Buffer), packr.pack(expected));
+        const { records } = decodeRecords(record.finish(1));
+        assert.deepEqual(
+          records[0]?.writes.map(([key]) => key),
+          ['before', 'tail', 'after'],
+        );
+        assert.deepEqual(packr.unpack(records[0]?.writes[2]?.[1] as Buffer), { n: 2 });
+      }
+    }
+  });
+
   it('a failed transaction leaves nothing in the next record', () => {
     const record = new RecordBuilder();
     record.addValue('lost', { n: 1 });

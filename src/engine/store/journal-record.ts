@@ -15,6 +15,8 @@ export const RECORD_HEADER = 16;
 export const DELETED_LENGTH = 0xffffffff;
 /** A slab's size: about a second of one-event records at the live rate. */
 const SLAB_BYTES = 64 * 1024;
+/** The longest bin header (bin32). */
+const BIN32 = 5;
 /** A burst's record: its arrays of writes are let go rather than kept for the next record. */
 const MANY_WRITES = 1024;
 /** A slab with less room left than this is not started on (the next record would move at once). */
@@ -101,6 +103,42 @@ export class RecordBuilder extends MsgpackWriter {
       this.copy(packr.pack(value));
     }
     this.endValue(from);
+  }
+
+  /**
+   * A retained tail entry: msgpack's bin (as msgpackr writes a Buffer) of the event count (u32 LE)
+   * and the entry's msgpack, the entry encoded here like any value. Packed by msgpackr first, copied
+   * behind its count and packed again as bin, it cost two copies and 40-50 µs of cold encoding per
+   * event against 36-41 here. Returns the stored value's length (count and msgpack).
+   */
+  addTail(key: string, events: number, entry: unknown): number {
+    const from = this.addKey(key);
+    this.room(BIN32 + 4);
+    this.at += BIN32 + 4;
+    if (!this.write(entry)) {
+      this.at = this.start + from + 4 + BIN32 + 4;
+      this.copy(packr.pack(entry));
+    }
+    // The bin header as msgpackr sizes it: the stored value moves back over the room not needed.
+    const value = this.start + from + 4;
+    const stored = this.at - value - BIN32;
+    const header = stored < 0x100 ? 2 : stored < 0x10000 ? 3 : BIN32;
+    const bytes = this.bytes;
+    if (header < BIN32) bytes.copyWithin(value + header, value + BIN32, this.at);
+    this.at -= BIN32 - header;
+    if (header === 2) {
+      bytes[value] = 0xc4;
+      bytes[value + 1] = stored;
+    } else if (header === 3) {
+      bytes[value] = 0xc5;
+      bytes.writeUInt16BE(stored, value + 1);
+    } else {
+      bytes[value] = 0xc6;
+      bytes.writeUInt32BE(stored, value + 1);
+    }
+    bytes.writeUInt32LE(events, value + header);
+    this.endValue(from);
+    return stored;
   }
 
   /** A key's value already encoded as msgpack, or null for a removal. */

@@ -150,9 +150,12 @@ export class JournaledKv {
     this.stage().addValue(key, value);
   }
 
-  /** A value already encoded as msgpack (the retained log's tail entry), inside `transaction` only. */
-  putEncoded(key: string, value: Uint8Array): void {
-    this.stage().add(key, value);
+  /**
+   * The retained log's tail entry (retained-format.ts), encoded straight into the record; returns
+   * the stored value's length. Inside `transaction` only.
+   */
+  putTail(key: string, events: number, entry: unknown): number {
+    return this.stage().addTail(key, events, entry);
   }
 
   remove(key: string): void {

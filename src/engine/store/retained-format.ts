@@ -3,7 +3,7 @@
  * transactions are framed into a chunk's bytes before compression, tail entries, and key stamps.
  */
 import { constants } from 'node:zlib';
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
 
@@ -71,36 +71,6 @@ export function* unframe(plain: Buffer): Iterable<[Timestamp, RetainedEntry]> {
     yield [plain.readDoubleLE(at), packr.unpack(plain.subarray(at + 12, at + 12 + length)) as RetainedEntry];
     at += 12 + length;
   }
-}
-
-/** Room packed before a tail entry's msgpack: the longest bin header, and the event count. */
-const TAIL_ROOM = 5 + 4;
-
-/**
- * A transaction's tail entry as the store writes it: msgpack's bin (as `packr.pack` writes a Buffer)
- * of the event count (u32) and the transaction's msgpack, packed once with room for both before it
- * (the store writes it as it is: `JournaledKv.putEncoded`). It was packed, copied behind its count,
- * and the copy packed again as bin: two copies and an allocation per event at the live rate.
- * `bytes`: the stored value's length (what the log's bookkeeping counts). The bytes stay as they are:
- * msgpackr packs every later value after them, or into a new buffer once its own is full.
- */
-export function tailEntry(entry: RetainedEntry, events: number): { encoded: Buffer; bytes: number } {
-  const packed = packr.pack(entry, RESERVE_START_SPACE | TAIL_ROOM);
-  const bytes = packed.length - 5;
-  const header = bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5;
-  const at = 5 - header;
-  if (header === 2) {
-    packed[at] = 0xc4;
-    packed[at + 1] = bytes;
-  } else if (header === 3) {
-    packed[at] = 0xc5;
-    packed.writeUInt16BE(bytes, at + 1);
-  } else {
-    packed[at] = 0xc6;
-    packed.writeUInt32BE(bytes, at + 1);
-  }
-  packed.writeUInt32LE(events, 5);
-  return { encoded: packed.subarray(at), bytes };
 }
 
 /** Bytes before each transaction in a chunk's plain bytes (`frame`): its timestamp and length. */

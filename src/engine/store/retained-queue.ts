@@ -8,7 +8,6 @@ import {
   BROTLI_FAST,
   DIRECT_EVENTS,
   entryEvents,
-  tailEntry,
   type Chunk,
   type RetainedEntry,
 } from './retained-format.js';
@@ -16,10 +15,10 @@ import { compressPieces, frameAlone } from './retained-frame.js';
 
 export interface Queued {
   /**
-   * A tail entry (its stored value, event count + msgpack, encoded: `tailEntry`; `bytes` its stored
-   * length), or a transaction compressed as a chunk of its own.
+   * A small transaction's input, encoded by the commit straight into its journal record as a tail
+   * entry (`JournaledKv.putTail`), or a transaction compressed as a chunk of its own.
    */
-  pending: { tail: Buffer; bytes: number; events: number } | { chunk: Chunk; events: number } | null;
+  pending: { tail: RetainedEntry; events: number } | { chunk: Chunk; events: number } | null;
   missed: boolean;
 }
 
@@ -46,8 +45,7 @@ export class RetainedQueue {
     }
     const events = entryEvents(entry);
     if (events < DIRECT_EVENTS) {
-      const { encoded, bytes } = tailEntry(entry, events);
-      this.pending = { tail: encoded, bytes, events };
+      this.pending = { tail: entry, events };
       return undefined;
     }
     const framed = frameAlone(timestamp, entry);
