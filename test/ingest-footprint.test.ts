@@ -12,7 +12,7 @@ import { Packr } from 'msgpackr';
 import { countText } from '../src/core/count-text.js';
 import { selectionOf } from '../src/core/json-fields.js';
 import type { EmbeddedEngine } from '../src/engine/embedded/engine.js';
-import { frame, tailEntry, unframe } from '../src/engine/store/retained-format.js';
+import { frame, unframe } from '../src/engine/store/retained-format.js';
 import { frameAlone } from '../src/engine/store/retained-frame.js';
 import type { ArrivedEvent, IngestingEngine, InputRecord } from '../src/engine/types.js';
 import { IngestPipeline } from '../src/ingest/pipeline.js';
@@ -182,13 +182,6 @@ describe('ingest: less kept, nothing changed', { timeout: 120_000 }, () => {
     assert.deepEqual([...unframe(frame([[42.5, packr.pack(entry)]]))], [[42.5, entry]]);
     const changes = { c: [{ table: 't', row: { a: 1 }, diff: -1 }] };
     assert.deepEqual(Buffer.concat(frameAlone(7, changes)), frame([[7, packr.pack(changes)]]));
-    const first = tailEntry({ e: ['{"a":1}'] }, 1);
-    const copy = Buffer.from(first);
-    tailEntry({ e: ['{"b":2}', '{"c":3}'] }, 2);
-    frameAlone(1, { e: ['y'.repeat(5_000_000)] });
-    assert.deepEqual(first, copy);
-    assert.equal(first.readUInt32LE(0), 1);
-    assert.deepEqual(packr.unpack(first.subarray(4)), { e: ['{"a":1}'] });
   });
 
   it('groups counts as toLocaleString("en-US") does', () => {

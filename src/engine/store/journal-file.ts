@@ -25,14 +25,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-
-const HEADER = 16;
-/** The value length that marks a removed key. */
-const DELETED_LENGTH = 0xffffffff;
-
-/** The record buffer's size kept between records. */
-const KEPT_BYTES = 64 * 1024;
+import { checksum, DELETED_LENGTH, RECORD_HEADER as HEADER } from './journal-record.js';
 
 /** One key's write in a record: its msgpack value, or null when the key is removed. */
 export type JournalWrite = [key: string, value: Buffer | null];
@@ -42,79 +35,6 @@ export interface JournalRecord {
   writes: JournalWrite[];
 }
 
-/**
- * Builds one transaction's record (the format above) as its writes come, in one buffer reused from
- * record to record: at the live rate a commit is a dozen small writes, and the map of staged writes,
- * the array and the buffer made per record, and the pass that measured each key first were most of
- * its cold cost. The writes are also kept in order (`keyAt`, `valueAt`) for the pending writes once
- * the record is written.
- */
-export class RecordBuilder {
-  private bytes = Buffer.allocUnsafe(KEPT_BYTES);
-  private at = HEADER;
-  private readonly keys: string[] = [];
-  private readonly values: Array<Buffer | null> = [];
-
-  get count(): number {
-    return this.keys.length;
-  }
-
-  keyAt(i: number): string {
-    return this.keys[i] as string;
-  }
-
-  valueAt(i: number): Buffer | null {
-    return this.values[i] as Buffer | null;
-  }
-
-  /** Forgets the writes of the last record (or of a transaction that failed). */
-  reset(): void {
-    // A large transaction's record (a burst's state, a retained chunk) is not held on to.
-    if (this.bytes.length > KEPT_BYTES) this.bytes = Buffer.allocUnsafe(KEPT_BYTES);
-    this.at = HEADER;
-    this.keys.length = 0;
-    this.values.length = 0;
-  }
-
-  /** A key's msgpack value, or null for a removal. */
-  add(key: string, value: Buffer | null): void {
-    const length = value === null ? 0 : value.length;
-    // A UTF-16 unit is at most 3 bytes of UTF-8: the key fits without measuring it first.
-    this.room(8 + 3 * key.length + length);
-    const bytes = this.bytes;
-    const keyBytes = bytes.write(key, this.at + 4, 'utf8');
-    bytes.writeUInt32LE(keyBytes, this.at);
-    this.at += 4 + keyBytes;
-    bytes.writeUInt32LE(value === null ? DELETED_LENGTH : length, this.at);
-    this.at += 4;
-    if (value !== null) {
-      bytes.set(value, this.at);
-      this.at += length;
-    }
-    this.keys.push(key);
-    this.values.push(value);
-  }
-
-  private room(needed: number): void {
-    if (this.at + needed <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.at + needed));
-    this.bytes.copy(grown, 0, 0, this.at);
-    this.bytes = grown;
-  }
-
-  /**
-   * The record under sequence `seq`: a view of the shared buffer, valid until the next `add` or
-   * `reset` (the journal writes it at once).
-   */
-  finish(seq: number): Buffer {
-    const out = this.bytes.subarray(0, this.at);
-    out.writeUInt32LE(this.at - HEADER, 0);
-    out.writeDoubleLE(seq, 8);
-    out.writeUInt32LE(crc32(out.subarray(8)), 4);
-    return out;
-  }
-}
-
 /** The whole, intact records of a file's bytes, and where the intact part ends. */
 export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; end: number } {
   const records: JournalRecord[] = [];
@@ -122,7 +42,7 @@ export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; end: n
   while (at + HEADER <= bytes.length) {
     const length = bytes.readUInt32LE(at);
     const last = at + HEADER + length;
-    if (last > bytes.length || crc32(bytes.subarray(at + 8, last)) !== bytes.readUInt32LE(at + 4)) break;
+    if (last > bytes.length || checksum(bytes.subarray(at + 8, last)) !== bytes.readUInt32LE(at + 4)) break;
     const writes: JournalWrite[] = [];
     for (let p = at + HEADER; p < last;) {
       const keyLength = bytes.readUInt32LE(p);

@@ -24,7 +24,8 @@
  */
 import { asBinary, type RootDatabase } from 'lmdb';
 import { ViewcastError } from '../../core/errors.js';
-import { JournalFiles, RecordBuilder } from './journal-file.js';
+import { JournalFiles } from './journal-file.js';
+import { RecordBuilder } from './journal-record.js';
 import { PendingWrites, readMerged, type Range } from './pending-writes.js';
 import { packr } from './retained-format.js';
 
@@ -146,7 +147,15 @@ export class JournaledKv {
 
   /** Inside `transaction` only. */
   put(key: string, value: unknown): void {
-    this.stage().add(key, packr.pack(value));
+    this.stage().addValue(key, value);
+  }
+
+  /**
+   * The retained log's tail entry (retained-format.ts), encoded straight into the record; returns
+   * the stored value's length. Inside `transaction` only.
+   */
+  putTail(key: string, events: number, entry: unknown): number {
+    return this.stage().addTail(key, events, entry);
   }
 
   remove(key: string): void {
@@ -188,7 +197,8 @@ export class JournaledKv {
     }
     this.seq++;
     for (let i = 0; i < record.count; i++) this.pending.set(record.keyAt(i), record.valueAt(i));
-    record.reset();
+    // The record's bytes are kept as the pending writes' values: the next one is written after it.
+    record.next();
     const synced = this.syncCommits
       ? this.files.sync().catch((e: unknown) => Promise.reject(journalError(e as NodeJS.ErrnoException)))
       : null;

@@ -15,7 +15,13 @@
 import * as crypto from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
 import type { Timestamp } from '../types.js';
-import { DELETED, WriteSet, type EngineStore, type PendingTransaction } from './engine-store.js';
+import {
+  DELETED,
+  WriteSet,
+  type EngineStore,
+  type OpWrites,
+  type PendingTransaction,
+} from './engine-store.js';
 import { JournaledKv, type JournalOptions } from './journaled-kv.js';
 import { RetainedLog } from './retained-log.js';
 
@@ -158,8 +164,9 @@ export class LmdbEngineStore implements EngineStore {
         const db = this.db;
         // `forEach`, not `for...of`: iterating a map makes an entry array per key, every transaction.
         writes.ops.forEach(this.writeOp);
-        for (const [source, position] of Object.entries(positions)) db.put(`p\x1f${source}`, position);
-        for (const [key, value] of metaWrites) db.put(`m\x1f${key}`, value);
+        // No array of entries made per commit for the positions, nor an iterator of no bookkeeping.
+        for (const source in positions) db.put(`p\x1f${source}`, positions[source]);
+        if (metaWrites.size > 0) metaWrites.forEach((value, key) => db.put(`m\x1f${key}`, value));
         db.put('t', timestamp);
         this.log.write(timestamp, retained);
         if (pending) db.put('q', pending);
@@ -178,16 +185,15 @@ export class LmdbEngineStore implements EngineStore {
    * One operator's entries into the journal's transaction. Made once: a closure per operator per
    * commit was itself an allocation per event.
    */
-  private writingOp = '';
-  private readonly writeEntry = (value: unknown, key: string): void => {
-    const op = this.writingOp;
-    const stored = entryKey(op, key);
-    if (value === DELETED) this.db.remove(stored);
-    else this.db.put(stored, isHashed(op, stored) ? [key, value] : value);
-  };
-  private readonly writeOp = (entries: Map<string, unknown>, op: string): void => {
-    this.writingOp = op;
-    entries.forEach(this.writeEntry);
+  private readonly writeOp = (entries: OpWrites, op: string): void => {
+    const db = this.db;
+    for (let i = 0; i < entries.size; i++) {
+      const key = entries.keyAt(i);
+      const value = entries.valueAt(i);
+      const stored = entryKey(op, key);
+      if (value === DELETED) db.remove(stored);
+      else db.put(stored, isHashed(op, stored) ? [key, value] : value);
+    }
   };
 
   /** Entries currently stored for `op` (used by the restart benchmark). */

@@ -3,7 +3,7 @@
  * transactions are framed into a chunk's bytes before compression, tail entries, and key stamps.
  */
 import { constants } from 'node:zlib';
-import { Packr, RESET_BUFFER_MODE } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import type { InputChange } from '../delta/interface.js';
 import type { Timestamp } from '../types.js';
 
@@ -71,24 +71,6 @@ export function* unframe(plain: Buffer): Iterable<[Timestamp, RetainedEntry]> {
     yield [plain.readDoubleLE(at), packr.unpack(plain.subarray(at + 12, at + 12 + length)) as RetainedEntry];
     at += 12 + length;
   }
-}
-
-/** A tail entry: its event count, then the transaction's msgpack. */
-function tailValue(packed: Uint8Array, events: number): Buffer {
-  const out = Buffer.allocUnsafe(4 + packed.length);
-  out.writeUInt32LE(events, 0);
-  out.set(packed, 4);
-  return out;
-}
-
-/**
- * A transaction's tail entry. msgpackr packs into one shared buffer, each pack after the last, and
- * allocates a new one (4 MiB and more once a transaction of a few hundred events was packed) each
- * time it fills up; the entry is copied out at once, so its bytes may be overwritten by the next
- * pack (RESET_BUFFER_MODE) and the shared buffer is reused instead of replaced.
- */
-export function tailEntry(entry: RetainedEntry, events: number): Buffer {
-  return tailValue(packr.pack(entry, RESET_BUFFER_MODE), events);
 }
 
 /** Bytes before each transaction in a chunk's plain bytes (`frame`): its timestamp and length. */

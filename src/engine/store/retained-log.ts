@@ -112,10 +112,9 @@ export class RetainedLog {
         this.db.put(`${CHUNK}${stamp(timestamp)}`, chunk);
         bytes = chunk.z.length;
       } else {
-        this.db.put(`${TAIL}${stamp(timestamp)}`, pending.tail);
+        bytes = this.db.putTail(`${TAIL}${stamp(timestamp)}`, pending.events, pending.tail);
         this.tailEvents += pending.events;
         this.oldestTail ??= timestamp;
-        bytes = pending.tail.length;
       }
       // Changed in place: `status` hands out copies, and the put encodes it at once.
       s.bytes += bytes;

@@ -8,15 +8,17 @@ import {
   BROTLI_FAST,
   DIRECT_EVENTS,
   entryEvents,
-  tailEntry,
   type Chunk,
   type RetainedEntry,
 } from './retained-format.js';
 import { compressPieces, frameAlone } from './retained-frame.js';
 
 export interface Queued {
-  /** A tail entry (event count + msgpack), or a transaction compressed as a chunk of its own. */
-  pending: { tail: Buffer; events: number } | { chunk: Chunk; events: number } | null;
+  /**
+   * A small transaction's input, encoded by the commit straight into its journal record as a tail
+   * entry (`JournaledKv.putTail`), or a transaction compressed as a chunk of its own.
+   */
+  pending: { tail: RetainedEntry; events: number } | { chunk: Chunk; events: number } | null;
   missed: boolean;
 }
 
@@ -43,7 +45,7 @@ export class RetainedQueue {
     }
     const events = entryEvents(entry);
     if (events < DIRECT_EVENTS) {
-      this.pending = { tail: tailEntry(entry, events), events };
+      this.pending = { tail: entry, events };
       return undefined;
     }
     const framed = frameAlone(timestamp, entry);
