@@ -137,7 +137,7 @@ describe('SUBSCRIBE of queries with psycopg and node-postgres', { timeout: 180_0
     assert.ok(progress.length >= 3, 'progress rows follow the moments');
     for (let i = 1; i < progress.length; i++)
       assert.ok((progress[i] as bigint) > (progress[i - 1] as bigint));
-    // The script stops at the first change after the snapshot (or after 3 s of progress without one).
+    // The script stops at the first change after three progress rows (or after 3 s of progress).
     const later = rest.filter((r) => r[1] === false && r[0] !== first?.[0]);
     for (const row of later) assert.ok([1, -1].includes(Number(row[2])), String(row));
     assert.ok(!log.lines.some((l) => l.includes('re-evaluated')), log.lines.join('\n'));
