@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { mulberry32 } from '../src/sources/simulate-events.js';
+import { mulberry32 } from '../src/sources/simulate-random.js';
 import { startViewcast, type RunningViewcast } from './support/child-server.js';
 import { recording } from './support/shared-data.js';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { mulberry32 } from '../src/sources/simulate-events.js';
+import { mulberry32 } from '../src/sources/simulate-random.js';
 import { startViewcast, type RunningViewcast } from './support/child-server.js';
 import { sseBlocks, startMockStream, type Ending, type MockStream } from './support/mock-eventstreams.js';
 import { recording } from './support/shared-data.js';

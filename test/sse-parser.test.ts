@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SseParser, type SseMessage } from '../src/core/sse-parser.js';
 import { parseSseText } from '../src/sources/sse-text.js';
-import { mulberry32 } from '../src/sources/simulate-events.js';
+import { mulberry32 } from '../src/sources/simulate-random.js';
 import { recording } from './support/shared-data.js';
 
 const SSE_384 = 'recentchange-2026-06-20-384.sse';

@@ -27,8 +27,6 @@ import {
 } from './simulate-text.js';
 import type { RawEvent } from './types.js';
 
-export { mulberry32, type Rng } from './simulate-random.js';
-
 interface Account {
   name: string;
   bot: boolean;
