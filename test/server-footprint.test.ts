@@ -104,7 +104,7 @@ describe('viewcast serve: memory settings', { timeout: 120_000 }, () => {
     const words = shebang.split(/\s+/);
     const flags = words.filter((word) => word.startsWith('--'));
     const settings = words.filter((word) => /^[A-Z_]+=/.test(word));
-    assert.deepEqual(flags, [`--max-semi-space-size=${SEMI_SPACE_MIB}`]);
+    assert.deepEqual(flags, [`--max-semi-space-size=${SEMI_SPACE_MIB}`, '--v8-pool-size=1']);
     assert.deepEqual(settings, MALLOC_SETTINGS);
     const { scripts } = JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as {
       scripts: Record<string, string>;
