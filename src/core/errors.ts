@@ -62,6 +62,15 @@ export class UsageError extends ViewcastError {
   }
 }
 
+/** A view asked for by name that is not served here: the message lists the views that are. */
+export function unknownViewError(view: string, known: Iterable<string | { name: string }>): ViewcastError {
+  const names = [...known].map((k) => (typeof k === 'string' ? k : k.name));
+  return new ViewcastError(
+    'VIEWCAST_UNKNOWN_VIEW',
+    `unknown view "${view}"; known views: ${names.join(', ')}`,
+  );
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -10,7 +10,7 @@
  */
 import { consoleLogger, type Logger } from '../core/log.js';
 import type { ErrorCode } from '../core/error-codes.js';
-import { errorMessage, ViewcastError } from '../core/errors.js';
+import { errorMessage, unknownViewError, ViewcastError } from '../core/errors.js';
 import type { Engine, Subscription, SubscriptionProblem, Timestamp } from '../engine/types.js';
 import { BatchBuilder, type Batch } from './batch-builder.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -256,12 +256,7 @@ export class Hub {
 
   require(name: string): ViewChannel {
     const channel = this.channels.get(name);
-    if (!channel) {
-      throw new ViewcastError(
-        'VIEWCAST_UNKNOWN_VIEW',
-        `unknown view "${name}"; known views: ${[...this.channels.keys()].join(', ')}`,
-      );
-    }
+    if (!channel) throw unknownViewError(name, this.channels.keys());
     return channel;
   }
 

@@ -49,6 +49,18 @@ export interface ViewsFile {
   views: ViewStatement[];
 }
 
+/** Throws unless every change is of one of the file's tables (the input or another `CREATE TABLE`). */
+export function checkTablesDeclared(file: ViewsFile, changes: ReadonlyArray<{ table: string }>): void {
+  const declared = (table: string): boolean =>
+    file.inputTable.name === table || file.tables.some((t) => t.name === table);
+  const unknown = changes.find((change) => !declared(change.table));
+  if (!unknown) return;
+  throw new ViewcastError(
+    'VIEWCAST_ENGINE',
+    `a change of table "${unknown.table}", which the views file ${file.file} does not declare`,
+  );
+}
+
 /** A name as Postgres folds it: quoted names keep their case, bare ones are lower-cased. */
 export function normalizeIdentifier(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident.toLowerCase();

@@ -5,9 +5,9 @@
  * paths: the delta graph applies it, the store commits its state with the sources' positions
  * (durably), PGlite commits it, and only then are the changes of every view published.
  */
-import { ViewcastError } from '../../core/errors.js';
+import { unknownViewError, ViewcastError } from '../../core/errors.js';
 import { consolidate } from '../../core/multiset.js';
-import type { ViewsFile } from '../../sql/views-file.js';
+import { checkTablesDeclared, type ViewsFile } from '../../sql/views-file.js';
 import type { DeltaGraph, InputChange, ViewDelta } from '../delta/interface.js';
 import type { EngineStore } from '../store/engine-store.js';
 import type {
@@ -110,19 +110,16 @@ export class EmbeddedEngine implements IngestingEngine {
   ): Promise<Timestamp> {
     const table = this.parsed?.inputTable.name ?? '';
     const changes = records.map((row) => ({ table, row, diff: 1 }));
-    return this.enqueue(changes, positions, { e: events ?? records });
+    return this.inTurn(() => this.commit(changes, positions, { e: events ?? records }));
   }
 
   ingestChanges(changes: InputChange[], positions: Record<string, string>): Promise<Timestamp> {
-    return this.enqueue(changes, positions, { c: changes });
+    return this.inTurn(() => this.commit(changes, positions, { c: changes }));
   }
 
-  private enqueue(
-    changes: InputChange[],
-    positions: Record<string, string>,
-    retained: RetainedEntry,
-  ): Promise<Timestamp> {
-    const run = this.queue.then(() => this.commit(changes, positions, retained));
+  /** Runs `work` after every transaction queued before it: one transaction at a time, in order. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -134,9 +131,7 @@ export class EmbeddedEngine implements IngestingEngine {
    * passed it).
    */
   tick(): Promise<Timestamp> {
-    const run = this.queue.then(() => this.commitTick());
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.inTurn(() => this.commitTick());
   }
 
   private async commitTick(): Promise<Timestamp> {
@@ -155,9 +150,7 @@ export class EmbeddedEngine implements IngestingEngine {
       this.publish(timestamp, deltas, []);
       return timestamp;
     } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      this.fail(failure);
-      throw failure;
+      throw this.fail(error);
     }
   }
 
@@ -170,14 +163,7 @@ export class EmbeddedEngine implements IngestingEngine {
     const { graph, store, parsed } = this;
     if (this.closed || !graph || !store || !parsed)
       throw new ViewcastError('VIEWCAST_ENGINE', 'the engine is not running');
-    const input = parsed.inputTable.name;
-    const unknown = changes.find((c) => c.table !== input && !parsed.tables.some((t) => t.name === c.table));
-    if (unknown) {
-      throw new ViewcastError(
-        'VIEWCAST_ENGINE',
-        `a change of table "${unknown.table}", which the views file ${parsed.file} does not declare`,
-      );
-    }
+    checkTablesDeclared(parsed, changes);
     const timestamp = Math.max(this.clock.now(), this.timestamp + 1);
     this.inFlight = true;
     try {
@@ -200,9 +186,7 @@ export class EmbeddedEngine implements IngestingEngine {
       return timestamp;
     } catch (error) {
       // The operators' memory may now be ahead of what is stored: the engine cannot go on.
-      const failure = error instanceof Error ? error : new Error(String(error));
-      this.fail(failure);
-      throw failure;
+      throw this.fail(error);
     }
   }
 
@@ -250,12 +234,7 @@ export class EmbeddedEngine implements IngestingEngine {
 
   private subscribeWith(view: string, options: SubscribeOptions, sink: SubscriberSink): Subscription {
     const info = this.views.find((v) => v.name === view);
-    if (!info) {
-      throw new ViewcastError(
-        'VIEWCAST_UNKNOWN_VIEW',
-        `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
-      );
-    }
+    if (!info) throw unknownViewError(view, this.views);
     const subscriber: Subscriber = {
       view,
       sink,
@@ -305,9 +284,12 @@ export class EmbeddedEngine implements IngestingEngine {
     this.store = null;
   }
 
-  private fail(error: Error): void {
-    if (this.failure) return;
-    this.failure = error;
-    this.options.onFailure?.(error);
+  /** Stops the engine for good (the first failure is the one reported); returns the error as an Error. */
+  private fail(error: unknown): Error {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    if (this.failure) return failure;
+    this.failure = failure;
+    this.options.onFailure?.(failure);
+    return failure;
   }
 }

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
-import { errorMessage, ViewcastError } from '../../core/errors.js';
+import { errorMessage, unknownViewError, ViewcastError } from '../../core/errors.js';
 import { typeName } from '../../core/pg-types.js';
 import type { Engine, SubscribeListener, SubscribeOptions, Subscription, ViewInfo } from '../types.js';
 import { connect, isConnectionError, parseRemoteTarget, type RemoteTarget } from './connect.js';
@@ -73,12 +73,7 @@ export class RemoteEngine implements Engine {
 
   subscribe(view: string, options: SubscribeOptions, listener: SubscribeListener): Subscription {
     const info = this.views.find((v) => v.name === view);
-    if (!info) {
-      throw new ViewcastError(
-        'VIEWCAST_UNKNOWN_VIEW',
-        `unknown view "${view}"; known views: ${this.views.map((v) => v.name).join(', ')}`,
-      );
-    }
+    if (!info) throw unknownViewError(view, this.views);
     return this.follow(info, options, listener);
   }
 
