@@ -63,10 +63,27 @@ export class Deliverer {
     return this.pending.length >= this.maxInFlight;
   }
 
+  /** True when every batch handed over has been committed. */
+  get idle(): boolean {
+    return this.pending.length === 0;
+  }
+
   deliver(batch: ChangeBatch, endLsn: Lsn): void {
-    this.progress.delivered = endLsn;
     this.progress.transactions++;
     this.progress.changes += batch.changes.length;
+    this.handOver(batch, endLsn);
+  }
+
+  /**
+   * Moves the position on to `endLsn` over WAL that holds nothing for the views (other tables and
+   * databases, checkpoints): an empty batch, committed with that position like any other.
+   */
+  advance(endLsn: Lsn): void {
+    this.handOver({ changes: [], position: formatLsn(endLsn), snapshot: false }, endLsn);
+  }
+
+  private handOver(batch: ChangeBatch, endLsn: Lsn): void {
+    this.progress.delivered = endLsn;
     const entry = { endLsn, done: false };
     this.pending.push(entry);
     this.sink.apply(batch).then(
@@ -103,6 +120,21 @@ export async function streamChanges(
       // The connection is going away; the next session acknowledges instead.
     }
   };
+  // WAL with nothing for the views is acknowledged only once its position is committed with the views'
+  // state (the slot is then never ahead of the stored position). Left unacknowledged, Postgres keeps
+  // that WAL for the slot without end, and a fast shutdown waits for this client to confirm it: at
+  // most once a status interval, and at once when the server asks (as it does before it shuts down).
+  let lastAdvance = -Infinity;
+  const advanceOver = (walEnd: Lsn, replyRequested: boolean): boolean => {
+    if (!assembler.betweenTransactions || !deliverer.idle || walEnd <= (progress.delivered ?? 0n))
+      return false;
+    const now = Date.now();
+    if (!replyRequested && now - lastAdvance < settings.statusIntervalMs) return false;
+    lastAdvance = now;
+    assembler.skipTo(walEnd);
+    deliverer.advance(walEnd); // its commit is acknowledged as every commit is
+    return true;
+  };
   let fail: (error: Error) => void = () => undefined;
   const broken = new Promise<never>((_resolve, reject) => (fail = reject));
   broken.catch(() => undefined);
@@ -120,7 +152,7 @@ export async function streamChanges(
     try {
       const message = decodeStreamMessage(chunk);
       if (message.tag === 'keepalive') {
-        if (message.replyRequested) acknowledge();
+        if (!advanceOver(message.walEnd, message.replyRequested) && message.replyRequested) acknowledge();
         return;
       }
       const batch = assembler.accept(decodePgOutput(message.data));

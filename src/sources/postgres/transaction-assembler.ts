@@ -35,6 +35,16 @@ export class TransactionAssembler {
     this.byName = new Map(tables.map((t) => [`${t.schema}.${t.table}`, t]));
   }
 
+  /** True between transactions: no Begin without its Commit has been read. */
+  get betweenTransactions(): boolean {
+    return this.changes === null;
+  }
+
+  /** The position moved on to `lsn` without a transaction (WAL with nothing for the views). */
+  skipTo(lsn: Lsn): void {
+    if (lsn > this.after) this.after = lsn;
+  }
+
   /** Returns the transaction's batch at its Commit, null otherwise (and for skipped transactions). */
   accept(message: PgOutputMessage): AssembledBatch | null {
     switch (message.tag) {
