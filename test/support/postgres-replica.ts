@@ -29,6 +29,12 @@ export class ReplicaSink implements ChangeSink {
   }
 
   apply(batch: ChangeBatch): Promise<void> {
+    // A position-only batch (WAL with nothing for the tables) is committed at once and not counted:
+    // the tests count upstream transactions.
+    if (batch.changes.length === 0 && !batch.snapshot) {
+      this.committed = batch.position;
+      return Promise.resolve();
+    }
     this.batches.push(batch);
     for (const waiter of this.waiters.filter((w) => this.batches.length >= w.count)) waiter.resolve();
     this.waiters = this.waiters.filter((w) => this.batches.length < w.count);
