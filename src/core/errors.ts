@@ -62,13 +62,15 @@ export class UsageError extends ViewcastError {
   }
 }
 
-/** A view asked for by name that is not served here: the message lists the views that are. */
-export function unknownViewError(view: string, known: Iterable<string | { name: string }>): ViewcastError {
+/** What a client is told of a view it named that is not served here: the views that are. */
+export function unknownViewMessage(view: string, known: Iterable<string | { name: string }>): string {
   const names = [...known].map((k) => (typeof k === 'string' ? k : k.name));
-  return new ViewcastError(
-    'VIEWCAST_UNKNOWN_VIEW',
-    `unknown view "${view}"; known views: ${names.join(', ')}`,
-  );
+  return `unknown view "${view}"; known views: ${names.join(', ')}`;
+}
+
+/** A view asked for by name that is not served here. */
+export function unknownViewError(view: string, known: Iterable<string | { name: string }>): ViewcastError {
+  return new ViewcastError('VIEWCAST_UNKNOWN_VIEW', unknownViewMessage(view, known));
 }
 
 export function errorMessage(error: unknown): string {

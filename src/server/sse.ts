@@ -4,6 +4,7 @@
  * browser's EventSource resumes by itself with `Last-Event-ID`. Read-only: what to follow is fixed
  * by the URL.
  */
+import { unknownViewMessage } from '../core/errors.js';
 import { FORMAT_KEYED, PATHS, STREAM_FORMAT_PARAM, type FrameKind } from '../core/wire-protocol.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -65,7 +66,7 @@ export function serveSse(
     refuseRequest(res, {
       status: 404,
       code: 'UNKNOWN_VIEW',
-      message: `unknown view "${unknown}"; known views: ${hub.viewNames.join(', ')}`,
+      message: unknownViewMessage(unknown, hub.viewNames),
     });
     return;
   }

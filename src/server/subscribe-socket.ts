@@ -3,6 +3,7 @@
  * the transport and the request checks; what is sent when lives in ClientSession.
  */
 import type { RawData, WebSocket } from 'ws';
+import { unknownViewMessage } from '../core/errors.js';
 import { FORMAT_KEYED } from '../core/wire-protocol.js';
 import type { Hub } from '../hub/hub.js';
 import { errorFrame, helloFrame } from '../hub/wire.js';
@@ -87,7 +88,7 @@ function handle(text: string, hub: Hub, session: ClientSession, options: ServerO
   if (unknown !== undefined) {
     return {
       code: 'UNKNOWN_VIEW',
-      message: `unknown view "${unknown}"; known views: ${hub.viewNames.join(', ')}`,
+      message: unknownViewMessage(unknown, hub.viewNames),
       view: unknown,
       ...ref,
     };

@@ -51,6 +51,7 @@ export interface ViewsFile {
 
 /** Throws unless every change is of one of the file's tables (the input or another `CREATE TABLE`). */
 export function checkTablesDeclared(file: ViewsFile, changes: ReadonlyArray<{ table: string }>): void {
+  // `tables` holds the input too; it is asked first because nearly every change is of it.
   const declared = (table: string): boolean =>
     file.inputTable.name === table || file.tables.some((t) => t.name === table);
   const unknown = changes.find((change) => !declared(change.table));
