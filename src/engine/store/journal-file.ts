@@ -42,7 +42,7 @@ export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; end: n
   while (at + HEADER <= bytes.length) {
     const length = bytes.readUInt32LE(at);
     const last = at + HEADER + length;
-    if (last > bytes.length || checksum(bytes.subarray(at + 8, last)) !== bytes.readUInt32LE(at + 4)) break;
+    if (last > bytes.length || checksum(bytes.subarray(at + 8, last)) !== bytes.readInt32LE(at + 4)) break;
     const writes: JournalWrite[] = [];
     for (let p = at + HEADER; p < last;) {
       const keyLength = bytes.readUInt32LE(p);
