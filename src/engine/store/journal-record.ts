@@ -34,9 +34,9 @@ for (let n = 0; n < 256; n++) {
 /**
  * CRC-32 (zlib's) of a record's sequence and payload, as a signed 32-bit integer (stored with
  * `writeInt32LE`: the same four bytes as zlib's unsigned value). Unsigned, half the results are above
- * V8's small integers, and the optimised loop was thrown away and rebuilt about 17 times a second at
- * 40 events/s ("lost precision"). A one-event record's is computed in JavaScript: zlib's, called once
- * every 25 ms with cold caches, took 26 µs (p50) against 17.
+ * V8's small integers, and the optimised code was left for the interpreter on about 17 calls a second
+ * at 40 events/s ("lost precision"). A one-event record's is computed in JavaScript: zlib's, called
+ * once every 25 ms with cold caches, took 26 µs (p50) against 17.
  */
 export function checksum(bytes: Uint8Array): number {
   if (bytes.length >= SMALL_RECORD) return crc32(bytes) | 0;
