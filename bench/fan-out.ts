@@ -3,6 +3,9 @@
  * latency from the moment the server has a batch to its receipt by each client, for viewcast and,
  * in the same run, for a raw `ws` broadcast of the same frames and for the original demo's Tornado
  * design. Server and load generator sit on different cores; both report their CPU.
+ *
+ * `--sse`: N SSE clients of `/api/sse/top10` (the multiplexed protocol's sessions)
+ * instead, against viewcast's own `/api/stream/top10` WebSocket clients in the same run.
  */
 import { LoadGenerator, type LatencyReport } from './load/load.js';
 import {
@@ -28,6 +31,8 @@ interface Sent {
   offsets: number[];
 }
 
+type Transport = 'ws' | 'sse';
+
 interface Settings {
   rate: number;
   durationMs: number;
@@ -47,8 +52,9 @@ async function measure(
   clients: number,
   drive: () => Promise<{ sendTimes: Record<string, number>; frames: string[]; sendCpuSeconds?: number }>,
   settings: Settings,
+  transport: Transport = 'ws',
 ): Promise<Run & Sent> {
-  const load = await LoadGenerator.start({ url, clients, mode: 'timestamp' });
+  const load = await LoadGenerator.start({ url, clients, mode: 'timestamp', transport });
   try {
     await load.startRecording();
     const cpu0 = server.cpuTimes();
@@ -96,17 +102,25 @@ async function measure(
   }
 }
 
-async function viewcastRun(clients: number, settings: Settings): Promise<Run & Sent> {
-  const server = nodeScript('viewcast', 'servers/viewcast.js', [], SERVER_CPU);
+async function viewcastRun(
+  clients: number,
+  settings: Settings,
+  transport: Transport = 'ws',
+): Promise<Run & Sent> {
+  const name = transport === 'sse' ? 'viewcast sse' : 'viewcast';
+  const server = nodeScript(name, 'servers/viewcast.js', [], SERVER_CPU);
   try {
     const { url } = await server.next('ready', 120_000);
     await server.request({ cmd: 'prefill', events: 5000 }, 'prefilled');
     await server.request({ cmd: 'track', view: 'top10' }, 'tracking');
-    const wsUrl = `${String(url).replace(/^http/, 'ws')}/api/stream/top10`;
+    const clientUrl =
+      transport === 'sse'
+        ? `${String(url)}/api/sse/top10`
+        : `${String(url).replace(/^http/, 'ws')}/api/stream/top10`;
     return await measure(
-      'viewcast',
+      name,
       server,
-      wsUrl,
+      clientUrl,
       clients,
       async () => {
         const driven = await server.request(
@@ -114,16 +128,49 @@ async function viewcastRun(clients: number, settings: Settings): Promise<Run & S
           'driven',
           settings.durationMs + 120_000,
         );
+        const delay = driven['loopDelayMs'] as { p99: number; max: number };
+        log(
+          `  ${clients} clients, ${name}: the server's event-loop delay while it sent: p99 ${fmt(delay.p99, 1)} ms, max ${fmt(delay.max, 1)} ms`,
+        );
         return {
           sendTimes: driven['sendTimes'] as Record<string, number>,
           frames: driven['frames'] as string[],
         };
       },
       settings,
+      transport,
     );
   } finally {
     await stopAll([server]);
   }
+}
+
+/** SSE sessions against viewcast's own `/api/stream` sockets, run after them with the same settings. */
+async function sseRuns(counts: number[], settings: Settings): Promise<void> {
+  log(
+    `clients: ${counts.join(', ')} on /api/sse/top10; ${settings.rate} batches/s for ${settings.durationMs / 1000} s`,
+  );
+  log('baseline: the same server with as many /api/stream/top10 WebSocket clients');
+  log(`${pinningNote()}; open-file hard limit ${hardFdLimit()}; load average ${loadAverage()}`);
+  log('');
+  const runs: Run[] = [];
+  for (const clients of counts) {
+    runs.push(await viewcastRun(clients, settings, 'ws'));
+    runs.push(await viewcastRun(clients, settings, 'sse'));
+  }
+  printRuns(runs);
+  const top = counts[counts.length - 1] as number;
+  const sse = runs.find((r) => r.clients === top && r.server === 'viewcast sse') as Run;
+  const ws = runs.find((r) => r.clients === top && r.server === 'viewcast') as Run;
+  printResult({
+    scenario: 'fan-out',
+    metric: `delivered frames/s, ${top} SSE clients on top10 at ${settings.rate} batches/s`,
+    value: Math.round(sse.framesPerSecond),
+    unit: 'frames/s',
+    baseline: Math.round(ws.framesPerSecond),
+    ratio: ratio(sse.framesPerSecond, ws.framesPerSecond),
+    goal: 'SSE clients served as /api/stream sockets are',
+  });
 }
 
 /** A baseline server broadcasting viewcast's own frames of the same run, at the same moments. */
@@ -173,6 +220,10 @@ export default async function fanOut({ quick, args }: ScenarioContext): Promise<
     durationMs: flag(args, 'seconds', quick ? 4 : 10) * 1000,
     graceMs: quick ? 8000 : 20_000,
   };
+  if (args.includes('--sse')) {
+    await sseRuns(counts, settings);
+    return;
+  }
   const tornado = tornadoVersion();
   log(
     `clients: ${counts.join(', ')} on /api/stream/top10; ${settings.rate} batches/s for ${settings.durationMs / 1000} s`,

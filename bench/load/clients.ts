@@ -7,11 +7,14 @@
  * raw TCP sockets after the upgrade that parse only frame headers (raw-websocket.ts); `timestamp`
  * mode reads the frame's trailing `"timestamp":T` without a full parse (so a saturated load
  * generator is less likely to be mistaken for a slow server) and checks that each client gets its
- * frames in order; `counter` mode parses the frame as a browser would.
+ * frames in order; `counter` mode parses the frame as a browser would. SSE clients parse the
+ * stream with viewcast's own SSE parser and, in `timestamp` mode, read each `batch` event's
+ * timestamp from the head of its data.
  */
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { SseParser } from '../../src/core/sse-parser.js';
 import { Histogram, nowMs } from '../support/stats.js';
 import { RawWebSocket, trailingNumber } from './raw-websocket.js';
 
@@ -50,20 +53,25 @@ function reply(message: Record<string, unknown>): void {
 function onFrame(client: number, buffer: Buffer, start: number, end: number, at: number): void {
   if (!recording) return;
   framesSeen++;
-  if (mode === 'timestamp') {
-    const stamp = trailingNumber(buffer, start, end);
-    if (!(stamp > (lastStamp[client] ?? -Infinity))) outOfOrder++;
-    lastStamp[client] = stamp;
-    let list = receipts.get(stamp);
-    if (!list) receipts.set(stamp, (list = []));
-    list.push(at);
-  } else if (mode === 'counter') {
+  if (mode === 'timestamp') recordStamp(client, trailingNumber(buffer, start, end), at);
+  else if (mode === 'counter') {
     const message = JSON.parse(buffer.toString('utf8', start, end)) as { inserted: unknown[][] };
     const count = Number(message.inserted[0]?.[0]);
     lastCount[client] = count;
     (counterFrames[client] ??= []).push(count, at);
   }
 }
+
+function recordStamp(client: number, stamp: number, at: number): void {
+  if (!(stamp > (lastStamp[client] ?? -Infinity))) outOfOrder++;
+  lastStamp[client] = stamp;
+  let list = receipts.get(stamp);
+  if (!list) receipts.set(stamp, (list = []));
+  list.push(at);
+}
+
+/** A `batch` frame's `{"type":"batch","timestamp":T,...}`. */
+const BATCH_TIMESTAMP = /^\{"type":"batch","timestamp":(\d+)/;
 
 /** The server's own origin, as a page served by it would send. */
 function httpOrigin(url: string): string {
@@ -95,8 +103,11 @@ function openWebSocket(url: string, client: number): Promise<void> {
   });
 }
 
-/** An SSE client: one long HTTP response; connected once the first event (the snapshot) arrived. */
-function openSse(url: string): Promise<void> {
+/**
+ * An SSE client: one long HTTP response; connected once the first event (the snapshot) arrived. In
+ * `timestamp` mode each `batch` event counts as a frame (progress and keep-alives do not).
+ */
+function openSse(url: string, client: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -108,7 +119,20 @@ function openSse(url: string): Promise<void> {
           return;
         }
         res.once('data', () => resolve());
-        res.on('data', () => undefined);
+        if (mode !== 'timestamp') {
+          res.on('data', () => undefined);
+          return;
+        }
+        let at = 0;
+        const parser = new SseParser((message) => {
+          if (!recording || message.event !== 'batch') return;
+          framesSeen++;
+          recordStamp(client, Number(BATCH_TIMESTAMP.exec(message.data)?.[1] ?? NaN), at);
+        });
+        res.on('data', (chunk: Buffer) => {
+          at = nowMs();
+          parser.feed(chunk);
+        });
       },
     );
     req.once('error', reject);
@@ -128,7 +152,7 @@ async function connect(command: ConnectCommand): Promise<void> {
     while (next < command.count) {
       const index = base + next++;
       try {
-        if (command.transport === 'sse') await openSse(command.url);
+        if (command.transport === 'sse') await openSse(command.url, index);
         else await openWebSocket(command.url, index);
       } catch (error) {
         failed++;

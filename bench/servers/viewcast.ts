@@ -6,6 +6,7 @@
  *
  * Commands (JSON lines on stdin): prefill, track, drive-top10, drive-counter, drive-batches.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startApp, type App } from '../../src/cli/app.js';
 import { parseServeOptions, type ServeOptions } from '../../src/cli/options.js';
@@ -111,9 +112,14 @@ async function prefill(count: number, batch: number): Promise<void> {
   reply({ type: 'prefilled', ms: nowMs() - t0, counter: counterValue() });
 }
 
-/** One event per tick, by a user in the current top 10: every tick is one batch that changes top10. */
+/**
+ * One event per tick, by a user in the current top 10: every tick is one batch that changes top10.
+ * The event loop's delay meanwhile says how long the sends held the server (ingest waits as long).
+ */
 async function driveTop10(rate: number, durationMs: number): Promise<void> {
   const cpu = process.cpuUsage();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   let sent = 0;
   await new Pacer(rate, durationMs).run(() => {
     const users = topUsers();
@@ -121,8 +127,15 @@ async function driveTop10(rate: number, durationMs: number): Promise<void> {
     sent++;
   });
   await pipeline.drain();
+  delay.disable();
   const used = process.cpuUsage(cpu);
-  reply({ type: 'driven', sent, ...tracked, cpuSeconds: (used.user + used.system) / 1e6 });
+  reply({
+    type: 'driven',
+    sent,
+    ...tracked,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    loopDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+  });
 }
 
 /**

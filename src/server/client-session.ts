@@ -36,7 +36,11 @@ export interface SessionEvents {
   merged(batches: number): void;
   behind(session: ClientSession): void;
   caughtUp(session: ClientSession): void;
+  /** Hands the session the moments published and not yet given it (fanout.ts writes in rounds). */
+  deliverPending(session: ClientSession): void;
 }
+
+const NO_VIEWS: readonly string[] = [];
 
 export class ClientSession {
   /**
@@ -64,6 +68,8 @@ export class ClientSession {
   peakBuffered = 0;
   frames = 0;
   bytes = 0;
+  /** The fan-out's sequence number of the first moment this session has not been handed. */
+  nextSeq = 0;
 
   constructor(
     private readonly hub: Hub,
@@ -121,6 +127,7 @@ export class ClientSession {
    * log, or a reset when the log does not reach back.
    */
   subscribe(views: string[], since: Timestamp | null | Positions): void {
+    this.events.deliverPending(this);
     const sinceOf = (view: string): Timestamp | null =>
       since !== null && typeof since === 'object' ? (since.get(view) ?? null) : since;
     this.corked(() => this.subscribeViews(views, sinceOf));
@@ -212,7 +219,7 @@ export class ClientSession {
     return changes.recovered;
   }
 
-  private sendRecovered(recovered: string[], timestamp: Timestamp): void {
+  private sendRecovered(recovered: readonly string[], timestamp: Timestamp): void {
     for (const view of recovered) {
       this.failing.recovered(view);
       this.views.set(view, timestamp);
@@ -221,14 +228,26 @@ export class ClientSession {
     if (recovered.length > 0) this.rekey();
   }
 
-  onMoment(moment: Moment): void {
+  /**
+   * Handles `moments[from]` on, written together (corked). The last of them is the hub's latest
+   * moment (fanout.ts hands a session every moment logged so far): only at it are the views' rows
+   * those a catch-up or a recovered view's reset is made of, so only then may those be sent.
+   */
+  onMoments(moments: readonly Moment[], from: number): void {
     if (this.views.size === 0) return;
+    const last = moments.length - 1;
+    this.corked(() => {
+      for (let i = from; i <= last; i++) this.onMoment(moments[i] as Moment, i === last);
+    });
+  }
+
+  private onMoment(moment: Moment, latest: boolean): void {
     if (this.fellBehind()) {
       if (moment.changed.some((batch) => this.views.has(batch.view))) this.merged++;
-      this.tryCatchUp();
+      if (latest) this.tryCatchUp();
       return;
     }
-    const recovered = this.syncErrors(moment.timestamp);
+    const recovered = latest ? this.syncErrors(moment.timestamp) : NO_VIEWS;
     this.moveTo(moment.timestamp);
     const frame = this.sink.keyed
       ? moment.keyedFrameForKey(this.viewsKey, this.shown, this.sink.keyed.single)
@@ -239,6 +258,7 @@ export class ClientSession {
 
   /** Called periodically: catches a drained client up, or tells an idle one how fresh it is. */
   tick(): void {
+    this.events.deliverPending(this);
     if (this.behind) {
       this.tryCatchUp();
       return;

@@ -2,12 +2,20 @@
  * Fan-out: every connected client of the multiplexed protocol, whatever its transport. Hands each
  * published moment to every session, ticks them (progress, catch-up of drained slow clients), and
  * counts what was sent for /metrics. The hub does the heavy work once; a session only picks bytes.
+ *
+ * Sessions are written in rounds (send-rounds.ts), as `/api/stream` sockets are: a published moment
+ * is logged, and a round visits every session once, in slices that yield to the event loop, each
+ * visit handing the session every logged moment it has not had, in one corked write. A session
+ * about to send anything else (it subscribes or is ticked) is handed its moments first, so that its
+ * frames keep the order of the timestamps they carry and a snapshot never repeats a logged change.
  */
 import { EventEmitter } from 'node:events';
 import type { Hub } from '../hub/hub.js';
+import type { Moment } from '../hub/moment.js';
 import type { ServerOptions } from './server-options.js';
 import { ClientSession } from './client-session.js';
 import type { FrameSink } from './frame-sink.js';
+import { SendRounds, SLICE_MS } from './send-rounds.js';
 
 export type TransportName = 'subscribe' | 'stream' | 'sse';
 
@@ -32,7 +40,7 @@ const perTransport = (): Record<TransportName, number> => ({ subscribe: 0, strea
 export class Fanout extends EventEmitter<{
   behind: [ClientSession];
   'caught-up': [ClientSession];
-  /** A moment went out to every session (when there was one), this many seconds after the fan-out got it. */
+  /** A moment was handed to every session (when there was one), this many seconds after the fan-out got it. */
   'fanned-out': [number];
 }> {
   readonly sessions = new Map<ClientSession, TransportName>();
@@ -48,19 +56,60 @@ export class Fanout extends EventEmitter<{
   private readonly stopMoments: () => void;
   private readonly streams = new Set<{ readonly bufferedAmount: number }>();
   private ticker: NodeJS.Timeout | null = null;
+  /** Moments not yet handed to every session; `log[i]` has sequence number `firstSeq + i`. */
+  private log: Moment[] = [];
+  /** When each logged moment reached the fan-out (`performance.now()`). */
+  private arrivals: number[] = [];
+  private firstSeq = 0;
+  private readonly rounds: SendRounds<ClientSession>;
 
+  /** `sliceMs`: how long one slice of a round may keep the event loop (tests end every slice at once). */
   constructor(
     private readonly hub: Hub,
     private readonly options: ServerOptions,
+    sliceMs = SLICE_MS,
   ) {
     super();
+    this.rounds = new SendRounds(
+      () => this.sessions.keys(),
+      // A session that left during the round is not visited.
+      (session) => this.sessions.has(session) && this.isolated(session, () => this.deliver(session)),
+      () => this.trim(),
+      sliceMs,
+    );
     this.stopMoments = hub.onMoment((moment) => {
-      // No client, no send to time: a server nobody watches pays nothing per moment here.
+      // No client, nothing logged: a server nobody watches pays nothing per moment here.
       if (this.sessions.size === 0) return;
-      const started = performance.now();
-      for (const session of this.sessions.keys()) this.isolated(session, () => session.onMoment(moment));
-      this.emit('fanned-out', (performance.now() - started) / 1000);
+      this.log.push(moment);
+      this.arrivals.push(performance.now());
+      this.rounds.request();
     });
+  }
+
+  /** The sequence number the next logged moment will have: where a session that is current starts. */
+  private get nextSeq(): number {
+    return this.firstSeq + this.log.length;
+  }
+
+  /** Hands a session every logged moment it has not had, in one corked write. */
+  private deliver(session: ClientSession): void {
+    const from = session.nextSeq - this.firstSeq;
+    if (from >= this.log.length) return;
+    session.nextSeq = this.nextSeq;
+    session.onMoments(this.log, from);
+  }
+
+  /** After a round: drops the moments every session has had, and reports how long they took. */
+  private trim(): void {
+    let min = this.nextSeq;
+    for (const session of this.sessions.keys()) min = Math.min(min, session.nextSeq);
+    const done = min - this.firstSeq;
+    if (done <= 0) return;
+    const now = performance.now();
+    for (let i = 0; i < done; i++) this.emit('fanned-out', (now - (this.arrivals[i] as number)) / 1000);
+    this.log = this.log.slice(done);
+    this.arrivals = this.arrivals.slice(done);
+    this.firstSeq = min;
   }
 
   /**
@@ -154,8 +203,11 @@ export class Fanout extends EventEmitter<{
           this.emit('behind', s);
         },
         caughtUp: (s) => this.emit('caught-up', s),
+        deliverPending: (s) => this.deliver(s),
       },
     );
+    // Whatever it subscribes to starts from the views' state now, which every logged moment is in.
+    session.nextSeq = this.nextSeq;
     this.sessions.set(session, transport);
     this.tickWhileConnected();
     return session;
@@ -163,12 +215,15 @@ export class Fanout extends EventEmitter<{
 
   remove(session: ClientSession): void {
     this.sessions.delete(session);
+    if (!this.rounds.busy) this.trim();
     this.tickWhileConnected();
   }
 
   /** Stops the fan-out and closes every session (SSE streams live outside node:http's connections). */
   close(): void {
     this.stopMoments();
+    this.log = [];
+    this.arrivals = [];
     for (const session of [...this.sessions.keys()]) this.isolated(session, () => session.close());
     this.sessions.clear();
     this.tickWhileConnected();
