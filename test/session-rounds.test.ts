@@ -1,9 +1,10 @@
 /**
  * Clients of the multiplexed protocol (`/api/subscribe` sockets, SSE streams) are written in
  * rounds, as `/api/stream` sockets are: with every slice of a round ended at once, a published
- * moment reaches the first sessions before the event loop turns and the others after it, so that
- * thousands of clients do not hold the server. Every session still rebuilds exactly the hub's rows
- * with its frames in timestamp order, also one that subscribes, is ticked, unsubscribes, falls
+ * moment reaches the first sessions before the event loop turns and the others after it (the
+ * periodic tick does not hand it to them sooner), so that thousands of clients do not hold the
+ * server. Every session still rebuilds exactly the hub's rows with its frames in timestamp order,
+ * also one that subscribes, is ticked, is sent a frame of its own (a query's), unsubscribes, falls
  * behind or drains while a round is under way, and while a view goes into error and recovers.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { Fanout } from '../src/server/fanout.js';
 import type { ViewErrorInfo } from '../src/engine/types.js';
 import type { ClientSession } from '../src/server/client-session.js';
 import { SERVER_DEFAULTS } from '../src/server/server-options.js';
+import { progressBuffer } from '../src/server/session-frames.js';
 import { KeyedWorkload, sorted } from './support/keyed-model.js';
 
 const VIEWS = ['users', 'tags', 'total'];
@@ -128,6 +130,9 @@ describe('sessions written in rounds', { timeout: 60_000 }, () => {
       atOnce < SESSIONS,
       `the round yields before its last sessions (${atOnce} of ${SESSIONS} at once)`,
     );
+    // The ticker leaves the sessions the round has not reached to it.
+    fanout.tickSessions();
+    assert.equal(handed(), atOnce, 'a tick hands no session its moment outside the round');
     assert.ok((await reached) >= 0, 'the moment is reported handed to every session');
     assert.equal(handed(), SESSIONS);
     assertExact(clients);
@@ -150,6 +155,8 @@ describe('sessions written in rounds', { timeout: 60_000 }, () => {
       const late = clients[SESSIONS - 1 - (i % 4)] as Client;
       if ((late.session.views.get('users') ?? null) !== hub.timestamp) midRound++;
       if (i % 4 === 1) late.session.tick();
+      // A query's frame at the hub's timestamp, sent by the socket itself (socket-queries.ts).
+      if (i % 4 === 3) late.session.sendRaw('progress', progressBuffer(hub.timestamp ?? 0), hub.timestamp);
       if (i % 4 === 2 && late.session.views.has('tags')) {
         late.session.unsubscribe(['tags']);
         late.views.remove(['tags']);

@@ -102,7 +102,9 @@ export class ClientSession {
     this.sink.close();
   }
 
+  /** A frame from outside the session (a query's, the greeting, a refusal), after the moments due to it. */
   sendRaw(kind: FrameKind, frame: Buffer, timestamp: Timestamp | null = null): void {
+    this.events.deliverPending(this);
     this.emit(kind, frame, timestamp);
   }
 

@@ -7,7 +7,8 @@
  * is logged, and a round visits every session once, in slices that yield to the event loop, each
  * visit handing the session every logged moment it has not had, in one corked write. A session
  * about to send anything else (it subscribes or is ticked) is handed its moments first, so that its
- * frames keep the order of the timestamps they carry and a snapshot never repeats a logged change.
+ * frames keep the order of the timestamps they carry and a snapshot never repeats a logged change;
+ * the periodic tick skips the sessions a round has yet to reach.
  */
 import { EventEmitter } from 'node:events';
 import type { Hub } from '../hub/hub.js';
@@ -124,12 +125,21 @@ export class Fanout extends EventEmitter<{
     }
     if (this.ticker) return;
     this.ticker = setInterval(
-      () => {
-        for (const session of this.sessions.keys()) this.isolated(session, () => session.tick());
-      },
+      () => this.tickSessions(),
       Math.max(10, Math.min(this.options.progressMs, 250)),
     );
     this.ticker.unref();
+  }
+
+  /**
+   * Ticks every session that has had every logged moment. One that has not is left to the round
+   * under way, which hands it its moments (and a catch-up) in a slice: ticked, it would be handed
+   * them here, every such session in one go, holding the server as a round must not.
+   */
+  tickSessions(): void {
+    const current = this.nextSeq;
+    for (const session of this.sessions.keys())
+      if (session.nextSeq === current) this.isolated(session, () => session.tick());
   }
 
   /**
