@@ -7,16 +7,14 @@
  * raw TCP sockets after the upgrade that parse only frame headers (raw-websocket.ts); `timestamp`
  * mode reads the frame's trailing `"timestamp":T` without a full parse (so a saturated load
  * generator is less likely to be mistaken for a slow server) and checks that each client gets its
- * frames in order; `counter` mode parses the frame as a browser would. SSE clients parse the
- * stream with viewcast's own SSE parser and, in `timestamp` mode, read each `batch` event's
- * timestamp from the head of its data.
+ * frames in order; `counter` mode parses the frame as a browser would. SSE clients (sse-client.ts)
+ * count `batch` events, in `timestamp` mode only.
  */
-import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import { SseParser } from '../../src/core/sse-parser.js';
 import { Histogram, nowMs } from '../support/stats.js';
 import { RawWebSocket, trailingNumber } from './raw-websocket.js';
+import { openSse } from './sse-client.js';
 
 type Mode = 'timestamp' | 'counter' | 'idle';
 
@@ -70,8 +68,11 @@ function recordStamp(client: number, stamp: number, at: number): void {
   list.push(at);
 }
 
-/** A `batch` frame's `{"type":"batch","timestamp":T,...}`. */
-const BATCH_TIMESTAMP = /^\{"type":"batch","timestamp":(\d+)/;
+/** timestamp mode: an SSE client's `batch` event (sse-client.ts). */
+function sseBatch(client: number, stamp: number, at: number): void {
+  framesSeen++;
+  recordStamp(client, stamp, at);
+}
 
 /** The server's own origin, as a page served by it would send. */
 function httpOrigin(url: string): string {
@@ -103,44 +104,6 @@ function openWebSocket(url: string, client: number): Promise<void> {
   });
 }
 
-/**
- * An SSE client: one long HTTP response; connected once the first event (the snapshot) arrived. In
- * `timestamp` mode each `batch` event counts as a frame (progress and keep-alives do not).
- */
-function openSse(url: string, client: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { agent: false, headers: { Accept: 'text/event-stream', Origin: new URL(url).origin } },
-      (res) => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`SSE ${url}: HTTP ${res.statusCode}`));
-          res.resume();
-          return;
-        }
-        res.once('data', () => resolve());
-        if (mode !== 'timestamp') {
-          res.on('data', () => undefined);
-          return;
-        }
-        let at = 0;
-        const parser = new SseParser((message) => {
-          if (!recording || message.event !== 'batch') return;
-          framesSeen++;
-          recordStamp(client, Number(BATCH_TIMESTAMP.exec(message.data)?.[1] ?? NaN), at);
-        });
-        res.on('data', (chunk: Buffer) => {
-          at = nowMs();
-          parser.feed(chunk);
-        });
-      },
-    );
-    req.once('error', reject);
-    req.end();
-    sseRequests.push(req);
-  });
-}
-
 async function connect(command: ConnectCommand): Promise<void> {
   mode = command.mode;
   const started = nowMs();
@@ -152,7 +115,12 @@ async function connect(command: ConnectCommand): Promise<void> {
     while (next < command.count) {
       const index = base + next++;
       try {
-        if (command.transport === 'sse') await openSse(command.url, index);
+        if (command.transport === 'sse')
+          await openSse(
+            command.url,
+            mode === 'timestamp' ? (stamp, at) => recording && sseBatch(index, stamp, at) : null,
+            (req) => sseRequests.push(req),
+          );
         else await openWebSocket(command.url, index);
       } catch (error) {
         failed++;
