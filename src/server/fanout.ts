@@ -6,9 +6,10 @@
  * Sessions are written in rounds (send-rounds.ts), as `/api/stream` sockets are: a published moment
  * is logged, and a round visits every session once, in slices that yield to the event loop, each
  * visit handing the session every logged moment it has not had, in one corked write. A session
- * about to send anything else (it subscribes or is ticked) is handed its moments first, so that its
- * frames keep the order of the timestamps they carry and a snapshot never repeats a logged change;
- * the periodic tick skips the sessions a round has yet to reach.
+ * about to send anything else (it subscribes, is ticked, or its socket sends a frame of its own) is
+ * handed its moments first, so that its frames keep the order of the timestamps they carry and a
+ * snapshot never repeats a logged change; the periodic tick skips the sessions a round has yet to
+ * reach. A round's end drops the moments every session has had: the log is empty between rounds.
  */
 import { EventEmitter } from 'node:events';
 import type { Hub } from '../hub/hub.js';
@@ -225,7 +226,6 @@ export class Fanout extends EventEmitter<{
 
   remove(session: ClientSession): void {
     this.sessions.delete(session);
-    if (!this.rounds.busy) this.trim();
     this.tickWhileConnected();
   }
 
