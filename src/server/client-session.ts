@@ -231,15 +231,15 @@ export class ClientSession {
   }
 
   /**
-   * Handles `moments[from]` on, written together (corked). The last of them is the hub's latest
-   * moment (fanout.ts hands a session every moment logged so far): only at it are the views' rows
-   * those a catch-up or a recovered view's reset is made of, so only then may those be sent.
+   * Handles the moments numbered `from` to `to - 1`, written together (corked). The last of them is
+   * the hub's latest moment (fanout.ts hands a session every moment logged so far): only at it are
+   * the views' rows those a catch-up or a recovered view's reset is made of, so only then may those
+   * be sent.
    */
-  onMoments(moments: readonly Moment[], from: number): void {
+  onMoments(momentAt: (seq: number) => Moment, from: number, to: number): void {
     if (this.views.size === 0) return;
-    const last = moments.length - 1;
     this.corked(() => {
-      for (let i = from; i <= last; i++) this.onMoment(moments[i] as Moment, i === last);
+      for (let seq = from; seq < to; seq++) this.onMoment(momentAt(seq), seq === to - 1);
     });
   }
 

@@ -17,6 +17,7 @@ import type { Moment } from '../hub/moment.js';
 import type { ServerOptions } from './server-options.js';
 import { ClientSession } from './client-session.js';
 import type { FrameSink } from './frame-sink.js';
+import { RoundLog } from './round-log.js';
 import { SendRounds, SLICE_MS } from './send-rounds.js';
 
 export type TransportName = 'subscribe' | 'stream' | 'sse';
@@ -58,11 +59,10 @@ export class Fanout extends EventEmitter<{
   private readonly stopMoments: () => void;
   private readonly streams = new Set<{ readonly bufferedAmount: number }>();
   private ticker: NodeJS.Timeout | null = null;
-  /** Moments not yet handed to every session; `log[i]` has sequence number `firstSeq + i`. */
-  private log: Moment[] = [];
-  /** When each logged moment reached the fan-out (`performance.now()`). */
-  private arrivals: number[] = [];
-  private firstSeq = 0;
+  /** Moments not yet handed to every session, each with when it reached the fan-out (`performance.now()`). */
+  private readonly log = new RoundLog<{ moment: Moment; arrival: number }>();
+  /** The logged moment numbered `seq`, as sessions read it. */
+  private readonly momentAt = (seq: number): Moment => (this.log.at(seq) as { moment: Moment }).moment;
   private readonly rounds: SendRounds<ClientSession>;
 
   /** `sliceMs`: how long one slice of a round may keep the event loop (tests end every slice at once). */
@@ -82,36 +82,28 @@ export class Fanout extends EventEmitter<{
     this.stopMoments = hub.onMoment((moment) => {
       // No client, nothing logged: a server nobody watches pays nothing per moment here.
       if (this.sessions.size === 0) return;
-      this.log.push(moment);
-      this.arrivals.push(performance.now());
+      this.log.push({ moment, arrival: performance.now() });
       this.rounds.request();
     });
   }
 
-  /** The sequence number the next logged moment will have: where a session that is current starts. */
-  private get nextSeq(): number {
-    return this.firstSeq + this.log.length;
-  }
-
   /** Hands a session every logged moment it has not had, in one corked write. */
   private deliver(session: ClientSession): void {
-    const from = session.nextSeq - this.firstSeq;
-    if (from >= this.log.length) return;
-    session.nextSeq = this.nextSeq;
-    session.onMoments(this.log, from);
+    const from = session.nextSeq;
+    const to = this.log.nextSeq;
+    if (from >= to) return;
+    session.nextSeq = to;
+    session.onMoments(this.momentAt, from, to);
   }
 
   /** After a round: drops the moments every session has had, and reports how long they took. */
   private trim(): void {
-    let min = this.nextSeq;
-    for (const session of this.sessions.keys()) min = Math.min(min, session.nextSeq);
-    const done = min - this.firstSeq;
-    if (done <= 0) return;
     const now = performance.now();
-    for (let i = 0; i < done; i++) this.emit('fanned-out', (now - (this.arrivals[i] as number)) / 1000);
-    this.log = this.log.slice(done);
-    this.arrivals = this.arrivals.slice(done);
-    this.firstSeq = min;
+    this.log.trim(this.positions(), ({ arrival }) => this.emit('fanned-out', (now - arrival) / 1000));
+  }
+
+  private *positions(): Iterable<number> {
+    for (const session of this.sessions.keys()) yield session.nextSeq;
   }
 
   /**
@@ -138,7 +130,7 @@ export class Fanout extends EventEmitter<{
    * them here, every such session in one go, holding the server as a round must not.
    */
   tickSessions(): void {
-    const current = this.nextSeq;
+    const current = this.log.nextSeq;
     for (const session of this.sessions.keys())
       if (session.nextSeq === current) this.isolated(session, () => session.tick());
   }
@@ -218,7 +210,7 @@ export class Fanout extends EventEmitter<{
       },
     );
     // Whatever it subscribes to starts from the views' state now, which every logged moment is in.
-    session.nextSeq = this.nextSeq;
+    session.nextSeq = this.log.nextSeq;
     this.sessions.set(session, transport);
     this.tickWhileConnected();
     return session;
@@ -232,8 +224,7 @@ export class Fanout extends EventEmitter<{
   /** Stops the fan-out and closes every session (SSE streams live outside node:http's connections). */
   close(): void {
     this.stopMoments();
-    this.log = [];
-    this.arrivals = [];
+    this.log.clear();
     for (const session of [...this.sessions.keys()]) this.isolated(session, () => session.close());
     this.sessions.clear();
     this.tickWhileConnected();

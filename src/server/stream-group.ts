@@ -10,6 +10,7 @@ import type { Hub } from '../hub/hub.js';
 import { keyedLists, keyedSingleFrame } from '../hub/keyed-wire.js';
 import type { PublishedBatch, ViewChannel } from '../hub/view-channel.js';
 import type { ViewErrorBody } from '../core/wire-protocol.js';
+import { RoundLog } from './round-log.js';
 import { SendRounds } from './send-rounds.js';
 import { positionalDelta, streamFullFrame } from './stream-array-frames.js';
 import { viewError, viewErrorBody } from './view-errors.js';
@@ -52,9 +53,8 @@ export class StreamGroup {
   private keyedMembers = 0;
   /** The timestamp of the last batch published to the group: what positional deltas count from. */
   base: Timestamp | null = null;
-  /** Batches not yet written to every socket; `log[i]` has sequence number `firstSeq + i`. */
-  private log: LoggedBatch[] = [];
-  private firstSeq = 0;
+  /** Batches not yet written to every socket. */
+  private readonly log = new RoundLog<LoggedBatch>();
   private readonly rounds = new SendRounds<GroupMember>(
     () => this.members,
     (member) => member.flush(this),
@@ -79,12 +79,12 @@ export class StreamGroup {
 
   /** The sequence number the next published batch will have: where a socket that is current starts. */
   get nextSeq(): number {
-    return this.firstSeq + this.log.length;
+    return this.log.nextSeq;
   }
 
   /** The batch with sequence number `seq`, while the log holds it. */
   logged(seq: number): LoggedBatch | undefined {
-    return this.log[seq - this.firstSeq];
+    return this.log.at(seq);
   }
 
   private failAll(error: ViewErrorBody): void {
@@ -122,11 +122,11 @@ export class StreamGroup {
 
   /** Drops the batches every socket has been written (a socket that fell behind catches up apart). */
   private trim(): void {
-    let min = this.nextSeq;
-    for (const member of this.members) if (!member.behind) min = Math.min(min, member.nextSeq);
-    if (min <= this.firstSeq) return;
-    this.log = this.log.slice(min - this.firstSeq);
-    this.firstSeq = min;
+    this.log.trim(this.positions());
+  }
+
+  private *positions(): Iterable<number> {
+    for (const member of this.members) if (!member.behind) yield member.nextSeq;
   }
 
   add(member: GroupMember): void {
