@@ -19,7 +19,8 @@ import type { Hub } from '../hub/hub.js';
 import type { Moment } from '../hub/moment.js';
 import type { PublishedBatch, ViewChannel } from '../hub/view-channel.js';
 import { basesField, progressWithBases } from '../hub/keyed-wire.js';
-import { catchUpEntry, progressBuffer } from './session-frames.js';
+import { progressBuffer } from './session-frames.js';
+import { planCatchUp } from './catch-up-plan.js';
 import { batchFrame, type ResetReason } from '../hub/wire.js';
 import type { Positions } from './sse-position.js';
 import { FailingViews } from './failing-views.js';
@@ -283,31 +284,17 @@ export class ClientSession {
   /** One net diff per view (or a snapshot or reset), each view's position moving with its frame. */
   private catchUp(): void {
     const now = this.hub.timestamp ?? 0;
-    const parts: Array<[string, string]> = [];
-    const bases: Array<[string, Timestamp]> = [];
-    for (const channel of this.hub.views) {
-      if (!this.views.has(channel.name) || this.failing.has(channel.name)) continue;
-      const at = this.views.get(channel.name) ?? null;
-      if (at === null) {
-        this.views.set(channel.name, now);
-        this.emit('snapshot', this.stateFrame(channel, null), now);
-        continue;
-      }
-      const plan = channel.catchUp(at);
-      if (plan.kind === 'diff') {
-        parts.push([channel.name, this.sink.keyed ? catchUpEntry(channel, plan) : plan.fragment]);
-        // A keyed client's next live frame of the view counts from the view's last batch.
-        if (this.sink.keyed && channel.base !== null && channel.base !== now)
-          bases.push([channel.name, channel.base]);
-        continue;
-      }
+    const plan = planCatchUp(this.hub, this.views, this.shown.has, Boolean(this.sink.keyed), now);
+    for (const view of plan.current) this.views.set(view, now);
+    for (const { channel, reason } of plan.states) {
       this.views.set(channel.name, now);
-      if (plan.kind === 'snapshot') this.emit('reset', this.stateFrame(channel, 'behind'), now);
+      this.emit(reason === null ? 'snapshot' : 'reset', this.stateFrame(channel, reason), now);
     }
-    for (const [view] of parts) this.views.set(view, now);
+    for (const [view] of plan.parts) this.views.set(view, now);
     const merged = this.merged;
-    if (merged > 0 || parts.length > 0) {
-      this.emit('batch', Buffer.from(batchFrame(now, parts, Math.max(merged, 1), basesField(bases))), now);
+    if (merged > 0 || plan.parts.length > 0) {
+      const bases = basesField(plan.bases);
+      this.emit('batch', Buffer.from(batchFrame(now, plan.parts, Math.max(merged, 1), bases)), now);
       this.events.merged(merged);
     }
     this.merged = 0;
