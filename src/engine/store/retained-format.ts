@@ -35,9 +35,10 @@ export const COMPACT_AT_EVENTS = CHUNK_EVENTS;
 /** Chunks dropped per store transaction while pruning. */
 export const PRUNE_SLICE = 16;
 /**
- * Chunks compacted from the tail (a live stream, off the ingest path): quality 4, about 133 bytes per
- * recorded event at 65 µs each. A large transaction compressed on its own while the operators run
- * (a replay, a burst): quality 1, about 166 bytes at 18 µs, so that retaining keeps up with ingest.
+ * Chunks compacted from the tail (a live stream, off the ingest path): quality 4, about 131 bytes per
+ * recorded event at 6.7 µs each on a quiet machine. A large transaction compressed on its own while
+ * the operators run (a replay, a burst): quality 1, about 168 bytes at 2.4 µs, so that retaining
+ * keeps up with ingest (BENCHMARKS.md, "CPU at 40 events/s, twelfth pass").
  */
 export const BROTLI = { [constants.BROTLI_PARAM_QUALITY]: 4 };
 export const BROTLI_FAST = { [constants.BROTLI_PARAM_QUALITY]: 1 };
